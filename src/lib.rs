@@ -1,0 +1,13 @@
+//! NetAssist (网络调试助手): a network debugging assistant.
+//!
+//! The crate is split so that everything below the window can be tested and
+//! reused without a display:
+//! - [`net`]: the engine that owns the sockets (no egui types);
+//! - [`codec`]: hex, escapes and text encodings (pure functions);
+//! - [`records`]: the bounded record store behind the receive log;
+//! - [`cli`]: the headless command line over the same engine.
+
+pub mod cli;
+pub mod codec;
+pub mod net;
+pub mod records;

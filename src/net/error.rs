@@ -1,0 +1,191 @@
+//! Errors the engine reports, typed so a window or a script can match on them.
+
+use std::io;
+use std::net::SocketAddr;
+
+use super::PeerId;
+
+/// Everything that can go wrong in a session, in words a learner can act on.
+///
+/// Messages are plain English for the command line; the window matches on
+/// [`NetError::kind`] and shows its own translated text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NetError {
+    /// Another socket already listens on (or is bound to) this address.
+    #[error("address {addr} is already in use: another program is bound to it")]
+    AddrInUse {
+        /// The address that could not be bound.
+        addr: SocketAddr,
+    },
+    /// The local address is not one of this machine's addresses.
+    #[error("address {addr} is not an address of this machine")]
+    AddrNotAvailable {
+        /// The address that could not be bound.
+        addr: SocketAddr,
+    },
+    /// The operating system refused the bind (usually a port below 1024).
+    #[error("permission denied for {addr} (ports below 1024 need administrator rights)")]
+    PermissionDenied {
+        /// The address that could not be bound.
+        addr: SocketAddr,
+    },
+    /// Nothing listens at the remote address.
+    #[error("connection refused by {addr}: nothing is listening there")]
+    ConnectionRefused {
+        /// The remote address that refused.
+        addr: SocketAddr,
+    },
+    /// A host name could not be resolved to any address.
+    #[error("host not found: {host} ({detail})")]
+    HostNotFound {
+        /// The name as the user typed it.
+        host: String,
+        /// What the resolver said.
+        detail: String,
+    },
+    /// The remote host did not answer in time.
+    #[error("connecting to {addr} timed out")]
+    ConnectTimeout {
+        /// The remote address that did not answer.
+        addr: SocketAddr,
+    },
+    /// A UDP send had no destination: no remote set and nobody has sent yet.
+    #[error("no remote address to send to: set one, or wait until someone sends first")]
+    NoRemote,
+    /// A TCP server send while no client is connected.
+    #[error("no client is connected: nothing was sent")]
+    NoClients,
+    /// The chosen client has gone.
+    #[error("client #{0} is not connected")]
+    UnknownPeer(PeerId),
+    /// A peer that does not read has filled its send queue.
+    #[error("{addr} is not reading: {dropped} bytes were not sent")]
+    SendQueueFull {
+        /// The peer that is not reading.
+        addr: SocketAddr,
+        /// Bytes dropped from this send.
+        dropped: usize,
+    },
+    /// A datagram larger than UDP allows.
+    #[error("a UDP datagram can hold at most 65507 bytes; this one has {len}")]
+    DatagramTooLarge {
+        /// The size that was asked for.
+        len: usize,
+    },
+    /// The target does not make sense in this mode (e.g. "all clients" in UDP).
+    #[error("this target cannot be used in {mode} mode")]
+    BadTarget {
+        /// The mode's name.
+        mode: &'static str,
+    },
+    /// Local and remote addresses are of different families (IPv4 vs IPv6).
+    #[error("local address {local} and remote {remote} are not the same IP version")]
+    FamilyMismatch {
+        /// The local bind address.
+        local: SocketAddr,
+        /// The remote host as typed.
+        remote: String,
+    },
+    /// A command arrived while no session is open.
+    #[error("not open: open a session first")]
+    NotOpen,
+    /// Any other operating-system error, with what was being done.
+    #[error("{context}: {message}")]
+    Io {
+        /// What the engine was doing.
+        context: String,
+        /// The OS error kind, for matching.
+        kind: io::ErrorKind,
+        /// The OS error text.
+        message: String,
+    },
+}
+
+/// The kind of a [`NetError`], so a UI can choose its own translated text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// See [`NetError::AddrInUse`].
+    AddrInUse,
+    /// See [`NetError::AddrNotAvailable`].
+    AddrNotAvailable,
+    /// See [`NetError::PermissionDenied`].
+    PermissionDenied,
+    /// See [`NetError::ConnectionRefused`].
+    ConnectionRefused,
+    /// See [`NetError::HostNotFound`].
+    HostNotFound,
+    /// See [`NetError::ConnectTimeout`].
+    ConnectTimeout,
+    /// See [`NetError::NoRemote`].
+    NoRemote,
+    /// See [`NetError::NoClients`].
+    NoClients,
+    /// See [`NetError::UnknownPeer`].
+    UnknownPeer,
+    /// See [`NetError::SendQueueFull`].
+    SendQueueFull,
+    /// See [`NetError::DatagramTooLarge`].
+    DatagramTooLarge,
+    /// See [`NetError::BadTarget`].
+    BadTarget,
+    /// See [`NetError::FamilyMismatch`].
+    FamilyMismatch,
+    /// See [`NetError::NotOpen`].
+    NotOpen,
+    /// See [`NetError::Io`].
+    Io,
+}
+
+impl NetError {
+    /// The kind of this error, for matching without the payload.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            NetError::AddrInUse { .. } => ErrorKind::AddrInUse,
+            NetError::AddrNotAvailable { .. } => ErrorKind::AddrNotAvailable,
+            NetError::PermissionDenied { .. } => ErrorKind::PermissionDenied,
+            NetError::ConnectionRefused { .. } => ErrorKind::ConnectionRefused,
+            NetError::HostNotFound { .. } => ErrorKind::HostNotFound,
+            NetError::ConnectTimeout { .. } => ErrorKind::ConnectTimeout,
+            NetError::NoRemote => ErrorKind::NoRemote,
+            NetError::NoClients => ErrorKind::NoClients,
+            NetError::UnknownPeer(_) => ErrorKind::UnknownPeer,
+            NetError::SendQueueFull { .. } => ErrorKind::SendQueueFull,
+            NetError::DatagramTooLarge { .. } => ErrorKind::DatagramTooLarge,
+            NetError::BadTarget { .. } => ErrorKind::BadTarget,
+            NetError::FamilyMismatch { .. } => ErrorKind::FamilyMismatch,
+            NetError::NotOpen => ErrorKind::NotOpen,
+            NetError::Io { .. } => ErrorKind::Io,
+        }
+    }
+
+    /// Maps an OS error from binding `addr` to the most helpful variant.
+    pub(crate) fn bind(addr: SocketAddr, err: &io::Error) -> NetError {
+        match err.kind() {
+            io::ErrorKind::AddrInUse => NetError::AddrInUse { addr },
+            io::ErrorKind::AddrNotAvailable => NetError::AddrNotAvailable { addr },
+            io::ErrorKind::PermissionDenied => NetError::PermissionDenied { addr },
+            _ => NetError::io(format!("cannot bind {addr}"), err),
+        }
+    }
+
+    /// Maps an OS error from connecting to `addr`.
+    pub(crate) fn connect(addr: SocketAddr, err: &io::Error) -> NetError {
+        match err.kind() {
+            io::ErrorKind::ConnectionRefused => NetError::ConnectionRefused { addr },
+            io::ErrorKind::TimedOut => NetError::ConnectTimeout { addr },
+            io::ErrorKind::AddrInUse | io::ErrorKind::AddrNotAvailable => {
+                NetError::io(format!("cannot connect to {addr}"), err)
+            }
+            _ => NetError::io(format!("cannot connect to {addr}"), err),
+        }
+    }
+
+    /// Wraps any other OS error with a description of what was being done.
+    pub(crate) fn io(context: impl Into<String>, err: &io::Error) -> NetError {
+        NetError::Io {
+            context: context.into(),
+            kind: err.kind(),
+            message: err.to_string(),
+        }
+    }
+}

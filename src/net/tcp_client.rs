@@ -1,0 +1,356 @@
+//! TCP client mode: resolve (off the caller's thread), connect without
+//! blocking, then talk to the one server until either side closes.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use crossbeam_channel::Receiver;
+use mio::net::TcpStream;
+use mio::{Interest, Token};
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::conn::{Conn, ReadBuf, ReadOutcome};
+use super::tcp_server::canonical;
+use super::udp::resolve;
+use super::worker::{Ctx, Driver, WorkerCmd};
+use super::{CloseReason, Event, HostPort, Mode, NetError, PeerId, Target};
+
+const STREAM: Token = Token(1);
+/// How long one address may take to answer before the next is tried.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const READS_PER_TURN: usize = 8;
+/// The one connection's id.
+const PEER: PeerId = PeerId(1);
+
+enum State {
+    /// A resolver thread is looking the host up.
+    Resolving(Receiver<Result<Vec<SocketAddr>, NetError>>),
+    /// A non-blocking connect is under way.
+    Connecting {
+        stream: TcpStream,
+        addr: SocketAddr,
+        rest: VecDeque<SocketAddr>,
+        deadline: Instant,
+    },
+    /// Connected.
+    Up(Conn),
+    /// Over (failed, or the server closed).
+    Done,
+}
+
+/// The client driver.
+pub(crate) struct Client {
+    remote: HostPort,
+    bind: Option<SocketAddr>,
+    state: State,
+    last_error: Option<NetError>,
+    buf: ReadBuf,
+}
+
+impl Client {
+    /// Starts resolving `remote`; connection progress arrives as events.
+    pub(crate) fn start(
+        ctx: &mut Ctx,
+        remote: HostPort,
+        bind: Option<SocketAddr>,
+    ) -> Result<Client, NetError> {
+        let mut client = Client {
+            remote: remote.clone(),
+            bind,
+            state: State::Done,
+            last_error: None,
+            buf: ReadBuf::new(),
+        };
+        if let Some(ip) = remote.ip() {
+            client.connect_first(ctx, vec![SocketAddr::new(ip, remote.port)])?;
+        } else {
+            client.state = State::Resolving(spawn_resolver(ctx, remote)?);
+        }
+        Ok(client)
+    }
+
+    fn connect_first(&mut self, ctx: &mut Ctx, addrs: Vec<SocketAddr>) -> Result<(), NetError> {
+        let mut rest: VecDeque<SocketAddr> = match self.bind {
+            Some(local) => addrs
+                .into_iter()
+                .filter(|a| a.is_ipv4() == local.is_ipv4())
+                .collect(),
+            None => addrs.into(),
+        };
+        if rest.is_empty()
+            && let Some(local) = self.bind
+        {
+            return Err(NetError::FamilyMismatch {
+                local,
+                remote: self.remote.to_string(),
+            });
+        }
+        while let Some(addr) = rest.pop_front() {
+            match self.try_connect(ctx, addr) {
+                Ok(stream) => {
+                    self.state = State::Connecting {
+                        stream,
+                        addr,
+                        rest,
+                        deadline: Instant::now() + CONNECT_TIMEOUT,
+                    };
+                    return Ok(());
+                }
+                Err(e @ (NetError::AddrInUse { .. } | NetError::AddrNotAvailable { .. })) => {
+                    return Err(e);
+                }
+                Err(e) => self.last_error = Some(e),
+            }
+        }
+        Err(self.last_error.take().unwrap_or(NetError::HostNotFound {
+            host: self.remote.host.clone(),
+            detail: "no addresses".to_string(),
+        }))
+    }
+
+    fn try_connect(&mut self, ctx: &mut Ctx, addr: SocketAddr) -> Result<TcpStream, NetError> {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
+            .map_err(|e| NetError::connect(addr, &e))?;
+        if let Some(local) = self.bind {
+            #[cfg(unix)]
+            let _ = socket.set_reuse_address(true);
+            socket
+                .bind(&local.into())
+                .map_err(|e| NetError::bind(local, &e))?;
+        }
+        socket
+            .set_nonblocking(true)
+            .map_err(|e| NetError::connect(addr, &e))?;
+        match socket.connect(&addr.into()) {
+            Ok(()) => {}
+            Err(e) if in_progress(&e) => {}
+            Err(e) => return Err(NetError::connect(addr, &e)),
+        }
+        let mut stream = TcpStream::from_std(socket.into());
+        ctx.poll
+            .registry()
+            .register(&mut stream, STREAM, Interest::READABLE | Interest::WRITABLE)
+            .map_err(|e| NetError::io("cannot watch the connection", &e))?;
+        Ok(stream)
+    }
+
+    /// Moves on after one address failed: the next one, or give up.
+    fn next_address(&mut self, ctx: &mut Ctx, err: NetError) {
+        let rest = match std::mem::replace(&mut self.state, State::Done) {
+            State::Connecting {
+                mut stream, rest, ..
+            } => {
+                let _ = ctx.poll.registry().deregister(&mut stream);
+                rest
+            }
+            _ => VecDeque::new(),
+        };
+        self.last_error = Some(err.clone());
+        if rest.is_empty() {
+            return ctx.error(err);
+        }
+        if let Err(e) = self.connect_first(ctx, rest.into()) {
+            ctx.error(e);
+        }
+    }
+
+    /// Checks a connecting socket after a readiness event.
+    fn check_connect(&mut self, ctx: &mut Ctx) {
+        let State::Connecting { stream, addr, .. } = &mut self.state else {
+            return;
+        };
+        let addr = *addr;
+        match stream.take_error() {
+            Ok(Some(e)) | Err(e) => return self.next_address(ctx, NetError::connect(addr, &e)),
+            Ok(None) => {}
+        }
+        match stream.peer_addr() {
+            Ok(_) => self.connected(ctx),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => {}
+            Err(e) => self.next_address(ctx, NetError::connect(addr, &e)),
+        }
+    }
+
+    fn connected(&mut self, ctx: &mut Ctx) {
+        let State::Connecting { stream, addr, .. } = std::mem::replace(&mut self.state, State::Done)
+        else {
+            return;
+        };
+        let _ = stream.set_nodelay(true);
+        let local = stream.local_addr().map(canonical).unwrap_or(addr);
+        let addr = canonical(addr);
+        ctx.emit(Event::Opened {
+            mode: Mode::TcpClient,
+            local,
+        });
+        ctx.emit(Event::Connected {
+            peer: PEER,
+            addr,
+            local,
+        });
+        let mut conn = Conn::new(PEER, addr, stream);
+        conn.in_ready = true;
+        self.state = State::Up(conn);
+    }
+
+    fn end(&mut self, ctx: &mut Ctx, how: CloseReason) {
+        if let State::Up(conn) = std::mem::replace(&mut self.state, State::Done) {
+            ctx.emit(Event::PeerClosed {
+                peer: conn.id,
+                addr: conn.addr,
+                how,
+            });
+            conn.close(ctx);
+        }
+    }
+}
+
+/// A non-blocking connect that has started but not finished.
+fn in_progress(e: &io::Error) -> bool {
+    // EINPROGRESS: 115 on Linux, 36 on macOS and the BSDs; Windows reports
+    // WSAEWOULDBLOCK, which std maps to WouldBlock.
+    const EINPROGRESS: i32 = if cfg!(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd"
+    )) {
+        36
+    } else {
+        115
+    };
+    e.kind() == io::ErrorKind::WouldBlock || (cfg!(unix) && e.raw_os_error() == Some(EINPROGRESS))
+}
+
+fn spawn_resolver(
+    ctx: &mut Ctx,
+    remote: HostPort,
+) -> Result<Receiver<Result<Vec<SocketAddr>, NetError>>, NetError> {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let shared = Arc::clone(&ctx.shared);
+    // The lookup may take seconds and cannot be interrupted, so this thread is
+    // not joined: it only holds a channel end and the worker's waker.
+    std::thread::Builder::new()
+        .name("netassist-resolve".to_string())
+        .spawn(move || {
+            let _ = tx.send(resolve(&remote));
+            shared.wake_worker();
+        })
+        .map_err(|e| NetError::io("cannot start the name lookup", &e))?;
+    Ok(rx)
+}
+
+impl Driver for Client {
+    fn on_ready(&mut self, ctx: &mut Ctx, event: &mio::event::Event) {
+        match &mut self.state {
+            State::Connecting { .. } => self.check_connect(ctx),
+            State::Up(conn) => {
+                if event.is_writable()
+                    && let Err(how) = conn.flush(ctx)
+                {
+                    return self.end(ctx, how);
+                }
+                if event.is_readable() || event.is_read_closed() || event.is_error() {
+                    conn.in_ready = true;
+                }
+            }
+            State::Resolving(_) | State::Done => {}
+        }
+    }
+
+    fn on_command(&mut self, ctx: &mut Ctx, cmd: WorkerCmd) {
+        match cmd {
+            WorkerCmd::Send { target, data } => {
+                let State::Up(conn) = &mut self.state else {
+                    return ctx.error(NetError::NotOpen);
+                };
+                if matches!(target, Target::Host(_)) {
+                    return ctx.error(NetError::BadTarget {
+                        mode: Mode::TcpClient.name(),
+                    });
+                }
+                if let Err(how) = conn.send(ctx, data) {
+                    self.end(ctx, how);
+                }
+            }
+            WorkerCmd::Disconnect(_) => self.end(ctx, CloseReason::Local),
+        }
+    }
+
+    fn pump(&mut self, ctx: &mut Ctx) -> bool {
+        if let State::Resolving(rx) = &self.state {
+            match rx.try_recv() {
+                Ok(Ok(addrs)) => {
+                    if let Err(e) = self.connect_first(ctx, addrs) {
+                        self.state = State::Done;
+                        ctx.error(e);
+                    }
+                }
+                Ok(Err(e)) => {
+                    self.state = State::Done;
+                    ctx.error(e);
+                }
+                Err(_) => {}
+            }
+            return false;
+        }
+        let State::Up(conn) = &mut self.state else {
+            return false;
+        };
+        let mut reads = 0;
+        while conn.in_ready && reads < READS_PER_TURN && ctx.sink.has_room() {
+            reads += 1;
+            match conn.read(&mut self.buf) {
+                ReadOutcome::Data(data) => ctx.emit(Event::Received {
+                    peer: Some(conn.id),
+                    addr: conn.addr,
+                    time: SystemTime::now(),
+                    data,
+                }),
+                ReadOutcome::WouldBlock => conn.in_ready = false,
+                ReadOutcome::Closed(how) => {
+                    self.end(ctx, how);
+                    return false;
+                }
+            }
+        }
+        conn.in_ready
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        match &self.state {
+            State::Connecting { deadline, .. } => Some(*deadline),
+            _ => None,
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx, now: Instant) {
+        if let State::Connecting { addr, deadline, .. } = &self.state
+            && *deadline <= now
+        {
+            let addr = *addr;
+            self.next_address(ctx, NetError::ConnectTimeout { addr });
+        }
+    }
+
+    fn finished(&self) -> bool {
+        matches!(self.state, State::Done)
+    }
+
+    fn shutdown(&mut self, ctx: &mut Ctx) {
+        match std::mem::replace(&mut self.state, State::Done) {
+            up @ State::Up(_) => {
+                self.state = up;
+                self.end(ctx, CloseReason::Local);
+            }
+            State::Connecting { mut stream, .. } => {
+                let _ = ctx.poll.registry().deregister(&mut stream);
+            }
+            State::Resolving(_) | State::Done => {}
+        }
+    }
+}

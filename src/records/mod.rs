@@ -1,0 +1,1 @@
+//! The bounded record store behind the receive log.

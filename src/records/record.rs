@@ -1,0 +1,239 @@
+//! One entry of the receive log: a read, a send or an event.
+
+use std::cell::Cell;
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+
+use crate::codec::TextEncoding;
+
+/// Which way the bytes of a record went.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Received from a peer.
+    Rx,
+    /// Sent to a peer.
+    Tx,
+    /// Not data: a connection event (see [`Note`]).
+    Event,
+}
+
+impl Direction {
+    /// The tag used in exports and the log: `RX`, `TX` or `--`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Direction::Rx => "RX",
+            Direction::Tx => "TX",
+            Direction::Event => "--",
+        }
+    }
+}
+
+/// What an event record reports. Pure data: the window translates it, the
+/// `Display` impl gives plain English for exports and the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// A socket was opened (listening, bound or connected) on `local`.
+    Opened {
+        /// The local address actually in use.
+        local: SocketAddr,
+    },
+    /// A connection to the record's peer was established (or accepted).
+    Connected,
+    /// The peer closed the connection in an orderly way (FIN).
+    ClosedByPeer,
+    /// The connection was reset (RST).
+    Reset,
+    /// We closed the connection to the peer.
+    Disconnected,
+    /// Something failed; the message is the system's text.
+    Error {
+        /// Human-readable description of the failure.
+        message: String,
+    },
+    /// The socket was closed.
+    Closed,
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::Opened { local } => write!(f, "opened on {local}"),
+            Note::Connected => f.write_str("connected"),
+            Note::ClosedByPeer => f.write_str("closed by peer"),
+            Note::Reset => f.write_str("connection reset"),
+            Note::Disconnected => f.write_str("disconnected"),
+            Note::Error { message } => write!(f, "error: {message}"),
+            Note::Closed => f.write_str("closed"),
+        }
+    }
+}
+
+/// The incomplete character a record inherits from earlier records of its
+/// stream, for one encoding: up to three bytes, or "not computed yet".
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Carry {
+    len: u8,
+    bytes: [u8; 3],
+}
+
+impl Carry {
+    /// Marks a memo that has not been computed.
+    pub(crate) const UNKNOWN: Carry = Carry {
+        len: u8::MAX,
+        bytes: [0; 3],
+    };
+
+    /// No inherited bytes.
+    pub(crate) const EMPTY: Carry = Carry {
+        len: 0,
+        bytes: [0; 3],
+    };
+
+    /// Whether this memo holds a computed value.
+    pub(crate) fn is_known(self) -> bool {
+        self.len != u8::MAX
+    }
+
+    /// The carried bytes (empty for an unknown memo).
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// The last `n` (at most 3) bytes of `head` followed by `rest`.
+    pub(crate) fn tail_of(head: &[u8], rest: &[u8], n: usize) -> Carry {
+        let mut carry = Carry::EMPTY;
+        let n = n.min(3);
+        for (slot, byte) in carry.bytes[..n]
+            .iter_mut()
+            .rev()
+            .zip(head.iter().chain(rest).rev())
+        {
+            *slot = *byte;
+        }
+        // `n` is at most 3.
+        carry.len = n as u8;
+        carry
+    }
+}
+
+/// One read, one send or one event. Payloads are kept raw; text and hex are
+/// rendered on demand by the store, only for the rows on screen.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// Sequence number: unique, increasing by one per record, never reused.
+    pub seq: u64,
+    /// When the (first) read, the send or the event happened.
+    pub time: SystemTime,
+    /// Received, sent or event.
+    pub dir: Direction,
+    /// The remote end, where there is one.
+    pub peer: Option<SocketAddr>,
+    /// The raw payload (empty for events).
+    pub bytes: Bytes,
+    /// Offsets in `bytes` where each read after the first started, when
+    /// several reads were merged into this record; empty means one read.
+    pub reads: Vec<u32>,
+    /// What happened, for event records.
+    pub note: Option<Note>,
+    /// Distance in seqs back to the previous record of the same stream
+    /// (same direction and peer); 0 = none.
+    pub(crate) link: u32,
+    /// Memoized carry-in per concrete encoding, indexed by [`carry_slot`].
+    pub(crate) carry: [Cell<Carry>; 2],
+}
+
+impl Record {
+    /// A record with no stream link and nothing memoized yet.
+    pub(crate) fn new(
+        seq: u64,
+        time: SystemTime,
+        dir: Direction,
+        peer: Option<SocketAddr>,
+        bytes: Bytes,
+        note: Option<Note>,
+    ) -> Self {
+        Record {
+            seq,
+            time,
+            dir,
+            peer,
+            bytes,
+            reads: Vec::new(),
+            note,
+            link: 0,
+            carry: [Cell::new(Carry::UNKNOWN), Cell::new(Carry::UNKNOWN)],
+        }
+    }
+
+    /// The memo cell for `enc`.
+    pub(crate) fn carry_cell(&self, enc: TextEncoding) -> &Cell<Carry> {
+        &self.carry[carry_slot(enc)]
+    }
+
+    /// The byte ranges of each read merged into this record, in order.
+    pub fn read_slices(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let bounds = std::iter::once(0)
+            .chain(self.reads.iter().map(|&off| off as usize))
+            .chain(std::iter::once(self.bytes.len()));
+        let ends = bounds.clone().skip(1);
+        bounds
+            .zip(ends)
+            .map(|(start, end)| self.bytes.get(start..end).unwrap_or(&[]))
+    }
+}
+
+/// Index of the memo slot for an encoding.
+fn carry_slot(enc: TextEncoding) -> usize {
+    match enc {
+        TextEncoding::Utf8 => 0,
+        TextEncoding::Gbk => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn carry_tail_of_spans_both_parts() {
+        assert_eq!(Carry::tail_of(&[1, 2], &[3], 3).as_slice(), [1, 2, 3]);
+        assert_eq!(Carry::tail_of(&[1, 2], &[3, 4, 5], 2).as_slice(), [4, 5]);
+        assert_eq!(Carry::tail_of(&[], &[], 0).as_slice(), [] as [u8; 0]);
+        assert!(!Carry::UNKNOWN.is_known());
+        assert!(Carry::EMPTY.is_known());
+    }
+
+    #[test]
+    fn notes_in_plain_english() {
+        let local: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(Note::Opened { local }.to_string(), "opened on 0.0.0.0:8080");
+        assert_eq!(Note::ClosedByPeer.to_string(), "closed by peer");
+        assert_eq!(
+            Note::Error {
+                message: "refused".into()
+            }
+            .to_string(),
+            "error: refused"
+        );
+        assert_eq!(Direction::Event.label(), "--");
+    }
+
+    #[test]
+    fn read_slices_follow_offsets() {
+        let mut r = Record::new(
+            0,
+            SystemTime::UNIX_EPOCH,
+            Direction::Rx,
+            None,
+            Bytes::from_static(b"abcdef"),
+            None,
+        );
+        assert_eq!(r.read_slices().collect::<Vec<_>>(), [b"abcdef"]);
+        r.reads = vec![2, 5];
+        let parts: Vec<&[u8]> = r.read_slices().collect();
+        assert_eq!(parts, [&b"ab"[..], b"cde", b"f"]);
+    }
+}
