@@ -424,7 +424,7 @@ impl<W: Write> Run<'_, W> {
     }
 
     fn flush(&mut self) -> Result<(), String> {
-        self.out.flush().or_else(|e| stdout_gone(e))
+        self.out.flush().or_else(stdout_gone)
     }
 
     fn finish(mut self, end: Result<(), String>) -> Result<(), String> {

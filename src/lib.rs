@@ -11,3 +11,4 @@ pub mod cli;
 pub mod codec;
 pub mod net;
 pub mod records;
+pub mod ui;

@@ -9,7 +9,11 @@ const fn reflected_table(poly: u32) -> [u32; 256] {
         let mut crc = i as u32;
         let mut bit = 0;
         while bit < 8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ poly } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ poly
+            } else {
+                crc >> 1
+            };
             bit += 1;
         }
         table[i] = crc;
@@ -83,6 +87,9 @@ mod tests {
         let frame = [0x01, 0x03, 0x00, 0x00, 0x00, 0x0A];
         assert_eq!(crc16_modbus(&frame).to_le_bytes(), [0xC5, 0xCD]);
         assert_eq!(sum8(&[0xFF, 0x02]), 0x01);
-        assert_eq!(crc32(b"The quick brown fox jumps over the lazy dog"), 0x414F_A339);
+        assert_eq!(
+            crc32(b"The quick brown fox jumps over the lazy dog"),
+            0x414F_A339
+        );
     }
 }

@@ -11,7 +11,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use encoding_rs::{CoderResult, Decoder, Encoding, EncoderResult, GBK, UTF_8};
+use encoding_rs::{CoderResult, Decoder, EncoderResult, Encoding, GBK, UTF_8};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -269,7 +269,7 @@ pub fn is_utf8_allowing_incomplete_tail_joined(head: &[u8], rest: &[u8]) -> bool
         return is_utf8_allowing_incomplete_tail(rest);
     };
     let width = utf8_width(lead);
-    if width > head.len() && head.len() < 4 {
+    if width > head.len() {
         // `head` is (at most) the start of one character: complete it from
         // `rest`, then the remainder of `rest` starts on a character boundary.
         let need = width - head.len();
@@ -331,6 +331,19 @@ pub fn incomplete_tail_len_joined(enc: TextEncoding, head: &[u8], rest: &[u8]) -
                 .unwrap_or(total);
             joined.skip(total - run).fold(0, gbk_step)
         }
+    }
+}
+
+/// Whether the incomplete tail of `bytes` is the same whatever precedes it,
+/// i.e. `incomplete_tail_len_joined(enc, head, bytes)` equals
+/// `incomplete_tail_len(enc, bytes)` for every `head`. Lets the record store
+/// stop walking back through earlier records early.
+pub fn incomplete_tail_is_self_contained(enc: TextEncoding, bytes: &[u8]) -> bool {
+    match enc {
+        // Only the last three bytes matter.
+        TextEncoding::Utf8 => bytes.len() >= 3,
+        // The decoder is neutral after any unambiguous byte.
+        TextEncoding::Gbk => bytes.iter().any(|&b| !gbk_ambiguous(b)),
     }
 }
 
@@ -467,7 +480,10 @@ mod tests {
             encode("你好", TextEncoding::Gbk).unwrap(),
             [0xC4, 0xE3, 0xBA, 0xC3]
         );
-        assert_eq!(encode("a你", TextEncoding::Gbk).unwrap(), [0x61, 0xC4, 0xE3]);
+        assert_eq!(
+            encode("a你", TextEncoding::Gbk).unwrap(),
+            [0x61, 0xC4, 0xE3]
+        );
         assert_eq!(
             encode("你好", TextEncoding::Utf8).unwrap(),
             "你好".as_bytes()
@@ -777,6 +793,21 @@ mod tests {
                 let mut expected = String::new();
                 decode_with(&mut reference, &[], &mut expected, true);
                 prop_assert_eq!(ours.finish(), expected);
+            }
+        }
+
+        #[test]
+        fn self_contained_tails_ignore_the_head(
+            head in proptest::collection::vec(tricky_byte(), 0..6),
+            rest in proptest::collection::vec(tricky_byte(), 0..8),
+        ) {
+            for enc in TextEncoding::ALL {
+                if incomplete_tail_is_self_contained(enc, &rest) {
+                    prop_assert_eq!(
+                        incomplete_tail_len_joined(enc, &head, &rest),
+                        incomplete_tail_len(enc, &rest)
+                    );
+                }
             }
         }
 

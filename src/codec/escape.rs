@@ -161,7 +161,10 @@ mod tests {
 
     #[test]
     fn plain_text_is_one_piece() {
-        assert_eq!(parse_escapes("hello 你好").unwrap(), [Piece::Text("hello 你好")]);
+        assert_eq!(
+            parse_escapes("hello 你好").unwrap(),
+            [Piece::Text("hello 你好")]
+        );
         assert_eq!(parse_escapes("").unwrap(), []);
     }
 

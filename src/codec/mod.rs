@@ -15,8 +15,9 @@ pub mod payload;
 pub use checksum::{crc16_modbus, crc32, sum8, xor8};
 pub use encoding::{
     DisplayEncoding, EncodeError, ParseEncodingError, StreamDecoder, TextEncoding, decode_lossy,
-    decode_lossy_joined, encode, encode_into, incomplete_tail_len, incomplete_tail_len_joined,
-    is_utf8_allowing_incomplete_tail, is_utf8_allowing_incomplete_tail_joined,
+    decode_lossy_joined, encode, encode_into, incomplete_tail_is_self_contained,
+    incomplete_tail_len, incomplete_tail_len_joined, is_utf8_allowing_incomplete_tail,
+    is_utf8_allowing_incomplete_tail_joined,
 };
 pub use escape::{EscapeError, Piece, escape_text, parse_escapes};
 pub use hex::{HexError, parse_hex, push_hex, to_hex};

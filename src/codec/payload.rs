@@ -63,7 +63,7 @@ impl FromStr for InputMode {
 
 /// Everything that decides how typed input becomes bytes; saved with the
 /// window settings and mirrored by command-line flags.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SendOptions {
     /// Text or hex.
@@ -192,11 +192,17 @@ mod tests {
 
         let esc = opts(InputMode::Text, true, TextEncoding::Utf8, LineEnding::None);
         let err = build_payload(r"ab\q", &esc).unwrap_err();
-        assert!(matches!(err, PayloadError::Escape(EscapeError::UnknownEscape { position: 3, .. })));
+        assert!(matches!(
+            err,
+            PayloadError::Escape(EscapeError::UnknownEscape { position: 3, .. })
+        ));
 
         let gbk = opts(InputMode::Text, false, TextEncoding::Gbk, LineEnding::None);
         let err = build_payload("ab😀", &gbk).unwrap_err();
-        assert_eq!(err.to_string(), "GBK cannot encode '😀' (U+1F600) at position 3");
+        assert_eq!(
+            err.to_string(),
+            "GBK cannot encode '😀' (U+1F600) at position 3"
+        );
 
         // With escapes, the position still refers to what was typed.
         let gbk_esc = opts(InputMode::Text, true, TextEncoding::Gbk, LineEnding::None);
@@ -215,6 +221,12 @@ mod tests {
     fn mode_names() {
         assert_eq!("HEX".parse::<InputMode>(), Ok(InputMode::Hex));
         assert_eq!("text".parse::<InputMode>(), Ok(InputMode::Text));
-        assert!("bin".parse::<InputMode>().unwrap_err().to_string().contains("\"bin\""));
+        assert!(
+            "bin"
+                .parse::<InputMode>()
+                .unwrap_err()
+                .to_string()
+                .contains("\"bin\"")
+        );
     }
 }

@@ -1,1 +1,15 @@
-//! The bounded record store behind the receive log.
+//! The record store behind the receive log: one [`Record`] per socket read,
+//! per send, or per connection event, kept raw in a bounded store
+//! ([`RecordStore`]) and rendered as text or hex only for the rows asked for.
+//!
+//! Records of one direction and peer form a byte stream; text rendering
+//! follows the stream, so a character split across two reads shows whole.
+
+mod export;
+mod record;
+mod render;
+mod store;
+
+pub use export::TextExportOptions;
+pub use record::{Direction, Note, Record};
+pub use store::{MAX_MERGED_BYTES, RecordStore, StoreConfig};

@@ -141,6 +141,9 @@ pub struct Record {
     /// Distance in seqs back to the previous record of the same stream
     /// (same direction and peer); 0 = none.
     pub(crate) link: u32,
+    /// Distance in seqs forward to the next record of the same stream;
+    /// 0 = none yet.
+    pub(crate) next: u32,
     /// Memoized carry-in per concrete encoding, indexed by [`carry_slot`].
     pub(crate) carry: [Cell<Carry>; 2],
 }
@@ -164,6 +167,7 @@ impl Record {
             reads: Vec::new(),
             note,
             link: 0,
+            next: 0,
             carry: [Cell::new(Carry::UNKNOWN), Cell::new(Carry::UNKNOWN)],
         }
     }
