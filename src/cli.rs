@@ -129,11 +129,24 @@ pub fn parse_args() -> Cli {
                 let _ = err.print();
                 std::process::exit(0);
             }
-            let text = err.render().to_string();
-            let line = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("{line}");
+            eprintln!("{}", one_line(&err.render().to_string()));
             std::process::exit(2);
         }
+    }
+}
+
+/// Folds clap's message (which may name the argument on a second line) into
+/// one line, leaving out the usage and help hints.
+fn one_line(text: &str) -> String {
+    let parts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty() && !l.starts_with("Usage:"))
+        .collect();
+    if parts.is_empty() {
+        "error: invalid arguments".to_string()
+    } else {
+        parts.join(" ")
     }
 }
 

@@ -5,10 +5,14 @@
 //! - [`net`]: the engine that owns the sockets (no egui types);
 //! - [`codec`]: hex, escapes and text encodings (pure functions);
 //! - [`records`]: the bounded record store behind the receive log;
-//! - [`cli`]: the headless command line over the same engine.
+//! - [`cli`]: the headless command line over the same engine;
+//! - [`app`], [`ui`] and [`i18n`]: the egui window, a thin view over the engine.
 
+pub mod app;
 pub mod cli;
 pub mod codec;
+pub mod i18n;
 pub mod net;
+pub mod platform;
 pub mod records;
 pub mod ui;

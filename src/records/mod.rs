@@ -8,8 +8,10 @@
 mod export;
 mod record;
 mod render;
+mod rows;
 mod store;
 
 pub use export::TextExportOptions;
 pub use record::{Direction, Note, Record};
+pub use rows::{RowIndex, RowStyle, View, split_weighted};
 pub use store::{MAX_MERGED_BYTES, RecordStore, StoreConfig};

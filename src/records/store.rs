@@ -44,7 +44,7 @@ pub(crate) type StreamKey = (Direction, SocketAddr);
 ///
 /// Rendering memoizes through interior mutability, so the store is `Send`
 /// but not `Sync`: keep it on the thread that draws it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RecordStore {
     pub(crate) config: StoreConfig,
     pub(crate) records: VecDeque<Record>,

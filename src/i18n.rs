@@ -1,0 +1,243 @@
+//! Every user-visible string of the window, in 中文 and English.
+//!
+//! The table is one macro invocation, so a key without both languages does
+//! not compile; `T::ALL` lets tests check every entry. Strings with `{}`
+//! placeholders are filled in order by [`fill`].
+
+use serde::{Deserialize, Serialize};
+
+/// The window's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Lang {
+    /// 简体中文.
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The system's language: Chinese for any `zh` locale, else English.
+    pub fn system() -> Lang {
+        match sys_locale::get_locale() {
+            Some(l) if l.to_ascii_lowercase().starts_with("zh") => Lang::Zh,
+            _ => Lang::En,
+        }
+    }
+
+    /// The name of the language in itself, for the language switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::Zh => "中文",
+            Lang::En => "English",
+        }
+    }
+}
+
+macro_rules! table {
+    ($($key:ident: $zh:literal, $en:literal;)*) => {
+        /// A key into the string table.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum T { $(
+            #[doc = $en]
+            $key,
+        )* }
+
+        impl T {
+            /// Every key, for tests that check the table.
+            pub const ALL: &'static [T] = &[$(T::$key),*];
+
+            /// The string in `lang`.
+            pub fn get(self, lang: Lang) -> &'static str {
+                match lang {
+                    Lang::Zh => match self { $(T::$key => $zh,)* },
+                    Lang::En => match self { $(T::$key => $en,)* },
+                }
+            }
+        }
+    };
+}
+
+table! {
+    AppTitle: "NetAssist 网络调试助手", "NetAssist network debugging assistant";
+    Language: "语言", "Language";
+    // Network settings
+    NetSettings: "网络设置", "Network settings";
+    Protocol: "协议类型", "Protocol";
+    TcpServer: "TCP 服务器", "TCP Server";
+    TcpClient: "TCP 客户端", "TCP Client";
+    Udp: "UDP", "UDP";
+    LocalAddr: "本地主机地址", "Local address";
+    LocalPort: "本地端口", "Local port";
+    LocalPortAny: "本地端口（空=自动）", "Local port (empty = any)";
+    RefreshAddrs: "刷新地址", "Refresh addresses";
+    RemoteHost: "远程主机地址", "Remote host";
+    RemotePort: "远程端口", "Remote port";
+    RecentRemotes: "最近的远程地址", "Recent remotes";
+    Open: "打开", "Open";
+    CloseBtn: "关闭", "Close";
+    Connect: "连接", "Connect";
+    Disconnect: "断开", "Disconnect";
+    Opening: "正在打开…", "Opening…";
+    Connecting: "正在连接…", "Connecting…";
+    BoundTo: "已绑定 {}", "Bound to {}";
+    ListeningOn: "正在监听 {}", "Listening on {}";
+    ConnectedFrom: "已连接，本地 {}", "Connected, local {}";
+    // Receive settings
+    RxSettings: "接收设置", "Receive settings";
+    ViewText: "文本显示", "Show text";
+    ViewHex: "十六进制显示", "Show hex";
+    ViewBoth: "文本+十六进制", "Text + hex";
+    RxEncoding: "显示编码", "Display encoding";
+    EncAuto: "自动", "Auto";
+    ShowTime: "显示时间戳", "Show timestamps";
+    ShowPeer: "显示对端和字节数", "Show peer and byte count";
+    ShowControl: "显示控制字符（␍ ␊ ␉）", "Show control characters (␍ ␊ ␉)";
+    AutoScroll: "自动滚动", "Auto-scroll";
+    Pause: "暂停显示", "Pause display";
+    ClearLog: "清空接收区", "Clear log";
+    SaveLog: "保存日志…", "Save log…";
+    SaveRaw: "保存原始数据…", "Save raw data…";
+    RecordToFile: "接收转向文件…", "Record to file…";
+    StopRecording: "停止记录", "Stop recording";
+    Recording: "记录到 {}", "Recording to {}";
+    // Send settings
+    TxSettings: "发送设置", "Send settings";
+    TxText: "文本发送", "Send text";
+    TxHex: "十六进制发送", "Send hex";
+    Escapes: "解析转义符 \\r \\n \\t \\xHH", "Escapes \\r \\n \\t \\xHH";
+    Append: "追加", "Append";
+    AppendNone: "无", "None";
+    TxEncoding: "发送编码", "Send encoding";
+    LoopSend: "循环发送", "Loop send";
+    LoopEvery: "间隔（毫秒）", "Every (ms)";
+    LoopStart: "开始循环", "Start loop";
+    LoopStop: "停止循环", "Stop loop";
+    SendFile: "发送文件…", "Send file…";
+    CancelFile: "取消", "Cancel";
+    FileProgress: "正在发送 {}：{} / {} 字节", "Sending {}: {} / {} bytes";
+    FileDone: "文件已发送：{}（{} 字节）", "File sent: {} ({} bytes)";
+    FileCancelled: "文件发送已取消", "File send cancelled";
+    // Log
+    ReceiveLog: "数据日志", "Data log";
+    Paused: "已暂停：数据仍在接收和保存", "Paused: data is still received and kept";
+    CopyText: "复制文本", "Copy text";
+    CopyHex: "复制十六进制", "Copy hex";
+    EvOpened: "已打开 {}", "opened {}";
+    EvConnected: "已连接", "connected";
+    EvClosedByPeer: "对方已关闭连接（FIN）", "closed by peer (FIN)";
+    EvReset: "连接被对方重置（RST）", "connection reset by peer (RST)";
+    EvDisconnected: "已断开", "disconnected";
+    EvClosed: "已关闭", "closed";
+    EvError: "错误：{}", "error: {}";
+    // Send box
+    SendBox: "发送区", "Send box";
+    SendBtn: "发送", "Send";
+    SendHint: "Ctrl+Enter 发送", "Ctrl+Enter sends";
+    History: "历史", "History";
+    HistoryEmpty: "（还没有发送过）", "(nothing sent yet)";
+    // Clients
+    Clients: "客户端", "Clients";
+    ClientCount: "{} 个客户端", "{} clients";
+    SendTo: "发送到", "Send to";
+    AllClients: "所有客户端", "All clients";
+    SelectedClients: "选中的客户端", "Selected clients";
+    DisconnectSelected: "断开选中", "Disconnect selected";
+    ColAddr: "地址", "Address";
+    ColSince: "连接时间", "Since";
+    ColRx: "接收", "RX";
+    ColTx: "发送", "TX";
+    // Status bar
+    StateClosed: "未打开", "Closed";
+    StateOpen: "已打开", "Open";
+    Rx: "接收", "RX";
+    Tx: "发送", "TX";
+    Packets: "包", "packets";
+    Bytes: "字节", "bytes";
+    Dropped: "已丢弃最早的 {} 字节（上限 {} MiB）", "dropped oldest {} bytes (cap {} MiB)";
+    ResetCounters: "计数清零", "Reset counters";
+    // Field errors
+    ErrPort: "端口必须是 {} 到 65535 之间的数字", "Port must be a number from {} to 65535";
+    ErrLocalAddr: "“{}” 不是 IP 地址（例如 127.0.0.1、0.0.0.0、::1）", "'{}' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1)";
+    ErrHost: "“{}” 不是主机名或 IP 地址", "'{}' is not a host name or IP address";
+    ErrHex: "十六进制有误：第 {} 个字符 “{}” 不是十六进制数字", "Bad hex: character {} ('{}') is not a hex digit";
+    ErrHexOdd: "十六进制有误：第 {} 个字符起的 “{}” 位数为奇数", "Bad hex: the group at character {} ('{}') has an odd number of digits";
+    ErrHexMissing: "十六进制有误：第 {} 个字符处的 0x 后面缺少数字", "Bad hex: 0x at character {} has no digits";
+    ErrEscUnknown: "转义符有误：第 {} 个字符处的 \\{} 不认识（可用 \\r \\n \\t \\\\ \\0 \\xHH）", "Bad escape at character {}: \\{} is unknown (use \\r \\n \\t \\\\ \\0 \\xHH)";
+    ErrEscHex: "转义符有误：第 {} 个字符处的 \\x{} 需要正好两位十六进制数字", "Bad escape at character {}: \\x{} needs exactly two hex digits";
+    ErrEscTrailing: "转义符有误：第 {} 个字符是末尾单独的反斜杠，反斜杠本身请写 \\\\", "Bad escape at character {}: a lone backslash at the end; write \\\\ for a backslash";
+    ErrGbk: "GBK 无法表示第 {} 个字符 “{}”", "GBK cannot encode character {} ('{}')";
+    ErrEmpty: "没有要发送的内容", "Nothing to send";
+    ErrNotOpen: "请先打开连接", "Open a connection first";
+    ErrNoClients: "没有客户端连接，无法发送", "No client is connected: nothing was sent";
+    ErrNoSelection: "没有选中客户端", "No client is selected";
+    ErrNoRemote: "请填写远程主机和端口", "Fill in the remote host and port";
+    ErrInterval: "间隔必须是 1 到 3600000 之间的毫秒数", "Interval must be 1 to 3600000 ms";
+    // Engine errors, with the likely fix
+    NetAddrInUse: "{} 已被占用：另一个程序（或另一个网络调试助手）正在使用这个端口，换一个端口或关闭它", "{} is already in use: another program is using this port; pick another port or close that program";
+    NetAddrNotAvail: "{} 不是本机的地址：请从下拉列表中选择本机地址", "{} is not an address of this machine: pick one from the list";
+    NetPermission: "没有权限使用 {}：1024 以下的端口需要管理员权限，换一个大于 1024 的端口", "Permission denied for {}: ports below 1024 need administrator rights; use a port above 1024";
+    NetRefused: "{} 上没有程序在监听：请先启动你的服务器", "Nothing is listening on {}: start your server first";
+    NetHostNotFound: "找不到主机 {}：检查拼写，或直接填 IP 地址", "Host {} not found: check the spelling or type an IP address";
+    NetTimeout: "连接 {} 超时：检查地址和防火墙", "Connecting to {} timed out: check the address and the firewall";
+    NetNoRemote: "没有发送目标：填写远程地址，或等对方先发来数据", "Nowhere to send: fill in the remote address, or wait until someone sends first";
+    NetQueueFull: "{} 没有读取数据，本次 {} 字节未发送", "{} is not reading: {} bytes were not sent";
+    NetTooLarge: "UDP 数据报最多 65507 字节，这次有 {} 字节", "A UDP datagram holds at most 65507 bytes; this one has {}";
+    NetFamily: "本地地址 {} 与远程 {} 的 IP 版本不同（IPv4/IPv6）", "Local address {} and remote {} are different IP versions (IPv4/IPv6)";
+    NetOther: "{}", "{}";
+    // Files
+    NoDialog: "没有可用的文件对话框，已保存到 {}", "No file dialog available; saved to {}";
+    Saved: "已保存 {}", "Saved {}";
+    FileError: "文件错误：{}", "File error: {}";
+}
+
+/// Fills `{}` placeholders in order.
+pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut args = args.iter();
+    let mut rest = template;
+    while let Some(i) = rest.find("{}") {
+        out.push_str(&rest[..i]);
+        match args.next() {
+            Some(a) => out.push_str(&a.to_string()),
+            None => out.push_str("{}"),
+        }
+        rest = &rest[i + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Strings that are the same in both languages on purpose.
+    const SAME: &[T] = &[T::Udp, T::NetOther];
+
+    #[test]
+    fn every_key_has_both_languages() {
+        for &key in T::ALL {
+            let (zh, en) = (key.get(Lang::Zh), key.get(Lang::En));
+            assert!(!zh.trim().is_empty(), "{key:?} has no Chinese");
+            assert!(!en.trim().is_empty(), "{key:?} has no English");
+            if !SAME.contains(&key) {
+                assert_ne!(zh, en, "{key:?} is not translated");
+                assert!(
+                    zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                    "{key:?}: Chinese text has no Chinese characters: {zh}"
+                );
+            }
+            assert_eq!(
+                zh.matches("{}").count(),
+                en.matches("{}").count(),
+                "{key:?}: placeholders differ"
+            );
+        }
+    }
+
+    #[test]
+    fn fill_in_order() {
+        assert_eq!(fill("a {} b {}", &[&1, &"x"]), "a 1 b x");
+        assert_eq!(fill("{}", &[]), "{}");
+    }
+}

@@ -1,0 +1,347 @@
+//! Display rows: how records split into fixed-height rows of the log view.
+//!
+//! A long record is split into several rows so it stays readable without a
+//! row of unbounded height. The number of rows of a record depends only on
+//! its bytes (never on decoding), so the index of a million records can be
+//! kept up to date in O(1) per record and rebuilt in one quick pass when the
+//! view changes; the text of a row is produced only when the row is visible.
+
+use std::collections::VecDeque;
+
+use crate::codec::{DisplayEncoding, TextEncoding, push_hex};
+
+use super::{Direction, Record, RecordStore};
+
+/// How payloads are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum View {
+    /// Decoded text.
+    Text,
+    /// Hex pairs.
+    Hex,
+    /// Hex pairs with the decoded text beside them.
+    Both,
+}
+
+/// Everything that decides how a record splits into rows and what they say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RowStyle {
+    /// Text, hex, or both.
+    pub view: View,
+    /// Payload bytes per row (at least 1).
+    pub bytes_per_row: usize,
+    /// Text decoding.
+    pub encoding: DisplayEncoding,
+    /// Show ␍ ␊ ␉ (and `\xHH` for other control characters).
+    pub show_control: bool,
+}
+
+impl RowStyle {
+    /// How many rows `record` takes.
+    pub fn rows_of(&self, record: &Record) -> u32 {
+        if record.dir == Direction::Event || record.bytes.is_empty() {
+            return 1;
+        }
+        let b = self.bytes_per_row.max(1);
+        let rows = match self.view {
+            View::Text => record
+                .bytes
+                .split_inclusive(|&c| c == b'\n')
+                .map(|line| line.len().div_ceil(b).max(1))
+                .sum(),
+            View::Hex | View::Both => record.bytes.len().div_ceil(b),
+        };
+        u32::try_from(rows).unwrap_or(u32::MAX)
+    }
+
+    /// Same split as [`RowStyle::rows_of`]: the row count per byte line.
+    fn line_rows(&self, bytes: &[u8]) -> Vec<usize> {
+        let b = self.bytes_per_row.max(1);
+        bytes
+            .split_inclusive(|&c| c == b'\n')
+            .map(|line| line.len().div_ceil(b).max(1))
+            .collect()
+    }
+
+    /// The payload text of every row of record `seq` (events excluded: the
+    /// window words them itself). Exactly [`RowStyle::rows_of`] strings.
+    pub fn render(&self, store: &RecordStore, seq: u64) -> Vec<String> {
+        let Some(record) = store.get(seq) else {
+            return Vec::new();
+        };
+        if record.dir == Direction::Event || record.bytes.is_empty() {
+            return vec![String::new()];
+        }
+        let mut text = String::new();
+        let enc = store
+            .push_text(seq, self.encoding, &mut text)
+            .unwrap_or(TextEncoding::Utf8);
+        match self.view {
+            View::Text => {
+                let counts = self.line_rows(&record.bytes);
+                let mut lines = text.split_inclusive('\n');
+                let mut rows = Vec::with_capacity(counts.iter().sum());
+                for k in counts {
+                    let line = lines.next().unwrap_or("");
+                    for piece in split_weighted(line, k, enc) {
+                        rows.push(self.visible(piece));
+                    }
+                }
+                // Text past the last byte line (never expected) joins the last row.
+                for extra in lines {
+                    if let Some(last) = rows.last_mut() {
+                        last.push_str(&self.visible(extra));
+                    }
+                }
+                rows
+            }
+            View::Hex => record
+                .bytes
+                .chunks(self.bytes_per_row.max(1))
+                .map(|chunk| {
+                    let mut s = String::with_capacity(chunk.len() * 3);
+                    push_hex(chunk, &mut s);
+                    s
+                })
+                .collect(),
+            View::Both => {
+                let b = self.bytes_per_row.max(1);
+                let chunks: Vec<&[u8]> = record.bytes.chunks(b).collect();
+                let texts = split_weighted(&text, chunks.len(), enc);
+                chunks
+                    .iter()
+                    .zip(texts)
+                    .map(|(chunk, t)| {
+                        let mut s = String::with_capacity(b * 3 + 4 + t.len());
+                        push_hex(chunk, &mut s);
+                        let pad = (b * 3).saturating_sub(s.chars().count());
+                        s.extend(std::iter::repeat_n(' ', pad + 2));
+                        s.push_str("| ");
+                        s.push_str(&self.visible(t));
+                        s
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// Makes control characters visible (or drops line breaks, which the
+    /// row split already shows).
+    pub fn visible(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '\r' if self.show_control => out.push('␍'),
+                '\n' if self.show_control => out.push('␊'),
+                '\t' if self.show_control => out.push('␉'),
+                '\r' | '\n' => {}
+                '\t' => out.push_str("    "),
+                c if c.is_control() && (c as u32) < 0xA0 => {
+                    out.push_str(&format!("\\x{:02X}", c as u32));
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+}
+
+/// Splits `text` into exactly `k` pieces of about equal encoded size, cutting
+/// only between characters.
+pub fn split_weighted(text: &str, k: usize, enc: TextEncoding) -> Vec<&str> {
+    if k <= 1 {
+        return vec![text];
+    }
+    let weight = |c: char| match enc {
+        TextEncoding::Utf8 => c.len_utf8(),
+        TextEncoding::Gbk if c.is_ascii() => 1,
+        TextEncoding::Gbk => 2,
+    };
+    let total: usize = text.chars().map(weight).sum::<usize>().max(1);
+    let mut pieces = Vec::with_capacity(k);
+    let mut start = 0;
+    let mut acc = 0;
+    for (i, c) in text.char_indices() {
+        // The piece this character starts in.
+        let piece = acc * k / total;
+        while pieces.len() < piece {
+            pieces.push(&text[start..i]);
+            start = i;
+        }
+        acc += weight(c);
+    }
+    pieces.push(&text[start..]);
+    while pieces.len() < k {
+        pieces.push("");
+    }
+    pieces
+}
+
+/// The first row of every record held, kept in step with the store.
+#[derive(Debug, Default, Clone)]
+pub struct RowIndex {
+    starts: VecDeque<u64>,
+    first_seq: u64,
+    total: u64,
+}
+
+impl RowIndex {
+    /// An empty index.
+    pub fn new() -> RowIndex {
+        RowIndex::default()
+    }
+
+    /// Rebuilds the index for every record in `store`.
+    pub fn rebuild(&mut self, store: &RecordStore, style: &RowStyle) {
+        self.starts.clear();
+        self.total = 0;
+        self.first_seq = store.first_seq();
+        for record in store.iter() {
+            self.starts.push_back(self.total);
+            self.total += u64::from(style.rows_of(record));
+        }
+    }
+
+    /// Brings the index up to date after records were added (or the newest
+    /// one grew) and old ones dropped.
+    pub fn sync(&mut self, store: &RecordStore, style: &RowStyle) {
+        if store.first_seq() > self.end_seq() || store.first_seq() < self.first_seq {
+            return self.rebuild(store, style);
+        }
+        while self.first_seq < store.first_seq() {
+            self.starts.pop_front();
+            self.first_seq += 1;
+        }
+        // The newest record may have grown (merged reads): recount it.
+        if let Some(last) = self.starts.pop_back() {
+            self.total = last;
+        }
+        let mut seq = self.first_seq + self.starts.len() as u64;
+        while let Some(record) = store.get(seq) {
+            self.starts.push_back(self.total);
+            self.total += u64::from(style.rows_of(record));
+            seq += 1;
+        }
+    }
+
+    fn end_seq(&self) -> u64 {
+        self.first_seq + self.starts.len() as u64
+    }
+
+    /// Rows of every record held.
+    pub fn rows(&self) -> u64 {
+        self.total - self.starts.front().copied().unwrap_or(self.total)
+    }
+
+    /// Rows of the records before `seq` (for a paused view's end).
+    pub fn rows_before(&self, seq: u64) -> u64 {
+        let base = self.starts.front().copied().unwrap_or(self.total);
+        let i = seq.saturating_sub(self.first_seq) as usize;
+        self.starts.get(i).copied().unwrap_or(self.total) - base
+    }
+
+    /// The record and its sub-row shown at `row` (0 = oldest row held).
+    pub fn locate(&self, row: u64) -> Option<(u64, u32)> {
+        let base = self.starts.front().copied()?;
+        let abs = base + row;
+        if abs >= self.total {
+            return None;
+        }
+        let i = self.starts.partition_point(|&s| s <= abs) - 1;
+        let sub = u32::try_from(abs - self.starts[i]).unwrap_or(u32::MAX);
+        Some((self.first_seq + i as u64, sub))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::SystemTime;
+
+    use bytes::Bytes;
+
+    use super::super::StoreConfig;
+    use super::*;
+
+    fn peer() -> SocketAddr {
+        "127.0.0.1:9".parse().unwrap()
+    }
+
+    fn style(view: View, b: usize) -> RowStyle {
+        RowStyle {
+            view,
+            bytes_per_row: b,
+            encoding: DisplayEncoding::Utf8,
+            show_control: false,
+        }
+    }
+
+    #[test]
+    fn split_weighted_gives_k_pieces_covering_all() {
+        for text in ["", "a", "hello 你好 world", "你好世界你好世界"] {
+            for k in 1..8 {
+                let pieces = split_weighted(text, k, TextEncoding::Utf8);
+                assert_eq!(pieces.len(), k);
+                assert_eq!(pieces.concat(), text);
+            }
+        }
+    }
+
+    #[test]
+    fn rows_follow_lines_and_width() {
+        let mut store = RecordStore::new(StoreConfig::default());
+        let seq = store.push_rx(SystemTime::now(), peer(), Bytes::from("ab\ncdefgh\n\nxy"));
+        let st = style(View::Text, 4);
+        let rec = store.get(seq).unwrap();
+        // "ab\n" 1, "cdefgh\n" 2, "\n" 1, "xy" 1
+        assert_eq!(st.rows_of(rec), 5);
+        let rows = st.render(&store, seq);
+        assert_eq!(rows, vec!["ab", "cdef", "gh", "", "xy"]);
+        let hex = style(View::Hex, 4).render(&store, seq);
+        assert_eq!(hex.len(), 4);
+        assert_eq!(hex[0], "61 62 0A 63");
+        let shown = RowStyle {
+            show_control: true,
+            ..st
+        };
+        assert_eq!(shown.render(&store, seq)[0], "ab␊");
+    }
+
+    #[test]
+    fn index_locates_rows_and_follows_drops() {
+        let mut store = RecordStore::new(StoreConfig {
+            max_records: 3,
+            ..StoreConfig::default()
+        });
+        let st = style(View::Hex, 2);
+        let mut index = RowIndex::new();
+        for len in [1usize, 3, 5, 2] {
+            store.push_rx(SystemTime::now(), peer(), Bytes::from(vec![b'x'; len]));
+            index.sync(&store, &st);
+        }
+        // Held: lens 3, 5, 2 -> rows 2, 3, 1.
+        assert_eq!(index.rows(), 6);
+        let first = store.first_seq();
+        assert_eq!(index.locate(0), Some((first, 0)));
+        assert_eq!(index.locate(2), Some((first + 1, 0)));
+        assert_eq!(index.locate(4), Some((first + 1, 2)));
+        assert_eq!(index.locate(5), Some((first + 2, 0)));
+        assert_eq!(index.locate(6), None);
+        assert_eq!(index.rows_before(first + 2), 5);
+        let mut fresh = RowIndex::new();
+        fresh.rebuild(&store, &st);
+        assert_eq!(fresh.rows(), index.rows());
+    }
+
+    #[test]
+    fn gbk_text_rows() {
+        let mut store = RecordStore::new(StoreConfig::default());
+        let (gbk, _, _) = encoding_rs::GBK.encode("你好世界");
+        let seq = store.push_rx(SystemTime::now(), peer(), Bytes::from(gbk.into_owned()));
+        let st = RowStyle {
+            encoding: DisplayEncoding::Gbk,
+            ..style(View::Text, 4)
+        };
+        assert_eq!(st.render(&store, seq), vec!["你好", "世界"]);
+    }
+}

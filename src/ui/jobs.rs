@@ -1,0 +1,265 @@
+//! File work off the UI thread: dialogs, saving the log, recording what
+//! arrives, and sending a file. Each job reports back over one channel and
+//! wakes the window when it has news.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::net::{SessionHandle, Target};
+use crate::records::{Direction, RecordStore, TextExportOptions};
+
+/// A dialog that returns faster than this was not shown to anyone (no
+/// dialog service on this desktop), so a default path is used instead.
+const NO_DIALOG: Duration = Duration::from_millis(300);
+
+/// Pauses a file send while this many bytes wait to be written.
+const SEND_HIGH_WATER: usize = 1024 * 1024;
+
+/// What a file dialog was opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Save the log as text.
+    SaveLog,
+    /// Save the raw received bytes.
+    SaveRaw,
+    /// Record everything received from now on.
+    Record,
+    /// Pick a file to send.
+    SendFile,
+}
+
+/// News from a background job.
+#[derive(Debug)]
+pub enum JobMsg {
+    /// A dialog closed; `None` if cancelled. `shown` is false when no dialog
+    /// could be shown at all.
+    Picked {
+        /// Why the dialog was opened.
+        purpose: Purpose,
+        /// The chosen path.
+        path: Option<PathBuf>,
+        /// False when the dialog returned at once (no dialog service).
+        shown: bool,
+    },
+    /// A save finished.
+    Saved(PathBuf),
+    /// A file job failed.
+    Failed(String),
+    /// A file send finished (or was cancelled).
+    SendDone {
+        /// The file's name.
+        name: String,
+        /// Bytes sent.
+        sent: u64,
+        /// True if cancelled.
+        cancelled: bool,
+    },
+}
+
+/// Opens a native file dialog on its own thread.
+pub fn pick(purpose: Purpose, tx: Sender<JobMsg>, wake: impl Fn() + Send + 'static) {
+    let spawned = std::thread::Builder::new()
+        .name("netassist-dialog".to_string())
+        .spawn(move || {
+            let start = Instant::now();
+            let dialog = rfd::FileDialog::new();
+            let path = match purpose {
+                Purpose::SendFile => dialog.pick_file(),
+                Purpose::SaveLog => dialog.set_file_name(default_name("log", "txt")).save_file(),
+                Purpose::SaveRaw => dialog.set_file_name(default_name("raw", "bin")).save_file(),
+                Purpose::Record => dialog.set_file_name(default_name("recv", "bin")).save_file(),
+            };
+            let shown = path.is_some() || start.elapsed() >= NO_DIALOG;
+            let _ = tx.send(JobMsg::Picked {
+                purpose,
+                path,
+                shown,
+            });
+            wake();
+        });
+    if let Err(e) = spawned {
+        eprintln!("cannot open a file dialog: {e}");
+    }
+}
+
+/// A file name with the current time, e.g. `netassist-log-20261121-101500.txt`.
+pub fn default_name(what: &str, ext: &str) -> String {
+    let now = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    format!("netassist-{what}-{now}.{ext}")
+}
+
+/// Where files go when no dialog can be shown: the home folder.
+pub fn fallback_path(what: &str, ext: &str) -> PathBuf {
+    let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    home.join(default_name(what, ext))
+}
+
+/// Writes a snapshot of the log on its own thread.
+pub fn save(
+    store: RecordStore,
+    path: PathBuf,
+    raw: bool,
+    opts: TextExportOptions,
+    tx: Sender<JobMsg>,
+    wake: impl Fn() + Send + 'static,
+) {
+    let _ = std::thread::Builder::new()
+        .name("netassist-save".to_string())
+        .spawn(move || {
+            let result = File::create(&path).and_then(|f| {
+                let mut w = BufWriter::new(f);
+                if raw {
+                    store.save_raw(&mut w, Direction::Rx)?;
+                } else {
+                    store.save_text(&mut w, &opts)?;
+                }
+                w.flush()
+            });
+            let _ = tx.send(match result {
+                Ok(()) => JobMsg::Saved(path),
+                Err(e) => JobMsg::Failed(format!("{}: {e}", path.display())),
+            });
+            wake();
+        });
+}
+
+/// Appends every received chunk to a file as it arrives.
+pub struct Recorder {
+    path: PathBuf,
+    tx: Sender<Bytes>,
+}
+
+impl Recorder {
+    /// Creates the file and starts its writer thread.
+    pub fn start(path: PathBuf, jobs: Sender<JobMsg>) -> std::io::Result<Recorder> {
+        let file = File::create(&path)?;
+        let (tx, rx) = crossbeam_channel::unbounded::<Bytes>();
+        let shown = path.display().to_string();
+        std::thread::Builder::new()
+            .name("netassist-record".to_string())
+            .spawn(move || {
+                let mut w = BufWriter::new(file);
+                for chunk in rx {
+                    if let Err(e) = w.write_all(&chunk) {
+                        let _ = jobs.send(JobMsg::Failed(format!("{shown}: {e}")));
+                        return;
+                    }
+                }
+                let _ = w.flush();
+            })?;
+        Ok(Recorder { path, tx })
+    }
+
+    /// Queues bytes for the file (never blocks).
+    pub fn write(&self, data: &Bytes) {
+        let _ = self.tx.send(data.clone());
+    }
+
+    /// The file being written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// A file being sent, with progress and a cancel switch.
+pub struct FileSend {
+    /// The file's name, for messages.
+    pub name: String,
+    /// Its size in bytes.
+    pub total: u64,
+    /// Bytes handed to the engine so far.
+    pub sent: Arc<AtomicU64>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl FileSend {
+    /// Starts sending `path` in chunks of `chunk` bytes, pacing on the
+    /// engine's queue so memory stays small.
+    pub fn start(
+        path: &Path,
+        handle: SessionHandle,
+        target: Target,
+        chunk: usize,
+        jobs: Sender<JobMsg>,
+        wake: impl Fn() + Send + 'static,
+    ) -> std::io::Result<FileSend> {
+        let mut file = File::open(path)?;
+        let total = file.metadata()?.len();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let sent = Arc::new(AtomicU64::new(0));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (sent2, cancel2, name2) = (Arc::clone(&sent), Arc::clone(&cancel), name.clone());
+        std::thread::Builder::new()
+            .name("netassist-sendfile".to_string())
+            .spawn(move || {
+                let mut buf = vec![0u8; chunk.max(1)];
+                let msg = loop {
+                    if cancel2.load(Ordering::Relaxed) {
+                        break done(&name2, &sent2, true);
+                    }
+                    if handle.pending_tx_bytes() > SEND_HIGH_WATER {
+                        std::thread::sleep(Duration::from_millis(2));
+                        continue;
+                    }
+                    match file.read(&mut buf) {
+                        Ok(0) => break done(&name2, &sent2, false),
+                        Ok(n) => {
+                            let data = Bytes::copy_from_slice(&buf[..n]);
+                            if let Err(e) = handle.send(target.clone(), data) {
+                                break JobMsg::Failed(e.to_string());
+                            }
+                            sent2.fetch_add(n as u64, Ordering::Relaxed);
+                        }
+                        Err(e) => break JobMsg::Failed(e.to_string()),
+                    }
+                };
+                let _ = jobs.send(msg);
+                wake();
+            })?;
+        Ok(FileSend {
+            name,
+            total,
+            sent,
+            cancel,
+        })
+    }
+
+    /// Asks the sender to stop after the current chunk.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    /// Fraction done, 0 to 1.
+    pub fn progress(&self) -> f32 {
+        if self.total == 0 {
+            return 1.0;
+        }
+        (self.sent.load(Ordering::Relaxed) as f64 / self.total as f64) as f32
+    }
+}
+
+fn done(name: &str, sent: &AtomicU64, cancelled: bool) -> JobMsg {
+    JobMsg::SendDone {
+        name: name.to_string(),
+        sent: sent.load(Ordering::Relaxed),
+        cancelled,
+    }
+}
+
+/// The channel jobs report on.
+pub fn channel() -> (Sender<JobMsg>, Receiver<JobMsg>) {
+    crossbeam_channel::unbounded()
+}

@@ -1,0 +1,75 @@
+//! 接收设置: how the log shows data, and saving or recording it.
+
+use egui::Ui;
+
+use crate::app::{Action, Model};
+use crate::codec::DisplayEncoding;
+use crate::i18n::T;
+use crate::records::View;
+use crate::ui::jobs::Purpose;
+
+/// Draws the receive settings.
+pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
+    let lang = model.lang();
+    let t = |k: T| k.get(lang);
+    ui.heading(t(T::RxSettings));
+    let s = &mut model.settings;
+    ui.horizontal_wrapped(|ui| {
+        ui.radio_value(&mut s.view, View::Text, t(T::ViewText));
+        ui.radio_value(&mut s.view, View::Hex, t(T::ViewHex));
+        ui.radio_value(&mut s.view, View::Both, t(T::ViewBoth));
+    });
+    encoding_combo(ui, "rx_encoding", t(T::RxEncoding), &mut s.encoding, lang);
+    ui.checkbox(&mut s.timestamps, t(T::ShowTime));
+    ui.checkbox(&mut s.show_peer, t(T::ShowPeer));
+    ui.checkbox(&mut s.show_control, t(T::ShowControl));
+    ui.checkbox(&mut s.auto_scroll, t(T::AutoScroll));
+    let mut paused = model.paused_at.is_some();
+    if ui.checkbox(&mut paused, t(T::Pause)).changed() {
+        actions.push(Action::TogglePause);
+    }
+    ui.horizontal_wrapped(|ui| {
+        if ui.button(t(T::ClearLog)).clicked() {
+            actions.push(Action::ClearLog);
+        }
+        if ui.button(t(T::SaveLog)).clicked() {
+            actions.push(Action::Pick(Purpose::SaveLog));
+        }
+        if ui.button(t(T::SaveRaw)).clicked() {
+            actions.push(Action::Pick(Purpose::SaveRaw));
+        }
+        if model.recorder.is_some() {
+            if ui.button(t(T::StopRecording)).clicked() {
+                actions.push(Action::StopRecording);
+            }
+        } else if ui.button(t(T::RecordToFile)).clicked() {
+            actions.push(Action::Pick(Purpose::Record));
+        }
+    });
+}
+
+/// A labelled dropdown of UTF-8 / GBK / Auto.
+fn encoding_combo(
+    ui: &mut Ui,
+    id: &str,
+    label: &str,
+    value: &mut DisplayEncoding,
+    lang: crate::i18n::Lang,
+) {
+    let name = |e: DisplayEncoding| match e {
+        DisplayEncoding::Auto => T::EncAuto.get(lang),
+        other => other.label(),
+    };
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        egui::ComboBox::from_id_salt(id)
+            .selected_text(name(*value))
+            .show_ui(ui, |ui| {
+                for e in [DisplayEncoding::Utf8, DisplayEncoding::Gbk, DisplayEncoding::Auto] {
+                    ui.selectable_value(value, e, name(e));
+                }
+            })
+            .response
+            .labelled_by(l.id);
+    });
+}

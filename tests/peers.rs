@@ -1,0 +1,1107 @@
+//! `netassist` against small Python peers that behave like the programs in
+//! the socket tutorials our users follow (tests/peers/*.py): netassist plays
+//! the client of their servers and the server of their clients, over TCP and
+//! UDP, and every test checks the exact bytes each side received and the
+//! status lines netassist printed.
+//!
+//! The peers need python3; without it these tests fail (never pass silently).
+//! Everything runs on loopback with ports the OS picks, so tests can run in
+//! parallel, and every wait has a deadline so nothing can hang.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The longest any single wait may take.
+const WAIT: Duration = Duration::from_secs(10);
+
+// ---------------------------------------------------------------------------
+// Finding python3 and the peers
+// ---------------------------------------------------------------------------
+
+/// The python3 interpreter that runs the peers. Panics (failing the test)
+/// when there is none: a missing interpreter must never look like a pass.
+fn python3() -> PathBuf {
+    static FOUND: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let found = FOUND.get_or_init(|| {
+        let names: &[&str] = if cfg!(windows) {
+            &["python3.exe", "python.exe"]
+        } else {
+            &["python3"]
+        };
+        let path = std::env::var_os("PATH")?;
+        let candidate = std::env::split_paths(&path)
+            .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+            .find(|p| p.is_file())?;
+        // A shim (pyenv, Windows store alias) may exist yet not run: check it.
+        let works = Command::new(&candidate)
+            .args([
+                "-c",
+                "import sys; sys.exit(0 if sys.version_info[0] == 3 else 1)",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        works.then_some(candidate)
+    });
+    match found {
+        Some(path) => path.clone(),
+        None => panic!(
+            "python3 is required for the tutorial-peer tests: install it (Debian: apt-get install python3)"
+        ),
+    }
+}
+
+fn peers_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("peers")
+}
+
+// ---------------------------------------------------------------------------
+// Child processes with captured output
+// ---------------------------------------------------------------------------
+
+/// Output of one pipe, collected by a thread; waiters are woken on each read.
+#[derive(Default)]
+struct Captured {
+    /// The bytes so far, and whether the pipe has reached its end.
+    state: Mutex<(Vec<u8>, bool)>,
+    cond: Condvar,
+}
+
+impl Captured {
+    fn collect(mut pipe: impl Read + Send + 'static) -> Arc<Captured> {
+        let captured = Arc::new(Captured::default());
+        let sink = Arc::clone(&captured);
+        thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = pipe.read(&mut buf).unwrap_or(0);
+                let mut state = sink.state.lock().unwrap();
+                if n == 0 {
+                    state.1 = true;
+                } else {
+                    state.0.extend_from_slice(&buf[..n]);
+                }
+                sink.cond.notify_all();
+                if n == 0 {
+                    return;
+                }
+            }
+        });
+        captured
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        self.state.lock().unwrap().0.clone()
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes()).into_owned()
+    }
+
+    /// Waits until `check` finds something in the output so far, the pipe
+    /// ends without it, or `WAIT` passes.
+    fn wait_for<T>(&self, mut check: impl FnMut(&[u8]) -> Option<T>) -> Option<T> {
+        let end = Instant::now() + WAIT;
+        let mut state = self.state.lock().unwrap();
+        loop {
+            if let Some(found) = check(&state.0) {
+                return Some(found);
+            }
+            let now = Instant::now();
+            if state.1 || now >= end {
+                return None;
+            }
+            state = self.cond.wait_timeout(state, end - now).unwrap().0;
+        }
+    }
+}
+
+/// Complete lines (ended by `\n`) of `bytes`, without their line ends.
+fn complete_lines(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines: Vec<String> = text
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .collect();
+    lines.pop(); // the part after the last '\n' is not complete yet
+    lines
+}
+
+/// A running child process; killed when dropped, so a failing test leaves
+/// nothing behind.
+struct Proc {
+    name: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    out: Arc<Captured>,
+    err: Arc<Captured>,
+}
+
+impl Proc {
+    fn spawn(name: &str, mut cmd: Command) -> Proc {
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        let stdin = child.stdin.take();
+        let out = Captured::collect(child.stdout.take().unwrap());
+        let err = Captured::collect(child.stderr.take().unwrap());
+        Proc {
+            name: name.to_string(),
+            child,
+            stdin,
+            out,
+            err,
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "--- {} stdout ---\n{}\n--- {} stderr ---\n{}",
+            self.name,
+            self.out.text(),
+            self.name,
+            self.err.text()
+        )
+    }
+
+    /// Writes one line to the child's stdin.
+    fn type_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin already closed");
+        stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .and_then(|()| stdin.flush())
+            .unwrap_or_else(|e| panic!("cannot write to {}: {e}", self.name));
+    }
+
+    fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits for a complete stdout line that `pred` accepts.
+    fn out_line(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        self.out
+            .wait_for(|b| complete_lines(b).into_iter().find(|l| pred(l)))
+            .unwrap_or_else(|| panic!("{}: no stdout line {what}\n{}", self.name, self.describe()))
+    }
+
+    /// Waits for a complete stderr line that `pred` accepts.
+    fn err_line(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        self.err
+            .wait_for(|b| complete_lines(b).into_iter().find(|l| pred(l)))
+            .unwrap_or_else(|| panic!("{}: no stderr line {what}\n{}", self.name, self.describe()))
+    }
+
+    /// Waits until stdout as a whole satisfies `pred`.
+    fn out_until(&self, what: &str, pred: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+        self.out
+            .wait_for(|b| pred(b).then(|| b.to_vec()))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: stdout never had {what}\n{}",
+                    self.name,
+                    self.describe()
+                )
+            })
+    }
+
+    /// Waits for the child to exit, after which its pipes are read to the end.
+    fn wait_exit(&mut self) -> ExitStatus {
+        let end = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                self.out.wait_for(|_| None::<()>);
+                self.err.wait_for(|_| None::<()>);
+                return status;
+            }
+            if Instant::now() >= end {
+                panic!(
+                    "{} did not exit within {WAIT:?}\n{}",
+                    self.name,
+                    self.describe()
+                );
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits for exit code 0.
+    fn expect_success(&mut self) {
+        let status = self.wait_exit();
+        assert!(
+            status.success(),
+            "{} ended with {status}\n{}",
+            self.name,
+            self.describe()
+        );
+    }
+
+    fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+        if thread::panicking() {
+            eprintln!("{}", self.describe());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// netassist and the peers
+// ---------------------------------------------------------------------------
+
+fn netassist(args: &[&str]) -> Proc {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netassist"));
+    cmd.args(args);
+    Proc::spawn(&format!("netassist {}", args.join(" ")), cmd)
+}
+
+/// Starts a peer script with its arguments.
+fn peer(script: &str, args: &[&str]) -> Proc {
+    let mut cmd = Command::new(python3());
+    cmd.arg("-B") // no __pycache__ in the source tree
+        .arg(peers_dir().join(script))
+        .args(args)
+        .env("PYTHONIOENCODING", "utf-8")
+        .env("PYTHONUTF8", "1")
+        .env("PYTHONUNBUFFERED", "1");
+    Proc::spawn(&format!("{script} {}", args.join(" ")), cmd)
+}
+
+/// The port at the end of a status line such as `listening on 127.0.0.1:8888`.
+fn port_of(line: &str) -> u16 {
+    line.rsplit(':')
+        .next()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no port at the end of {line:?}"))
+}
+
+/// Starts `netassist tcp-server --bind 127.0.0.1:0 ARGS` and returns it with its port.
+fn tcp_server(args: &[&str]) -> (Proc, u16) {
+    let mut all = vec!["tcp-server", "--bind", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let server = netassist(&all);
+    let line = server.err_line("'listening on 127.0.0.1:PORT'", |l| {
+        l.starts_with("listening on 127.0.0.1:")
+    });
+    let port = port_of(&line);
+    (server, port)
+}
+
+/// Starts `netassist udp --bind 127.0.0.1:0 ARGS` and returns it with its port.
+fn udp(args: &[&str]) -> (Proc, u16) {
+    let mut all = vec!["udp", "--bind", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let na = netassist(&all);
+    let line = na.err_line("'bound to 127.0.0.1:PORT'", |l| {
+        l.starts_with("bound to 127.0.0.1:")
+    });
+    let port = port_of(&line);
+    (na, port)
+}
+
+/// The port a peer bound (`PORT <n>`).
+fn peer_port(p: &Proc) -> u16 {
+    let line = p.out_line("'PORT <n>'", |l| l.starts_with("PORT "));
+    line["PORT ".len()..].trim().parse().expect("PORT line")
+}
+
+/// The local address of a peer's socket (`LOCAL host:port`).
+fn peer_local(p: &Proc) -> String {
+    let line = p.out_line("'LOCAL <addr>'", |l| l.starts_with("LOCAL "));
+    line["LOCAL ".len()..].trim().to_string()
+}
+
+fn unhex(hex: &str) -> Vec<u8> {
+    assert!(hex.len().is_multiple_of(2), "odd hex {hex:?}");
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// What a peer reported receiving in `out`: one `(bytes, sender)` per `RX` line.
+fn rx_in(out: &[u8]) -> Vec<(Vec<u8>, Option<String>)> {
+    complete_lines(out)
+        .iter()
+        .filter_map(|l| l.strip_prefix("RX "))
+        .map(|rest| match rest.split_once(" FROM ") {
+            Some((hex, from)) => (unhex(hex), Some(from.to_string())),
+            None => (unhex(rest), None),
+        })
+        .collect()
+}
+
+fn peer_rx(p: &Proc) -> Vec<(Vec<u8>, Option<String>)> {
+    rx_in(&p.out.bytes())
+}
+
+/// All bytes a peer reported receiving, joined.
+fn peer_rx_all(p: &Proc) -> Vec<u8> {
+    peer_rx(p).into_iter().flat_map(|(b, _)| b).collect()
+}
+
+/// Waits until the bytes a running peer reported receiving, joined, equal
+/// `expected` (its report may still be on the way through the pipe).
+fn wait_peer_rx_all(p: &Proc, expected: &[u8]) {
+    let joined = |out: &[u8]| -> Vec<u8> { rx_in(out).into_iter().flat_map(|(b, _)| b).collect() };
+    p.out
+        .wait_for(|out| (joined(out) == expected).then_some(()))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: received {:?}, expected {:?}\n{}",
+                p.name,
+                String::from_utf8_lossy(&peer_rx_all(p)),
+                String::from_utf8_lossy(expected),
+                p.describe()
+            )
+        });
+}
+
+/// netassist's stdout records in `out`: `[RX addr] text` as `(addr, text)`.
+fn records_in(out: &[u8]) -> Vec<(String, String)> {
+    complete_lines(out)
+        .iter()
+        .filter_map(|l| l.strip_prefix("[RX "))
+        .map(|rest| {
+            let (addr, text) = rest
+                .split_once("] ")
+                .unwrap_or((rest.trim_end_matches(']'), ""));
+            (addr.to_string(), text.to_string())
+        })
+        .collect()
+}
+
+/// The text of all records in `out` from `addr`, joined.
+fn text_in(out: &[u8], addr: &str) -> String {
+    records_in(out)
+        .into_iter()
+        .filter(|(a, _)| a == addr)
+        .map(|(_, t)| t)
+        .collect()
+}
+
+fn records(p: &Proc) -> Vec<(String, String)> {
+    records_in(&p.out.bytes())
+}
+
+fn text_from(p: &Proc, addr: &str) -> String {
+    text_in(&p.out.bytes(), addr)
+}
+
+/// Waits until the records from `addr`, joined, equal `expected`.
+fn wait_text_from(p: &Proc, addr: &str, expected: &str) {
+    p.out
+        .wait_for(|out| (text_in(out, addr) == expected).then_some(()))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: records from {addr} never joined to {expected:?}; got {:?}\n{}",
+                p.name,
+                text_from(p, addr),
+                p.describe()
+            )
+        });
+}
+
+/// Waits until a peer has printed `DONE` and exited 0.
+fn peer_done(p: &mut Proc) {
+    p.expect_success();
+    assert!(
+        complete_lines(&p.out.bytes()).iter().any(|l| l == "DONE"),
+        "{} did not finish\n{}",
+        p.name,
+        p.describe()
+    );
+}
+
+// GBK bytes of the test strings (checked against Python's gbk codec).
+const GBK_NIHAO_SERVER: &[u8] = &[
+    0xC4, 0xE3, 0xBA, 0xC3, 0xA3, 0xAC, 0xB7, 0xFE, 0xCE, 0xF1, 0xC6, 0xF7,
+]; // 你好，服务器
+const GBK_XIEXIE: &[u8] = &[0xD0, 0xBB, 0xD0, 0xBB]; // 谢谢 (also valid UTF-8: "лл")
+const GBK_BUKEQI: &[u8] = &[0xB2, 0xBB, 0xBF, 0xCD, 0xC6, 0xF8]; // 不客气
+const GBK_NIHAO: &[u8] = &[0xC4, 0xE3, 0xBA, 0xC3]; // 你好
+const GBK_SHOUDAO: &[u8] = &[0xCA, 0xD5, 0xB5, 0xBD]; // 收到
+
+// ---------------------------------------------------------------------------
+// Tutorial 000: greeting server and client (UTF-8)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn netassist_client_shows_greeting_from_tutorial_server() {
+    let mut server = peer("greeting_server.py", &["127.0.0.1", "0"]);
+    let port = peer_port(&server);
+    let remote = format!("127.0.0.1:{port}");
+    let mut na = netassist(&["tcp-client", "--connect", &remote]);
+
+    let connected = na.err_line("'connected to ...'", |l| l.starts_with("connected to "));
+    let local = connected
+        .strip_prefix(&format!("connected to {remote} from "))
+        .unwrap_or_else(|| panic!("unexpected status line {connected:?}"))
+        .to_string();
+    // The server saw the same client address netassist reported.
+    server.out_line("'CONNECTED <addr>'", |l| l == format!("CONNECTED {local}"));
+
+    // The server closes after the greeting: netassist prints it, reports the
+    // close and exits 0.
+    na.expect_success();
+    assert_eq!(text_from(&na, &remote), "你好,客户端,我是服务器");
+    assert!(
+        na.err
+            .text()
+            .lines()
+            .any(|l| l == format!("closed by peer: {remote}")),
+        "{}",
+        na.describe()
+    );
+    peer_done(&mut server);
+}
+
+#[test]
+fn netassist_server_greets_tutorial_client_and_shows_reply() {
+    let greeting = "你好,客户端,我是服务器";
+    let (na, port) = tcp_server(&["--send", greeting]);
+    let expect = greeting.len().to_string();
+    let mut client = peer(
+        "greeting_client.py",
+        &["127.0.0.1", &port.to_string(), "--expect", &expect],
+    );
+    let local = peer_local(&client);
+    na.err_line("'client connected: <addr>'", |l| {
+        l == format!("client connected: {local}")
+    });
+    peer_done(&mut client);
+    assert_eq!(peer_rx_all(&client), greeting.as_bytes());
+
+    wait_text_from(&na, &local, "你好服务器");
+    na.err_line("'closed by peer: <addr>'", |l| {
+        l == format!("closed by peer: {local}")
+    });
+}
+
+/// One greeting sent in two writes, cut inside a character: the display
+/// must never show a broken character, and the pieces join to the text.
+#[test]
+fn chinese_split_across_reads_still_shows_as_chinese() {
+    let text = "你好世界";
+    // (wire encoding, bytes in the first write, netassist's display option)
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("utf-8", "1", &[]),                     // inside 你
+        ("utf-8", "4", &[]),                     // inside 好
+        ("utf-8", "8", &["--encoding", "utf8"]), // inside 世
+        ("gbk", "1", &["--encoding", "gbk"]),    // inside 你
+        ("gbk", "1", &[]),                       // auto: C4 could start UTF-8
+        ("gbk", "3", &[]),                       // auto, inside 好
+        ("gbk", "5", &["--encoding", "gbk"]),    // inside 世
+    ];
+    // All cases at once: each pauses between its two writes.
+    let mut runs: Vec<(String, Proc, Proc, String)> = cases
+        .iter()
+        .map(|&(wire, split, display)| {
+            let server = peer(
+                "greeting_server.py",
+                &[
+                    "127.0.0.1",
+                    "0",
+                    "--text",
+                    text,
+                    "--encoding",
+                    wire,
+                    "--split",
+                    split,
+                    "--pause",
+                    "0.2",
+                ],
+            );
+            let remote = format!("127.0.0.1:{}", peer_port(&server));
+            let mut args = vec!["tcp-client", "--connect", &remote];
+            args.extend_from_slice(display);
+            let na = netassist(&args);
+            let case = format!("{wire} split after {split} bytes, display {display:?}");
+            (case, server, na, remote)
+        })
+        .collect();
+    for (case, server, na, remote) in &mut runs {
+        na.expect_success();
+        peer_done(server);
+        let recs = records(na);
+        assert!(
+            recs.iter().all(|(_, t)| !t.contains('\u{FFFD}')),
+            "{case}: a record shows a broken character: {recs:?}"
+        );
+        assert_eq!(text_from(na, remote), text, "{case}: {recs:?}");
+    }
+}
+
+#[test]
+fn raw_output_is_exactly_the_received_bytes() {
+    let text = "你好世界\r\n";
+    let mut server = peer(
+        "greeting_server.py",
+        &[
+            "127.0.0.1",
+            "0",
+            "--text",
+            text,
+            "--split",
+            "4",
+            "--pause",
+            "0.1",
+        ],
+    );
+    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    let mut na = netassist(&["tcp-client", "--connect", &remote, "--raw"]);
+    na.expect_success();
+    peer_done(&mut server);
+    assert_eq!(na.out.bytes(), text.as_bytes(), "{}", na.describe());
+}
+
+#[test]
+fn hex_display_shows_every_byte() {
+    let mut server = peer(
+        "greeting_server.py",
+        &["127.0.0.1", "0", "--text", "Hi你\n"],
+    );
+    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    let mut na = netassist(&["tcp-client", "--connect", &remote, "--hex"]);
+    na.expect_success();
+    peer_done(&mut server);
+    assert_eq!(
+        complete_lines(&na.out.bytes()),
+        vec![format!("[RX {remote}] 48 69 E4 BD A0 0A")]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Tutorials 001/003: GBK "thank you !" server and GBK client
+// ---------------------------------------------------------------------------
+
+#[test]
+fn netassist_client_sends_gbk_to_tutorial_gbk_server() {
+    let mut server = peer("gbk_server.py", &["127.0.0.1", "0"]);
+    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    let mut na = netassist(&[
+        "tcp-client",
+        "--connect",
+        &remote,
+        "--send-encoding",
+        "gbk",
+        "--send",
+        "你好，服务器",
+    ]);
+    peer_done(&mut server);
+    assert_eq!(peer_rx_all(&server), GBK_NIHAO_SERVER);
+    server.out_line("'TEXT 你好，服务器'", |l| l == "TEXT 你好，服务器");
+
+    na.expect_success();
+    assert_eq!(text_from(&na, &remote), "thank you !");
+    assert!(
+        na.err
+            .text()
+            .lines()
+            .any(|l| l == format!("closed by peer: {remote}")),
+        "{}",
+        na.describe()
+    );
+}
+
+#[test]
+fn netassist_server_shows_gbk_and_answers_in_gbk() {
+    // 谢谢 in GBK is also valid UTF-8, so the display must be told: gbk.
+    assert_eq!(std::str::from_utf8(GBK_XIEXIE), Ok("лл"));
+    let (mut na, port) = tcp_server(&[
+        "--encoding",
+        "gbk",
+        "--send-encoding",
+        "gbk",
+        "--newline",
+        "none",
+    ]);
+    let expect = GBK_BUKEQI.len().to_string();
+    let mut client = peer(
+        "gbk_client.py",
+        &[
+            "127.0.0.1",
+            &port.to_string(),
+            "--text",
+            "谢谢",
+            "--expect",
+            &expect,
+        ],
+    );
+    let local = peer_local(&client);
+    wait_text_from(&na, &local, "谢谢");
+    na.type_line("不客气");
+    peer_done(&mut client);
+    assert_eq!(peer_rx_all(&client), GBK_BUKEQI);
+    client.out_line("'TEXT 不客气'", |l| l == "TEXT 不客气");
+    na.err_line("'closed by peer'", |l| {
+        l == format!("closed by peer: {local}")
+    });
+}
+
+#[test]
+fn auto_display_recognises_gbk_that_is_not_utf8() {
+    let (na, port) = tcp_server(&["--send", "thank you !"]);
+    let mut client = peer(
+        "gbk_client.py",
+        &[
+            "127.0.0.1",
+            &port.to_string(),
+            "--text",
+            "你好",
+            "--expect",
+            "11",
+        ],
+    );
+    let local = peer_local(&client);
+    peer_done(&mut client);
+    wait_text_from(&na, &local, "你好");
+    assert_eq!(peer_rx_all(&client), b"thank you !");
+}
+
+// ---------------------------------------------------------------------------
+// Tutorial 002: echo-upper server and client
+// ---------------------------------------------------------------------------
+
+#[test]
+fn netassist_client_sees_upper_cased_echo() {
+    let mut server = peer("echo_upper_server.py", &["127.0.0.1", "0"]);
+    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    let mut na = netassist(&[
+        "tcp-client",
+        "--connect",
+        &remote,
+        "--send",
+        "hello egon 哈哈哈",
+    ]);
+    wait_text_from(&na, &remote, "HELLO EGON 哈哈哈");
+    // A stdin line goes out with the default line end (LF).
+    na.type_line("again");
+    wait_text_from(&na, &remote, "HELLO EGON 哈哈哈AGAIN");
+    wait_peer_rx_all(&server, "hello egon 哈哈哈again\n".as_bytes());
+    // End of stdin closes nothing: the link stays up.
+    na.close_stdin();
+    thread::sleep(Duration::from_millis(150));
+    assert!(na.is_running(), "{}", na.describe());
+    na.kill();
+    server.out_line("'CLOSED'", |l| l.starts_with("CLOSED "));
+    peer_done(&mut server);
+}
+
+#[test]
+fn netassist_server_answers_tutorial_echo_client() {
+    let (mut na, port) = tcp_server(&["--newline", "none"]);
+    // Typed before anyone connects: reported, and not kept for later.
+    na.type_line("early");
+    na.err_line("'error: no client is connected...'", |l| {
+        l.starts_with("error: no client is connected")
+    });
+    let mut client = peer("echo_upper_client.py", &["127.0.0.1", &port.to_string()]);
+    let local = peer_local(&client);
+    wait_text_from(&na, &local, "hello egon 哈哈哈");
+    // No line end unless asked: the reply is exactly the typed text.
+    na.type_line("HELLO EGON 哈哈哈");
+    peer_done(&mut client);
+    assert_eq!(peer_rx_all(&client), "HELLO EGON 哈哈哈".as_bytes());
+    na.err_line("'closed by peer'", |l| {
+        l == format!("closed by peer: {local}")
+    });
+}
+
+#[test]
+fn escapes_and_crlf_are_sent_exactly() {
+    let mut server = peer("echo_upper_server.py", &["127.0.0.1", "0"]);
+    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    let mut na = netassist(&[
+        "tcp-client",
+        "--connect",
+        &remote,
+        "--escapes",
+        "--newline",
+        "crlf",
+        "--hex",
+        "--send",
+        r"a\tb\x41\\\xFF\0",
+    ]);
+    // --send gets no line end; \xFF and \0 are raw bytes; the echo shows as hex.
+    na.out_line("the upper-cased --send echo", |l| {
+        l == format!("[RX {remote}] 41 09 42 41 5C FF 00")
+    });
+    na.type_line(r"tab\there\x21");
+    na.out_line("the upper-cased stdin echo", |l| {
+        l == format!("[RX {remote}] 54 41 42 09 48 45 52 45 21 0D 0A")
+    });
+    wait_peer_rx_all(&server, b"a\tbA\\\xFF\0tab\there!\r\n");
+    na.kill();
+    peer_done(&mut server);
+}
+
+// ---------------------------------------------------------------------------
+// Tutorial 004: name conversation, and several clients at once
+// ---------------------------------------------------------------------------
+
+#[test]
+fn netassist_client_holds_name_conversation() {
+    let server = peer("name_server.py", &["127.0.0.1", "0"]);
+    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    let mut na = netassist(&[
+        "tcp-client",
+        "--connect",
+        &remote,
+        "--raw",
+        "--newline",
+        "none",
+    ]);
+
+    let mut expected = b"Welcome!\nWhat's your name?".to_vec();
+    na.out_until("the welcome and question", |b| b == expected.as_slice());
+    na.type_line("Bob");
+    expected.extend_from_slice(b"Hello Bob!\nWhat's your name?");
+    na.out_until("the answer to Bob", |b| b == expected.as_slice());
+    na.type_line("exit");
+    expected.extend_from_slice(b"Good bye!\n");
+    // The server closes after "Good bye!": netassist exits 0.
+    na.expect_success();
+    assert_eq!(na.out.bytes(), expected);
+
+    let rx: Vec<Vec<u8>> = peer_rx(&server).into_iter().map(|(b, _)| b).collect();
+    assert_eq!(rx, vec![b"Bob".to_vec(), b"exit".to_vec()]);
+    assert!(
+        na.err
+            .text()
+            .lines()
+            .any(|l| l == format!("closed by peer: {remote}")),
+        "{}",
+        na.describe()
+    );
+}
+
+#[test]
+fn netassist_server_serves_three_clients_at_once() {
+    let (mut na, port) = tcp_server(&["--send", r"Welcome!\n", "--escapes", "--echo"]);
+    let port = port.to_string();
+    let names = ["alice", "bob", "张三"];
+    // Each client waits for the greeting plus the broadcast below before it
+    // sends anything, so all three are connected at the same time.
+    let welcome = "Welcome!\nhi all\n";
+    let welcome_len = welcome.len().to_string();
+    let mut clients: Vec<Proc> = names
+        .iter()
+        .map(|name| {
+            peer(
+                "name_client.py",
+                &["127.0.0.1", &port, name, "exit", "--welcome", &welcome_len],
+            )
+        })
+        .collect();
+    let locals: Vec<String> = clients.iter().map(peer_local).collect();
+    for local in &locals {
+        na.err_line("'client connected: <addr>'", |l| {
+            l == format!("client connected: {local}")
+        });
+    }
+    na.type_line("hi all"); // to every client
+
+    for ((client, local), name) in clients.iter_mut().zip(&locals).zip(names) {
+        peer_done(client);
+        assert_eq!(
+            peer_rx_all(client),
+            format!("{welcome}{name}exit").as_bytes(),
+            "{}",
+            client.describe()
+        );
+        wait_text_from(&na, local, &format!("{name}exit"));
+        na.err_line("'closed by peer'", |l| {
+            l == format!("closed by peer: {local}")
+        });
+    }
+    let connects = na
+        .err
+        .text()
+        .lines()
+        .filter(|l| l.starts_with("client connected: "))
+        .count();
+    assert_eq!(connects, 3, "{}", na.describe());
+}
+
+// ---------------------------------------------------------------------------
+// UDP (tutorials 001 and 002), both directions
+// ---------------------------------------------------------------------------
+
+#[test]
+fn netassist_udp_sends_gbk_to_tutorial_receiver() {
+    let mut receiver = peer("udp_receiver.py", &["127.0.0.1", "0"]);
+    let to = format!("127.0.0.1:{}", peer_port(&receiver));
+    let (_na, port) = udp(&["--to", &to, "--send-encoding", "gbk", "--send", "你好"]);
+    peer_done(&mut receiver);
+    let rx = peer_rx(&receiver);
+    assert_eq!(
+        rx,
+        vec![(GBK_NIHAO.to_vec(), Some(format!("127.0.0.1:{port}")))]
+    );
+    receiver.out_line("'TEXT 你好'", |l| l == "TEXT 你好");
+}
+
+#[test]
+fn netassist_udp_replies_to_last_sender() {
+    // No --to: a stdin line goes back to whoever sent last.
+    let (mut na, port) = udp(&["--send-encoding", "gbk", "--newline", "none"]);
+    // Typed before anyone has sent: there is nobody to answer yet.
+    na.type_line("early");
+    na.err_line("'error: no remote address...'", |l| {
+        l.starts_with("error: no remote address")
+    });
+    let mut client = peer(
+        "udp_send_recv.py",
+        &["127.0.0.1", &port.to_string(), "--text", "hello 你好"],
+    );
+    let local = peer_local(&client);
+    wait_text_from(&na, &local, "hello 你好");
+    na.type_line("收到");
+    peer_done(&mut client);
+    assert_eq!(
+        peer_rx(&client),
+        vec![(GBK_SHOUDAO.to_vec(), Some(format!("127.0.0.1:{port}")))]
+    );
+    client.out_line("'TEXT 收到'", |l| l == "TEXT 收到");
+}
+
+#[test]
+fn netassist_udp_talks_to_upper_echo_server() {
+    let mut server = peer("udp_upper_server.py", &["127.0.0.1", "0"]);
+    let to = format!("127.0.0.1:{}", peer_port(&server));
+    let (na, port) = udp(&["--to", &to, "--send", "hello egon 哈哈哈"]);
+    wait_text_from(&na, &to, "HELLO EGON 哈哈哈");
+    peer_done(&mut server);
+    assert_eq!(
+        peer_rx(&server),
+        vec![(
+            "hello egon 哈哈哈".as_bytes().to_vec(),
+            Some(format!("127.0.0.1:{port}"))
+        )]
+    );
+}
+
+#[test]
+fn netassist_udp_echo_returns_each_datagram() {
+    let (na, port) = udp(&["--echo"]);
+    let mut client = peer(
+        "udp_send_recv.py",
+        &[
+            "127.0.0.1",
+            &port.to_string(),
+            "--text",
+            "ping 你好",
+            "--decode",
+            "utf-8",
+        ],
+    );
+    let local = peer_local(&client);
+    peer_done(&mut client);
+    assert_eq!(
+        peer_rx(&client),
+        vec![(
+            "ping 你好".as_bytes().to_vec(),
+            Some(format!("127.0.0.1:{port}"))
+        )]
+    );
+    wait_text_from(&na, &local, "ping 你好");
+}
+
+// ---------------------------------------------------------------------------
+// Ending a run: --exit-after-bytes and --timeout
+// ---------------------------------------------------------------------------
+
+#[test]
+fn exit_after_bytes_counts_all_received_bytes() {
+    let (mut na, port) = udp(&["--exit-after-bytes", "6"]);
+    let mut sender = peer("udp_sender.py", &["127.0.0.1", &port.to_string()]);
+    let local = peer_local(&sender);
+    sender.type_line("abc");
+    wait_text_from(&na, &local, "abc");
+    thread::sleep(Duration::from_millis(200));
+    assert!(
+        na.is_running(),
+        "exited after 3 of 6 bytes\n{}",
+        na.describe()
+    );
+    sender.type_line("def");
+    na.expect_success();
+    assert_eq!(text_from(&na, &local), "abcdef");
+    sender.close_stdin();
+    peer_done(&mut sender);
+}
+
+#[test]
+fn timeout_ends_the_run_with_success() {
+    let start = Instant::now();
+    let mut server = netassist(&["tcp-server", "--bind", "127.0.0.1:0", "--timeout", "0.5"]);
+    let mut udp = netassist(&["udp", "--bind", "127.0.0.1:0", "--timeout", "0.5"]);
+    server.expect_success();
+    udp.expect_success();
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(450),
+        "exited after {elapsed:?}, before the 0.5 s timeout"
+    );
+    assert!(server.err.text().starts_with("listening on 127.0.0.1:"));
+    assert!(udp.err.text().starts_with("bound to 127.0.0.1:"));
+}
+
+// ---------------------------------------------------------------------------
+// Restart on the same port, and resets
+// ---------------------------------------------------------------------------
+
+/// Tutorial 002's "address already in use" after a restart: the server's side
+/// of a connection it closed first stays in TIME_WAIT, and netassist must
+/// still reopen the port at once.
+#[test]
+fn server_restarts_on_the_same_port_at_once() {
+    let (mut first, port) = tcp_server(&[]);
+    let addr = format!("127.0.0.1:{port}");
+    let mut client = TcpStream::connect(&addr).expect("connect");
+    client.set_read_timeout(Some(WAIT)).unwrap();
+    client.write_all(b"hi").unwrap();
+    wait_text_from(&first, &client.local_addr().unwrap().to_string(), "hi");
+
+    // Kill the server first (its side closes first and lingers in
+    // TIME_WAIT), then let the client see the close and close too.
+    first.kill();
+    let mut rest = Vec::new();
+    let _ = client.read_to_end(&mut rest);
+    drop(client);
+
+    let mut second = netassist(&["tcp-server", "--bind", &addr, "--send", "again"]);
+    second.err_line("'listening on <same port>'", |l| {
+        l == format!("listening on {addr}")
+    });
+    let mut client = TcpStream::connect(&addr).expect("connect to the restarted server");
+    client.set_read_timeout(Some(WAIT)).unwrap();
+    let mut buf = [0u8; 5];
+    client.read_exact(&mut buf).expect("greeting");
+    assert_eq!(&buf, b"again");
+    assert!(second.is_running(), "{}", second.describe());
+}
+
+#[test]
+fn peer_reset_is_reported_and_server_goes_on() {
+    let (mut na, port) = tcp_server(&[]);
+    let mut client = peer(
+        "reset_client.py",
+        &["127.0.0.1", &port.to_string(), "--text", "bye"],
+    );
+    let local = peer_local(&client);
+    wait_text_from(&na, &local, "bye");
+    client.type_line("go");
+    peer_done(&mut client);
+    na.err_line("'reset by peer: <addr>'", |l| {
+        l == format!("reset by peer: {local}")
+    });
+    assert!(na.is_running(), "{}", na.describe());
+
+    // Still serving: a new client gets through.
+    let mut after = peer(
+        "greeting_client.py",
+        &["127.0.0.1", &port.to_string(), "--expect", "3"],
+    );
+    let second = peer_local(&after);
+    na.err_line("'client connected'", |l| {
+        l == format!("client connected: {second}")
+    });
+    na.type_line("ok");
+    peer_done(&mut after);
+    assert_eq!(peer_rx_all(&after), b"ok\n");
+}
+
+#[test]
+fn netassist_client_connects_from_the_chosen_local_port() {
+    let local_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let local = format!("127.0.0.1:{local_port}");
+    let mut server = peer("gbk_server.py", &["127.0.0.1", "0"]);
+    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    let mut na = netassist(&[
+        "tcp-client",
+        "--connect",
+        &remote,
+        "--bind",
+        &local,
+        "--send",
+        "hi",
+    ]);
+    na.err_line("'connected to ... from <chosen port>'", |l| {
+        l == format!("connected to {remote} from {local}")
+    });
+    peer_done(&mut server);
+    server.out_line("'CONNECTED <chosen port>'", |l| {
+        l == format!("CONNECTED {local}")
+    });
+    assert_eq!(peer_rx_all(&server), b"hi");
+    na.expect_success();
+}
+
+// ---------------------------------------------------------------------------
+// IPv6 loopback
+// ---------------------------------------------------------------------------
+
+#[test]
+fn ipv6_loopback_tcp_and_udp() {
+    if std::net::UdpSocket::bind("[::1]:0").is_err() {
+        eprintln!("note: no IPv6 loopback (::1) on this machine; IPv6 checks skipped");
+        return;
+    }
+    // TCP: netassist serves a tutorial client over ::1.
+    let na = netassist(&["tcp-server", "--bind", "[::1]:0", "--echo"]);
+    let line = na.err_line("'listening on [::1]:PORT'", |l| {
+        l.starts_with("listening on [::1]:")
+    });
+    let port = port_of(&line).to_string();
+    let mut client = peer("echo_upper_client.py", &["::1", &port]);
+    let local = peer_local(&client);
+    assert!(local.starts_with("[::1]:"), "{local}");
+    peer_done(&mut client);
+    assert_eq!(peer_rx_all(&client), "hello egon 哈哈哈".as_bytes());
+    na.err_line("'client connected: [::1]:...'", |l| {
+        l == format!("client connected: {local}")
+    });
+    wait_text_from(&na, &local, "hello egon 哈哈哈");
+
+    // UDP: netassist sends to a tutorial receiver over ::1.
+    let mut receiver = peer("udp_receiver.py", &["::1", "0", "--decode", "utf-8"]);
+    let to = format!("[::1]:{}", peer_port(&receiver));
+    let udp = netassist(&["udp", "--bind", "[::1]:0", "--to", &to, "--send", "你好"]);
+    let line = udp.err_line("'bound to [::1]:PORT'", |l| {
+        l.starts_with("bound to [::1]:")
+    });
+    peer_done(&mut receiver);
+    assert_eq!(
+        peer_rx(&receiver),
+        vec![(
+            "你好".as_bytes().to_vec(),
+            Some(format!("[::1]:{}", port_of(&line)))
+        )]
+    );
+}
