@@ -44,11 +44,7 @@ impl RowStyle {
         }
         let b = self.bytes_per_row.max(1);
         let rows = match self.view {
-            View::Text => record
-                .bytes
-                .split_inclusive(|&c| c == b'\n')
-                .map(|line| line.len().div_ceil(b).max(1))
-                .sum(),
+            View::Text => self.line_rows(&record.bytes).iter().sum(),
             View::Hex | View::Both => record.bytes.len().div_ceil(b),
         };
         u32::try_from(rows).unwrap_or(u32::MAX)
@@ -59,7 +55,7 @@ impl RowStyle {
         let b = self.bytes_per_row.max(1);
         bytes
             .split_inclusive(|&c| c == b'\n')
-            .map(|line| line.len().div_ceil(b).max(1))
+            .map(|line| columns(line).div_ceil(b).max(1))
             .collect()
     }
 
@@ -146,6 +142,17 @@ impl RowStyle {
     }
 }
 
+/// Display columns a line of bytes takes: a control byte shows as `\xHH`.
+fn columns(line: &[u8]) -> usize {
+    line.iter()
+        .map(|&b| if is_control_byte(b) { 4 } else { 1 })
+        .sum()
+}
+
+fn is_control_byte(b: u8) -> bool {
+    (b < 0x20 && b != b'\n') || b == 0x7F
+}
+
 /// Splits `text` into exactly `k` pieces of about equal encoded size, cutting
 /// only between characters.
 pub fn split_weighted(text: &str, k: usize, enc: TextEncoding) -> Vec<&str> {
@@ -153,6 +160,8 @@ pub fn split_weighted(text: &str, k: usize, enc: TextEncoding) -> Vec<&str> {
         return vec![text];
     }
     let weight = |c: char| match enc {
+        // Shown as `\xHH`, so as wide as four bytes of text.
+        _ if c.is_ascii_control() && c != '\n' => 4,
         TextEncoding::Utf8 => c.len_utf8(),
         TextEncoding::Gbk if c.is_ascii() => 1,
         TextEncoding::Gbk => 2,

@@ -68,7 +68,7 @@ fn local(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
             })
             .response
             .labelled_by(label.id);
-        if ui.button("⟳").on_hover_text(T::RefreshAddrs.get(s.lang)).clicked() {
+        if ui.button("🔄").on_hover_text(T::RefreshAddrs.get(s.lang)).clicked() {
             actions.push(Action::RefreshInterfaces);
         }
     });
