@@ -21,7 +21,7 @@ use netassist::net::{Engine, Event, SessionConfig};
 use netassist::records::{RecordStore, StoreConfig};
 
 const INGEST_BYTES: usize = 1 << 30;
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 const CLIENTS: usize = 10_000;
 
 fn main() {

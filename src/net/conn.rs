@@ -2,7 +2,7 @@
 //! queue of bytes waiting to be written.
 
 use std::collections::VecDeque;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::time::SystemTime;
 
@@ -13,7 +13,7 @@ use super::worker::Ctx;
 use super::{CloseReason, Event, NetError, PeerId};
 
 /// Size of one read.
-pub(crate) const READ_CHUNK: usize = 64 * 1024;
+pub(crate) const READ_CHUNK: usize = 256 * 1024;
 
 /// Most bytes that may wait to be written to one peer before sends to it fail.
 pub(crate) const MAX_QUEUE: usize = 16 * 1024 * 1024;
@@ -28,37 +28,52 @@ pub(crate) enum ReadOutcome {
     Closed(CloseReason),
 }
 
-/// A reusable read buffer; large reads are handed over without a copy.
+/// The read buffer. A read that fills most of it is handed over as is (no
+/// copy, no zeroing); a smaller one is copied out to a chunk of its exact
+/// size and the buffer is kept for the next read.
 pub(crate) struct ReadBuf(Vec<u8>);
 
 impl ReadBuf {
     pub(crate) fn new() -> ReadBuf {
-        ReadBuf(vec![0; READ_CHUNK])
+        ReadBuf(Vec::with_capacity(READ_CHUNK))
     }
 
-    /// Reads once from `src` and returns the bytes as an owned chunk.
-    pub(crate) fn read_from(&mut self, src: &mut impl Read) -> io::Result<Option<Bytes>> {
-        let n = src.read(&mut self.0)?;
+    /// Reads once from a TCP stream and returns the bytes as an owned chunk
+    /// (`None` at end of stream).
+    pub(crate) fn read_stream(&mut self, src: &TcpStream) -> io::Result<Option<Bytes>> {
+        self.0.clear();
+        let n = socket2::SockRef::from(src).recv(self.0.spare_capacity_mut())?;
+        // SAFETY: `recv` initialised the first `n` bytes of the spare
+        // capacity, and `n` is at most its length.
+        unsafe { self.0.set_len(n) };
         if n == 0 {
             return Ok(None);
         }
-        Ok(Some(self.take(n)))
+        Ok(Some(self.take()))
     }
 
-    /// The first `n` bytes as an owned chunk; big chunks move, small ones copy.
-    pub(crate) fn take(&mut self, n: usize) -> Bytes {
-        if n >= READ_CHUNK / 2 {
-            let mut full = std::mem::replace(&mut self.0, vec![0; READ_CHUNK]);
-            full.truncate(n);
+    /// Receives one datagram.
+    pub(crate) fn recv_from(
+        &mut self,
+        socket: &mio::net::UdpSocket,
+    ) -> io::Result<(Bytes, std::net::SocketAddr)> {
+        self.0.clear();
+        let (n, from) = socket2::SockRef::from(socket).recv_from(self.0.spare_capacity_mut())?;
+        // SAFETY: as in `read_stream`.
+        unsafe { self.0.set_len(n) };
+        let from = from
+            .as_socket()
+            .ok_or_else(|| io::Error::other("datagram from a non-IP address"))?;
+        Ok((self.take(), from))
+    }
+
+    fn take(&mut self) -> Bytes {
+        if self.0.len() >= READ_CHUNK / 4 * 3 {
+            let full = std::mem::replace(&mut self.0, Vec::with_capacity(READ_CHUNK));
             Bytes::from(full)
         } else {
-            Bytes::copy_from_slice(&self.0[..n])
+            Bytes::copy_from_slice(&self.0)
         }
-    }
-
-    /// The whole buffer, for `recv_from`.
-    pub(crate) fn space(&mut self) -> &mut [u8] {
-        &mut self.0
     }
 }
 
@@ -100,7 +115,7 @@ impl Conn {
     /// Reads one chunk.
     pub(crate) fn read(&mut self, buf: &mut ReadBuf) -> ReadOutcome {
         loop {
-            return match buf.read_from(&mut self.stream) {
+            return match buf.read_stream(&self.stream) {
                 Ok(Some(bytes)) => ReadOutcome::Data(bytes),
                 Ok(None) => ReadOutcome::Closed(CloseReason::Fin),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => ReadOutcome::WouldBlock,

@@ -206,11 +206,10 @@ impl Driver for Udp {
         let mut reads = 0;
         while self.readable && reads < READS_PER_TURN && ctx.sink.has_room() {
             reads += 1;
-            match self.socket.recv_from(self.buf.space()) {
-                Ok((n, from)) => {
+            match self.buf.recv_from(&self.socket) {
+                Ok((data, from)) => {
                     let from = canonical(from);
                     self.last_sender = Some(from);
-                    let data = self.buf.take(n);
                     ctx.emit(Event::Received {
                         peer: None,
                         addr: from,
