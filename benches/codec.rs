@@ -21,6 +21,15 @@ fn decoding(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("decode");
     group.throughput(Throughput::Bytes(utf8.len() as u64));
+    // Baseline in the same run: copying the same text without decoding.
+    group.bench_function("baseline_copy", |b| {
+        let mut out = String::new();
+        b.iter(|| {
+            out.clear();
+            out.push_str(black_box(&text));
+            out.len()
+        })
+    });
     group.bench_function("utf8_chinese", |b| {
         let mut out = String::new();
         b.iter(|| {
@@ -64,6 +73,8 @@ fn hex_rendering(c: &mut Criterion) {
     let bytes: Vec<u8> = (0..=255u8).cycle().take(64 * 1024).collect();
     let mut group = c.benchmark_group("hex");
     group.throughput(Throughput::Bytes(bytes.len() as u64));
+    // Baseline in the same run: copying the bytes.
+    group.bench_function("baseline_copy", |b| b.iter(|| black_box(&bytes).to_vec().len()));
     group.bench_function("to_hex_64k", |b| b.iter(|| to_hex(black_box(&bytes)).len()));
     group.finish();
 }

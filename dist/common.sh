@@ -58,10 +58,10 @@ na_deb_arch() {
     esac
 }
 
-# License files of bundled fonts (assets/fonts/*LICENSE*, *LICENCE*, OFL*,
+# License files of bundled fonts (src/ui/fonts/*LICENSE*, *LICENCE*, OFL*,
 # COPYING*), one path a line; prints nothing if there are none.
 na_font_licenses() {
-    local dir="$NA_ROOT/assets/fonts"
+    local dir="$NA_ROOT/src/ui/fonts"
     [[ -d "$dir" ]] || return 0
     find "$dir" -maxdepth 2 -type f \( -iname '*licen[cs]e*' -o -iname 'ofl*' -o -iname 'copying*' \) | LC_ALL=C sort
 }

@@ -116,7 +116,7 @@ EOF
     if ((${#font_files[@]})); then
         cat <<EOF
 
-Files: assets/fonts/*
+Files: src/ui/fonts/*
 Comment: A CJK font is embedded in /usr/bin/netassist. Its license text is
  installed in /usr/share/doc/netassist/fonts/: ${font_files[*]}
 License: ${font_license}

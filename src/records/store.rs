@@ -30,7 +30,7 @@ impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
             max_payload_bytes: 64 * 1024 * 1024,
-            max_records: 2_000_000,
+            max_records: 1_000_000,
             merge_window: None,
         }
     }

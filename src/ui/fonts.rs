@@ -8,7 +8,7 @@
 //! two-byte table decodes to (except the Private Use Area) plus Latin-1, punctuation,
 //! arrows, box drawing and full-width forms, with U+2252 ≒ and the control pictures
 //! ␀–␦ (U+2400–2426, used for ␍ ␊ ␉) added from Noto Sans Math / Noto Sans Symbols2.
-//! `assets/fonts/make-font.py` rebuilds it; `assets/fonts/README.md` credits it; and
+//! `src/ui/fonts/make-font.py` rebuilds it; `src/ui/fonts/README.md` credits it; and
 //! `tests/font_coverage.rs` checks the coverage against `encoding_rs::GBK`.
 
 use std::sync::Arc;
@@ -26,7 +26,7 @@ pub const CJK_FONT_NAME: &str = "NotoSansCJKsc-Regular-GBK";
 /// Embedded rather than loaded from disk so a single executable shows Chinese on any
 /// machine, whatever fonts are installed; `tests/font_coverage.rs` checks these bytes.
 pub static CJK_FONT_BYTES: &[u8] =
-    include_bytes!("../../assets/fonts/NotoSansCJKsc-Regular-GBK.otf");
+    include_bytes!("fonts/NotoSansCJKsc-Regular-GBK.otf");
 
 /// egui's default font definitions plus the CJK font as the last fallback of both
 /// the proportional and the monospace family.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuild assets/fonts/NotoSansCJKsc-Regular-GBK.otf, NetAssist's bundled CJK fallback font.
+"""Rebuild src/ui/fonts/NotoSansCJKsc-Regular-GBK.otf, NetAssist's bundled CJK fallback font.
 
 Why: NetAssist (网络调试助手) must show Chinese even on a machine with no CJK fonts
 installed.  egui only ships Latin fonts, so we embed one CJK font, subset to what a
@@ -45,7 +45,7 @@ the version/unique-ID names are amended to say the file is a modified subset.
 Requirements: Debian 12 (apt-get, dpkg-deb), python3, fontTools (tested with
 `pip install fonttools==4.68.0`).  Usage, from anywhere:
 
-  python3 assets/fonts/make-font.py [--work /tmp/netassist-font-build]
+  python3 src/ui/fonts/make-font.py [--work /tmp/netassist-font-build]
 
 It runs `apt-get download fonts-noto-cjk fonts-noto-core` in the work directory
 (unless the .deb files are already there; run `apt-get update` first on a fresh
