@@ -9,14 +9,14 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use crossbeam_channel::Receiver;
 
-use crate::codec::{InputMode, PayloadError, build_payload};
-use crate::i18n::{Lang, T, fill};
+use crate::codec::{InputMode, build_payload};
+use crate::i18n::{Lang, T};
 use crate::net::{
     CloseReason, Engine, Event, HostPort, Mode, NetError, PeerId, SessionConfig, SessionHandle,
     Target, parse_port,
 };
 use crate::records::{Note, RecordStore, RowIndex, RowStyle, StoreConfig};
-use crate::ui::errors::{net_error_text, payload_error_text};
+use crate::ui::errors::Msg;
 use crate::ui::jobs::{self, FileSend, JobMsg, Purpose, Recorder};
 use crate::ui::settings::{ModeChoice, SentItem, Settings};
 use crate::ui::{interfaces, layout};
@@ -76,15 +76,15 @@ pub struct Stats {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldErrors {
     /// Local address.
-    pub local_ip: Option<String>,
+    pub local_ip: Option<Msg>,
     /// Local port.
-    pub local_port: Option<String>,
+    pub local_port: Option<Msg>,
     /// Remote host or port.
-    pub remote: Option<String>,
+    pub remote: Option<Msg>,
     /// The send box (hex, escapes, encoding, nothing to send to).
-    pub send: Option<String>,
+    pub send: Option<Msg>,
     /// Loop interval.
-    pub loop_ms: Option<String>,
+    pub loop_ms: Option<Msg>,
 }
 
 impl FieldErrors {
@@ -97,8 +97,8 @@ impl FieldErrors {
 /// A status-bar message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
-    /// The text, already in the user's language.
-    pub text: String,
+    /// The message, worded when drawn.
+    pub msg: Msg,
     /// Shown in the error colour.
     pub error: bool,
 }
@@ -192,8 +192,8 @@ impl Model {
         key.get(self.settings.lang)
     }
 
-    fn set_status(&mut self, text: String, error: bool) {
-        self.status = Some(Status { text, error });
+    fn set_status(&mut self, msg: Msg, error: bool) {
+        self.status = Some(Status { msg, error });
     }
 }
 
@@ -285,9 +285,7 @@ impl NetAssistApp {
         match event {
             Event::Opened { mode, local } => {
                 m.link = LinkState::Open(mode, local);
-                self.log
-                    .store
-                    .push_event(now, None, Note::Opened { local });
+                self.log.store.push_event(now, None, Note::Opened { local });
                 m.status = None;
             }
             Event::Connected { peer, addr, .. } => {
@@ -364,15 +362,12 @@ impl NetAssistApp {
     }
 
     fn on_error(&mut self, err: &NetError) {
-        let text = net_error_text(err, self.model.lang());
         self.log.store.push_event(
             SystemTime::now(),
             None,
-            Note::Error {
-                message: text.clone(),
-            },
+            Note::Failure(Box::new(err.clone())),
         );
-        self.model.set_status(text, true);
+        self.model.set_status(Msg::Net(err.clone()), true);
     }
 
     /// Runs timers: loop sending, rates, background jobs.
@@ -429,7 +424,6 @@ impl NetAssistApp {
     }
 
     fn on_job(&mut self, msg: JobMsg) {
-        let lang = self.model.lang();
         match msg {
             JobMsg::Picked {
                 purpose,
@@ -441,8 +435,8 @@ impl NetAssistApp {
                     (None, true) => return,
                     (None, false) => match purpose {
                         Purpose::SendFile => {
-                            let text = fill(T::NoDialog.get(lang), &[&"-"]);
-                            return self.model.set_status(text, true);
+                            let msg = Msg::with(T::NoDialog, &[&"-"]);
+                            return self.model.set_status(msg, true);
                         }
                         Purpose::SaveLog => jobs::fallback_path("log", "txt"),
                         Purpose::SaveRaw => jobs::fallback_path("raw", "bin"),
@@ -452,12 +446,11 @@ impl NetAssistApp {
                 self.start_file_job(purpose, path, shown);
             }
             JobMsg::Saved(path) => {
-                let text = fill(T::Saved.get(lang), &[&path.display()]);
-                self.model.set_status(text, false);
+                let msg = Msg::with(T::Saved, &[&path.display()]);
+                self.model.set_status(msg, false);
             }
             JobMsg::Failed(e) => {
-                let text = fill(T::FileError.get(lang), &[&e]);
-                self.model.set_status(text, true);
+                self.model.set_status(Msg::with(T::FileError, &[&e]), true);
                 self.model.recorder = None;
             }
             JobMsg::SendDone {
@@ -466,23 +459,21 @@ impl NetAssistApp {
                 cancelled,
             } => {
                 self.model.file_send = None;
-                let text = if cancelled {
-                    T::FileCancelled.get(lang).to_string()
+                let msg = if cancelled {
+                    Msg::key(T::FileCancelled)
                 } else {
-                    fill(T::FileDone.get(lang), &[&name, &sent])
+                    Msg::with(T::FileDone, &[&name, &sent])
                 };
-                self.model.set_status(text, false);
+                self.model.set_status(msg, false);
             }
         }
     }
 
     fn start_file_job(&mut self, purpose: Purpose, path: std::path::PathBuf, shown: bool) {
-        let lang = self.model.lang();
         let wake = self.waker();
         let tx = self.jobs_tx.clone();
         let fail = |m: &mut Model, e: &dyn std::fmt::Display| {
-            let text = fill(T::FileError.get(lang), &[e]);
-            m.set_status(text, true);
+            m.set_status(Msg::with(T::FileError, &[e]), true);
         };
         match purpose {
             Purpose::SaveLog | Purpose::SaveRaw => {
@@ -492,16 +483,16 @@ impl NetAssistApp {
                     include_events: true,
                 };
                 if !shown {
-                    let text = fill(T::NoDialog.get(lang), &[&path.display()]);
-                    self.model.set_status(text, false);
+                    let msg = Msg::with(T::NoDialog, &[&path.display()]);
+                    self.model.set_status(msg, false);
                 }
                 let raw = purpose == Purpose::SaveRaw;
                 jobs::save(self.log.store.clone(), path, raw, opts, tx, wake);
             }
             Purpose::Record => match Recorder::start(path, tx) {
                 Ok(r) => {
-                    let text = fill(T::Recording.get(lang), &[&r.path().display()]);
-                    self.model.set_status(text, false);
+                    let msg = Msg::with(T::Recording, &[&r.path().display()]);
+                    self.model.set_status(msg, false);
                     self.model.recorder = Some(r);
                 }
                 Err(e) => fail(&mut self.model, &e),
@@ -509,7 +500,7 @@ impl NetAssistApp {
             Purpose::SendFile => {
                 let (handle, target) = match self.send_target() {
                     Ok(ht) => ht,
-                    Err(text) => return self.model.set_status(text, true),
+                    Err(msg) => return self.model.set_status(msg, true),
                 };
                 let chunk = if self.model.settings.mode == ModeChoice::Udp {
                     UDP_FILE_CHUNK
@@ -605,14 +596,17 @@ impl NetAssistApp {
     /// Checks the network fields; on any problem, says so next to the field
     /// and returns None (nothing opens).
     fn session_config(&mut self) -> Option<SessionConfig> {
-        let lang = self.model.lang();
         let s = &self.model.settings;
         let e = &mut self.model.errors;
-        let ip = s.local_ip.trim().trim_start_matches('[').trim_end_matches(']');
+        let ip = s
+            .local_ip
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
         let ip = match ip.parse::<std::net::IpAddr>() {
             Ok(ip) => Some(ip),
             Err(_) => {
-                e.local_ip = Some(fill(T::ErrLocalAddr.get(lang), &[&s.local_ip.trim()]));
+                e.local_ip = Some(Msg::with(T::ErrLocalAddr, &[&s.local_ip.trim()]));
                 None
             }
         };
@@ -623,15 +617,15 @@ impl NetAssistApp {
             match parse_port(port_text, 0) {
                 Ok(p) => Some(p),
                 Err(_) => {
-                    e.local_port = Some(fill(T::ErrPort.get(lang), &[&0]));
+                    e.local_port = Some(Msg::with(T::ErrPort, &[&0]));
                     None
                 }
             }
         };
         let remote = match s.mode {
             ModeChoice::TcpServer => None,
-            ModeChoice::TcpClient => Some(Self::remote(s, e, lang, true)?),
-            ModeChoice::Udp => Self::remote(s, e, lang, false),
+            ModeChoice::TcpClient => Some(Self::remote(s, e, true)?),
+            ModeChoice::Udp => Self::remote(s, e, false),
         };
         let bind = SocketAddr::new(ip?, port?);
         if let Some(r) = &remote {
@@ -650,12 +644,7 @@ impl NetAssistApp {
     }
 
     /// Parses the remote fields. `required`: an empty remote is an error.
-    fn remote(
-        s: &Settings,
-        e: &mut FieldErrors,
-        lang: Lang,
-        required: bool,
-    ) -> Option<HostPort> {
+    fn remote(s: &Settings, e: &mut FieldErrors, required: bool) -> Option<HostPort> {
         let (host, port) = (s.remote_host.trim(), s.remote_port.trim());
         if host.is_empty() && port.is_empty() && !required {
             return None;
@@ -663,14 +652,14 @@ impl NetAssistApp {
         let port = match parse_port(port, 1) {
             Ok(p) => p,
             Err(_) => {
-                e.remote = Some(fill(T::ErrPort.get(lang), &[&1]));
+                e.remote = Some(Msg::with(T::ErrPort, &[&1]));
                 return None;
             }
         };
         match HostPort::new(host, port) {
             Ok(hp) => Some(hp),
             Err(_) => {
-                e.remote = Some(fill(T::ErrHost.get(lang), &[&host]));
+                e.remote = Some(Msg::with(T::ErrHost, &[&host]));
                 None
             }
         }
@@ -678,35 +667,34 @@ impl NetAssistApp {
 
     /// The open session and where a send goes now, or the message saying
     /// why nothing can be sent.
-    fn send_target(&mut self) -> Result<(SessionHandle, Target), String> {
-        let lang = self.model.lang();
+    fn send_target(&mut self) -> Result<(SessionHandle, Target), Msg> {
         let handle = match (self.model.link, self.engine.handle()) {
             (LinkState::Open(..), Ok(h)) => h,
-            _ => return Err(T::ErrNotOpen.get(lang).to_string()),
+            _ => return Err(Msg::key(T::ErrNotOpen)),
         };
         let target = match self.model.settings.mode {
             ModeChoice::TcpClient => Target::Default,
             ModeChoice::TcpServer if self.model.clients.is_empty() => {
-                return Err(T::ErrNoClients.get(lang).to_string());
+                return Err(Msg::key(T::ErrNoClients));
             }
             ModeChoice::TcpServer if self.model.settings.to_selected => {
                 if self.model.selected.is_empty() {
-                    return Err(T::ErrNoSelection.get(lang).to_string());
+                    return Err(Msg::key(T::ErrNoSelection));
                 }
                 Target::Peers(self.model.selected.iter().copied().collect())
             }
             ModeChoice::TcpServer => Target::All,
             ModeChoice::Udp => {
                 let mut errors = FieldErrors::default();
-                match Self::remote(&self.model.settings, &mut errors, lang, false) {
+                match Self::remote(&self.model.settings, &mut errors, false) {
                     Some(hp) => Target::Host(hp),
                     None if errors.remote.is_some() => {
                         self.model.errors.remote = errors.remote.clone();
-                        return Err(errors.remote.unwrap_or_default());
+                        return Err(errors.remote.unwrap_or(Msg::key(T::ErrNoRemote)));
                     }
                     None => match self.model.last_sender {
                         Some(addr) => Target::Addr(addr),
-                        None => return Err(T::NetNoRemote.get(lang).to_string()),
+                        None => return Err(Msg::key(T::NetNoRemote)),
                     },
                 }
             }
@@ -715,16 +703,15 @@ impl NetAssistApp {
     }
 
     /// Builds the send box's bytes, or the message for the field.
-    fn payload(&self) -> Result<Bytes, String> {
+    fn payload(&self) -> Result<Bytes, Msg> {
         let s = &self.model.settings;
-        let lang = s.lang;
         if s.send_text.is_empty() {
-            return Err(T::ErrEmpty.get(lang).to_string());
+            return Err(Msg::key(T::ErrEmpty));
         }
         match build_payload(&s.send_text, &s.send) {
-            Ok(bytes) if bytes.is_empty() => Err(T::ErrEmpty.get(lang).to_string()),
+            Ok(bytes) if bytes.is_empty() => Err(Msg::key(T::ErrEmpty)),
             Ok(bytes) => Ok(Bytes::from(bytes)),
-            Err(e) => Err(payload_error_text(&e, lang)),
+            Err(e) => Err(Msg::Payload(e)),
         }
     }
 
@@ -732,7 +719,7 @@ impl NetAssistApp {
         self.model.errors.send = None;
         let data = match self.payload() {
             Ok(d) => d,
-            Err(text) => return self.model.errors.send = Some(text),
+            Err(msg) => return self.model.errors.send = Some(msg),
         };
         let label = match self.model.settings.send.mode {
             InputMode::Text => self.model.settings.send_text.clone(),
@@ -746,7 +733,7 @@ impl NetAssistApp {
         match self.send_target() {
             Ok((handle, target)) => {
                 if let Err(e) = handle.send(target, data.clone()) {
-                    self.model.errors.send = Some(net_error_text(&e, self.model.lang()));
+                    self.model.errors.send = Some(Msg::Net(e));
                     return;
                 }
                 if let Some(label) = label {
@@ -756,23 +743,22 @@ impl NetAssistApp {
                     });
                 }
             }
-            Err(text) => self.model.errors.send = Some(text),
+            Err(msg) => self.model.errors.send = Some(msg),
         }
     }
 
     fn start_loop(&mut self) {
-        let lang = self.model.lang();
         self.model.errors.loop_ms = None;
         let every = match self.model.settings.loop_ms.trim().parse::<u64>() {
             Ok(ms) if (1..=3_600_000).contains(&ms) => Duration::from_millis(ms),
             _ => {
-                self.model.errors.loop_ms = Some(T::ErrInterval.get(lang).to_string());
+                self.model.errors.loop_ms = Some(Msg::key(T::ErrInterval));
                 return;
             }
         };
         let data = match self.payload() {
             Ok(d) => d,
-            Err(text) => return self.model.errors.send = Some(text),
+            Err(msg) => return self.model.errors.send = Some(msg),
         };
         match self.send_target() {
             Ok((_, target)) => {
@@ -783,13 +769,8 @@ impl NetAssistApp {
                     target,
                 });
             }
-            Err(text) => self.model.errors.send = Some(text),
+            Err(msg) => self.model.errors.send = Some(msg),
         }
-    }
-
-    /// The payload error as shown next to the send box (for tests).
-    pub fn payload_error(e: &PayloadError, lang: Lang) -> String {
-        payload_error_text(e, lang)
     }
 }
 

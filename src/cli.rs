@@ -125,7 +125,10 @@ pub fn parse_args() -> Cli {
         Ok(cli) => cli,
         Err(err) => {
             use clap::error::ErrorKind;
-            if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            if matches!(
+                err.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) {
                 let _ = err.print();
                 std::process::exit(0);
             }
@@ -310,7 +313,9 @@ impl<W: Write> Run<'_, W> {
         match event {
             Event::Opened { local, .. } => self.on_opened(local),
             Event::Connected { peer, addr, local } => self.on_connected(peer, addr, local),
-            Event::Received { peer, addr, data, .. } => return self.on_received(peer, addr, &data),
+            Event::Received {
+                peer, addr, data, ..
+            } => return self.on_received(peer, addr, &data),
             Event::Sent { .. } => {}
             Event::PeerClosed { addr, how, .. } => self.on_peer_closed(addr, &how),
             // Before the link is up an error ends the run and is printed

@@ -102,7 +102,11 @@ fn tcp_server_serves_many_and_targets_each() {
         .unwrap()
         .send(Target::All, Bytes::from_static(b"all"))
         .unwrap();
-    assert_eq!(read_exact(&mut a, 3), b"all", "a got only what was sent to all");
+    assert_eq!(
+        read_exact(&mut a, 3),
+        b"all",
+        "a got only what was sent to all"
+    );
     assert_eq!(read_exact(&mut b, 3), b"all");
     // Sent events name each peer.
     let mut sent_to = Vec::new();

@@ -20,7 +20,7 @@ use skrifa::{FontRef, GlyphId};
 
 /// Text that must render: greetings, a full-width yen sign, Chinese punctuation, the
 /// control pictures NetAssist substitutes for CR/LF/TAB, and GBK's ≒ (0xA850).
-const MUST_RENDER: &str = "你好世界哈谢谢￥。，、“”《》【】…—␍␊␉␀≒";
+const MUST_RENDER: &str = "\u{FFFD}你好世界哈谢谢￥。，、“”《》【】…—␍␊␉␀≒";
 
 fn bundled_font() -> FontRef<'static> {
     FontRef::new(fonts::CJK_FONT_BYTES).expect("bundled CJK font must parse")
@@ -126,7 +126,7 @@ fn font_covers_every_gbk_character() {
 }
 
 /// Spot checks of characters the UI and typical payloads need, including the control
-/// pictures ␍ ␊ ␉ NetAssist shows for CR, LF and TAB.
+/// pictures ␍ ␊ ␉ NetAssist shows for CR, LF and TAB, and the � shown for undecodable bytes.
 #[test]
 fn font_has_known_characters() {
     let font = bundled_font();

@@ -327,7 +327,8 @@ impl Engine {
                 });
             }
             Err(err) => {
-                self.sink.emit(Event::Error(NetError::io("cannot start a session", &err)));
+                self.sink
+                    .emit(Event::Error(NetError::io("cannot start a session", &err)));
                 self.sink.emit(Event::Closed);
                 self.sink.wake();
             }

@@ -175,7 +175,8 @@ impl Client {
     }
 
     fn connected(&mut self, ctx: &mut Ctx) {
-        let State::Connecting { stream, addr, .. } = std::mem::replace(&mut self.state, State::Done)
+        let State::Connecting { stream, addr, .. } =
+            std::mem::replace(&mut self.state, State::Done)
         else {
             return;
         };

@@ -26,8 +26,8 @@ const BACKLOG: i32 = 4096;
 /// (SO_REUSEADDR on Unix) and, for `[::]`, accepts IPv4 too where allowed.
 pub(crate) fn listen(bind: SocketAddr) -> Result<std::net::TcpListener, NetError> {
     let err = |e: io::Error| NetError::bind(bind, &e);
-    let socket = Socket::new(Domain::for_address(bind), Type::STREAM, Some(Protocol::TCP))
-        .map_err(err)?;
+    let socket =
+        Socket::new(Domain::for_address(bind), Type::STREAM, Some(Protocol::TCP)).map_err(err)?;
     if bind.is_ipv6() {
         // Dual-stack where the OS supports it; ignore failure (IPv6-only hosts).
         let _ = socket.set_only_v6(false);
@@ -56,7 +56,9 @@ impl Server {
     pub(crate) fn open(ctx: &mut Ctx, bind: SocketAddr) -> Result<Server, NetError> {
         let std_listener = listen(bind)?;
         let mut listener = TcpListener::from_std(std_listener);
-        let local = listener.local_addr().map_err(|e| NetError::bind(bind, &e))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| NetError::bind(bind, &e))?;
         ctx.poll
             .registry()
             .register(&mut listener, LISTENER, Interest::READABLE)

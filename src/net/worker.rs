@@ -124,7 +124,8 @@ fn run(config: SessionConfig, mut ctx: Ctx, rx: Receiver<WorkerCmd>) {
             tcp_server::Server::open(&mut ctx, bind).map(|d| Box::new(d) as Box<dyn Driver>)
         }
         SessionConfig::TcpClient { remote, bind } => {
-            tcp_client::Client::start(&mut ctx, remote, bind).map(|d| Box::new(d) as Box<dyn Driver>)
+            tcp_client::Client::start(&mut ctx, remote, bind)
+                .map(|d| Box::new(d) as Box<dyn Driver>)
         }
         SessionConfig::Udp { bind, remote } => {
             udp::Udp::open(&mut ctx, bind, remote).map(|d| Box::new(d) as Box<dyn Driver>)

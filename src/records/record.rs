@@ -53,6 +53,8 @@ pub enum Note {
         /// Human-readable description of the failure.
         message: String,
     },
+    /// An engine error, kept typed so a view can word it in its own language.
+    Failure(Box<crate::net::NetError>),
     /// The socket was closed.
     Closed,
 }
@@ -66,6 +68,7 @@ impl fmt::Display for Note {
             Note::Reset => f.write_str("connection reset"),
             Note::Disconnected => f.write_str("disconnected"),
             Note::Error { message } => write!(f, "error: {message}"),
+            Note::Failure(err) => write!(f, "error: {err}"),
             Note::Closed => f.write_str("closed"),
         }
     }

@@ -79,6 +79,25 @@ impl RecordStore {
         (record.dir != Direction::Event).then(|| self.choose(idx, enc).0)
     }
 
+    /// The encoding record `seq` is shown in and the bytes of an unfinished
+    /// character it continues from earlier records of its stream (empty if
+    /// none), for views that decode a record piece by piece.
+    pub fn stream_start(&self, seq: u64, enc: DisplayEncoding) -> Option<(TextEncoding, Vec<u8>)> {
+        let idx = self.index_of(seq)?;
+        let record = self.records.get(idx)?;
+        if record.dir == Direction::Event {
+            return None;
+        }
+        let (chosen, carry) = self.choose(idx, enc);
+        Some((chosen, carry.as_slice().to_vec()))
+    }
+
+    /// True if record `seq` is the newest of its stream, so nothing later
+    /// continues its last character.
+    pub fn is_newest_of_stream(&self, seq: u64) -> bool {
+        self.get(seq).is_none_or(|r| self.is_stream_head(r))
+    }
+
     /// The payload of record `seq` as upper-case hex pairs (empty for events
     /// and unknown seqs).
     pub fn hex(&self, seq: u64) -> String {

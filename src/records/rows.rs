@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use crate::codec::{DisplayEncoding, TextEncoding, push_hex};
+use crate::codec::{DisplayEncoding, StreamDecoder, TextEncoding, push_hex};
 
 use super::{Direction, Record, RecordStore};
 
@@ -68,12 +68,12 @@ impl RowStyle {
         if record.dir == Direction::Event || record.bytes.is_empty() {
             return vec![String::new()];
         }
-        let mut text = String::new();
-        let enc = store
-            .push_text(seq, self.encoding, &mut text)
-            .unwrap_or(TextEncoding::Utf8);
         match self.view {
             View::Text => {
+                let mut text = String::new();
+                let enc = store
+                    .push_text(seq, self.encoding, &mut text)
+                    .unwrap_or(TextEncoding::Utf8);
                 let counts = self.line_rows(&record.bytes);
                 let mut lines = text.split_inclusive('\n');
                 let mut rows = Vec::with_capacity(counts.iter().sum());
@@ -100,25 +100,39 @@ impl RowStyle {
                     s
                 })
                 .collect(),
-            View::Both => {
-                let b = self.bytes_per_row.max(1);
-                let chunks: Vec<&[u8]> = record.bytes.chunks(b).collect();
-                let texts = split_weighted(&text, chunks.len(), enc);
-                chunks
-                    .iter()
-                    .zip(texts)
-                    .map(|(chunk, t)| {
-                        let mut s = String::with_capacity(b * 3 + 4 + t.len());
-                        push_hex(chunk, &mut s);
-                        let pad = (b * 3).saturating_sub(s.chars().count());
-                        s.extend(std::iter::repeat_n(' ', pad + 2));
-                        s.push_str("| ");
-                        s.push_str(&self.visible(t));
-                        s
-                    })
-                    .collect()
-            }
+            View::Both => self.render_both(store, seq, &record.bytes),
         }
+    }
+
+    /// Hex rows with, beside each, the characters whose last byte is in that
+    /// row (a character split across rows shows on the row it ends in).
+    fn render_both(&self, store: &RecordStore, seq: u64, bytes: &[u8]) -> Vec<String> {
+        let b = self.bytes_per_row.max(1);
+        let (enc, carry) = store
+            .stream_start(seq, self.encoding)
+            .unwrap_or((TextEncoding::Utf8, Vec::new()));
+        let mut decoder = StreamDecoder::new(enc.into());
+        let mut text = decoder.decode(&carry);
+        let chunks: Vec<&[u8]> = bytes.chunks(b).collect();
+        let last = chunks.len().saturating_sub(1);
+        chunks
+            .iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                decoder.decode_into(chunk, &mut text);
+                if i == last && store.is_newest_of_stream(seq) {
+                    text.push_str(&decoder.finish());
+                }
+                let mut s = String::with_capacity(b * 3 + 4 + text.len());
+                push_hex(chunk, &mut s);
+                let pad = (b * 3).saturating_sub(s.len());
+                s.extend(std::iter::repeat_n(' ', pad + 2));
+                s.push_str("| ");
+                s.push_str(&self.visible(&text));
+                text.clear();
+                s
+            })
+            .collect()
     }
 
     /// Makes control characters visible (or drops line breaks, which the
@@ -340,6 +354,24 @@ mod tests {
         let mut fresh = RowIndex::new();
         fresh.rebuild(&store, &st);
         assert_eq!(fresh.rows(), index.rows());
+    }
+
+    #[test]
+    fn text_beside_hex_matches_each_rows_bytes() {
+        let mut store = RecordStore::new(StoreConfig::default());
+        let seq = store.push_rx(SystemTime::now(), peer(), Bytes::from("abcdefghijkl"));
+        let rows = style(View::Both, 8).render(&store, seq);
+        assert!(rows[0].ends_with("| abcdefgh"), "{rows:?}");
+        assert!(rows[1].starts_with("69 6A 6B 6C "), "{rows:?}");
+        assert!(rows[1].ends_with("| ijkl"), "{rows:?}");
+        // A character split across rows shows on the row it ends in.
+        let seq = store.push_rx(SystemTime::now(), peer(), Bytes::from("你好"));
+        let rows = style(View::Both, 4).render(&store, seq);
+        assert!(
+            rows[0].starts_with("E4 BD A0 E5") && rows[0].ends_with("| 你"),
+            "{rows:?}"
+        );
+        assert!(rows[1].ends_with("| 好"), "{rows:?}");
     }
 
     #[test]

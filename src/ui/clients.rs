@@ -28,7 +28,12 @@ pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
     ui.horizontal(|ui| {
         ui.strong(t(T::ColAddr));
         ui.add_space(80.0);
-        ui.strong(format!("{} / {} / {}", t(T::ColSince), t(T::ColRx), t(T::ColTx)));
+        ui.strong(format!(
+            "{} / {} / {}",
+            t(T::ColSince),
+            t(T::ColRx),
+            t(T::ColTx)
+        ));
     });
     let row_height = ui.spacing().interact_size.y;
     let ids: Vec<_> = model.clients.keys().copied().collect();
@@ -36,7 +41,9 @@ pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
         .id_salt("client_list")
         .show_rows(ui, row_height, ids.len(), |ui, range| {
             for id in &ids[range] {
-                let Some(c) = model.clients.get(id) else { continue };
+                let Some(c) = model.clients.get(id) else {
+                    continue;
+                };
                 let mut ticked = model.selected.contains(id);
                 ui.horizontal(|ui| {
                     if ui.checkbox(&mut ticked, c.addr.to_string()).changed() {

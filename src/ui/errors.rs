@@ -1,4 +1,6 @@
-//! Engine and input errors in the user's language, with the likely fix.
+//! Messages for the user: engine and input errors with the likely fix, and
+//! status texts. They are kept as data ([`Msg`]) and worded when drawn, so
+//! switching the language rewords the messages already on screen.
 
 use crate::codec::{EncodeError, EscapeError, HexError, PayloadError};
 use crate::i18n::{Lang, T, fill};
@@ -48,6 +50,42 @@ pub fn payload_error_text(err: &PayloadError, lang: Lang) -> String {
         }
         PayloadError::Encode(EncodeError::Unmappable { ch, position, .. }) => {
             fill(t(T::ErrGbk), &[position, ch])
+        }
+    }
+}
+
+/// A message kept as data, worded in whatever language is current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    /// A table string and its arguments.
+    Text(T, Vec<String>),
+    /// An engine error.
+    Net(NetError),
+    /// Typed input that could not become bytes.
+    Payload(PayloadError),
+}
+
+impl Msg {
+    /// A table string without arguments.
+    pub fn key(key: T) -> Msg {
+        Msg::Text(key, Vec::new())
+    }
+
+    /// A table string with arguments.
+    pub fn with(key: T, args: &[&dyn std::fmt::Display]) -> Msg {
+        Msg::Text(key, args.iter().map(|a| a.to_string()).collect())
+    }
+
+    /// The message in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        match self {
+            Msg::Text(key, args) => {
+                let args: Vec<&dyn std::fmt::Display> =
+                    args.iter().map(|a| a as &dyn std::fmt::Display).collect();
+                fill(key.get(lang), &args)
+            }
+            Msg::Net(err) => net_error_text(err, lang),
+            Msg::Payload(err) => payload_error_text(err, lang),
         }
     }
 }

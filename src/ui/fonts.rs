@@ -25,8 +25,7 @@ pub const CJK_FONT_NAME: &str = "NotoSansCJKsc-Regular-GBK";
 ///
 /// Embedded rather than loaded from disk so a single executable shows Chinese on any
 /// machine, whatever fonts are installed; `tests/font_coverage.rs` checks these bytes.
-pub static CJK_FONT_BYTES: &[u8] =
-    include_bytes!("fonts/NotoSansCJKsc-Regular-GBK.otf");
+pub static CJK_FONT_BYTES: &[u8] = include_bytes!("fonts/NotoSansCJKsc-Regular-GBK.otf");
 
 /// egui's default font definitions plus the CJK font as the last fallback of both
 /// the proportional and the monospace family.

@@ -74,9 +74,9 @@ pub fn labelled_field(ui: &mut Ui, label: &str, value: &mut String, width: f32) 
         .labelled_by(l.id)
 }
 
-/// A field message in the error colour, if any.
-pub fn field_error(ui: &mut Ui, error: &Option<String>) {
+/// A field message in the error colour, if any, in the current language.
+pub fn field_error(ui: &mut Ui, error: &Option<crate::ui::errors::Msg>, lang: Lang) {
     if let Some(e) = error {
-        ui.colored_label(ui.visuals().error_fg_color, e);
+        ui.colored_label(ui.visuals().error_fg_color, e.render(lang));
     }
 }

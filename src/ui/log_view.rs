@@ -128,6 +128,10 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
         Note::Reset => t(T::EvReset).to_string(),
         Note::Disconnected => t(T::EvDisconnected).to_string(),
         Note::Error { message } => fill(t(T::EvError), &[message]),
+        Note::Failure(err) => fill(
+            t(T::EvError),
+            &[&crate::ui::errors::net_error_text(err, lang)],
+        ),
         Note::Closed => t(T::EvClosed).to_string(),
     }
 }
@@ -138,7 +142,9 @@ fn row_color(ui: &Ui, record: &Record) -> Color32 {
         (Direction::Rx, _) => ui.visuals().text_color(),
         (Direction::Tx, _) if dark => Color32::from_rgb(0x6C, 0xB4, 0xEE),
         (Direction::Tx, _) => Color32::from_rgb(0x15, 0x65, 0xC0),
-        (Direction::Event, Some(Note::Error { .. } | Note::Reset)) => ui.visuals().error_fg_color,
+        (Direction::Event, Some(Note::Error { .. } | Note::Failure(_) | Note::Reset)) => {
+            ui.visuals().error_fg_color
+        }
         (Direction::Event, _) => ui.visuals().weak_text_color(),
     }
 }

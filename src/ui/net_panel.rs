@@ -21,7 +21,8 @@ pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
     });
     ui.add_space(4.0);
     let label = open_label(model);
-    let button = egui::Button::new(egui::RichText::new(label).strong()).min_size(egui::vec2(120.0, 28.0));
+    let button =
+        egui::Button::new(egui::RichText::new(label).strong()).min_size(egui::vec2(120.0, 28.0));
     if ui.add(button).clicked() {
         actions.push(Action::ToggleOpen);
     }
@@ -68,11 +69,17 @@ fn local(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
             })
             .response
             .labelled_by(label.id);
-        if ui.button("🔄").on_hover_text(T::RefreshAddrs.get(s.lang)).clicked() {
+        // Only Hack (the monospace font) has ↻; no loaded font has 🔄 or ⟳.
+        let refresh = egui::Button::new(egui::RichText::new("↻").monospace());
+        if ui
+            .add(refresh)
+            .on_hover_text(T::RefreshAddrs.get(s.lang))
+            .clicked()
+        {
             actions.push(Action::RefreshInterfaces);
         }
     });
-    field_error(ui, &model.errors.local_ip);
+    field_error(ui, &model.errors.local_ip, model.lang());
     let key = if model.settings.mode == ModeChoice::TcpClient {
         T::LocalPortAny
     } else {
@@ -80,18 +87,24 @@ fn local(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
     };
     let lang = model.lang();
     labelled_field(ui, key.get(lang), &mut model.settings.local_port, 150.0);
-    field_error(ui, &model.errors.local_port);
+    field_error(ui, &model.errors.local_port, model.lang());
 }
 
 fn remote(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
     let lang = model.lang();
     ui.horizontal(|ui| {
         ui.vertical(|ui| {
-            labelled_field(ui, T::RemoteHost.get(lang), &mut model.settings.remote_host, 150.0);
+            labelled_field(
+                ui,
+                T::RemoteHost.get(lang),
+                &mut model.settings.remote_host,
+                150.0,
+            );
         });
         ui.vertical(|ui| {
             ui.label("");
-            ui.menu_button("▾", |ui| {
+            // ▾ is in Hack (monospace) only; the proportional fonts lack it.
+            ui.menu_button(egui::RichText::new("▾").monospace(), |ui| {
                 if model.settings.remote_history.is_empty() {
                     ui.label(T::HistoryEmpty.get(lang));
                 }
@@ -106,8 +119,13 @@ fn remote(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
             .on_hover_text(T::RecentRemotes.get(lang));
         });
     });
-    labelled_field(ui, T::RemotePort.get(lang), &mut model.settings.remote_port, 150.0);
-    field_error(ui, &model.errors.remote);
+    labelled_field(
+        ui,
+        T::RemotePort.get(lang),
+        &mut model.settings.remote_port,
+        150.0,
+    );
+    field_error(ui, &model.errors.remote, model.lang());
 }
 
 fn open_label(model: &Model) -> &'static str {

@@ -65,7 +65,11 @@ fn encoding_combo(
         egui::ComboBox::from_id_salt(id)
             .selected_text(name(*value))
             .show_ui(ui, |ui| {
-                for e in [DisplayEncoding::Utf8, DisplayEncoding::Gbk, DisplayEncoding::Auto] {
+                for e in [
+                    DisplayEncoding::Utf8,
+                    DisplayEncoding::Gbk,
+                    DisplayEncoding::Auto,
+                ] {
                     ui.selectable_value(value, e, name(e));
                 }
             })

@@ -45,6 +45,6 @@ pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
             });
         });
     });
-    field_error(ui, &model.errors.send);
+    field_error(ui, &model.errors.send, model.lang());
     ui.add_space(2.0);
 }

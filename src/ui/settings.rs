@@ -24,7 +24,11 @@ pub enum ModeChoice {
 
 impl ModeChoice {
     /// Every choice, in the order the selector shows them.
-    pub const ALL: [ModeChoice; 3] = [ModeChoice::TcpServer, ModeChoice::TcpClient, ModeChoice::Udp];
+    pub const ALL: [ModeChoice; 3] = [
+        ModeChoice::TcpServer,
+        ModeChoice::TcpClient,
+        ModeChoice::Udp,
+    ];
 
     /// The engine's mode.
     pub fn mode(self) -> Mode {

@@ -55,7 +55,7 @@ pub fn show(ui: &mut Ui, model: &Model, log: &LogData, actions: &mut Vec<Action>
             } else {
                 ui.visuals().text_color()
             };
-            ui.colored_label(color, &status.text);
+            ui.colored_label(color, status.msg.render(model.lang()));
         }
     });
 }

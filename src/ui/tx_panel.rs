@@ -19,7 +19,10 @@ pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
         ui.radio_value(&mut send.mode, InputMode::Hex, t(T::TxHex));
     });
     let text_mode = send.mode == InputMode::Text;
-    ui.add_enabled(text_mode, egui::Checkbox::new(&mut send.escapes, t(T::Escapes)));
+    ui.add_enabled(
+        text_mode,
+        egui::Checkbox::new(&mut send.escapes, t(T::Escapes)),
+    );
     ui.horizontal(|ui| {
         let l = ui.label(t(T::Append));
         let name = |e: LineEnding| match e {
@@ -59,7 +62,12 @@ fn loop_send(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
     let lang = model.lang();
     ui.horizontal(|ui| {
         ui.add_enabled_ui(model.looping.is_none(), |ui| {
-            labelled_field(ui, T::LoopEvery.get(lang), &mut model.settings.loop_ms, 60.0);
+            labelled_field(
+                ui,
+                T::LoopEvery.get(lang),
+                &mut model.settings.loop_ms,
+                60.0,
+            );
         });
         if model.looping.is_some() {
             if ui.button(T::LoopStop.get(lang)).clicked() {
@@ -69,7 +77,7 @@ fn loop_send(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
             actions.push(Action::StartLoop);
         }
     });
-    field_error(ui, &model.errors.loop_ms);
+    field_error(ui, &model.errors.loop_ms, model.lang());
 }
 
 fn file_send(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {

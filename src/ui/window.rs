@@ -56,7 +56,9 @@ fn options(renderer: Renderer) -> eframe::NativeOptions {
         .with_app_id("netassist")
         .with_inner_size([1180.0, 760.0])
         .with_min_inner_size([760.0, 480.0]);
-    if let Ok(icon) = eframe::icon_data::from_png_bytes(include_bytes!("../../icons/netassist-256.png")) {
+    if let Ok(icon) =
+        eframe::icon_data::from_png_bytes(include_bytes!("../../icons/netassist-256.png"))
+    {
         viewport = viewport.with_icon(icon);
     }
     eframe::NativeOptions {

@@ -84,6 +84,8 @@ EXTRA_FONTS = [  # (package, path inside it, code points to take if the CJK face
         "usr/share/fonts/truetype/noto/NotoSansSymbols2-Regular.ttf",
         list(range(0x2400, 0x2427)),
     ),
+    # U+FFFD: NetAssist shows undecodable bytes as the replacement character.
+    ("fonts-noto-core", "usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", [0xFFFD]),
 ]
 
 # Two-byte GBK codes where WHATWG's index-gb18030 (used by encoding_rs) maps to a real
@@ -106,6 +108,7 @@ EXTRA_RANGES = [
     (0x2500, 0x257F),  # Box Drawing
     (0x3000, 0x303F),  # CJK Symbols and Punctuation
     (0xFF00, 0xFFEF),  # Halfwidth and Fullwidth Forms
+    (0xFFFD, 0xFFFD),  # Replacement character: undecodable bytes show as �
 ]
 
 
@@ -287,8 +290,9 @@ Noto Sans CJK SC 2.004 (Debian package fonts-noto-cjk 1:20220127+repack1-1,
 https://github.com/notofonts/noto-cjk):
 Copyright 2014-2021 Adobe (http://www.adobe.com/), with Reserved Font Name 'Source'.
 
-Noto Sans Math and Noto Sans Symbols2 (Debian package fonts-noto-core 20201225-1,
-https://github.com/notofonts/noto-fonts):
+Noto Sans, Noto Sans Math and Noto Sans Symbols2 (Debian package fonts-noto-core
+20201225-1, https://github.com/notofonts/noto-fonts):
+Copyright 2015 Google LLC. All Rights Reserved.  (Noto Sans)
 Copyright 2017 Google Inc. All Rights Reserved.  (Noto Sans Symbols2)
 Copyright 2018 Google LLC. All Rights Reserved.  (Noto Sans Math)
 
