@@ -53,9 +53,10 @@ impl RowStyle {
     /// Same split as [`RowStyle::rows_of`]: the row count per byte line.
     fn line_rows(&self, bytes: &[u8]) -> Vec<usize> {
         let b = self.bytes_per_row.max(1);
+        let gbk = self.encoding == DisplayEncoding::Gbk;
         bytes
             .split_inclusive(|&c| c == b'\n')
-            .map(|line| columns(line).div_ceil(b).max(1))
+            .map(|line| thirds(line, gbk).div_ceil(3 * b).max(1))
             .collect()
     }
 
@@ -71,15 +72,13 @@ impl RowStyle {
         match self.view {
             View::Text => {
                 let mut text = String::new();
-                let enc = store
-                    .push_text(seq, self.encoding, &mut text)
-                    .unwrap_or(TextEncoding::Utf8);
+                store.push_text(seq, self.encoding, &mut text);
                 let counts = self.line_rows(&record.bytes);
                 let mut lines = text.split_inclusive('\n');
                 let mut rows = Vec::with_capacity(counts.iter().sum());
                 for k in counts {
                     let line = lines.next().unwrap_or("");
-                    for piece in split_weighted(line, k, enc) {
+                    for piece in split_weighted(line, k) {
                         rows.push(self.visible(piece));
                     }
                 }
@@ -156,10 +155,17 @@ impl RowStyle {
     }
 }
 
-/// Display columns a line of bytes takes: a control byte shows as `\xHH`.
-fn columns(line: &[u8]) -> usize {
+/// Display columns a line of bytes takes, in thirds of a column: a control
+/// byte shows as `\xHH` (4 columns); a character beyond ASCII is two columns
+/// wide, which is 2/3 of a column per byte in UTF-8 (3 bytes) and one column
+/// per byte in GBK (2 bytes).
+fn thirds(line: &[u8], gbk: bool) -> usize {
     line.iter()
-        .map(|&b| if is_control_byte(b) { 4 } else { 1 })
+        .map(|&b| match b {
+            _ if is_control_byte(b) => 12,
+            0x80.. if !gbk => 2,
+            _ => 3,
+        })
         .sum()
 }
 
@@ -167,18 +173,17 @@ fn is_control_byte(b: u8) -> bool {
     (b < 0x20 && b != b'\n') || b == 0x7F
 }
 
-/// Splits `text` into exactly `k` pieces of about equal encoded size, cutting
-/// only between characters.
-pub fn split_weighted(text: &str, k: usize, enc: TextEncoding) -> Vec<&str> {
+/// Splits `text` into exactly `k` pieces of about equal display width,
+/// cutting only between characters.
+pub fn split_weighted(text: &str, k: usize) -> Vec<&str> {
     if k <= 1 {
         return vec![text];
     }
-    let weight = |c: char| match enc {
-        // Shown as `\xHH`, so as wide as four bytes of text.
+    let weight = |c: char| match c {
+        // Shown as `\xHH`.
         _ if c.is_ascii_control() && c != '\n' => 4,
-        TextEncoding::Utf8 => c.len_utf8(),
-        TextEncoding::Gbk if c.is_ascii() => 1,
-        TextEncoding::Gbk => 2,
+        _ if c.is_ascii() => 1,
+        _ => 2,
     };
     let total: usize = text.chars().map(weight).sum::<usize>().max(1);
     let mut pieces = Vec::with_capacity(k);
@@ -303,7 +308,7 @@ mod tests {
     fn split_weighted_gives_k_pieces_covering_all() {
         for text in ["", "a", "hello 你好 world", "你好世界你好世界"] {
             for k in 1..8 {
-                let pieces = split_weighted(text, k, TextEncoding::Utf8);
+                let pieces = split_weighted(text, k);
                 assert_eq!(pieces.len(), k);
                 assert_eq!(pieces.concat(), text);
             }

@@ -70,7 +70,7 @@ pub fn style_for_width(s: &Settings, width: f32, char_w: f32) -> RowStyle {
     let cols = (width / char_w.max(1.0)).max(0.0) as usize;
     let payload = cols.saturating_sub(meta_cols(s)).max(16);
     let bytes_per_row = match s.view {
-        View::Text => (payload / 8 * 8).max(16),
+        View::Text => (payload / 4 * 4).max(16),
         View::Hex => (payload / 3 / 4 * 4).max(4),
         View::Both => (payload.saturating_sub(4) / 4 / 4 * 4).max(4),
     };

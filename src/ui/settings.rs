@@ -139,3 +139,74 @@ impl Settings {
         self.sent_history.truncate(HISTORY_LEN);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::codec::{InputMode, LineEnding, TextEncoding};
+
+    /// An in-memory stand-in for eframe's settings file.
+    #[derive(Default)]
+    struct Memory(HashMap<String, String>);
+
+    impl eframe::Storage for Memory {
+        fn get_string(&self, key: &str) -> Option<String> {
+            self.0.get(key).cloned()
+        }
+        fn set_string(&mut self, key: &str, value: String) {
+            self.0.insert(key.to_string(), value);
+        }
+        fn remove_string(&mut self, key: &str) {
+            self.0.remove(key);
+        }
+        fn flush(&mut self) {}
+    }
+
+    #[test]
+    fn every_setting_survives_a_restart() {
+        let mut s = Settings::with_lang(Lang::Zh);
+        s.mode = ModeChoice::Udp;
+        s.local_ip = "::".into();
+        s.local_port = "7788".into();
+        s.remote_host = "localhost".into();
+        s.remote_port = "8080".into();
+        s.remember_remote("127.0.0.1:9000".into());
+        s.view = View::Both;
+        s.encoding = DisplayEncoding::Gbk;
+        s.timestamps = false;
+        s.show_peer = false;
+        s.show_control = true;
+        s.auto_scroll = false;
+        s.send = SendOptions {
+            mode: InputMode::Hex,
+            escapes: true,
+            encoding: TextEncoding::Gbk,
+            line_ending: LineEnding::CrLf,
+        };
+        s.loop_ms = "250".into();
+        s.send_text = "你好\\r\\n".into();
+        s.remember_sent(SentItem {
+            label: "hi".into(),
+            bytes: vec![0, 0xFF, b'h'],
+        });
+        s.to_selected = true;
+        let mut storage = Memory::default();
+        eframe::set_value(&mut storage, eframe::APP_KEY, &s);
+        let back: Option<Settings> = eframe::get_value(&storage, eframe::APP_KEY);
+        assert_eq!(back, Some(s));
+    }
+
+    #[test]
+    fn histories_are_bounded_and_newest_first() {
+        let mut s = Settings::with_lang(Lang::En);
+        for i in 0..30 {
+            s.remember_remote(format!("h:{i}"));
+        }
+        s.remember_remote("h:25".into());
+        assert_eq!(s.remote_history.len(), HISTORY_LEN);
+        assert_eq!(s.remote_history[0], "h:25");
+        assert_eq!(s.remote_history.iter().filter(|r| *r == "h:25").count(), 1);
+    }
+}
