@@ -74,7 +74,11 @@ fn measure(n: usize) -> Duration {
     netassist::ui::fonts::install(&ctx);
     let mut app = NetAssistApp::new(&ctx, Settings::with_lang(Lang::Zh));
     fill(&mut app, n);
-    assert_eq!(app.log.store.len(), n, "the store must hold all {n} records");
+    assert_eq!(
+        app.log.store.len(),
+        n,
+        "the store must hold all {n} records"
+    );
     // Warm up: font atlas, the style settling to the measured width.
     for _ in 0..10 {
         let _ = frame(&ctx, &mut app);
@@ -86,7 +90,9 @@ fn measure(n: usize) -> Duration {
     let start = Instant::now();
     for i in 0..FRAMES {
         let text = format!("新数据 new data #{i}");
-        app.log.store.push_rx(SystemTime::now(), peer, Bytes::from(text));
+        app.log
+            .store
+            .push_rx(SystemTime::now(), peer, Bytes::from(text));
         app.log.rows.sync(&app.log.store, &app.log.style);
         shapes += frame(&ctx, &mut app);
     }
@@ -99,7 +105,11 @@ fn main() {
     let sizes = [100usize, 100_000, 1_000_000];
     let base = measure(sizes[0]);
     println!("== one frame of the window (headless, mean of {FRAMES})");
-    println!("{:>9} records: {:8.3} ms  (1.00x)", sizes[0], base.as_secs_f64() * 1e3);
+    println!(
+        "{:>9} records: {:8.3} ms  (1.00x)",
+        sizes[0],
+        base.as_secs_f64() * 1e3
+    );
     for &n in &sizes[1..] {
         let t = measure(n);
         println!(

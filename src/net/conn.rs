@@ -13,7 +13,7 @@ use super::worker::Ctx;
 use super::{CloseReason, Event, NetError, PeerId};
 
 /// Size of one read.
-pub(crate) const READ_CHUNK: usize = 256 * 1024;
+pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
 /// Most bytes that may wait to be written to one peer before sends to it fail.
 pub(crate) const MAX_QUEUE: usize = 16 * 1024 * 1024;
