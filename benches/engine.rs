@@ -86,20 +86,26 @@ fn plain_sink() -> f64 {
     got as f64 / start.elapsed().as_secs_f64()
 }
 
-/// The engine's TCP server plus the record store, as the window uses them
-/// (`keep` false: events are taken but not kept, to show the store's share).
-fn engine_ingest(keep: bool) -> f64 {
+/// An engine listening on a free loopback port.
+fn open_server() -> (Engine, SocketAddr) {
     let mut engine = Engine::new(Arc::new(|| {}));
     engine.open(SessionConfig::TcpServer {
         bind: "127.0.0.1:0".parse().unwrap(),
     });
-    let local = loop {
-        if let Some(Event::Opened { local, .. }) =
-            engine.events().recv_timeout(Duration::from_secs(5))
-        {
-            break local;
+    loop {
+        match engine.events().recv_timeout(Duration::from_secs(5)) {
+            Some(Event::Opened { local, .. }) => return (engine, local),
+            Some(Event::Error(e)) => panic!("cannot listen: {e}"),
+            Some(_) => {}
+            None => panic!("the engine did not open"),
         }
-    };
+    }
+}
+
+/// The engine's TCP server plus the record store, as the window uses them
+/// (`keep` false: events are taken but not kept, to show the store's share).
+fn engine_ingest(keep: bool) -> f64 {
+    let (engine, local) = open_server();
     let mut store = RecordStore::new(StoreConfig::default());
     let start = Instant::now();
     let writer = blast(local, INGEST_BYTES);
@@ -268,17 +274,7 @@ type Msgs = crossbeam_channel::Receiver<(u16, String)>;
 
 fn engine_server() -> (SocketAddr, Msgs) {
     let (tx, rx) = crossbeam_channel::unbounded();
-    let mut engine = Engine::new(Arc::new(|| {}));
-    engine.open(SessionConfig::TcpServer {
-        bind: "127.0.0.1:0".parse().unwrap(),
-    });
-    let local = loop {
-        if let Some(Event::Opened { local, .. }) =
-            engine.events().recv_timeout(Duration::from_secs(5))
-        {
-            break local;
-        }
-    };
+    let (engine, local) = open_server();
     std::thread::spawn(move || {
         let mut store = RecordStore::new(StoreConfig::default());
         let mut peers: HashMap<SocketAddr, Vec<u8>> = HashMap::new();

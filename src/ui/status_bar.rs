@@ -17,25 +17,9 @@ pub fn show(ui: &mut Ui, model: &Model, log: &LogData, actions: &mut Vec<Action>
         ui.strong(state);
         ui.separator();
         let s = &model.stats;
-        ui.monospace(format!(
-            "{} {} {} / {} {} ({}/s)",
-            t(T::Rx),
-            s.rx_bytes,
-            t(T::Bytes),
-            s.rx_packets,
-            t(T::Packets),
-            human(s.rx_rate)
-        ));
+        counter(ui, model, T::Rx, s.rx_bytes, s.rx_packets, s.rx_rate);
         ui.separator();
-        ui.monospace(format!(
-            "{} {} {} / {} {} ({}/s)",
-            t(T::Tx),
-            s.tx_bytes,
-            t(T::Bytes),
-            s.tx_packets,
-            t(T::Packets),
-            human(s.tx_rate)
-        ));
+        counter(ui, model, T::Tx, s.tx_bytes, s.tx_packets, s.tx_rate);
         if ui.small_button(t(T::ResetCounters)).clicked() {
             actions.push(Action::ResetCounters);
         }
@@ -58,6 +42,18 @@ pub fn show(ui: &mut Ui, model: &Model, log: &LogData, actions: &mut Vec<Action>
             ui.colored_label(color, status.msg.render(model.lang()));
         }
     });
+}
+
+/// One direction's counters: `RX 120 bytes / 3 packets (40 B/s)`.
+fn counter(ui: &mut Ui, model: &Model, dir: T, bytes: u64, packets: u64, rate: f64) {
+    let t = |k: T| model.t(k);
+    ui.monospace(format!(
+        "{} {bytes} {} / {packets} {} ({}/s)",
+        t(dir),
+        t(T::Bytes),
+        t(T::Packets),
+        human(rate)
+    ));
 }
 
 /// Bytes per second in B, KiB, MiB.
