@@ -68,24 +68,64 @@ fn options(renderer: Renderer) -> eframe::NativeOptions {
     }
 }
 
+/// Set in the environment of a second attempt, so it never tries again.
+const FALLBACK_ENV: &str = "NETASSIST_RENDERER_FALLBACK";
+
 /// Opens the window and runs it until it is closed. If the first renderer
-/// cannot start (no usable GPU adapter or GL context), the other is tried.
+/// cannot start (no usable GPU adapter or GL context), NetAssist starts
+/// itself again with the other renderer: a fresh process, because a
+/// windowing event loop cannot be reliably set up twice in one process.
 pub fn run(first: Renderer) -> ExitCode {
-    let mut last_error = String::new();
-    for renderer in [first, first.other()] {
-        let result = eframe::run_native(
+    let attempt = std::panic::catch_unwind(|| {
+        eframe::run_native(
             "NetAssist",
-            options(renderer),
+            options(first),
             Box::new(|cc| Ok(Box::new(NetAssistApp::from_creation(cc)))),
-        );
-        match result {
-            Ok(()) => return ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("the {renderer:?} renderer could not start: {e}");
-                last_error = e.to_string();
-            }
+        )
+    });
+    let why = match attempt {
+        Ok(Ok(())) => return ExitCode::SUCCESS,
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "it stopped with an internal error".to_string(),
+    };
+    eprintln!("the {first:?} renderer could not start: {why}");
+    if std::env::var_os(FALLBACK_ENV).is_some() {
+        eprintln!("error: no renderer could open the window");
+        return ExitCode::from(1);
+    }
+    let other = first.other();
+    eprintln!("trying the {other:?} renderer");
+    let name = match other {
+        Renderer::Glow => "glow",
+        Renderer::Wgpu => "wgpu",
+    };
+    let status = std::env::current_exe().and_then(|exe| {
+        std::process::Command::new(exe)
+            .args(["--renderer", name])
+            .env(FALLBACK_ENV, "1")
+            .status()
+    });
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: cannot start NetAssist again: {e}");
+            ExitCode::from(1)
         }
     }
-    eprintln!("error: no renderer could open the window: {last_error}");
-    ExitCode::from(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renderer_names() {
+        assert_eq!(Renderer::parse("glow"), Some(Renderer::Glow));
+        assert_eq!(Renderer::parse(" WGPU "), Some(Renderer::Wgpu));
+        assert_eq!(Renderer::parse("vulkan"), None);
+        assert_eq!(Renderer::Glow.other(), Renderer::Wgpu);
+        assert_eq!(choose_renderer(Some("wgpu")), Ok(Renderer::Wgpu));
+        assert!(choose_renderer(Some("metal")).is_err_and(|e| e.contains("metal")));
+    }
 }
