@@ -20,8 +20,8 @@ use std::time::{Duration, Instant, SystemTime};
 use netassist::net::{Engine, Event, SessionConfig};
 use netassist::records::{RecordStore, StoreConfig};
 
-const INGEST_BYTES: usize = 1 << 30;
-const ROUNDS: usize = 5;
+const INGEST_BYTES: usize = 512 << 20;
+const ROUNDS: usize = 9;
 const CLIENTS: usize = 10_000;
 
 fn main() {
