@@ -217,6 +217,8 @@ pub struct NetAssistApp {
     jobs_tx: crossbeam_channel::Sender<JobMsg>,
     jobs_rx: Receiver<JobMsg>,
     ctx: egui::Context,
+    /// The language the window title was last set in.
+    titled: Option<Lang>,
 }
 
 impl NetAssistApp {
@@ -251,6 +253,7 @@ impl NetAssistApp {
             jobs_tx,
             jobs_rx,
             ctx: ctx.clone(),
+            titled: None,
         }
     }
 
@@ -318,6 +321,9 @@ impl NetAssistApp {
                 }
                 if let Some(r) = &m.recorder {
                     r.write(&data);
+                    if r.dropped() > 0 {
+                        m.set_status(Msg::with(T::RecordBehind, &[&r.dropped()]), true);
+                    }
                 }
                 self.log.store.push_rx(time, addr, data);
             }
@@ -610,7 +616,10 @@ impl NetAssistApp {
                 None
             }
         };
-        let port_text = s.local_port.trim();
+        let port_text = match s.mode {
+            ModeChoice::TcpClient => s.client_local_port.trim(),
+            _ => s.local_port.trim(),
+        };
         let port = if port_text.is_empty() && s.mode == ModeChoice::TcpClient {
             Some(0)
         } else {
@@ -783,6 +792,13 @@ impl eframe::App for NetAssistApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let lang = self.model.lang();
+        if self.titled != Some(lang) {
+            let title = T::AppTitle.get(lang).to_string();
+            ui.ctx()
+                .send_viewport_cmd(egui::ViewportCommand::Title(title));
+            self.titled = Some(lang);
+        }
         let actions = layout::show(ui, &mut self.model, &self.log);
         for action in actions {
             self.apply(action);

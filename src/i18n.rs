@@ -100,6 +100,7 @@ table! {
     RecordToFile: "接收转向文件…", "Record to file…";
     StopRecording: "停止记录", "Stop recording";
     Recording: "记录到 {}", "Recording to {}";
+    RecordBehind: "写入记录文件跟不上，{} 字节没有写入", "The recording file could not keep up: {} bytes were not written";
     // Send settings
     TxSettings: "发送设置", "Send settings";
     TxText: "文本发送", "Send text";

@@ -953,3 +953,27 @@ fn log_view_with_100k_records_follows_the_newest() {
     assert!(has_text(&h, "one more"), "{:?}", log_rows(&h));
     assert!(!has_text(&h, "late 099"), "{:?}", log_rows(&h));
 }
+
+/// A server's port does not follow the user into TCP Client mode: the
+/// client's local port is its own (empty: any), so connecting to a server on
+/// that same port works.
+#[test]
+fn client_local_port_is_separate_from_the_servers() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut h = app();
+    set_field(&mut h, en(T::LocalPort), &port.to_string());
+    choose(&mut h, en(T::Protocol), en(T::TcpClient));
+    let field = h
+        .get_by_label(en(T::LocalPortAny))
+        .value()
+        .unwrap_or_default();
+    assert_eq!(field, "", "the client's local port starts empty");
+    set_field(&mut h, en(T::RemoteHost), "127.0.0.1");
+    set_field(&mut h, en(T::RemotePort), &port.to_string());
+    click(&mut h, en(T::Connect));
+    let local = shown_addr(&mut h, T::ConnectedFrom);
+    assert_ne!(local.port(), port);
+    let server = accept(&listener);
+    assert_eq!(server.peer_addr().unwrap(), local);
+}

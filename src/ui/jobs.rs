@@ -135,17 +135,23 @@ pub fn save(
         });
 }
 
+/// Most chunks waiting for the recording file; past this (a disk far slower
+/// than the network) chunks are counted as not written instead of piling up
+/// in memory.
+const RECORD_QUEUE: usize = 1024;
+
 /// Appends every received chunk to a file as it arrives.
 pub struct Recorder {
     path: PathBuf,
     tx: Sender<Bytes>,
+    dropped: AtomicU64,
 }
 
 impl Recorder {
     /// Creates the file and starts its writer thread.
     pub fn start(path: PathBuf, jobs: Sender<JobMsg>) -> std::io::Result<Recorder> {
         let file = File::create(&path)?;
-        let (tx, rx) = crossbeam_channel::unbounded::<Bytes>();
+        let (tx, rx) = crossbeam_channel::bounded::<Bytes>(RECORD_QUEUE);
         let shown = path.display().to_string();
         std::thread::Builder::new()
             .name("netassist-record".to_string())
@@ -159,12 +165,23 @@ impl Recorder {
                 }
                 let _ = w.flush();
             })?;
-        Ok(Recorder { path, tx })
+        Ok(Recorder {
+            path,
+            tx,
+            dropped: AtomicU64::new(0),
+        })
     }
 
-    /// Queues bytes for the file (never blocks).
+    /// Queues bytes for the file; never blocks.
     pub fn write(&self, data: &Bytes) {
-        let _ = self.tx.send(data.clone());
+        if self.tx.try_send(data.clone()).is_err() {
+            self.dropped.fetch_add(data.len() as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// Bytes that could not be queued because the file fell behind.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 
     /// The file being written.

@@ -80,13 +80,16 @@ fn local(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
         }
     });
     field_error(ui, &model.errors.local_ip, model.lang());
-    let key = if model.settings.mode == ModeChoice::TcpClient {
-        T::LocalPortAny
-    } else {
-        T::LocalPort
-    };
     let lang = model.lang();
-    labelled_field(ui, key.get(lang), &mut model.settings.local_port, 150.0);
+    // A client usually lets the system pick its port; a server or UDP
+    // socket needs one. Each keeps its own, so switching modes never makes
+    // a client bind the port its server is about to use.
+    let s = &mut model.settings;
+    let (key, port) = match s.mode {
+        ModeChoice::TcpClient => (T::LocalPortAny, &mut s.client_local_port),
+        _ => (T::LocalPort, &mut s.local_port),
+    };
+    labelled_field(ui, key.get(lang), port, 150.0);
     field_error(ui, &model.errors.local_port, model.lang());
 }
 

@@ -59,8 +59,11 @@ pub struct Settings {
     pub mode: ModeChoice,
     /// Local IP address to bind.
     pub local_ip: String,
-    /// Local port (text, so a bad entry can be shown and fixed).
+    /// Local port of a server or UDP socket (text, so a bad entry can be
+    /// shown and fixed).
     pub local_port: String,
+    /// Local port of a TCP client; empty lets the system choose.
+    pub client_local_port: String,
     /// Remote host (TCP client, UDP).
     pub remote_host: String,
     /// Remote port (TCP client, UDP).
@@ -98,6 +101,7 @@ impl Default for Settings {
             mode: ModeChoice::TcpServer,
             local_ip: "127.0.0.1".to_string(),
             local_port: "8888".to_string(),
+            client_local_port: String::new(),
             remote_host: "127.0.0.1".to_string(),
             remote_port: "8888".to_string(),
             remote_history: Vec::new(),
@@ -170,6 +174,7 @@ mod tests {
         s.mode = ModeChoice::Udp;
         s.local_ip = "::".into();
         s.local_port = "7788".into();
+        s.client_local_port = "50000".into();
         s.remote_host = "localhost".into();
         s.remote_port = "8080".into();
         s.remember_remote("127.0.0.1:9000".into());
