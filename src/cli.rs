@@ -409,17 +409,23 @@ impl<W: Write> Run<'_, W> {
                 push_hex(data, &mut line);
                 writeln!(self.out, "{line}")
             }
+            Display::Text(enc) if self.mode == Mode::Udp => {
+                // A datagram is a whole message: decode it on its own, so
+                // no state is kept per sender (senders are unbounded).
+                let mut dec = StreamDecoder::new(enc);
+                let mut text = dec.decode(data);
+                text.push_str(&dec.finish());
+                let text = trim_line_end(&text);
+                writeln!(self.out, "[RX {addr}] {text}")
+            }
             Display::Text(enc) => {
+                // TCP: one decoder per connection, dropped when it closes.
                 let dec = self
                     .decoders
                     .entry(addr)
                     .or_insert_with(|| StreamDecoder::new(enc));
                 let text = dec.decode(data);
-                let text = text
-                    .strip_suffix("\r\n")
-                    .or_else(|| text.strip_suffix('\n'))
-                    .unwrap_or(&text);
-                writeln!(self.out, "[RX {addr}] {text}")
+                writeln!(self.out, "[RX {addr}] {}", trim_line_end(&text))
             }
         }
     }
@@ -451,6 +457,13 @@ impl<W: Write> Run<'_, W> {
     }
 }
 
+/// The text without one trailing line break (the record line adds its own).
+fn trim_line_end(text: &str) -> &str {
+    text.strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text)
+}
+
 /// A closed stdout (e.g. piped into `head`) ends the run quietly.
 fn stdout_gone(err: io::Error) -> Result<(), String> {
     if err.kind() == io::ErrorKind::BrokenPipe {
@@ -476,11 +489,7 @@ fn spawn_stdin_reader() -> Receiver<String> {
                     Ok(0) | Err(_) => return,
                     Ok(_) => {
                         let line = String::from_utf8_lossy(&buf);
-                        let line = line
-                            .strip_suffix("\r\n")
-                            .or_else(|| line.strip_suffix('\n'))
-                            .unwrap_or(&line);
-                        if tx.send(line.to_string()).is_err() {
+                        if tx.send(trim_line_end(&line).to_string()).is_err() {
                             return;
                         }
                     }
