@@ -73,3 +73,31 @@ na_project_licenses() {
 
 # shellcheck disable=SC2034 # used by the scripts that source this file
 NA_ICON_SIZES=(16 32 48 64 128 256 512)
+
+# Installs the binary, desktop entry, icons, README and licenses under
+# PREFIX (bin/, share/applications, share/icons/hicolor, share/doc/netassist)
+# -- the layout shared by the .deb (PREFIX=.../usr) and the tarball.
+# Usage: na_install_tree PREFIX BINARY STRIP(0|1)
+na_install_tree() {
+    local prefix="$1" binary="$2" do_strip="$3" s f doc
+    install -Dm755 "$binary" "$prefix/bin/netassist"
+    if ((do_strip)); then
+        strip --strip-unneeded "$prefix/bin/netassist" 2>/dev/null \
+            || echo "note: could not strip the binary (wrong strip for its architecture?); packaging it as is" >&2
+    fi
+    install -Dm644 "$NA_ROOT/dist/linux/netassist.desktop" "$prefix/share/applications/netassist.desktop"
+    for s in "${NA_ICON_SIZES[@]}"; do
+        install -Dm644 "$NA_ROOT/icons/netassist-$s.png" "$prefix/share/icons/hicolor/${s}x${s}/apps/netassist.png"
+    done
+    install -Dm644 "$NA_ROOT/icons/netassist.svg" "$prefix/share/icons/hicolor/scalable/apps/netassist.svg"
+    doc="$prefix/share/doc/netassist"
+    install -d "$doc"
+    [[ -f "$NA_ROOT/README.md" ]] && install -m644 "$NA_ROOT/README.md" "$doc/README.md"
+    while IFS= read -r f; do
+        [[ -n "$f" ]] && install -m644 "$f" "$doc/$(basename "$f")"
+    done < <(na_project_licenses)
+    while IFS= read -r f; do
+        [[ -n "$f" ]] && install -Dm644 "$f" "$doc/fonts/$(basename "$f")"
+    done < <(na_font_licenses)
+    return 0
+}

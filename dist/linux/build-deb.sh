@@ -68,29 +68,14 @@ pkg="$stage/netassist_${deb_version}_${arch}"
 umask 022
 
 # --- files -----------------------------------------------------------------
-install -Dm755 "$binary" "$pkg/usr/bin/netassist"
-if ((do_strip)); then
-    strip --strip-unneeded "$pkg/usr/bin/netassist" 2>/dev/null \
-        || echo "note: could not strip the binary (wrong strip for $arch?); packaging it as is" >&2
-fi
-install -Dm644 "$NA_ROOT/dist/linux/netassist.desktop" "$pkg/usr/share/applications/netassist.desktop"
-for s in "${NA_ICON_SIZES[@]}"; do
-    install -Dm644 "$NA_ROOT/icons/netassist-$s.png" "$pkg/usr/share/icons/hicolor/${s}x${s}/apps/netassist.png"
-done
-install -Dm644 "$NA_ROOT/icons/netassist.svg" "$pkg/usr/share/icons/hicolor/scalable/apps/netassist.svg"
-
+na_install_tree "$pkg/usr" "$binary" "$do_strip"
 doc="$pkg/usr/share/doc/netassist"
-install -d "$doc"
-[[ -f "$NA_ROOT/README.md" ]] && install -m644 "$NA_ROOT/README.md" "$doc/README.md"
-while IFS= read -r f; do
-    install -Dm644 "$f" "$doc/$(basename "$f")"
-done < <(na_project_licenses)
 font_files=()
-while IFS= read -r f; do
-    [[ -n "$f" ]] || continue
-    install -Dm644 "$f" "$doc/fonts/$(basename "$f")"
-    font_files+=("$(basename "$f")")
-done < <(na_font_licenses)
+for f in "$doc"/fonts/*; do
+    if [[ -f "$f" ]]; then
+        font_files+=("$(basename "$f")")
+    fi
+done
 
 source_url="$(na_cargo_field repository)"
 [[ -n "$source_url" ]] || source_url="$(na_cargo_field homepage)"

@@ -42,26 +42,7 @@ trap 'rm -rf "$stage"' EXIT
 top="$stage/$name"
 umask 022
 
-install -Dm755 "$binary" "$top/bin/netassist"
-if ((do_strip)); then
-    strip --strip-unneeded "$top/bin/netassist" 2>/dev/null \
-        || echo "note: could not strip the binary; packaging it as is" >&2
-fi
-install -Dm644 "$NA_ROOT/dist/linux/netassist.desktop" "$top/share/applications/netassist.desktop"
-for s in "${NA_ICON_SIZES[@]}"; do
-    install -Dm644 "$NA_ROOT/icons/netassist-$s.png" "$top/share/icons/hicolor/${s}x${s}/apps/netassist.png"
-done
-install -Dm644 "$NA_ROOT/icons/netassist.svg" "$top/share/icons/hicolor/scalable/apps/netassist.svg"
-
-doc="$top/share/doc/netassist"
-install -d "$doc"
-[[ -f "$NA_ROOT/README.md" ]] && install -m644 "$NA_ROOT/README.md" "$doc/README.md"
-while IFS= read -r f; do
-    [[ -n "$f" ]] && install -m644 "$f" "$doc/$(basename "$f")"
-done < <(na_project_licenses)
-while IFS= read -r f; do
-    [[ -n "$f" ]] && install -Dm644 "$f" "$doc/fonts/$(basename "$f")"
-done < <(na_font_licenses)
+na_install_tree "$top" "$binary" "$do_strip"
 [[ -f "$NA_ROOT/README.md" ]] && install -m644 "$NA_ROOT/README.md" "$top/README.md"
 
 install -m755 "$NA_ROOT/dist/linux/install.sh" "$top/install.sh"
