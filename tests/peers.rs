@@ -447,6 +447,15 @@ const GBK_SHOUDAO: &[u8] = &[0xCA, 0xD5, 0xB5, 0xBD]; // 收到
 // Tutorial 000: greeting server and client (UTF-8)
 // ---------------------------------------------------------------------------
 
+/// Asserts that netassist printed exactly this status line on stderr.
+fn assert_stderr_line(na: &Proc, line: &str) {
+    assert!(
+        na.err.text().lines().any(|l| l == line),
+        "no stderr line {line:?}\n{}",
+        na.describe()
+    );
+}
+
 #[test]
 fn netassist_client_shows_greeting_from_tutorial_server() {
     let mut server = peer("greeting_server.py", &["127.0.0.1", "0"]);
@@ -466,14 +475,7 @@ fn netassist_client_shows_greeting_from_tutorial_server() {
     // close and exits 0.
     na.expect_success();
     assert_eq!(text_from(&na, &remote), "你好,客户端,我是服务器");
-    assert!(
-        na.err
-            .text()
-            .lines()
-            .any(|l| l == format!("closed by peer: {remote}")),
-        "{}",
-        na.describe()
-    );
+    assert_stderr_line(&na, &format!("closed by peer: {remote}"));
     peer_done(&mut server);
 }
 
@@ -615,14 +617,7 @@ fn netassist_client_sends_gbk_to_tutorial_gbk_server() {
 
     na.expect_success();
     assert_eq!(text_from(&na, &remote), "thank you !");
-    assert!(
-        na.err
-            .text()
-            .lines()
-            .any(|l| l == format!("closed by peer: {remote}")),
-        "{}",
-        na.describe()
-    );
+    assert_stderr_line(&na, &format!("closed by peer: {remote}"));
 }
 
 #[test]
@@ -787,14 +782,7 @@ fn netassist_client_holds_name_conversation() {
 
     let rx: Vec<Vec<u8>> = peer_rx(&server).into_iter().map(|(b, _)| b).collect();
     assert_eq!(rx, vec![b"Bob".to_vec(), b"exit".to_vec()]);
-    assert!(
-        na.err
-            .text()
-            .lines()
-            .any(|l| l == format!("closed by peer: {remote}")),
-        "{}",
-        na.describe()
-    );
+    assert_stderr_line(&na, &format!("closed by peer: {remote}"));
 }
 
 #[test]
