@@ -34,7 +34,7 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Window renderer: glow (OpenGL) or wgpu; the other is tried if it fails.
     /// Also settable with NETASSIST_RENDERER.
-    #[arg(long, value_name = "glow|wgpu", global = true)]
+    #[arg(long, value_name = "glow|wgpu")]
     pub renderer: Option<String>,
 }
 
@@ -46,6 +46,7 @@ pub enum Command {
         /// Local address to listen on, e.g. 127.0.0.1:8888 or [::]:8888.
         #[arg(long, value_name = "ADDR:PORT", value_parser = parse_bind_addr)]
         bind: SocketAddr,
+        /// Options every mode shares.
         #[command(flatten)]
         opts: Options,
     },
@@ -57,6 +58,7 @@ pub enum Command {
         /// Local address and port to connect from.
         #[arg(long, value_name = "ADDR:PORT", value_parser = parse_bind_addr)]
         bind: Option<SocketAddr>,
+        /// Options every mode shares.
         #[command(flatten)]
         opts: Options,
     },
@@ -68,6 +70,7 @@ pub enum Command {
         /// Where --send and stdin lines go (default: whoever sent last).
         #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port)]
         to: Option<HostPort>,
+        /// Options every mode shares.
         #[command(flatten)]
         opts: Options,
     },

@@ -8,6 +8,8 @@
 //! - [`cli`]: the headless command line over the same engine;
 //! - [`app`], [`ui`] and [`i18n`]: the egui window, a thin view over the engine.
 
+#![warn(missing_docs)]
+
 pub mod app;
 pub mod cli;
 pub mod codec;
