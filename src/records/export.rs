@@ -47,7 +47,7 @@ impl RecordStore {
             }
             write_prefix(&mut w, record)?;
             if record.dir == Direction::Event {
-                match &record.note {
+                match record.note.as_deref() {
                     Some(note) => writeln!(w, " {note}")?,
                     None => writeln!(w)?,
                 }

@@ -140,7 +140,7 @@ pub struct Record {
     /// several reads were merged into this record; empty means one read.
     pub reads: Vec<u32>,
     /// What happened, for event records.
-    pub note: Option<Note>,
+    pub note: Option<Box<Note>>,
     /// Distance in seqs back to the previous record of the same stream
     /// (same direction and peer); 0 = none.
     pub(crate) link: u32,
@@ -168,7 +168,7 @@ impl Record {
             peer,
             bytes,
             reads: Vec::new(),
-            note,
+            note: note.map(Box::new),
             link: 0,
             next: 0,
             carry: [Cell::new(Carry::UNKNOWN), Cell::new(Carry::UNKNOWN)],

@@ -138,7 +138,7 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
 
 fn row_color(ui: &Ui, record: &Record) -> Color32 {
     let dark = ui.visuals().dark_mode;
-    match (record.dir, &record.note) {
+    match (record.dir, record.note.as_deref()) {
         (Direction::Rx, _) => ui.visuals().text_color(),
         (Direction::Tx, _) if dark => Color32::from_rgb(0x6C, 0xB4, 0xEE),
         (Direction::Tx, _) => Color32::from_rgb(0x15, 0x65, 0xC0),
@@ -159,7 +159,7 @@ fn draw_row(
 ) {
     let head = meta(s, record);
     let line = if sub == 0 {
-        match &record.note {
+        match record.note.as_deref() {
             Some(note) => format!("{head}{}", note_text(note, s.lang)),
             None => format!("{head}{payload}"),
         }
