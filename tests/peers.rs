@@ -296,28 +296,26 @@ fn port_of(line: &str) -> u16 {
         .unwrap_or_else(|| panic!("no port at the end of {line:?}"))
 }
 
+/// Starts `netassist MODE --bind 127.0.0.1:0 ARGS`, waits for its status
+/// line (`STATUS 127.0.0.1:PORT`) and returns it with the port it bound.
+fn bound(mode: &str, status: &str, args: &[&str]) -> (Proc, u16) {
+    let mut all = vec![mode, "--bind", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let na = netassist(&all);
+    let prefix = format!("{status} 127.0.0.1:");
+    let line = na.err_line(&format!("'{prefix}PORT'"), |l| l.starts_with(&prefix));
+    let port = port_of(&line);
+    (na, port)
+}
+
 /// Starts `netassist tcp-server --bind 127.0.0.1:0 ARGS` and returns it with its port.
 fn tcp_server(args: &[&str]) -> (Proc, u16) {
-    let mut all = vec!["tcp-server", "--bind", "127.0.0.1:0"];
-    all.extend_from_slice(args);
-    let server = netassist(&all);
-    let line = server.err_line("'listening on 127.0.0.1:PORT'", |l| {
-        l.starts_with("listening on 127.0.0.1:")
-    });
-    let port = port_of(&line);
-    (server, port)
+    bound("tcp-server", "listening on", args)
 }
 
 /// Starts `netassist udp --bind 127.0.0.1:0 ARGS` and returns it with its port.
 fn udp(args: &[&str]) -> (Proc, u16) {
-    let mut all = vec!["udp", "--bind", "127.0.0.1:0"];
-    all.extend_from_slice(args);
-    let na = netassist(&all);
-    let line = na.err_line("'bound to 127.0.0.1:PORT'", |l| {
-        l.starts_with("bound to 127.0.0.1:")
-    });
-    let port = port_of(&line);
-    (na, port)
+    bound("udp", "bound to", args)
 }
 
 /// The port a peer bound (`PORT <n>`).
