@@ -977,3 +977,21 @@ fn client_local_port_is_separate_from_the_servers() {
     let server = accept(&listener);
     assert_eq!(server.peer_addr().unwrap(), local);
 }
+
+/// With Auto, each row says which encoding it was decoded with, and
+/// switching to a fixed encoding removes that column.
+#[test]
+fn auto_says_which_encoding_it_chose() {
+    let mut h = app();
+    let port = open_server(&mut h);
+    let mut c = connect_client(&mut h, port);
+    c.write_all("你好 utf8".as_bytes()).unwrap();
+    let row = wait_text(&mut h, "你好 utf8");
+    assert!(row.contains(" UTF-8 "), "{row}");
+    c.write_all(&gbk("中文 gbk")).unwrap();
+    let row = wait_text(&mut h, "中文 gbk");
+    assert!(row.contains(" GBK "), "{row}");
+    choose(&mut h, en(T::RxEncoding), "GBK");
+    let row = wait_text(&mut h, "中文 gbk");
+    assert!(!row.contains(" GBK "), "{row}");
+}

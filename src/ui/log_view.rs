@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use egui::{Color32, RichText, TextStyle, Ui};
 
 use crate::app::{Action, LogData, Model};
+use crate::codec::DisplayEncoding;
 use crate::i18n::{Lang, T, fill};
 use crate::records::{Direction, Note, Record, RecordStore, RowStyle, View};
 use crate::ui::settings::Settings;
@@ -90,11 +91,23 @@ fn meta_cols(s: &Settings) -> usize {
     if s.show_peer {
         n += PEER_COLS + 1 + 8;
     }
+    if shows_chosen_encoding(s) {
+        n += ENCODING_COLS;
+    }
     n
 }
 
+/// Width of the column that says which encoding Auto chose.
+const ENCODING_COLS: usize = 6;
+
+/// With Auto, each text row says which encoding was used, so GBK/UTF-8
+/// confusion is visible at a glance.
+fn shows_chosen_encoding(s: &Settings) -> bool {
+    s.encoding == DisplayEncoding::Auto && s.view != View::Hex
+}
+
 /// The columns before the payload on a record's first row.
-fn meta(s: &Settings, record: &Record) -> String {
+fn meta(s: &Settings, store: &RecordStore, record: &Record) -> String {
     let mut m = String::with_capacity(48);
     if s.timestamps {
         let t: chrono::DateTime<chrono::Local> = record.time.into();
@@ -114,6 +127,13 @@ fn meta(s: &Settings, record: &Record) -> String {
         } else {
             m.push_str(&format!(" {:>6}B ", record.bytes.len()));
         }
+    }
+    if shows_chosen_encoding(s) {
+        let chosen = match store.chosen_encoding(record.seq, s.encoding) {
+            Some(enc) if !record.bytes.is_empty() => enc.label(),
+            _ => "",
+        };
+        m.push_str(&format!("{chosen:<width$}", width = ENCODING_COLS));
     }
     m
 }
@@ -157,7 +177,7 @@ fn draw_row(
     sub: u32,
     payload: &str,
 ) {
-    let head = meta(s, record);
+    let head = meta(s, store, record);
     let line = if sub == 0 {
         match record.note.as_deref() {
             Some(note) => format!("{head}{}", note_text(note, s.lang)),
