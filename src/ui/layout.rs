@@ -44,7 +44,7 @@ pub fn show(ui: &mut Ui, model: &mut Model, log: &LogData) -> Vec<Action> {
     if model.settings.mode == ModeChoice::TcpServer {
         egui::Panel::right("clients")
             .resizable(true)
-            .default_size(270.0)
+            .default_size(250.0)
             .show(ui, |ui| clients::show(ui, model, &mut actions));
     }
     egui::Panel::bottom("send_box")

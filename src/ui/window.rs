@@ -54,7 +54,7 @@ fn options(renderer: Renderer) -> eframe::NativeOptions {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title(T::AppTitle.get(Lang::system()))
         .with_app_id("netassist")
-        .with_inner_size([1180.0, 760.0])
+        .with_inner_size([1280.0, 780.0])
         .with_min_inner_size([760.0, 480.0]);
     if let Ok(icon) =
         eframe::icon_data::from_png_bytes(include_bytes!("../../icons/netassist-256.png"))
