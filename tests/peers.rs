@@ -324,6 +324,16 @@ fn peer_port(p: &Proc) -> u16 {
     line["PORT ".len()..].trim().parse().expect("PORT line")
 }
 
+/// Starts a tutorial server peer on 127.0.0.1 (port 0: it picks one) with
+/// `extra` arguments; returns it and the address it listens on.
+fn peer_server(script: &str, extra: &[&str]) -> (Proc, String) {
+    let mut args = vec!["127.0.0.1", "0"];
+    args.extend_from_slice(extra);
+    let server = peer(script, &args);
+    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    (server, remote)
+}
+
 /// The local address of a peer's socket (`LOCAL host:port`).
 fn peer_local(p: &Proc) -> String {
     let line = p.out_line("'LOCAL <addr>'", |l| l.starts_with("LOCAL "));
@@ -456,9 +466,7 @@ fn assert_stderr_line(na: &Proc, line: &str) {
 
 #[test]
 fn netassist_client_shows_greeting_from_tutorial_server() {
-    let mut server = peer("greeting_server.py", &["127.0.0.1", "0"]);
-    let port = peer_port(&server);
-    let remote = format!("127.0.0.1:{port}");
+    let (mut server, remote) = peer_server("greeting_server.py", &[]);
     let mut na = netassist(&["tcp-client", "--connect", &remote]);
 
     let connected = na.err_line("'connected to ...'", |l| l.starts_with("connected to "));
@@ -518,11 +526,9 @@ fn chinese_split_across_reads_still_shows_as_chinese() {
     let mut runs: Vec<(String, Proc, Proc, String)> = cases
         .iter()
         .map(|&(wire, split, display)| {
-            let server = peer(
+            let (server, remote) = peer_server(
                 "greeting_server.py",
                 &[
-                    "127.0.0.1",
-                    "0",
                     "--text",
                     text,
                     "--encoding",
@@ -533,7 +539,6 @@ fn chinese_split_across_reads_still_shows_as_chinese() {
                     "0.2",
                 ],
             );
-            let remote = format!("127.0.0.1:{}", peer_port(&server));
             let mut args = vec!["tcp-client", "--connect", &remote];
             args.extend_from_slice(display);
             let na = netassist(&args);
@@ -556,20 +561,10 @@ fn chinese_split_across_reads_still_shows_as_chinese() {
 #[test]
 fn raw_output_is_exactly_the_received_bytes() {
     let text = "你好世界\r\n";
-    let mut server = peer(
+    let (mut server, remote) = peer_server(
         "greeting_server.py",
-        &[
-            "127.0.0.1",
-            "0",
-            "--text",
-            text,
-            "--split",
-            "4",
-            "--pause",
-            "0.1",
-        ],
+        &["--text", text, "--split", "4", "--pause", "0.1"],
     );
-    let remote = format!("127.0.0.1:{}", peer_port(&server));
     let mut na = netassist(&["tcp-client", "--connect", &remote, "--raw"]);
     na.expect_success();
     peer_done(&mut server);
@@ -578,11 +573,7 @@ fn raw_output_is_exactly_the_received_bytes() {
 
 #[test]
 fn hex_display_shows_every_byte() {
-    let mut server = peer(
-        "greeting_server.py",
-        &["127.0.0.1", "0", "--text", "Hi你\n"],
-    );
-    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    let (mut server, remote) = peer_server("greeting_server.py", &["--text", "Hi你\n"]);
     let mut na = netassist(&["tcp-client", "--connect", &remote, "--hex"]);
     na.expect_success();
     peer_done(&mut server);
@@ -598,8 +589,7 @@ fn hex_display_shows_every_byte() {
 
 #[test]
 fn netassist_client_sends_gbk_to_tutorial_gbk_server() {
-    let mut server = peer("gbk_server.py", &["127.0.0.1", "0"]);
-    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    let (mut server, remote) = peer_server("gbk_server.py", &[]);
     let mut na = netassist(&[
         "tcp-client",
         "--connect",
@@ -679,8 +669,7 @@ fn auto_display_recognises_gbk_that_is_not_utf8() {
 
 #[test]
 fn netassist_client_sees_upper_cased_echo() {
-    let mut server = peer("echo_upper_server.py", &["127.0.0.1", "0"]);
-    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    let (mut server, remote) = peer_server("echo_upper_server.py", &[]);
     let mut na = netassist(&[
         "tcp-client",
         "--connect",
@@ -724,8 +713,7 @@ fn netassist_server_answers_tutorial_echo_client() {
 
 #[test]
 fn escapes_and_crlf_are_sent_exactly() {
-    let mut server = peer("echo_upper_server.py", &["127.0.0.1", "0"]);
-    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    let (mut server, remote) = peer_server("echo_upper_server.py", &[]);
     let mut na = netassist(&[
         "tcp-client",
         "--connect",
@@ -756,8 +744,7 @@ fn escapes_and_crlf_are_sent_exactly() {
 
 #[test]
 fn netassist_client_holds_name_conversation() {
-    let server = peer("name_server.py", &["127.0.0.1", "0"]);
-    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    let (server, remote) = peer_server("name_server.py", &[]);
     let mut na = netassist(&[
         "tcp-client",
         "--connect",
@@ -1027,8 +1014,7 @@ fn netassist_client_connects_from_the_chosen_local_port() {
         .expect("a free port")
         .port();
     let local = format!("127.0.0.1:{local_port}");
-    let mut server = peer("gbk_server.py", &["127.0.0.1", "0"]);
-    let remote = format!("127.0.0.1:{}", peer_port(&server));
+    let (mut server, remote) = peer_server("gbk_server.py", &[]);
     let mut na = netassist(&[
         "tcp-client",
         "--connect",
