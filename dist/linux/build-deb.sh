@@ -187,12 +187,15 @@ Description: network debugging assistant (TCP/UDP) for socket programming
  in a receive log. The same engine is available from the command line.
 EOF
 
-cat > "$pkg/DEBIAN/postinst" <<'EOF'
+# postinst and postrm refresh the same caches, on configure and on removal.
+# Debian and Ubuntu also do this through dpkg triggers; this covers systems
+# where the trigger packages are missing.
+maintainer_script() {
+    local when="$1"
+    cat <<EOF
 #!/bin/sh
 set -e
-# Debian and Ubuntu also refresh these through dpkg triggers; this covers
-# systems where the trigger packages are missing.
-if [ "$1" = "configure" ]; then
+if $when; then
     if command -v gtk-update-icon-cache >/dev/null 2>&1 && [ -f /usr/share/icons/hicolor/index.theme ]; then
         gtk-update-icon-cache -q -t -f /usr/share/icons/hicolor || true
     fi
@@ -202,19 +205,11 @@ if [ "$1" = "configure" ]; then
 fi
 exit 0
 EOF
-cat > "$pkg/DEBIAN/postrm" <<'EOF'
-#!/bin/sh
-set -e
-if [ "$1" = "remove" ] || [ "$1" = "purge" ]; then
-    if command -v gtk-update-icon-cache >/dev/null 2>&1 && [ -f /usr/share/icons/hicolor/index.theme ]; then
-        gtk-update-icon-cache -q -t -f /usr/share/icons/hicolor || true
-    fi
-    if command -v update-desktop-database >/dev/null 2>&1; then
-        update-desktop-database -q /usr/share/applications || true
-    fi
-fi
-exit 0
-EOF
+}
+# shellcheck disable=SC2016 # the $1 is for the maintainer script, not here
+maintainer_script '[ "$1" = "configure" ]' > "$pkg/DEBIAN/postinst"
+# shellcheck disable=SC2016
+maintainer_script '[ "$1" = "remove" ] || [ "$1" = "purge" ]' > "$pkg/DEBIAN/postrm"
 chmod 755 "$pkg/DEBIAN/postinst" "$pkg/DEBIAN/postrm"
 
 (cd "$pkg" && find usr -type f -print0 | LC_ALL=C sort -z | xargs -0 md5sum) > "$pkg/DEBIAN/md5sums"
