@@ -97,13 +97,6 @@ impl Stats {
     }
 }
 
-impl FieldErrors {
-    /// True when any field has a message.
-    pub fn any(&self) -> bool {
-        *self != FieldErrors::default()
-    }
-}
-
 /// A status-bar message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {

@@ -2,8 +2,6 @@
 //! virtualised so a million records cost no more per frame than a hundred.
 //! Only the visible rows are decoded and laid out.
 
-use std::time::SystemTime;
-
 use egui::{Color32, RichText, TextStyle, Ui};
 
 use crate::app::{Action, LogData, Model};
@@ -200,9 +198,4 @@ fn draw_row(
             ui.close();
         }
     });
-}
-
-/// When a record arrived, for tests that read the log.
-pub fn record_time(record: &Record) -> SystemTime {
-    record.time
 }
