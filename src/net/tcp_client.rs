@@ -12,9 +12,8 @@ use mio::net::TcpStream;
 use mio::{Interest, Token};
 use socket2::{Domain, Protocol, Socket, Type};
 
+use super::addr::{canonical, resolve};
 use super::conn::{Conn, ReadBuf, ReadOutcome};
-use super::tcp_server::canonical;
-use super::udp::resolve;
 use super::worker::{Ctx, Driver, WorkerCmd};
 use super::{CloseReason, Event, HostPort, Mode, NetError, PeerId, Target};
 

@@ -10,6 +10,7 @@ use mio::net::TcpListener;
 use mio::{Interest, Token};
 use socket2::{Domain, Protocol, Socket, Type};
 
+use super::addr::canonical;
 use super::conn::{Conn, ReadBuf, ReadOutcome};
 use super::worker::{Ctx, Driver, WorkerCmd};
 use super::{CloseReason, Event, Mode, NetError, PeerId, Target};
@@ -300,9 +301,4 @@ impl Driver for Server {
             self.drop_conn(ctx, token, CloseReason::Local);
         }
     }
-}
-
-/// Shows IPv4 clients of a dual-stack socket as plain IPv4.
-pub(crate) fn canonical(addr: SocketAddr) -> SocketAddr {
-    SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
@@ -11,8 +11,8 @@ use mio::net::UdpSocket;
 use mio::{Interest, Token};
 use socket2::{Domain, Protocol, Socket, Type};
 
+use super::addr::{canonical, resolve};
 use super::conn::{MAX_QUEUE, ReadBuf};
-use super::tcp_server::canonical;
 use super::worker::{Ctx, Driver, WorkerCmd};
 use super::{Event, HostPort, Mode, NetError, Target};
 
@@ -21,26 +21,6 @@ const SOCKET: Token = Token(1);
 const MAX_DATAGRAM: usize = 65_507;
 /// Datagrams read per turn before looking at commands again.
 const READS_PER_TURN: usize = 64;
-
-/// Resolves a host to addresses, in the resolver's order (may block: only
-/// call from a worker thread).
-pub(crate) fn resolve(remote: &HostPort) -> Result<Vec<SocketAddr>, NetError> {
-    if let Some(ip) = remote.ip() {
-        return Ok(vec![SocketAddr::new(ip, remote.port)]);
-    }
-    let not_found = |detail: String| NetError::HostNotFound {
-        host: remote.host.clone(),
-        detail,
-    };
-    let addrs: Vec<SocketAddr> = (remote.host.as_str(), remote.port)
-        .to_socket_addrs()
-        .map_err(|e| not_found(e.to_string()))?
-        .collect();
-    if addrs.is_empty() {
-        return Err(not_found("no addresses".to_string()));
-    }
-    Ok(addrs)
-}
 
 /// The UDP driver.
 pub(crate) struct Udp {
