@@ -40,9 +40,15 @@ impl ReadBuf {
 
     /// Reads once from a TCP stream and returns the bytes as an owned chunk
     /// (`None` at end of stream).
+    ///
+    /// Every read or write on a socket that mio owns must go through mio or
+    /// through its `try_io`: on Windows, mio re-arms a socket's readiness only
+    /// when one of its own calls sees `WouldBlock`. A raw socket2 call here
+    /// would leave the socket silent after the first few reads there.
     pub(crate) fn read_stream(&mut self, src: &TcpStream) -> io::Result<Option<Bytes>> {
         self.0.clear();
-        let n = socket2::SockRef::from(src).recv(self.0.spare_capacity_mut())?;
+        let spare = self.0.spare_capacity_mut();
+        let n = src.try_io(|| socket2::SockRef::from(src).recv(spare))?;
         // SAFETY: `recv` initialised the first `n` bytes of the spare
         // capacity, and `n` is at most its length.
         unsafe { self.0.set_len(n) };
@@ -58,7 +64,9 @@ impl ReadBuf {
         socket: &mio::net::UdpSocket,
     ) -> io::Result<(Bytes, std::net::SocketAddr)> {
         self.0.clear();
-        let (n, from) = socket2::SockRef::from(socket).recv_from(self.0.spare_capacity_mut())?;
+        let spare = self.0.spare_capacity_mut();
+        // Through `try_io`, as in `read_stream`, so Windows re-arms readiness.
+        let (n, from) = socket.try_io(|| socket2::SockRef::from(socket).recv_from(spare))?;
         // SAFETY: as in `read_stream`.
         unsafe { self.0.set_len(n) };
         let from = from
