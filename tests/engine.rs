@@ -11,6 +11,8 @@ use netassist::net::{
     CloseReason, Engine, ErrorKind, Event, HostPort, PeerId, SessionConfig, Target,
 };
 
+mod wine;
+
 const WAIT: Duration = Duration::from_secs(10);
 
 fn engine() -> Engine {
@@ -152,6 +154,9 @@ fn tcp_server_serves_many_and_targets_each() {
 
 #[test]
 fn tcp_server_reports_reset_and_keeps_going() {
+    if wine::skip_rst_test_under_wine("tcp_server_reports_reset_and_keeps_going") {
+        return;
+    }
     let (e, local) = server("127.0.0.1:0");
     let s = socket2::Socket::from(TcpStream::connect(local).unwrap());
     let (id, _) = connected(&e);
@@ -443,13 +448,41 @@ fn chaos_from_peers_never_ends_the_session() {
     for t in threads {
         t.join().unwrap();
     }
-    let mut closed = 0;
-    wait_for(&e, "40 closes", |ev| {
-        if matches!(ev, Event::PeerClosed { .. }) {
-            closed += 1;
+    // One more client after all of them: clients are accepted in the order
+    // they connected, so once this one has closed, every earlier one has
+    // been accepted or dropped, and each accepted one has been reported.
+    let last = TcpStream::connect(local).unwrap();
+    let last_addr = last.local_addr().unwrap();
+    last.shutdown(Shutdown::Write).unwrap();
+    let (mut connects, mut closed, mut last_closed) = (0, 0, false);
+    let mut errors = Vec::new();
+    wait_for(&e, "every accepted client closed", |ev| {
+        match ev {
+            Event::Connected { .. } => connects += 1,
+            Event::PeerClosed { addr, .. } => {
+                closed += 1;
+                last_closed |= *addr == last_addr;
+            }
+            Event::Error(err) => errors.push(err.to_string()),
+            _ => {}
         }
-        (closed == 40).then_some(())
+        (last_closed && closed == connects).then_some(())
     });
+    assert!(
+        errors.is_empty(),
+        "clients' behaviour shown as errors: {errors:?}"
+    );
+    // A client that resets before it is accepted is handed over on Unix (its
+    // first read reports the reset) and never seen at all on Windows.
+    let resets = (0..40).filter(|i| i % 3 == 1).count();
+    if cfg!(windows) {
+        assert!(
+            connects >= 41 - resets,
+            "only {connects} of 41 clients seen"
+        );
+    } else {
+        assert_eq!(connects, 41);
+    }
     assert!(e.is_running());
     assert_eq!(done.load(Ordering::SeqCst), 40);
 }
