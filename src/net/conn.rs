@@ -155,6 +155,8 @@ impl Conn {
     /// Writes queued bytes until the OS would block, reporting each finished send.
     pub(crate) fn flush(&mut self, ctx: &mut Ctx) -> Result<(), CloseReason> {
         while let Some(head) = self.queue.front() {
+            // mio's own `write`: on Windows its `WouldBlock` re-arms the
+            // writable event that resumes this flush (see `read_stream`).
             match self.stream.write(&head[self.head_written..]) {
                 Ok(n) => {
                     self.head_written += n;

@@ -111,6 +111,8 @@ impl Udp {
     fn flush(&mut self, ctx: &mut Ctx) {
         while let Some((to, data)) = self.queue.front() {
             let dest = for_socket(*to, self.local);
+            // mio's own `send_to`, so Windows re-arms the writable event
+            // that resumes this flush (see `ReadBuf::read_stream`).
             match self.socket.send_to(data, dest) {
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
