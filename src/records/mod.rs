@@ -14,4 +14,4 @@ mod store;
 pub use export::TextExportOptions;
 pub use record::{Direction, Note, Record};
 pub use rows::{RowIndex, RowStyle, View, split_weighted};
-pub use store::{MAX_MERGED_BYTES, RecordStore, StoreConfig};
+pub use store::{MAX_MERGED_BYTES, RECORD_OVERHEAD, RecordStore, StoreConfig};

@@ -7,6 +7,7 @@
 //! view changes; the text of a row is produced only when the row is visible.
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
 use crate::codec::{DisplayEncoding, StreamDecoder, TextEncoding, push_hex};
 
@@ -211,6 +212,8 @@ pub struct RowIndex {
     starts: VecDeque<u64>,
     first_seq: u64,
     total: u64,
+    /// The style the rows were counted in.
+    built: Option<RowStyle>,
 }
 
 impl RowIndex {
@@ -221,20 +224,38 @@ impl RowIndex {
 
     /// Rebuilds the index for every record in `store`.
     pub fn rebuild(&mut self, store: &RecordStore, style: &RowStyle) {
+        self.reset(store, style);
+        self.sync(store, style);
+    }
+
+    fn reset(&mut self, store: &RecordStore, style: &RowStyle) {
         self.starts.clear();
         self.total = 0;
         self.first_seq = store.first_seq();
-        for record in store.iter() {
-            self.starts.push_back(self.total);
-            self.total += u64::from(style.rows_of(record));
-        }
+        self.built = Some(*style);
     }
 
     /// Brings the index up to date after records were added (or the newest
-    /// one grew) and old ones dropped.
+    /// one grew) and old ones dropped, or the style changed.
     pub fn sync(&mut self, store: &RecordStore, style: &RowStyle) {
-        if store.first_seq() > self.end_seq() || store.first_seq() < self.first_seq {
-            return self.rebuild(store, style);
+        self.sync_until(store, style, None);
+    }
+
+    /// Like [`sync`](Self::sync), but stops counting new records at
+    /// `deadline`, so a huge log is indexed over several frames; true when
+    /// the index covers every record held. Until then the index covers the
+    /// oldest records, and [`rows`](Self::rows) counts theirs.
+    pub fn sync_until(
+        &mut self,
+        store: &RecordStore,
+        style: &RowStyle,
+        deadline: Option<Instant>,
+    ) -> bool {
+        if self.built != Some(*style)
+            || store.first_seq() > self.end_seq()
+            || store.first_seq() < self.first_seq
+        {
+            self.reset(store, style);
         }
         while self.first_seq < store.first_seq() {
             self.starts.pop_front();
@@ -244,15 +265,23 @@ impl RowIndex {
         if let Some(last) = self.starts.pop_back() {
             self.total = last;
         }
-        let mut seq = self.first_seq + self.starts.len() as u64;
+        let mut seq = self.end_seq();
+        let mut counted = 0u32;
         while let Some(record) = store.get(seq) {
             self.starts.push_back(self.total);
             self.total += u64::from(style.rows_of(record));
             seq += 1;
+            counted = counted.wrapping_add(1);
+            // Looking at the clock every 256 records keeps its cost small.
+            if counted.is_multiple_of(256) && deadline.is_some_and(|d| Instant::now() >= d) {
+                return store.get(seq).is_none();
+            }
         }
+        true
     }
 
-    fn end_seq(&self) -> u64 {
+    /// One past the newest record the index covers.
+    pub fn end_seq(&self) -> u64 {
         self.first_seq + self.starts.len() as u64
     }
 
@@ -359,6 +388,31 @@ mod tests {
         let mut fresh = RowIndex::new();
         fresh.rebuild(&store, &st);
         assert_eq!(fresh.rows(), index.rows());
+    }
+
+    #[test]
+    fn sync_with_a_deadline_catches_up_over_several_calls() {
+        let mut store = RecordStore::new(StoreConfig::default());
+        for i in 0..2000u32 {
+            store.push_rx(SystemTime::now(), peer(), Bytes::from(i.to_string()));
+        }
+        let st = style(View::Hex, 4);
+        let mut index = RowIndex::new();
+        // A deadline in the past still counts the first batch of records.
+        let past = Some(Instant::now());
+        assert!(!index.sync_until(&store, &st, past));
+        assert_eq!(index.end_seq(), 256);
+        assert_eq!(index.rows(), 256);
+        let mut calls = 1;
+        while !index.sync_until(&store, &st, past) {
+            calls += 1;
+        }
+        assert!(calls >= 7, "{calls}");
+        assert_eq!(index.rows(), 2000);
+        // A new style starts over.
+        let wide = style(View::Hex, 1);
+        assert!(index.sync_until(&store, &wide, None));
+        assert_eq!(index.rows(), 10 + 90 * 2 + 900 * 3 + 1000 * 4);
     }
 
     #[test]

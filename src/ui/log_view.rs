@@ -2,22 +2,35 @@
 //! virtualised so a million records cost no more per frame than a hundred.
 //! Only the visible rows are decoded and laid out.
 
+use std::time::{Duration, Instant};
+
 use egui::{Color32, RichText, TextStyle, Ui};
 
-use crate::app::{Action, LogData, Model};
 use crate::codec::DisplayEncoding;
 use crate::i18n::{Lang, T, fill};
 use crate::records::{Direction, Note, Record, RecordStore, RowStyle, View};
-use crate::ui::settings::Settings;
+use crate::session::SessionLog;
+use crate::settings::SessionSettings;
+use crate::ui::view::TabUi;
 
 /// Width kept for the peer column (an IPv4 address and port).
 const PEER_COLS: usize = 21;
 
-/// Draws the log.
-pub fn show(ui: &mut Ui, model: &Model, log: &LogData, actions: &mut Vec<Action>) {
-    let s = &model.settings;
-    if model.paused_at.is_some() {
-        ui.colored_label(ui.visuals().warn_fg_color, model.t(T::Paused));
+/// Longest a frame spends indexing new records; a huge log is indexed over
+/// several frames and the view shows what is indexed so far.
+const INDEX_BUDGET: Duration = Duration::from_millis(8);
+
+/// Draws the log of `log` (locked by the caller for this call only).
+pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: &SessionLog) {
+    let store = &log.store;
+    let caught_up = tab
+        .rows
+        .sync_until(store, &tab.style, Some(Instant::now() + INDEX_BUDGET));
+    if !caught_up {
+        ui.ctx().request_repaint();
+    }
+    if tab.paused_at.is_some() {
+        ui.colored_label(ui.visuals().warn_fg_color, T::Paused.get(lang));
     }
     let font = TextStyle::Monospace.resolve(ui.style());
     let (char_w, row_h) = ui.fonts_mut(|f| {
@@ -29,43 +42,46 @@ pub fn show(ui: &mut Ui, model: &Model, log: &LogData, actions: &mut Vec<Action>
         (w, h)
     });
     let wanted = style_for_width(s, ui.available_width() - 20.0, char_w);
-    if wanted != log.style {
-        actions.push(Action::Restyle(wanted));
+    if wanted != tab.style {
+        // The rows are recounted in the new style from the next frame on.
+        tab.style = wanted;
+        ui.ctx().request_repaint();
     }
-    let total = match model.paused_at {
-        Some(end) => log.rows.rows_before(end),
-        None => log.rows.rows(),
+    let total = match tab.paused_at {
+        Some(end) => tab.rows.rows_before(end),
+        None => tab.rows.rows(),
     };
     let rows = usize::try_from(total).unwrap_or(usize::MAX);
+    let style = tab.style;
+    let index = &tab.rows;
     egui::ScrollArea::both()
         .id_salt("log")
         .auto_shrink([false, false])
-        .stick_to_bottom(s.auto_scroll && model.paused_at.is_none())
+        .stick_to_bottom(s.auto_scroll && tab.paused_at.is_none())
         .show_rows(ui, row_h, rows, |ui, range| {
-            ui.spacing_mut().item_spacing.y = ui.spacing().item_spacing.y;
             let mut current: Option<(u64, Vec<String>)> = None;
             for row in range {
-                let Some((seq, sub)) = log.rows.locate(row as u64) else {
+                let Some((seq, sub)) = index.locate(row as u64) else {
                     break;
                 };
-                let Some(record) = log.store.get(seq) else {
+                let Some(record) = store.get(seq) else {
                     break;
                 };
                 if current.as_ref().is_none_or(|(c, _)| *c != seq) {
-                    current = Some((seq, log.style.render(&log.store, seq)));
+                    current = Some((seq, style.render(store, seq)));
                 }
                 let payload = current
                     .as_ref()
                     .and_then(|(_, rows)| rows.get(sub as usize))
                     .map(String::as_str)
                     .unwrap_or("");
-                draw_row(ui, s, &log.store, record, sub, payload);
+                draw_row(ui, s, lang, store, record, sub, payload);
             }
         });
 }
 
 /// The style that fits `width` pixels of monospace text.
-pub fn style_for_width(s: &Settings, width: f32, char_w: f32) -> RowStyle {
+pub fn style_for_width(s: &SessionSettings, width: f32, char_w: f32) -> RowStyle {
     let cols = (width / char_w.max(1.0)).max(0.0) as usize;
     let payload = cols.saturating_sub(meta_cols(s)).max(16);
     let bytes_per_row = match s.view {
@@ -81,7 +97,7 @@ pub fn style_for_width(s: &Settings, width: f32, char_w: f32) -> RowStyle {
     }
 }
 
-fn meta_cols(s: &Settings) -> usize {
+fn meta_cols(s: &SessionSettings) -> usize {
     let mut n = 3; // direction and a space
     if s.timestamps {
         n += 13;
@@ -100,12 +116,12 @@ const ENCODING_COLS: usize = 6;
 
 /// With Auto, each text row says which encoding was used, so GBK/UTF-8
 /// confusion is visible at a glance.
-fn shows_chosen_encoding(s: &Settings) -> bool {
+fn shows_chosen_encoding(s: &SessionSettings) -> bool {
     s.encoding == DisplayEncoding::Auto && s.view != View::Hex
 }
 
 /// The columns before the payload on a record's first row.
-fn meta(s: &Settings, store: &RecordStore, record: &Record) -> String {
+fn meta(s: &SessionSettings, store: &RecordStore, record: &Record) -> String {
     let mut m = String::with_capacity(48);
     if s.timestamps {
         let t: chrono::DateTime<chrono::Local> = record.time.into();
@@ -148,7 +164,7 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
         Note::Error { message } => fill(t(T::EvError), &[message]),
         Note::Failure(err) => fill(
             t(T::EvError),
-            &[&crate::ui::errors::net_error_text(err, lang)],
+            &[&crate::messages::net_error_text(err, lang)],
         ),
         Note::Closed => t(T::EvClosed).to_string(),
     }
@@ -169,7 +185,8 @@ fn row_color(ui: &Ui, record: &Record) -> Color32 {
 
 fn draw_row(
     ui: &mut Ui,
-    s: &Settings,
+    s: &SessionSettings,
+    lang: Lang,
     store: &RecordStore,
     record: &Record,
     sub: u32,
@@ -178,7 +195,7 @@ fn draw_row(
     let head = meta(s, store, record);
     let line = if sub == 0 {
         match record.note.as_deref() {
-            Some(note) => format!("{head}{}", note_text(note, s.lang)),
+            Some(note) => format!("{head}{}", note_text(note, lang)),
             None => format!("{head}{payload}"),
         }
     } else {
@@ -188,7 +205,6 @@ fn draw_row(
         .wrap_mode(egui::TextWrapMode::Extend);
     let response = ui.add(label);
     response.context_menu(|ui| {
-        let lang = s.lang;
         if ui.button(T::CopyText.get(lang)).clicked() {
             ui.ctx().copy_text(store.text(record.seq, s.encoding));
             ui.close();
