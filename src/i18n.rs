@@ -146,6 +146,28 @@ table! {
     EvDisconnected: "已断开", "disconnected";
     EvClosed: "已关闭", "closed";
     EvError: "错误：{}", "error: {}";
+    // Find and filter
+    Find: "查找（Ctrl+F）", "Find (Ctrl+F)";
+    FindText: "文本", "Text";
+    FindHex: "十六进制", "Hex";
+    FindPrev: "上一个（Shift+F3）", "Previous (Shift+F3)";
+    FindNext: "下一个（F3）", "Next (F3)";
+    FindCount: "第 {} 个，共 {} 个", "{} of {}";
+    FindCountNone: "共 {} 个", "{} found";
+    FindSearching: "查找中…", "searching…";
+    FindNone: "没有找到", "no matches";
+    ShowRx: "接收", "RX";
+    ShowTx: "发送", "TX";
+    ShowEvents: "事件", "Events";
+    FilterRegex: "过滤（正则）", "Filter (regex)";
+    FilterPeer: "只看 {}", "Only {}";
+    FilterPeerClear: "显示全部对端", "Show all peers";
+    OnlyThisPeer: "只看这个对端", "Show only this peer";
+    OnlyBtn: "只看", "Only";
+    ErrRegex: "正则表达式有误：{}", "Bad regular expression: {}";
+    ShowPlot: "流量图", "Throughput plot";
+    PlotRx: "接收 字节/秒", "RX bytes/s";
+    PlotTx: "发送 字节/秒", "TX bytes/s";
     // Send box
     SendBox: "发送区", "Send box";
     SendBtn: "发送", "Send";

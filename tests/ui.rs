@@ -3,254 +3,19 @@
 //! has fails the test), while plain `std::net` sockets on loopback play the
 //! other end of every connection.
 
-use std::io::{ErrorKind, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use egui::{Key, Modifiers};
-use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
-use netassist::app::NetAssistApp;
+use egui_kittest::kittest::Queryable;
 use netassist::i18n::{Lang, T, fill};
 use netassist::session::LinkState;
-use netassist::settings::AppSettings;
-
-/// Longest wait for anything the network or the engine does.
-const WAIT: Duration = Duration::from_secs(5);
-/// How long a socket must stay silent to count as "received nothing".
-const QUIET: Duration = Duration::from_millis(300);
-
-type App = Harness<'static, NetAssistApp>;
-
-/// The real window in English, with the bundled CJK font.
-///
-/// Engine events arrive on other threads over several frames, and each new
-/// widget (a log row) asks for one more frame, so `run()` may take more than
-/// `egui_kittest`'s default 4 steps to settle; a window that never settles
-/// still fails it.
-fn app() -> App {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .with_context_setup(netassist::ui::fonts::install)
-        .build_eframe(|cc| NetAssistApp::new(&cc.egui_ctx, AppSettings::with_lang(Lang::En)))
-}
-
-fn en(key: T) -> &'static str {
-    key.get(Lang::En)
-}
-
-/// Steps frames (the app drains engine events in `logic()`) until `cond`
-/// gives a value; fails after [`WAIT`].
-fn step_until<R>(h: &mut App, what: &str, mut cond: impl FnMut(&mut App) -> Option<R>) -> R {
-    let end = Instant::now() + WAIT;
-    loop {
-        h.step();
-        if let Some(r) = cond(h) {
-            return r;
-        }
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        sleep(Duration::from_millis(10));
-    }
-}
-
-/// Steps until a visible text (label, or a widget's name) contains `needle`.
-fn wait_text(h: &mut App, needle: &str) -> String {
-    step_until(h, &format!("text {needle:?}"), |h| find_text(h, needle))
-}
-
-/// Every visible text: label values and the names of buttons, checkboxes,
-/// radio buttons, combo boxes and fields, plus combo box values.
-fn texts(h: &App) -> Vec<String> {
-    let mut out = Vec::new();
-    for node in h.root().children_recursive() {
-        let n = node.accesskit_node();
-        if n.is_hidden() {
-            continue;
-        }
-        match n.role() {
-            egui::accesskit::Role::Label => out.extend(n.value()),
-            egui::accesskit::Role::TextRun => {}
-            egui::accesskit::Role::ComboBox => {
-                out.extend(n.label());
-                out.extend(n.value());
-            }
-            _ => out.extend(n.label()),
-        }
-    }
-    out.retain(|t| !t.is_empty());
-    out
-}
-
-fn find_text(h: &App, needle: &str) -> Option<String> {
-    texts(h).into_iter().find(|t| t.contains(needle))
-}
-
-fn has_text(h: &App, needle: &str) -> bool {
-    find_text(h, needle).is_some()
-}
-
-/// Lines of the data log (rows start with a timestamp, then RX / TX / --).
-fn log_rows(h: &App) -> Vec<String> {
-    texts(h)
-        .into_iter()
-        .filter(|t| {
-            let b = t.as_bytes();
-            b.len() > 16 && b[2] == b':' && b[5] == b':' && b[8] == b'.'
-        })
-        .collect()
-}
-
-fn click(h: &mut App, label: &str) {
-    h.get_by_label(label).click();
-    h.run();
-}
-
-/// Replaces a text field's contents by typing, as a person would: focus it,
-/// select all, delete, type.
-fn set_field(h: &mut App, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.key_press(Key::Backspace);
-    h.run();
-    if !text.is_empty() {
-        h.get_by_label(label).type_text(text);
-    }
-    h.run();
-    assert_eq!(
-        h.get_by_label(label).value().as_deref(),
-        Some(text),
-        "field {label}"
-    );
-}
-
-/// Opens a combo box by its label and clicks one of its options.
-fn choose(h: &mut App, combo: &str, option: &str) {
-    click(h, combo);
-    click(h, option);
-    assert_eq!(
-        h.get_by_label(combo).value().as_deref(),
-        Some(option),
-        "combo {combo}"
-    );
-}
-
-/// A port nothing listens on right now (bound, then released).
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-/// The address in "Listening on ADDR" / "Bound to ADDR" / "Connected, local ADDR".
-fn shown_addr(h: &mut App, key: T) -> SocketAddr {
-    let prefix = fill(en(key), &[&""]);
-    let label = wait_text(h, &prefix);
-    label[prefix.len()..].parse().unwrap()
-}
-
-/// Reads exactly `n` bytes within [`WAIT`].
-fn read_n(s: &mut TcpStream, n: usize) -> Vec<u8> {
-    s.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
-    let end = Instant::now() + WAIT;
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while got.len() < n {
-        assert!(
-            Instant::now() < end,
-            "timed out: got {got:?}, wanted {n} bytes"
-        );
-        match s.read(&mut buf) {
-            Ok(0) => panic!("EOF after {got:?}"),
-            Ok(k) => got.extend_from_slice(&buf[..k]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(e) => panic!("read: {e}"),
-        }
-    }
-    got
-}
-
-/// Checks that `expected` arrives and nothing after it.
-fn expect_bytes(s: &mut TcpStream, expected: &[u8]) {
-    let got = read_n(s, expected.len());
-    assert_eq!(
-        got,
-        expected,
-        "peer got {:?}",
-        String::from_utf8_lossy(&got)
-    );
-    assert_quiet(s);
-}
-
-/// Checks that nothing arrives for [`QUIET`] (and the stream is not closed).
-fn assert_quiet(s: &mut TcpStream) {
-    s.set_read_timeout(Some(QUIET)).unwrap();
-    let mut buf = [0u8; 256];
-    match s.read(&mut buf) {
-        Ok(0) => panic!("unexpected EOF"),
-        Ok(k) => panic!("unexpected bytes {:?}", &buf[..k]),
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-        Err(e) => panic!("read: {e}"),
-    }
-}
-
-fn accept(l: &TcpListener) -> TcpStream {
-    l.set_nonblocking(true).unwrap();
-    let end = Instant::now() + WAIT;
-    loop {
-        match l.accept() {
-            Ok((s, _)) => {
-                s.set_nonblocking(false).unwrap();
-                return s;
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                assert!(Instant::now() < end, "nobody connected");
-                sleep(Duration::from_millis(10));
-            }
-            Err(e) => panic!("accept: {e}"),
-        }
-    }
-}
-
-fn recv_udp(s: &UdpSocket) -> (Vec<u8>, SocketAddr) {
-    s.set_read_timeout(Some(WAIT)).unwrap();
-    let mut buf = [0u8; 2048];
-    let (n, from) = s.recv_from(&mut buf).expect("no datagram arrived");
-    (buf[..n].to_vec(), from)
-}
-
-/// Types into the send box and clicks Send.
-fn send(h: &mut App, text: &str) {
-    set_field(h, en(T::SendBox), text);
-    click(h, en(T::SendBtn));
-}
-
-/// Opens a TCP server on a free loopback port and returns the port.
-fn open_server(h: &mut App) -> u16 {
-    let port = free_port();
-    set_field(h, en(T::LocalPort), &port.to_string());
-    click(h, en(T::Open));
-    let addr = shown_addr(h, T::ListeningOn);
-    assert_eq!(addr, SocketAddr::from(([127, 0, 0, 1], port)));
-    port
-}
-
-/// Connects a std client to the app's server and waits until the client
-/// list shows it.
-fn connect_client(h: &mut App, port: u16) -> TcpStream {
-    let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let me = s.local_addr().unwrap().to_string();
-    step_until(h, "the client in the list", |h| {
-        h.query_by_label(&me).map(|_| ())
-    });
-    s
-}
-
-fn gbk(text: &str) -> Vec<u8> {
-    encoding_rs::GBK.encode(text).0.into_owned()
-}
+use support::*;
 
 // ---------------------------------------------------------------------------
 
@@ -261,13 +26,9 @@ fn tcp_server_receives_utf8_and_gbk_and_shows_hex() {
         h.get_by_label(en(T::Protocol)).value().as_deref(),
         Some(en(T::TcpServer))
     );
-    let port = free_port();
-    set_field(&mut h, en(T::LocalPort), &port.to_string());
+    set_field(&mut h, en(T::LocalPort), "0");
     click(&mut h, en(T::Open));
-    let listening = format!("Listening on 127.0.0.1:{port}");
-    step_until(&mut h, &listening, |h| {
-        h.query_by_label(&listening).map(|_| ())
-    });
+    let port = shown_addr(&mut h, T::ListeningOn).port();
     assert!(matches!(h.state().tab().link(), LinkState::Open(..)));
     assert!(
         h.query_by_label(en(T::CloseBtn)).is_some(),
@@ -577,7 +338,7 @@ fn bad_port_opens_nothing() {
         );
     }
     // A port number that wraps around to a free port must not listen there.
-    let free = free_port();
+    let (_held, free) = reserved_port();
     let mut h = app();
     set_field(
         &mut h,
@@ -615,7 +376,7 @@ fn bad_hex_names_the_position_and_sends_nothing() {
 
 #[test]
 fn refused_connection_says_so_and_closes() {
-    let port = free_port();
+    let (_held, port) = reserved_port();
     let mut h = app();
     choose(&mut h, en(T::Protocol), en(T::TcpClient));
     set_field(&mut h, en(T::LocalPortAny), "");
@@ -854,7 +615,7 @@ fn language_switch_changes_every_label() {
 fn messages_follow_language_switch() {
     let mut h = app();
     // A message in the status bar...
-    let refused = free_port();
+    let (_held, refused) = reserved_port();
     choose(&mut h, en(T::Protocol), en(T::TcpClient));
     set_field(&mut h, en(T::LocalPortAny), "");
     set_field(&mut h, en(T::RemotePort), &refused.to_string());

@@ -143,6 +143,29 @@ impl Tab {
             }
             Action::StartLoop => self.start_loop(),
             Action::StopLoop => self.looping = None,
+            Action::FindChanged => {
+                let find = &mut self.ui.find;
+                find.search = None;
+                find.running = None;
+                find.current = None;
+                find.error = None;
+            }
+            Action::FindNext | Action::FindPrev => {
+                let find = &mut self.ui.find;
+                if let Some(search) = &find.search {
+                    let found = search.found();
+                    let next = if action == Action::FindNext {
+                        found.next_after(find.current)
+                    } else {
+                        found.prev_before(find.current)
+                    };
+                    drop(found);
+                    if next.is_some() {
+                        find.current = next;
+                        find.jump = true;
+                    }
+                }
+            }
             // Window-wide actions are applied by the app.
             Action::NewTab
             | Action::CloseTab(_)

@@ -146,16 +146,19 @@ impl NetAssistApp {
             .collect();
         let tab = &mut self.tabs[active];
         tab.refresh_clients();
-        let (link, counters, rates, status, dropped, end_seq, recording) = {
+        tab.keep_search_current(&self.wake);
+        let now = Instant::now();
+        let (link, counters, rates, status, dropped, end_seq, recording, plot) = {
             let log = tab.session.log();
             (
                 log.link,
                 log.counters,
-                log.throughput.rate(Instant::now()),
+                log.throughput.rate(now),
                 log.status.clone(),
                 log.store.dropped_bytes(),
                 log.store.end_seq(),
                 log.recorder.is_some(),
+                tab.settings.show_plot.then(|| log.throughput.series(now)),
             )
         };
         let file_send = tab.file_send.as_ref().map(|f| FileProgress {
@@ -180,6 +183,7 @@ impl NetAssistApp {
             recording,
             errors: &tab.errors,
             end_seq,
+            plot,
         };
         let mut lang_choice = lang;
         let actions = layout::show(
@@ -204,24 +208,34 @@ impl NetAssistApp {
         }
     }
 
-    /// Keyboard shortcuts for the tabs.
+    /// Keyboard shortcuts for the tabs and for find.
     fn shortcuts(&mut self, ctx: &egui::Context) {
+        use crate::ui::action::Action;
         use egui::{Key, Modifiers};
         let ctrl = Modifiers::COMMAND;
         let ctrl_shift = Modifiers::COMMAND | Modifiers::SHIFT;
         let mut actions = Vec::new();
         ctx.input_mut(|i| {
+            if i.consume_key(ctrl, Key::F) {
+                self.tabs[self.active].ui.find.focus = true;
+            }
+            if i.consume_key(Modifiers::SHIFT, Key::F3) {
+                actions.push(Action::FindPrev);
+            }
+            if i.consume_key(Modifiers::NONE, Key::F3) {
+                actions.push(Action::FindNext);
+            }
             if i.consume_key(ctrl, Key::T) {
-                actions.push(crate::ui::action::Action::NewTab);
+                actions.push(Action::NewTab);
             }
             if i.consume_key(ctrl, Key::W) {
-                actions.push(crate::ui::action::Action::CloseTab(self.active));
+                actions.push(Action::CloseTab(self.active));
             }
             if i.consume_key(ctrl_shift, Key::Tab) || i.consume_key(ctrl, Key::PageUp) {
-                actions.push(crate::ui::action::Action::CycleTab(-1));
+                actions.push(Action::CycleTab(-1));
             }
             if i.consume_key(ctrl, Key::Tab) || i.consume_key(ctrl, Key::PageDown) {
-                actions.push(crate::ui::action::Action::CycleTab(1));
+                actions.push(Action::CycleTab(1));
             }
         });
         for a in actions {

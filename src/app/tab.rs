@@ -1,13 +1,16 @@
 //! One tab of the window: its settings, its session, and what the window
 //! keeps to draw it.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::files::{FileSend, JobMsg};
 use crate::i18n::Lang;
+use crate::messages::Msg;
 use crate::net::{Mode, PeerId, Wake};
+use crate::session::search::{Query, Search};
 use crate::session::{Budget, ClientInfo, Counters, LinkState, Session};
 use crate::settings::{FieldErrors, ModeChoice, SessionSettings};
 use crate::ui::layout;
@@ -106,6 +109,45 @@ impl Tab {
         if self.clients_version != Some(log.clients_version) {
             self.clients = log.clients.iter().map(|(p, c)| (*p, c.clone())).collect();
             self.clients_version = Some(log.clients_version);
+        }
+    }
+
+    /// Keeps the search in step with the find bar: starts one for the typed
+    /// query (or says why it is not one) and restarts it when the display
+    /// encoding changes.
+    pub(crate) fn keep_search_current(&mut self, wake: &Wake) {
+        let find = &mut self.ui.find;
+        let text = find.text.trim();
+        if text.is_empty() {
+            find.search = None;
+            find.running = None;
+            find.error = None;
+            return;
+        }
+        let query = if find.hex {
+            match crate::codec::parse_hex(text) {
+                Ok(bytes) => Query::Bytes(bytes),
+                Err(e) => {
+                    find.error = Some(Msg::Payload(e.into()));
+                    find.search = None;
+                    find.running = None;
+                    return;
+                }
+            }
+        } else {
+            Query::Text(text.to_string())
+        };
+        let wanted = (query, self.settings.encoding);
+        if find.running.as_ref() != Some(&wanted) {
+            find.error = None;
+            find.current = None;
+            find.search = Some(Search::start(
+                self.session.shared_log(),
+                wanted.0.clone(),
+                wanted.1,
+                Arc::clone(wake),
+            ));
+            find.running = Some(wanted);
         }
     }
 

@@ -10,6 +10,7 @@ mod budget;
 mod log;
 mod runtime;
 mod save;
+pub mod search;
 pub mod throughput;
 
 pub use budget::Budget;

@@ -46,4 +46,10 @@ pub enum Action {
     RenameTab(usize, String),
     /// Change the memory budget of all logs, in MiB.
     SetBudget(usize),
+    /// The find text or its kind changed: search again.
+    FindChanged,
+    /// Show the next match.
+    FindNext,
+    /// Show the previous match.
+    FindPrev,
 }

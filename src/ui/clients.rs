@@ -61,6 +61,12 @@ pub fn show(
                     }
                     let since: chrono::DateTime<chrono::Local> = c.since.into();
                     ui.monospace(format!("{} {} / {}", since.format("%H:%M:%S"), c.rx, c.tx));
+                    let only = ui
+                        .small_button(t(T::OnlyBtn))
+                        .on_hover_text(t(T::OnlyThisPeer));
+                    if only.clicked() {
+                        tab.filter.filter.peer = Some(c.addr);
+                    }
                 });
             }
         });

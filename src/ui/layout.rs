@@ -14,7 +14,9 @@ use crate::ui::action::Action;
 use crate::ui::dialogs::{self, Dialog};
 use crate::ui::tabs::{self, TabTitle};
 use crate::ui::view::{TabUi, TabView};
-use crate::ui::{clients, log_view, net_panel, rx_panel, send_box, status_bar, tx_panel};
+use crate::ui::{
+    clients, find_bar, log_view, net_panel, plot, rx_panel, send_box, status_bar, tx_panel,
+};
 
 /// Width of the settings panel.
 const LEFT_WIDTH: f32 = 250.0;
@@ -96,6 +98,11 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
         .resizable(true)
         .show(ui, |ui| send_box::show(ui, s, v, &mut actions));
     egui::CentralPanel::default().show(ui, |ui| {
+        find_bar::show(ui, s, v, tab.ui, &mut actions);
+        if let Some(series) = &v.plot {
+            plot::show(ui, lang, series);
+        }
+        ui.separator();
         let log = tab.session.log();
         log_view::show(ui, s, lang, tab.ui, &log);
     });

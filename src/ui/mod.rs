@@ -6,10 +6,12 @@
 pub mod action;
 pub mod clients;
 pub mod dialogs;
+pub mod find_bar;
 pub mod fonts;
 pub mod layout;
 pub mod log_view;
 pub mod net_panel;
+pub mod plot;
 pub mod rx_panel;
 pub mod send_box;
 pub mod status_bar;

@@ -3,9 +3,12 @@
 
 use std::collections::BTreeSet;
 
+use crate::codec::DisplayEncoding;
 use crate::i18n::{Lang, T};
+use crate::messages::Msg;
 use crate::net::PeerId;
-use crate::records::{RowIndex, RowStyle};
+use crate::records::{RowFilter, RowIndex, RowStyle};
+use crate::session::search::{Query, Search};
 use crate::session::{ClientInfo, Counters, LinkState, Status};
 use crate::settings::{FieldErrors, SentItem};
 
@@ -56,6 +59,9 @@ pub struct TabView<'a> {
     /// The seq the next record of the log will get (pausing shows the
     /// records before it).
     pub end_seq: u64,
+    /// Bytes per second over the last minute (`(seconds ago, rx, tx)`),
+    /// when the plot is shown.
+    pub plot: Option<Vec<(i64, u64, u64)>>,
 }
 
 impl TabView<'_> {
@@ -65,8 +71,40 @@ impl TabView<'_> {
     }
 }
 
+/// The find bar's state.
+#[derive(Debug, Default)]
+pub struct FindUi {
+    /// What is typed.
+    pub text: String,
+    /// Typed as hex bytes rather than text.
+    pub hex: bool,
+    /// The running search, if any.
+    pub search: Option<Search>,
+    /// The query and display encoding the search runs with.
+    pub running: Option<(Query, DisplayEncoding)>,
+    /// The match shown (a record's seq).
+    pub current: Option<u64>,
+    /// Scroll to `current` in the next frame.
+    pub jump: bool,
+    /// Why the typed text is not a query (bad hex).
+    pub error: Option<Msg>,
+    /// Focus the field in the next frame (Ctrl+F).
+    pub focus: bool,
+}
+
+/// The filter bar's state.
+#[derive(Debug, Default)]
+pub struct FilterUi {
+    /// The filter in force.
+    pub filter: RowFilter,
+    /// The pattern as typed.
+    pub pattern: String,
+    /// Why the pattern does not compile.
+    pub error: Option<String>,
+}
+
 /// What one tab keeps for drawing only.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct TabUi {
     /// Display rows of the log.
     pub rows: RowIndex,
@@ -76,8 +114,10 @@ pub struct TabUi {
     pub paused_at: Option<u64>,
     /// Clients ticked in the list.
     pub selected: BTreeSet<PeerId>,
-    /// The tab's name while it is being edited.
-    pub renaming: Option<String>,
+    /// Find in the log.
+    pub find: FindUi,
+    /// Which rows the log shows.
+    pub filter: FilterUi,
 }
 
 impl TabUi {
@@ -88,7 +128,8 @@ impl TabUi {
             style,
             paused_at: None,
             selected: BTreeSet::new(),
-            renaming: None,
+            find: FindUi::default(),
+            filter: FilterUi::default(),
         }
     }
 }
