@@ -57,12 +57,7 @@ else
     echo "note: x86_64-w64-mingw32-strip not found; packaging the exe with its symbols" >&2
 fi
 install -m644 "$NA_ROOT/README.md" "$stage/README.md"
-while IFS= read -r f; do
-    [[ -n "$f" ]] && install -m644 "$f" "$stage/$(basename "$f")"
-done < <(na_project_licenses)
-while IFS= read -r f; do
-    [[ -n "$f" ]] && install -Dm644 "$f" "$stage/fonts/$(basename "$f")"
-done < <(na_font_licenses)
+na_install_licenses "$stage"
 
 mkdir -p "$out"
 zip="$out/netassist-$version-windows-x86_64.zip"
