@@ -28,6 +28,8 @@ pub enum Purpose {
     Record,
     /// Pick a file to send.
     SendFile,
+    /// Save the bytes the send box would send.
+    SaveInput,
 }
 
 /// News from a background job.

@@ -173,6 +173,13 @@ table! {
     SendBtn: "发送", "Send";
     SendHint: "Ctrl+Enter 发送", "Ctrl+Enter sends";
     History: "历史", "History";
+    BigInput: "大段输入：{} 字节，{} 行（不在此显示，以免卡顿）", "Large input: {} bytes, {} lines (not laid out here, so the window stays fast)";
+    BigWillSend: "将发送 {} 字节（{}）", "Will send {} bytes ({})";
+    BigFirstLines: "开头几行：", "First lines:";
+    EditAnyway: "仍要编辑", "Edit anyway";
+    SaveInput: "另存为文件…", "Save as file…";
+    ClearInput: "清空", "Clear";
+    AsHex: "十六进制", "hex";
     HistoryEmpty: "（还没有发送过）", "(nothing sent yet)";
     // Clients
     Clients: "客户端", "Clients";

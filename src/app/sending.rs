@@ -117,9 +117,11 @@ impl Tab {
             Ok(d) => d,
             Err(msg) => return self.errors.send = Some(msg),
         };
-        let label = match self.settings.send.mode {
-            InputMode::Text => self.settings.send_text.clone(),
-            InputMode::Hex => crate::codec::to_hex(&data),
+        // A short label: the history keeps the bytes, not a second copy of
+        // a large input.
+        let label: String = match self.settings.send.mode {
+            InputMode::Text => self.settings.send_text.chars().take(200).collect(),
+            InputMode::Hex => crate::codec::to_hex(&data[..data.len().min(64)]),
         };
         if self.send_bytes(data.clone()) {
             app.remember_sent(SentItem {

@@ -11,6 +11,7 @@ pub mod escape;
 pub mod hex;
 pub mod newline;
 pub mod payload;
+pub mod summary;
 
 pub use checksum::{crc16_modbus, crc32, sum8, xor8};
 pub use encoding::{

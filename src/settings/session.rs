@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::codec::summary::is_big;
 use crate::codec::{DisplayEncoding, SendOptions};
 use crate::net::Mode;
 use crate::records::View;
@@ -70,12 +71,21 @@ pub struct SessionSettings {
     pub send: SendOptions,
     /// Loop-send interval in ms (text, validated on start).
     pub loop_ms: String,
-    /// The send box's contents.
+    /// The send box's contents (not saved when larger than
+    /// [`BIG_INPUT`](crate::codec::summary::BIG_INPUT): it is kept for this
+    /// run only).
+    #[serde(serialize_with = "small_text")]
     pub send_text: String,
     /// TCP server: send to the selected clients only.
     pub to_selected: bool,
     /// Show the throughput plot.
     pub show_plot: bool,
+}
+
+/// Writes the send box's text only when it is small enough for the
+/// settings file.
+fn small_text<S: serde::Serializer>(text: &str, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(if is_big(text) { "" } else { text })
 }
 
 impl Default for SessionSettings {

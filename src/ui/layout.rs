@@ -96,7 +96,7 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
     }
     egui::Panel::bottom("send_box")
         .resizable(true)
-        .show(ui, |ui| send_box::show(ui, s, v, &mut actions));
+        .show(ui, |ui| send_box::show(ui, s, v, tab.ui, &mut actions));
     egui::CentralPanel::default().show(ui, |ui| {
         find_bar::show(ui, s, v, tab.ui, &mut actions);
         if let Some(series) = &v.plot {

@@ -12,7 +12,7 @@ use crate::records::{Direction, Note, Record, RecordStore, RowStyle, View};
 use crate::session::SessionLog;
 use crate::session::search::{Found, Query, find_ignore_ascii_case};
 use crate::settings::SessionSettings;
-use crate::ui::view::{FindUi, TabUi};
+use crate::ui::view::{FindUi, RowKey, TabUi};
 
 /// Width kept for the peer column (an IPv4 address and port).
 const PEER_COLS: usize = 21;
@@ -72,8 +72,9 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
     let mut only_peer = None;
     let style = tab.style;
     let index = &tab.rows;
+    let cache = &mut tab.rendered;
     area.show_rows(ui, row_h, rows, |ui, range| {
-        let mut current: Option<(u64, Vec<String>)> = None;
+        let mut current: Option<(u64, std::sync::Arc<Vec<String>>)> = None;
         for row in range {
             let Some((seq, sub)) = index.locate(row as u64) else {
                 break;
@@ -82,7 +83,13 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
                 break;
             };
             if current.as_ref().is_none_or(|(c, _)| *c != seq) {
-                current = Some((seq, style.render(store, seq)));
+                let key = RowKey {
+                    seq,
+                    len: record.bytes.len(),
+                    head: store.is_newest_of_stream(seq),
+                    style,
+                };
+                current = Some((seq, cache.get(key, || style.render(store, seq))));
             }
             let payload = current
                 .as_ref()
