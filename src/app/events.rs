@@ -61,6 +61,7 @@ impl NetAssistApp {
                 addr,
                 time,
                 data,
+                ..
             } => {
                 m.stats.tx_bytes += data.len() as u64;
                 m.stats.tx_packets += 1;
@@ -73,13 +74,30 @@ impl NetAssistApp {
                 m.clients.remove(&peer);
                 m.selected.remove(&peer);
                 let note = match how {
-                    CloseReason::Fin => Note::ClosedByPeer,
+                    CloseReason::Orderly => Note::ClosedByPeer,
                     CloseReason::Reset => Note::Reset,
                     CloseReason::Local => Note::Disconnected,
                     CloseReason::Error(message) => Note::Error { message },
                 };
                 self.log.store.push_event(now, Some(addr), note);
             }
+            Event::HalfClosed { peer, addr } => {
+                self.log
+                    .store
+                    .push_event(now, Some(addr), Note::PeerFinished);
+                // Until the window offers "finish sending" itself, do what the
+                // command line does: finish our side once what is queued has
+                // been written, which closes the connection in order.
+                if let Ok(h) = self.engine.handle() {
+                    let _ = h.finish(peer);
+                }
+            }
+            Event::GroupFailed { error, .. } => self.on_error(&error),
+            // Timed sends, multicast and name lookups are not in the window yet.
+            Event::PeriodicEnded { .. }
+            | Event::GroupJoined { .. }
+            | Event::GroupLeft { .. }
+            | Event::Resolved { .. } => {}
             Event::Error(err) => self.on_error(&err),
             Event::Closed => {
                 self.engine.close();

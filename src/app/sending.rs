@@ -84,7 +84,7 @@ impl NetAssistApp {
                 // A client binds only when asked for a fixed local port.
                 bind: (bind.port() != 0).then_some(bind),
             },
-            ModeChoice::Udp => SessionConfig::Udp { bind, remote },
+            ModeChoice::Udp => SessionConfig::udp(bind, remote),
         };
         Some(config)
     }
