@@ -120,11 +120,13 @@ pub struct Options {
     pub newline: LineEnding,
     /// Repeat the --send/--send-hex payload every MS milliseconds (1 to
     /// 86400000), on the engine's clock; tcp-server: from the first client on.
-    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
+    #[arg(long, value_name = "MS", allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
     pub every: Option<u64>,
     /// Send the payload N times (1 ms apart without --every), then exit 0
     /// once the last send is written (unless --timeout or --exit-after-bytes).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
     /// Send every received chunk back to its sender.
     #[arg(long)]
