@@ -1230,6 +1230,22 @@ mod multicast {
         }
     }
 
+    /// A UDP session with multicast settings; gives its local address.
+    fn udp_with(
+        e: &mut Engine,
+        bind: SocketAddr,
+        remote: Option<HostPort>,
+        groups: Vec<Membership>,
+        options: MulticastOptions,
+    ) -> SocketAddr {
+        e.open(SessionConfig::Udp {
+            bind,
+            remote,
+            multicast: MulticastConfig { groups, options },
+        });
+        opened(e)
+    }
+
     /// A plain IPv4 UDP socket on `na0` that sends multicast out of it.
     fn v4_sender() -> socket2::Socket {
         let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).unwrap();
@@ -1268,15 +1284,14 @@ mod multicast {
         let index = netns::iface_index();
         let by_name = membership("239.1.2.3", Iface::Name(IFACE.into()));
         let mut rx = engine();
-        rx.open(SessionConfig::Udp {
-            bind: "0.0.0.0:0".parse().unwrap(),
-            remote: None,
-            multicast: MulticastConfig {
-                groups: vec![by_name.clone()],
-                options: MulticastOptions::default(),
-            },
-        });
-        let port = opened(&rx).port();
+        let port = udp_with(
+            &mut rx,
+            "0.0.0.0:0".parse().unwrap(),
+            None,
+            vec![by_name.clone()],
+            MulticastOptions::default(),
+        )
+        .port();
         joined(&rx, &by_name);
         let tx = v4_sender();
         let group = |g: &str| SocketAddr::new(g.parse().unwrap(), port);
@@ -1347,19 +1362,17 @@ mod multicast {
             .unwrap();
         let port = member.local_addr().unwrap().port();
         let mut e = engine();
-        e.open(SessionConfig::Udp {
-            bind: SocketAddr::new(ADDR_V4.into(), 0),
-            remote: Some(HostPort::new(&group.to_string(), port).unwrap()),
-            multicast: MulticastConfig {
-                groups: Vec::new(),
-                options: MulticastOptions {
-                    ttl: Some(7),
-                    loopback: Some(true),
-                    iface: Some(Iface::Name(IFACE.into())),
-                },
+        udp_with(
+            &mut e,
+            SocketAddr::new(ADDR_V4.into(), 0),
+            Some(HostPort::new(&group.to_string(), port).unwrap()),
+            Vec::new(),
+            MulticastOptions {
+                ttl: Some(7),
+                loopback: Some(true),
+                iface: Some(Iface::Name(IFACE.into())),
             },
-        });
-        opened(&e);
+        );
         let h = e.handle().unwrap();
         h.send(Target::Default, Bytes::from_static(b"ttl 7"))
             .unwrap();
@@ -1411,15 +1424,14 @@ mod multicast {
         let index = netns::iface_index();
         let m = membership("ff12::4e41", Iface::Name(IFACE.into()));
         let mut rx = engine();
-        rx.open(SessionConfig::Udp {
-            bind: "[::]:0".parse().unwrap(),
-            remote: None,
-            multicast: MulticastConfig {
-                groups: vec![m.clone()],
-                options: MulticastOptions::default(),
-            },
-        });
-        let port = opened(&rx).port();
+        let port = udp_with(
+            &mut rx,
+            "[::]:0".parse().unwrap(),
+            None,
+            vec![m.clone()],
+            MulticastOptions::default(),
+        )
+        .port();
         joined(&rx, &m);
         let to = SocketAddr::new(m.group, port);
 
@@ -1433,19 +1445,17 @@ mod multicast {
 
         // The engine as the sender, choosing the interface and hop limit.
         let mut sender = engine();
-        sender.open(SessionConfig::Udp {
-            bind: SocketAddr::new(src.into(), 0),
-            remote: None,
-            multicast: MulticastConfig {
-                groups: Vec::new(),
-                options: MulticastOptions {
-                    ttl: Some(5),
-                    loopback: Some(true),
-                    iface: Some(Iface::Index(index)),
-                },
+        let sender_addr = udp_with(
+            &mut sender,
+            SocketAddr::new(src.into(), 0),
+            None,
+            Vec::new(),
+            MulticastOptions {
+                ttl: Some(5),
+                loopback: Some(true),
+                iface: Some(Iface::Index(index)),
             },
-        });
-        let sender_addr = opened(&sender);
+        );
         sender
             .handle()
             .unwrap()

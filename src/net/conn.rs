@@ -211,18 +211,24 @@ impl Conn {
         ReadOutcome::PeerFinished
     }
 
-    /// Checks a connection whose peer has finished after an error or hang-up
-    /// event: a reset ends it (reads, which would report it, have stopped).
-    pub(crate) fn check_error(&mut self) -> Result<(), CloseReason> {
-        match self.stream.take_error() {
-            Ok(Some(e)) | Err(e) => Err(close_reason(&e)),
-            Ok(None) => Ok(()),
+    /// Handles a readiness event: a reset after the peer finished (reads,
+    /// which would report it, have stopped), and queued writes. `Ok(true)`
+    /// when there may be something to read; `Err` when the connection is over.
+    pub(crate) fn on_ready(
+        &mut self,
+        ctx: &mut Ctx,
+        event: &mio::event::Event,
+    ) -> Result<bool, CloseReason> {
+        if self.peer_done && (event.is_error() || event.is_write_closed()) {
+            match self.stream.take_error() {
+                Ok(Some(e)) | Err(e) => return Err(close_reason(&e)),
+                Ok(None) => {}
+            }
         }
-    }
-
-    /// True once the peer has finished sending.
-    pub(crate) fn peer_done(&self) -> bool {
-        self.peer_done
+        if event.is_writable() {
+            self.flush(ctx)?;
+        }
+        Ok(!self.peer_done && (event.is_readable() || event.is_read_closed() || event.is_error()))
     }
 
     /// Queues bytes and writes what the OS takes now.

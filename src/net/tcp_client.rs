@@ -228,23 +228,10 @@ impl Driver for Client {
     fn on_ready(&mut self, ctx: &mut Ctx, event: &mio::event::Event) {
         match &mut self.state {
             State::Connecting { .. } => self.check_connect(ctx),
-            State::Up(conn) => {
-                let mut result = Ok(());
-                if conn.peer_done() && (event.is_error() || event.is_write_closed()) {
-                    result = conn.check_error();
-                }
-                if result.is_ok() && event.is_writable() {
-                    result = conn.flush(ctx);
-                }
-                if let Err(how) = result {
-                    return self.end(ctx, how);
-                }
-                if (event.is_readable() || event.is_read_closed() || event.is_error())
-                    && !conn.peer_done()
-                {
-                    conn.in_ready = true;
-                }
-            }
+            State::Up(conn) => match conn.on_ready(ctx, event) {
+                Ok(readable) => conn.in_ready |= readable,
+                Err(how) => self.end(ctx, how),
+            },
             State::Resolving(_) | State::Done => {}
         }
     }

@@ -242,22 +242,13 @@ impl Driver for Server {
         let Some(conn) = self.conns.get_mut(&token) else {
             return;
         };
-        let mut result = Ok(());
-        if conn.peer_done() && (event.is_error() || event.is_write_closed()) {
-            result = conn.check_error();
-        }
-        if result.is_ok() && event.is_writable() {
-            result = conn.flush(ctx);
-        }
-        if let Err(how) = result {
-            return self.drop_conn(ctx, token, how);
-        }
-        if (event.is_readable() || event.is_read_closed() || event.is_error())
-            && !conn.peer_done()
-            && !conn.in_ready
-        {
-            conn.in_ready = true;
-            self.ready.push_back(token);
+        match conn.on_ready(ctx, event) {
+            Ok(true) if !conn.in_ready => {
+                conn.in_ready = true;
+                self.ready.push_back(token);
+            }
+            Ok(_) => {}
+            Err(how) => self.drop_conn(ctx, token, how),
         }
     }
 
