@@ -34,7 +34,7 @@ fn main() {
     let scale = if quick { 10 } else { 1 };
     println!("timed sends to a loopback sink (lateness = arrival - deadline)");
     println!(
-        "{:<34} {:>13} {:>10} {:>9} {:>9} {:>9}",
+        "{:<42} {:>13} {:>11} {:>10} {:>10} {:>10}",
         "sender", "received", "total/ideal", "p50", "p99", "max"
     );
     for (count, every_ms) in [(10_000 / scale, 1u64), (1_000 / scale, 10)] {
@@ -79,7 +79,7 @@ fn report(name: &str, count: usize, every: Duration, a: Arrivals) {
     let total = a.at.last().map(|l| *l - a.start).unwrap_or_default();
     let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1e3);
     println!(
-        "{name:<34} {:>6}/{:<6} {:>10.4} {:>9} {:>9} {:>9}",
+        "{name:<42} {:>6}/{:<6} {:>11.4} {:>10} {:>10} {:>10}",
         a.at.len(),
         count,
         total.as_secs_f64() / ideal.as_secs_f64(),
