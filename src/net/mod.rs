@@ -19,6 +19,7 @@ mod engine;
 mod error;
 mod event;
 mod handle;
+pub mod interfaces;
 mod multicast;
 mod periodic;
 mod queue;
@@ -37,7 +38,7 @@ pub use event::{CloseReason, Event, GroupOp};
 pub use handle::SessionHandle;
 pub use multicast::{Iface, Membership, MulticastConfig, MulticastOptions, parse_membership};
 pub use periodic::{Periodic, PeriodicEnd, PeriodicId, PeriodicProgress};
-pub use queue::EventQueue;
+pub use queue::{EventQueue, Next};
 pub use resolve::{Resolver, SystemResolver};
 
 /// A callback the engine calls after it has queued events, so a window can
