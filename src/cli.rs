@@ -5,7 +5,7 @@
 //! with `--raw`; stderr carries status and errors. Exit 2 means bad
 //! arguments, exit 1 a runtime failure, exit 0 a normal end.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -21,8 +21,9 @@ use crate::codec::{
     build_payload, parse_hex, push_hex,
 };
 use crate::net::{
-    CloseReason, Engine, Event, HostPort, Mode, NetError, PeerId, SessionConfig, SessionHandle,
-    Target, parse_bind_addr, parse_host_port,
+    CloseReason, Engine, Event, GroupOp, HostPort, Iface, Membership, Mode, MulticastConfig,
+    MulticastOptions, NetError, PeerId, Periodic, PeriodicEnd, SendMeta, SessionConfig,
+    SessionHandle, Target, parse_bind_addr, parse_host_port, parse_membership,
 };
 
 /// NetAssist (网络调试助手): with no subcommand it opens the window.
@@ -70,6 +71,19 @@ pub enum Command {
         /// Where --send and stdin lines go (default: whoever sent last).
         #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port)]
         to: Option<HostPort>,
+        /// Join a multicast group, on an interface given by name, IPv4
+        /// address or index (repeatable), e.g. 239.1.2.3@eth0.
+        #[arg(long, value_name = "GROUP[@IFACE]", value_parser = parse_membership)]
+        join: Vec<Membership>,
+        /// TTL (IPv6: hop limit) of multicast sends, 0 to 255.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=255))]
+        ttl: Option<u32>,
+        /// Whether our own multicast sends come back to this machine.
+        #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+        multicast_loop: Option<bool>,
+        /// The interface multicast sends leave by (name, IPv4 address or index).
+        #[arg(long, value_name = "IFACE", value_parser = parse_iface)]
+        multicast_if: Option<Iface>,
         /// Options every mode shares.
         #[command(flatten)]
         opts: Options,
@@ -88,7 +102,8 @@ pub struct Options {
     /// Write exactly the received bytes to stdout, nothing else.
     #[arg(long)]
     pub raw: bool,
-    /// Send TEXT once the link is up (tcp-server: to each client as it connects).
+    /// Send TEXT once the link is up (tcp-server: to each client as it
+    /// connects; with --every or --count: to every client connected then).
     #[arg(long, value_name = "TEXT", conflicts_with = "send_hex")]
     pub send: Option<String>,
     /// The same, given as hex.
@@ -103,6 +118,16 @@ pub struct Options {
     /// Appended to each stdin line: none, lf or crlf.
     #[arg(long, default_value = "lf", value_name = "none|lf|crlf")]
     pub newline: LineEnding,
+    /// Repeat the --send/--send-hex payload every MS milliseconds (1 to
+    /// 86400000), on the engine's clock; tcp-server: from the first client on.
+    #[arg(long, value_name = "MS", allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
+    pub every: Option<u64>,
+    /// Send the payload N times (1 ms apart without --every), then exit 0
+    /// once the last send is written (unless --timeout or --exit-after-bytes).
+    #[arg(long, value_name = "N", allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
     /// Send every received chunk back to its sender.
     #[arg(long)]
     pub echo: bool,
@@ -112,6 +137,21 @@ pub struct Options {
     /// Exit 0 after SECS seconds.
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<Duration>,
+}
+
+fn parse_on_off(text: &str) -> Result<bool, String> {
+    match text.trim() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("'{other}' is not on or off")),
+    }
+}
+
+fn parse_iface(text: &str) -> Result<Iface, String> {
+    match Iface::parse(text) {
+        Iface::Any => Err("an interface name, IPv4 address or index is needed".to_string()),
+        iface => Ok(iface),
+    }
 }
 
 fn parse_secs(text: &str) -> Result<Duration, String> {
@@ -178,12 +218,24 @@ pub fn run(command: Command) -> ExitCode {
 struct Plan {
     config: SessionConfig,
     greeting: Option<Bytes>,
+    /// `--every` / `--count`: the greeting goes out as a timed send.
+    repeat: Option<Repeat>,
     send: SendOptions,
     display: Display,
     echo: bool,
     exit_after: Option<u64>,
     timeout: Option<Duration>,
 }
+
+/// The timed send that `--every` and `--count` ask for.
+#[derive(Clone, Copy)]
+struct Repeat {
+    every: Duration,
+    count: Option<u64>,
+}
+
+/// The interval of `--count` without `--every`.
+const COUNT_ONLY_EVERY: Duration = Duration::from_millis(1);
 
 /// How received chunks are written to stdout.
 #[derive(Clone, Copy)]
@@ -208,12 +260,45 @@ impl Plan {
                 },
                 opts,
             ),
-            Command::Udp { bind, to, opts } => {
+            Command::Udp {
+                bind,
+                to,
+                join,
+                ttl,
+                multicast_loop,
+                multicast_if,
+                opts,
+            } => {
                 if to.is_none() && (opts.send.is_some() || opts.send_hex.is_some()) {
                     return Err("udp --send needs --to HOST:PORT (where to send it)".into());
                 }
-                (SessionConfig::Udp { bind, remote: to }, opts)
+                let multicast = MulticastConfig {
+                    groups: join,
+                    options: MulticastOptions {
+                        ttl,
+                        loopback: multicast_loop,
+                        iface: multicast_if,
+                    },
+                };
+                (
+                    SessionConfig::Udp {
+                        bind,
+                        remote: to,
+                        multicast,
+                    },
+                    opts,
+                )
             }
+        };
+        let repeat = match (opts.every, opts.count) {
+            (None, None) => None,
+            _ if opts.send.is_none() && opts.send_hex.is_none() => {
+                return Err("--every and --count repeat the payload of --send or --send-hex: give one of them".into());
+            }
+            (every, count) => Some(Repeat {
+                every: every.map_or(COUNT_ONLY_EVERY, Duration::from_millis),
+                count,
+            }),
         };
         let send = SendOptions {
             mode: InputMode::Text,
@@ -246,6 +331,7 @@ impl Plan {
         Ok(Plan {
             config,
             greeting,
+            repeat,
             send,
             display,
             echo: opts.echo,
@@ -268,6 +354,9 @@ impl Plan {
             received: 0,
             opened: false,
             failure: None,
+            repeating: false,
+            exit_when_written: false,
+            peer_finished: HashSet::new(),
         };
         let deadline = self.timeout.map(|t| Instant::now() + t);
         loop {
@@ -290,6 +379,9 @@ impl Plan {
                     next = engine.events().try_recv();
                 }
             }
+            if run.all_written() {
+                return run.finish(Ok(()));
+            }
             run.flush()?;
             while let Ok(line) = lines.try_recv() {
                 run.send_line(&line);
@@ -308,6 +400,12 @@ struct Run<'a, W: Write> {
     received: u64,
     opened: bool,
     failure: Option<NetError>,
+    /// The timed send of `--every`/`--count` has been started.
+    repeating: bool,
+    /// The timed send is done: exit once its bytes are written.
+    exit_when_written: bool,
+    /// Peers that finished sending first (their orderly close is theirs).
+    peer_finished: HashSet<PeerId>,
 }
 
 impl<W: Write> Run<'_, W> {
@@ -319,8 +417,23 @@ impl<W: Write> Run<'_, W> {
             Event::Received {
                 peer, addr, data, ..
             } => return self.on_received(peer, addr, &data),
-            Event::Sent { .. } => {}
-            Event::PeerClosed { addr, how, .. } => self.on_peer_closed(addr, &how),
+            Event::Sent { .. } | Event::Resolved { .. } => {}
+            Event::HalfClosed { peer, addr } => self.on_half_closed(peer, addr),
+            Event::PeerClosed { peer, addr, how } => self.on_peer_closed(peer, addr, &how),
+            Event::PeriodicEnded { sent, why, .. } => return self.on_periodic_ended(sent, why),
+            Event::GroupJoined { membership } => eprintln!("joined {membership}"),
+            Event::GroupLeft { membership } => eprintln!("left {membership}"),
+            Event::GroupFailed {
+                membership,
+                op,
+                error,
+            } => {
+                let verb = match op {
+                    GroupOp::Join => "join",
+                    GroupOp::Leave => "leave",
+                };
+                return Some(Err(format!("cannot {verb} {membership}: {error}")));
+            }
             // Before the link is up an error ends the run and is printed
             // once at exit; afterwards it is reported and the run goes on.
             Event::Error(err) if !self.opened => self.failure = Some(err),
@@ -343,10 +456,66 @@ impl<W: Write> Run<'_, W> {
             Mode::Udp => eprintln!("bound to {local}"),
             Mode::TcpClient => {}
         }
-        if self.mode == Mode::Udp
-            && let Some(greeting) = &self.plan.greeting
-        {
-            self.send(Target::Default, greeting.clone());
+        if self.mode == Mode::Udp {
+            self.greet(Target::Default);
+        }
+    }
+
+    /// Sends the `--send` payload: once, or as the timed send of
+    /// `--every`/`--count` (started once; a server sends to every client).
+    fn greet(&mut self, once_to: Target) {
+        let Some(greeting) = self.plan.greeting.clone() else {
+            return;
+        };
+        let Some(repeat) = self.plan.repeat else {
+            return self.send(once_to, greeting);
+        };
+        if self.repeating {
+            return;
+        }
+        self.repeating = true;
+        let target = match self.mode {
+            Mode::TcpServer => Target::All,
+            _ => Target::Default,
+        };
+        let periodic = Periodic {
+            count: repeat.count,
+            ..Periodic::repeat(target, greeting, repeat.every)
+        };
+        let started = match &self.handle {
+            Some(h) => h.start_periodic(periodic),
+            None => Err(NetError::NotOpen),
+        };
+        if let Err(e) = started {
+            eprintln!("error: {e}");
+        }
+    }
+
+    /// True once a finished `--count` run has written everything.
+    fn all_written(&self) -> bool {
+        self.exit_when_written
+            && self
+                .handle
+                .as_ref()
+                .is_none_or(|h| h.pending_tx_bytes() == 0)
+    }
+
+    fn on_periodic_ended(&mut self, sent: u64, why: PeriodicEnd) -> Option<Result<(), String>> {
+        match why {
+            PeriodicEnd::Done => {
+                let other_end = self.plan.timeout.is_some() || self.plan.exit_after.is_some();
+                self.exit_when_written =
+                    !other_end && self.plan.repeat.is_some_and(|r| r.count.is_some());
+                None
+            }
+            PeriodicEnd::Stopped => None,
+            PeriodicEnd::Failed(err) => Some(Err(format!(
+                "the timed send stopped after {sent} sends: {err}"
+            ))),
+            PeriodicEnd::ConnectionClosed => {
+                eprintln!("the timed send stopped after {sent} sends: the connection closed");
+                None
+            }
         }
     }
 
@@ -355,13 +524,11 @@ impl<W: Write> Run<'_, W> {
             Mode::TcpClient => eprintln!("connected to {addr} from {local}"),
             _ => eprintln!("client connected: {addr}"),
         }
-        if let Some(greeting) = &self.plan.greeting {
-            let target = match self.mode {
-                Mode::TcpServer => Target::Peers(vec![peer]),
-                _ => Target::Default,
-            };
-            self.send(target, greeting.clone());
-        }
+        let target = match self.mode {
+            Mode::TcpServer => Target::Peers(vec![peer]),
+            _ => Target::Default,
+        };
+        self.greet(target);
     }
 
     fn on_received(
@@ -388,7 +555,8 @@ impl<W: Write> Run<'_, W> {
         }
     }
 
-    fn on_peer_closed(&mut self, addr: SocketAddr, how: &CloseReason) {
+    /// Shows what is left in a closing connection's decoder.
+    fn flush_decoder(&mut self, addr: SocketAddr) {
         if let Some(mut dec) = self.decoders.remove(&addr) {
             let rest = dec.finish();
             if !rest.is_empty() {
@@ -396,11 +564,31 @@ impl<W: Write> Run<'_, W> {
             }
         }
         let _ = self.out.flush();
+    }
+
+    /// The peer finished sending. Our policy: finish our side too, once what
+    /// is queued for it (an echo, say) has been written; the connection then
+    /// closes in order. The peer still gets everything we had for it.
+    fn on_half_closed(&mut self, peer: PeerId, addr: SocketAddr) {
+        self.flush_decoder(addr);
+        eprintln!("peer finished sending: {addr}");
+        self.peer_finished.insert(peer);
+        if let Some(h) = &self.handle
+            && let Err(e) = h.finish(peer)
+        {
+            eprintln!("error: {e}");
+        }
+    }
+
+    fn on_peer_closed(&mut self, peer: PeerId, addr: SocketAddr, how: &CloseReason) {
+        self.flush_decoder(addr);
+        let peer_first = self.peer_finished.remove(&peer);
         match how {
-            CloseReason::Fin => eprintln!("closed by peer: {addr}"),
+            CloseReason::Orderly if peer_first => eprintln!("closed by peer: {addr}"),
+            CloseReason::Orderly => eprintln!("connection closed: {addr}"),
             CloseReason::Reset => eprintln!("reset by peer: {addr}"),
             CloseReason::Error(msg) => eprintln!("connection error: {addr}: {msg}"),
-            CloseReason::Local => eprintln!("disconnected: {addr}"),
+            CloseReason::Local => eprintln!("closed by us: {addr}"),
         }
     }
 
@@ -434,18 +622,29 @@ impl<W: Write> Run<'_, W> {
     }
 
     fn send(&mut self, target: Target, data: Bytes) {
+        self.send_with(target, data, SendMeta::default());
+    }
+
+    fn send_with(&mut self, target: Target, data: Bytes, meta: SendMeta) {
         let handle = match &self.handle {
             Some(h) => h.clone(),
             None => return eprintln!("error: {}", NetError::NotOpen),
         };
-        if let Err(e) = handle.send(target, data) {
+        if let Err(e) = handle.send_with(target, data, meta) {
             eprintln!("error: {e}");
         }
     }
 
     fn send_line(&mut self, line: &str) {
         match build_payload(line, &self.plan.send) {
-            Ok(bytes) => self.send(Target::Default, Bytes::from(bytes)),
+            Ok(bytes) => {
+                // The line ending is ours, not typed.
+                let ending = self.plan.send.line_ending.bytes().len();
+                let meta = SendMeta {
+                    added_tail: u32::try_from(ending).unwrap_or(0),
+                };
+                self.send_with(Target::Default, Bytes::from(bytes), meta);
+            }
             Err(e) => eprintln!("error: line not sent: {e}"),
         }
     }

@@ -141,7 +141,8 @@ table! {
     CopyHex: "复制十六进制", "Copy hex";
     EvOpened: "已打开 {}", "opened {}";
     EvConnected: "已连接", "connected";
-    EvClosedByPeer: "对方已关闭连接（FIN）", "closed by peer (FIN)";
+    EvPeerFinished: "对方已结束发送（FIN，半关闭）", "peer finished sending (FIN, half-close)";
+    EvClosedByPeer: "连接已关闭（双方都已结束发送）", "connection closed (both sides finished)";
     EvReset: "连接被对方重置（RST）", "connection reset by peer (RST)";
     EvDisconnected: "已断开", "disconnected";
     EvClosed: "已关闭", "closed";

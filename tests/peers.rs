@@ -1077,3 +1077,252 @@ fn ipv6_loopback_tcp_and_udp() {
         )]
     );
 }
+
+// ---------------------------------------------------------------------------
+// Half-close: a side that has finished sending still gets its answer
+// ---------------------------------------------------------------------------
+
+/// A client that sends, shuts down its write side (SHUT_WR) and waits for
+/// the echo: netassist answers, then finishes too, and says what happened.
+#[test]
+fn echo_answers_a_client_that_finished_sending() {
+    let (na, port) = tcp_server(&["--echo"]);
+    let mut client = peer(
+        "half_close_client.py",
+        &["127.0.0.1", &port.to_string(), "--text", "ping 你好"],
+    );
+    let local = peer_local(&client);
+    peer_done(&mut client);
+    assert_eq!(peer_rx_all(&client), "ping 你好".as_bytes());
+    wait_text_from(&na, &local, "ping 你好");
+    na.err_line("'closed by peer: <addr>'", |l| {
+        l == format!("closed by peer: {local}")
+    });
+    let status: Vec<String> = na
+        .err
+        .text()
+        .lines()
+        .filter(|l| l.ends_with(&local))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        status,
+        vec![
+            format!("client connected: {local}"),
+            format!("peer finished sending: {local}"),
+            format!("closed by peer: {local}"),
+        ],
+        "{}",
+        na.describe()
+    );
+}
+
+/// A server that greets, finishes sending, and then reads what the client
+/// says until it finishes: `tcp-client --echo` answers, finishes, exits 0.
+#[test]
+fn client_answers_a_server_that_finished_sending_and_exits_0() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let remote = listener.local_addr().unwrap().to_string();
+    let mut na = netassist(&["tcp-client", "--connect", &remote, "--echo"]);
+    let (mut server, _) = listener.accept().expect("accept");
+    server.set_read_timeout(Some(WAIT)).unwrap();
+    server.write_all("你好 hello".as_bytes()).unwrap();
+    server.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut answer = Vec::new();
+    server
+        .read_to_end(&mut answer)
+        .expect("the client finishes in order (FIN)");
+    assert_eq!(answer, "你好 hello".as_bytes());
+    na.expect_success();
+    assert_stderr_line(&na, &format!("peer finished sending: {remote}"));
+    assert_stderr_line(&na, &format!("closed by peer: {remote}"));
+}
+
+// ---------------------------------------------------------------------------
+// Timed sends: --every and --count
+// ---------------------------------------------------------------------------
+
+#[test]
+fn every_and_count_send_on_the_clock_then_exit_0() {
+    let sink = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    sink.set_read_timeout(Some(WAIT)).unwrap();
+    let to = sink.local_addr().unwrap().to_string();
+    let start = Instant::now();
+    let mut na = netassist(&[
+        "udp",
+        "--bind",
+        "127.0.0.1:0",
+        "--to",
+        &to,
+        "--send",
+        "tick",
+        "--every",
+        "20",
+        "--count",
+        "5",
+    ]);
+    let mut buf = [0u8; 64];
+    for k in 0..5 {
+        let (n, _) = sink.recv_from(&mut buf).expect("a tick");
+        assert_eq!(&buf[..n], b"tick", "datagram {k}");
+    }
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(80),
+        "five sends 20 ms apart took {elapsed:?}"
+    );
+    na.expect_success();
+    // Every datagram netassist sent is in the sink by now: exactly five.
+    sink.set_nonblocking(true).unwrap();
+    assert!(
+        sink.recv_from(&mut buf).is_err(),
+        "a sixth datagram arrived"
+    );
+}
+
+#[test]
+fn count_alone_sends_that_many_times_and_exits_once_written() {
+    for (count, expected) in [
+        ("1", b"\x01\x02\xff".to_vec()),
+        ("3", b"\x01\x02\xff".repeat(3)),
+    ] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let remote = listener.local_addr().unwrap().to_string();
+        let mut na = netassist(&[
+            "tcp-client",
+            "--connect",
+            &remote,
+            "--send-hex",
+            "01 02 FF",
+            "--count",
+            count,
+        ]);
+        let (mut server, _) = listener.accept().expect("accept");
+        server.set_read_timeout(Some(WAIT)).unwrap();
+        let mut got = Vec::new();
+        server
+            .read_to_end(&mut got)
+            .expect("netassist closes after its last send");
+        assert_eq!(got, expected, "--count {count}");
+        na.expect_success();
+    }
+}
+
+#[test]
+fn tcp_server_repeats_to_every_client_connected_at_each_send() {
+    let (mut na, port) = tcp_server(&["--send", "hi", "--every", "100", "--count", "4"]);
+    let mut a = TcpStream::connect(("127.0.0.1", port)).expect("connect a");
+    a.set_read_timeout(Some(WAIT)).unwrap();
+    let mut first = [0u8; 2];
+    a.read_exact(&mut first).expect("the first send");
+    assert_eq!(&first, b"hi");
+    let mut b = TcpStream::connect(("127.0.0.1", port)).expect("connect b");
+    b.set_read_timeout(Some(WAIT)).unwrap();
+    na.expect_success();
+    let mut rest_a = Vec::new();
+    a.read_to_end(&mut rest_a).expect("a's end of stream");
+    assert_eq!(rest_a, b"hihihi", "a was there for all four sends");
+    let mut got_b = Vec::new();
+    b.read_to_end(&mut got_b).expect("b's end of stream");
+    let sends_b = got_b.len() / 2;
+    assert!(
+        got_b == b"hi".repeat(sends_b) && (1..=3).contains(&sends_b),
+        "b joined after the first send: {got_b:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Multicast and broadcast, in a private network namespace
+// ---------------------------------------------------------------------------
+
+#[cfg(target_os = "linux")]
+#[path = "support/netns.rs"]
+mod netns;
+
+#[cfg(target_os = "linux")]
+#[test]
+fn cli_multicast_and_broadcast_in_a_private_network_namespace() {
+    netns::run_inner("inner_cli_multicast_and_broadcast");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "runs only inside the namespace its outer test makes"]
+fn inner_cli_multicast_and_broadcast() {
+    use netns::{ADDR_V4, BROADCAST_V4};
+    use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+
+    netns::enter();
+    let group = Ipv4Addr::new(239, 1, 2, 3);
+    // Receiving: --join GROUP@IFACE.
+    let na = netassist(&["udp", "--bind", "0.0.0.0:0", "--join", "239.1.2.3@na0"]);
+    let port = port_of(&na.err_line("'bound to 0.0.0.0:PORT'", |l| {
+        l.starts_with("bound to 0.0.0.0:")
+    }));
+    na.err_line("'joined 239.1.2.3@na0'", |l| l == "joined 239.1.2.3@na0");
+    let tx = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).unwrap();
+    tx.bind(&SocketAddr::new(ADDR_V4.into(), 0).into()).unwrap();
+    tx.set_multicast_if_v4(&ADDR_V4).unwrap();
+    tx.send_to(b"hello group", &SocketAddr::new(group.into(), port).into())
+        .unwrap();
+    let from = tx.local_addr().unwrap().as_socket().unwrap().to_string();
+    wait_text_from(&na, &from, "hello group");
+
+    // Sending: --to GROUP with --ttl and --multicast-if.
+    let raw = netns::RawUdp::open();
+    let member = UdpSocket::bind("0.0.0.0:0").unwrap();
+    member.set_read_timeout(Some(WAIT)).unwrap();
+    socket2::SockRef::from(&member)
+        .join_multicast_v4(&group, &ADDR_V4)
+        .unwrap();
+    let member_port = member.local_addr().unwrap().port();
+    let mut sender = netassist(&[
+        "udp",
+        "--bind",
+        "0.0.0.0:0",
+        "--to",
+        &format!("{group}:{member_port}"),
+        "--multicast-if",
+        "na0",
+        "--ttl",
+        "9",
+        "--send",
+        "hi group",
+        "--count",
+        "1",
+    ]);
+    sender.expect_success();
+    let mut buf = [0u8; 64];
+    let (n, _) = member.recv_from(&mut buf).expect("the multicast send");
+    assert_eq!(&buf[..n], b"hi group");
+    assert_eq!(raw.ttl_to_port(member_port), 9);
+
+    // Broadcast.
+    let listener = UdpSocket::bind("0.0.0.0:0").unwrap();
+    listener.set_read_timeout(Some(WAIT)).unwrap();
+    let to = format!("{BROADCAST_V4}:{}", listener.local_addr().unwrap().port());
+    let mut bc = netassist(&[
+        "udp",
+        "--bind",
+        "0.0.0.0:0",
+        "--to",
+        &to,
+        "--send",
+        "to all",
+        "--count",
+        "1",
+    ]);
+    bc.expect_success();
+    let (n, _) = listener.recv_from(&mut buf).expect("the broadcast");
+    assert_eq!(&buf[..n], b"to all");
+
+    // A group that cannot be joined is a runtime failure: exit 1, saying why.
+    let mut bad = netassist(&["udp", "--bind", "0.0.0.0:0", "--join", "239.1.1.1@nosuch0"]);
+    let status = bad.wait_exit();
+    assert_eq!(status.code(), Some(1), "{}", bad.describe());
+    assert!(
+        bad.err.text().contains("no network interface 'nosuch0'"),
+        "{}",
+        bad.describe()
+    );
+}

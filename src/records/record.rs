@@ -42,7 +42,9 @@ pub enum Note {
     },
     /// A connection to the record's peer was established (or accepted).
     Connected,
-    /// The peer closed the connection in an orderly way (FIN).
+    /// The peer finished sending (FIN); the connection may still carry our sends.
+    PeerFinished,
+    /// The connection closed in order: both sides finished sending (FIN each way).
     ClosedByPeer,
     /// The connection was reset (RST).
     Reset,
@@ -64,6 +66,7 @@ impl fmt::Display for Note {
         match self {
             Note::Opened { local } => write!(f, "opened on {local}"),
             Note::Connected => f.write_str("connected"),
+            Note::PeerFinished => f.write_str("peer finished sending"),
             Note::ClosedByPeer => f.write_str("closed by peer"),
             Note::Reset => f.write_str("connection reset"),
             Note::Disconnected => f.write_str("disconnected"),

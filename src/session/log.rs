@@ -207,6 +207,7 @@ impl SessionLog {
                 addr,
                 time,
                 data,
+                ..
             } => {
                 let n = data.len() as u64;
                 self.counters.tx_bytes += n;
@@ -223,13 +224,22 @@ impl SessionLog {
                     self.clients_version += 1;
                 }
                 let note = match how {
-                    CloseReason::Fin => Note::ClosedByPeer,
+                    CloseReason::Orderly => Note::ClosedByPeer,
                     CloseReason::Reset => Note::Reset,
                     CloseReason::Local => Note::Disconnected,
                     CloseReason::Error(message) => Note::Error { message },
                 };
                 self.store.push_event(wall, Some(addr), note);
             }
+            Event::HalfClosed { addr, .. } => {
+                self.store.push_event(wall, Some(addr), Note::PeerFinished);
+            }
+            Event::GroupFailed { error, .. } => self.error(error),
+            // Timed sends, multicast and name lookups are not in the window yet.
+            Event::PeriodicEnded { .. }
+            | Event::GroupJoined { .. }
+            | Event::GroupLeft { .. }
+            | Event::Resolved { .. } => {}
             Event::Error(err) => self.error(err),
             Event::Closed => {
                 self.link = LinkState::Closed;

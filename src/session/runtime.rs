@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::net::{Engine, Event, Next, SessionConfig, Wake};
+use crate::net::{Engine, Event, Next, SessionConfig, SessionHandle, Wake};
 
 use super::Shared;
 use super::budget::{Budget, Member};
@@ -96,14 +96,17 @@ impl Runtime {
     /// Ingests `first` and whatever else is waiting, within one batch.
     fn ingest(&mut self, first: Event) {
         let start = Instant::now();
+        let handle = self.engine.handle().ok();
         {
             let mut log = self.member.lock();
             let mut n = 1;
+            on_peer_finished(handle.as_ref(), &first);
             apply(&mut log, first, start);
             while n < BATCH_EVENTS && start.elapsed() < BATCH_TIME {
                 let Some(ev) = self.engine.events().try_recv() else {
                     break;
                 };
+                on_peer_finished(handle.as_ref(), &ev);
                 apply(&mut log, ev, start);
                 n += 1;
             }
@@ -116,6 +119,15 @@ impl Runtime {
 
 fn apply(log: &mut SessionLog, ev: Event, now: Instant) {
     log.apply(ev, now);
+}
+
+/// What the session does when a peer finishes sending, until the window
+/// offers "finish sending" itself: the same as the command line, finish our
+/// side once what is queued has been written (an orderly close).
+fn on_peer_finished(handle: Option<&SessionHandle>, ev: &Event) {
+    if let (Some(h), Event::HalfClosed { peer, .. }) = (handle, ev) {
+        let _ = h.finish(*peer);
+    }
 }
 
 /// Wakes the window when the log changed, at most once per [`WAKE_GAP`].

@@ -227,6 +227,7 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
     match note {
         Note::Opened { local } => fill(t(T::EvOpened), &[local]),
         Note::Connected => t(T::EvConnected).to_string(),
+        Note::PeerFinished => t(T::EvPeerFinished).to_string(),
         Note::ClosedByPeer => t(T::EvClosedByPeer).to_string(),
         Note::Reset => t(T::EvReset).to_string(),
         Note::Disconnected => t(T::EvDisconnected).to_string(),
