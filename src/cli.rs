@@ -220,6 +220,7 @@ impl Plan {
             escapes: opts.escapes,
             encoding: opts.send_encoding,
             line_ending: opts.newline,
+            checksum: None,
         };
         let greeting = match (&opts.send, &opts.send_hex) {
             (Some(text), _) => {
@@ -228,7 +229,7 @@ impl Plan {
                     ..send.clone()
                 };
                 let bytes = build_payload(text, &once).map_err(|e| format!("--send: {e}"))?;
-                Some(Bytes::from(bytes))
+                Some(Bytes::from(bytes.bytes))
             }
             (None, Some(hex)) => {
                 let bytes = parse_hex(hex).map_err(|e| format!("--send-hex: {e}"))?;
@@ -445,7 +446,7 @@ impl<W: Write> Run<'_, W> {
 
     fn send_line(&mut self, line: &str) {
         match build_payload(line, &self.plan.send) {
-            Ok(bytes) => self.send(Target::Default, Bytes::from(bytes)),
+            Ok(payload) => self.send(Target::Default, Bytes::from(payload.bytes)),
             Err(e) => eprintln!("error: line not sent: {e}"),
         }
     }

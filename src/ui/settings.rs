@@ -189,6 +189,7 @@ mod tests {
             escapes: true,
             encoding: TextEncoding::Gbk,
             line_ending: LineEnding::CrLf,
+            checksum: None,
         };
         s.loop_ms = "250".into();
         s.send_text = "你好\\r\\n".into();
