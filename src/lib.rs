@@ -3,7 +3,9 @@
 //! The crate is split so that everything below the window can be tested and
 //! reused without a display:
 //! - [`net`]: the engine that owns the sockets (no egui types);
-//! - [`codec`]: hex, escapes and text encodings (pure functions);
+//! - [`codec`]: hex, escapes, text encodings and checksums (pure functions);
+//! - [`automation`]: presets, sequences, auto-reply rules and tutorial
+//!   partners (a pure model both front ends drive);
 //! - [`records`]: the bounded record store behind the receive log;
 //! - [`cli`]: the headless command line over the same engine;
 //! - [`app`], [`ui`] and [`i18n`]: the egui window, a thin view over the engine.
@@ -11,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod automation;
 pub mod cli;
 pub mod codec;
 pub mod i18n;
