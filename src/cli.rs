@@ -5,9 +5,14 @@
 //! with `--raw`; stderr carries status and errors. Exit 2 means bad
 //! arguments, exit 1 a runtime failure, exit 0 a normal end.
 
+mod automation;
+mod partner;
+mod terminal;
+
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,9 +21,10 @@ use bytes::Bytes;
 use clap::{Args, Parser, Subcommand};
 use crossbeam_channel::Receiver;
 
+use crate::automation::{Responder, SequenceRun};
 use crate::codec::{
-    DisplayEncoding, InputMode, LineEnding, SendOptions, StreamDecoder, TextEncoding,
-    build_payload, parse_hex, push_hex,
+    Checksum, ChecksumKind, ChecksumRange, DisplayEncoding, InputMode, LineEnding, SendOptions,
+    StreamDecoder, TextEncoding, build_payload, push_hex,
 };
 use crate::net::{
     CloseReason, Engine, Event, HostPort, Mode, NetError, PeerId, SessionConfig, SessionHandle,
@@ -74,6 +80,8 @@ pub enum Command {
         #[command(flatten)]
         opts: Options,
     },
+    /// Play the other side of a tutorial program (see --list).
+    Partner(partner::PartnerArgs),
 }
 
 /// Options every mode shares.
@@ -112,6 +120,24 @@ pub struct Options {
     /// Exit 0 after SECS seconds.
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<Duration>,
+    /// Append a checksum to every send (--send, --send-hex, stdin lines):
+    /// sum8, xor8, lrc, crc16-modbus, crc16-ccitt or crc32.
+    #[arg(long, value_name = "KIND")]
+    pub checksum: Option<ChecksumKind>,
+    /// The bytes the checksum covers, as a Python slice: 0: is all, 1:-2
+    /// skips the first byte and the last two.
+    #[arg(long, value_name = "FROM:TO", requires = "checksum")]
+    pub checksum_range: Option<ChecksumRange>,
+    /// Auto-reply rules from this file (the format the window imports).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Presets and sequences from this file, for --sequence.
+    #[arg(long, value_name = "FILE", requires = "sequence")]
+    pub presets: Option<PathBuf>,
+    /// Run this sequence from the --presets file once the link is up; the
+    /// run ends when it finishes (exit 0) or fails (exit 1).
+    #[arg(long, value_name = "NAME", requires = "presets")]
+    pub sequence: Option<String>,
 }
 
 fn parse_secs(text: &str) -> Result<Duration, String> {
@@ -158,7 +184,15 @@ fn one_line(text: &str) -> String {
 
 /// Runs one headless subcommand to its end and returns the exit code.
 pub fn run(command: Command) -> ExitCode {
-    let plan = match Plan::from_command(command) {
+    let plan = match command {
+        Command::Partner(args) => match partner::plan(args) {
+            Ok(Some(plan)) => Ok(plan),
+            Ok(None) => return ExitCode::SUCCESS,
+            Err(msg) => Err(msg),
+        },
+        command => Plan::from_command(command),
+    };
+    let plan = match plan {
         Ok(plan) => plan,
         Err(msg) => {
             eprintln!("error: {msg}");
@@ -183,6 +217,8 @@ struct Plan {
     echo: bool,
     exit_after: Option<u64>,
     timeout: Option<Duration>,
+    responder: Option<Responder>,
+    sequence: Option<SequenceRun>,
 }
 
 /// How received chunks are written to stdout.
@@ -214,13 +250,17 @@ impl Plan {
                 }
                 (SessionConfig::Udp { bind, remote: to }, opts)
             }
+            Command::Partner(_) => return Err("a partner is planned by its own command".into()),
         };
         let send = SendOptions {
             mode: InputMode::Text,
             escapes: opts.escapes,
             encoding: opts.send_encoding,
             line_ending: opts.newline,
-            checksum: None,
+            checksum: opts.checksum.map(|kind| Checksum {
+                kind,
+                range: opts.checksum_range.unwrap_or_default(),
+            }),
         };
         let greeting = match (&opts.send, &opts.send_hex) {
             (Some(text), _) => {
@@ -232,10 +272,31 @@ impl Plan {
                 Some(Bytes::from(bytes.bytes))
             }
             (None, Some(hex)) => {
-                let bytes = parse_hex(hex).map_err(|e| format!("--send-hex: {e}"))?;
-                Some(Bytes::from(bytes))
+                let once = SendOptions {
+                    mode: InputMode::Hex,
+                    line_ending: LineEnding::None,
+                    ..send.clone()
+                };
+                let bytes = build_payload(hex, &once).map_err(|e| format!("--send-hex: {e}"))?;
+                Some(Bytes::from(bytes.bytes))
             }
             (None, None) => None,
+        };
+        let responder = match &opts.rules {
+            Some(path) => {
+                let (answer, rules) = automation::load_rules(path)?;
+                Some(automation::responder(
+                    answer,
+                    rules,
+                    opts.encoding,
+                    opts.send_encoding,
+                ))
+            }
+            None => None,
+        };
+        let sequence = match (&opts.presets, &opts.sequence) {
+            (Some(path), Some(name)) => Some(automation::load_sequence(path, name, opts.encoding)?),
+            _ => None,
         };
         let display = if opts.raw {
             Display::Raw
@@ -252,14 +313,17 @@ impl Plan {
             echo: opts.echo,
             exit_after: opts.exit_after_bytes,
             timeout: opts.timeout,
+            responder,
+            sequence,
         })
     }
 
-    fn run(self) -> Result<(), String> {
+    fn run(mut self) -> Result<(), String> {
         let mode = self.config.mode();
         let mut engine = Engine::new(Arc::new(|| {}));
         engine.open(self.config.clone());
         let lines = spawn_stdin_reader();
+        let auto = automation::Automator::new(self.responder.take(), self.sequence.take());
         let mut run = Run {
             plan: &self,
             mode,
@@ -269,19 +333,21 @@ impl Plan {
             received: 0,
             opened: false,
             failure: None,
+            auto,
         };
         let deadline = self.timeout.map(|t| Instant::now() + t);
         loop {
-            let wait = match deadline {
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        return run.finish(Ok(()));
-                    }
-                    (d - now).min(Duration::from_millis(20))
-                }
-                None => Duration::from_millis(20),
-            };
+            let now = Instant::now();
+            if deadline.is_some_and(|d| now >= d) {
+                return run.finish(Ok(()));
+            }
+            let wake = [deadline, run.auto.next_deadline()]
+                .into_iter()
+                .flatten()
+                .min();
+            let wait = wake
+                .map_or(Duration::MAX, |d| d.saturating_duration_since(now))
+                .min(Duration::from_millis(20));
             if let Some(event) = engine.events().recv_timeout(wait) {
                 let mut next = Some(event);
                 while let Some(event) = next {
@@ -290,6 +356,9 @@ impl Plan {
                     }
                     next = engine.events().try_recv();
                 }
+            }
+            if let Some(end) = run.run_jobs() {
+                return run.finish(end);
             }
             run.flush()?;
             while let Ok(line) = lines.try_recv() {
@@ -309,11 +378,37 @@ struct Run<'a, W: Write> {
     received: u64,
     opened: bool,
     failure: Option<NetError>,
+    auto: automation::Automator,
 }
 
 impl<W: Write> Run<'_, W> {
+    /// Carries out the rules' and the sequence's jobs that are due; `Some`
+    /// ends the run with that result.
+    fn run_jobs(&mut self) -> Option<Result<(), String>> {
+        let pending = self
+            .handle
+            .as_ref()
+            .map_or(0, SessionHandle::pending_tx_bytes);
+        for job in self.auto.poll(Instant::now(), pending) {
+            match job {
+                automation::Job::Send(target, data) => self.send(target, data),
+                automation::Job::Close(peer) => {
+                    if let Some(handle) = &self.handle
+                        && let Err(e) = handle.disconnect(peer)
+                    {
+                        eprintln!("error: {e}");
+                    }
+                }
+                automation::Job::Say(line) => eprintln!("{line}"),
+                automation::Job::End(end) => return Some(end),
+            }
+        }
+        None
+    }
+
     /// Handles one event; `Some` ends the run with that result.
     fn on_event(&mut self, event: Event) -> Option<Result<(), String>> {
+        self.auto.on_event(&event, self.mode, Instant::now());
         match event {
             Event::Opened { local, .. } => self.on_opened(local),
             Event::Connected { peer, addr, local } => self.on_connected(peer, addr, local),
@@ -393,7 +488,7 @@ impl<W: Write> Run<'_, W> {
         if let Some(mut dec) = self.decoders.remove(&addr) {
             let rest = dec.finish();
             if !rest.is_empty() {
-                let _ = writeln!(self.out, "[RX {addr}] {rest}");
+                let _ = writeln!(self.out, "[RX {addr}] {}", terminal::safe_text(&rest));
             }
         }
         let _ = self.out.flush();
@@ -419,7 +514,7 @@ impl<W: Write> Run<'_, W> {
                 let mut dec = StreamDecoder::new(enc);
                 let mut text = dec.decode(data);
                 text.push_str(&dec.finish());
-                let text = trim_line_end(&text);
+                let text = terminal::safe_text(trim_line_end(&text));
                 writeln!(self.out, "[RX {addr}] {text}")
             }
             Display::Text(enc) => {
@@ -429,7 +524,8 @@ impl<W: Write> Run<'_, W> {
                     .entry(addr)
                     .or_insert_with(|| StreamDecoder::new(enc));
                 let text = dec.decode(data);
-                writeln!(self.out, "[RX {addr}] {}", trim_line_end(&text))
+                let text = terminal::safe_text(trim_line_end(&text));
+                writeln!(self.out, "[RX {addr}] {text}")
             }
         }
     }

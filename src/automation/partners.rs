@@ -147,7 +147,8 @@ impl Partner {
     }
 }
 
-/// A text reply in a fixed encoding.
+/// A text reply in a fixed encoding; replies are written with escapes
+/// (`\n`), as a user would type them.
 fn say(when: Trigger, pattern: &str, parts: &[&str], encoding: TextEncoding) -> Rule {
     Rule {
         when,
@@ -191,18 +192,18 @@ pub fn partners() -> Vec<Partner> {
     let mut name_hello = say(
         Trigger::Regex,
         r"(?s)^(.+?)\r?\n?$",
-        &["Hello {{1}}!\n", "What's your name?"],
+        &[r"Hello {{1}}!\n", "What's your name?"],
         Utf8,
     );
     name_hello.name = "greet by name".into();
     name_hello.delay_ms = PART_GAP_MS;
-    let mut name_exit = say(Trigger::Regex, r"^exit\r?\n?$", &["Good bye!\n"], Utf8);
+    let mut name_exit = say(Trigger::Regex, r"^exit\r?\n?$", &[r"Good bye!\n"], Utf8);
     name_exit.name = "exit".into();
     name_exit.close = true;
     let mut name_welcome = say(
         Trigger::Connect,
         "",
-        &["Welcome!\n", "What's your name?"],
+        &[r"Welcome!\n", "What's your name?"],
         Utf8,
     );
     name_welcome.name = "welcome".into();
