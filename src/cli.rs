@@ -420,6 +420,8 @@ impl<W: Write> Run<'_, W> {
             // Before the link is up an error ends the run and is printed
             // once at exit; afterwards it is reported and the run goes on.
             Event::Error(err) if !self.opened => self.failure = Some(err),
+            // A rule closed a connection the peer had just closed itself.
+            Event::Error(NetError::UnknownPeer(peer)) if self.auto.closed_by_rule(peer) => {}
             Event::Error(err) => eprintln!("error: {err}"),
             Event::Closed => {
                 return Some(match (self.failure.take(), self.mode) {

@@ -2,6 +2,7 @@
 //! feeds engine events to a [`Responder`] and a [`SequenceRun`], and keeps
 //! the delayed sends and closes they ask for until they are due.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -111,6 +112,9 @@ pub(super) struct Automator {
     /// The sequence's last send, and whether the engine has written it.
     last_sent: Option<Bytes>,
     last_written: bool,
+    /// Connections a rule closed: if the peer was quicker, the engine's
+    /// "not connected" for them is no error.
+    closed: HashSet<PeerId>,
 }
 
 impl Automator {
@@ -123,11 +127,15 @@ impl Automator {
             ending: None,
             last_sent: None,
             last_written: false,
+            closed: HashSet::new(),
         }
     }
 
     /// Feeds one engine event.
     pub(super) fn on_event(&mut self, event: &Event, mode: Mode, now: Instant) {
+        if let Event::Closed = event {
+            self.closed.clear();
+        }
         if let Some(responder) = &mut self.responder {
             for action in responder.on_event(event, SystemTime::now()) {
                 self.schedule(action, now);
@@ -256,7 +264,11 @@ impl Automator {
                 i += 1;
                 continue;
             }
-            jobs.push(self.queue.remove(i).job);
+            let job = self.queue.remove(i).job;
+            if let Job::Close(peer) = job {
+                self.closed.insert(peer);
+            }
+            jobs.push(job);
         }
         if let Some(until) = self.ending
             && self.queue.is_empty()
@@ -266,6 +278,11 @@ impl Automator {
             jobs.push(Job::End(Ok(())));
         }
         jobs
+    }
+
+    /// True if a rule closed this connection (it may have gone already).
+    pub(super) fn closed_by_rule(&self, peer: PeerId) -> bool {
+        self.closed.contains(&peer)
     }
 
     /// When [`Automator::poll`] next has something to do.
