@@ -218,13 +218,13 @@ pub fn parse(text: &str) -> Result<Parsed, FileError> {
             ));
         }
         let preset = de.to_preset(text, table.span())?;
-        if let (Some(key), Some(span)) = (preset.hotkey, &de.hotkey) {
-            if !hotkeys.insert(key) {
-                return Err(at(
-                    span.span(),
-                    format!("hotkey {key} is used by two presets"),
-                ));
-            }
+        if let (Some(key), Some(span)) = (preset.hotkey, &de.hotkey)
+            && !hotkeys.insert(key)
+        {
+            return Err(at(
+                span.span(),
+                format!("hotkey {key} is used by two presets"),
+            ));
         }
         presets.push(preset);
     }

@@ -101,7 +101,7 @@ impl HexPattern {
                     found: token[pos],
                 });
             }
-            if token.len() % 2 != 0 {
+            if !token.len().is_multiple_of(2) {
                 return Err(HexPatternError::OddDigits {
                     position: start + 1,
                     token: chars[start..i].iter().collect(),

@@ -324,3 +324,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_readme_example_is_a_valid_file() {
+    let readme = include_str!("../../../README.md");
+    let start = readme
+        .find("```toml\nanswer = ")
+        .expect("README has the automation example");
+    let body = &readme[start + "```toml\n".len()..];
+    let example = &body[..body.find("```").expect("closed block")];
+    let a = parse_strict(example)
+        .unwrap_or_else(|e| panic!("README example: {e}"))
+        .into_automation();
+    assert_eq!(a.presets.len(), 1);
+    assert_eq!(a.sequences[0].steps.len(), 2);
+    assert_eq!(a.rules.len(), 5);
+    // The example's sequence can run against its presets.
+    SequenceRun::new(&a.sequences[0], &a.presets, DisplayEncoding::Auto).unwrap();
+}
