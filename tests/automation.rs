@@ -6,12 +6,12 @@
 //! As in tests/peers.rs: loopback only, ports the OS picks, and every wait
 //! has a deadline.
 
-mod support;
+mod peer_support;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use support::*;
+use peer_support::*;
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -242,7 +242,7 @@ fn partner_004_name_server_talks_to_several_clients() {
             client.describe()
         );
         assert!(
-            support::complete_lines(&client.out.bytes())
+            peer_support::complete_lines(&client.out.bytes())
                 .iter()
                 .any(|l| l == "CLOSED"),
             "the partner closes after Good bye\n{}",
@@ -256,7 +256,7 @@ fn partner_004_name_server_talks_to_several_clients() {
 fn partner_list_print_and_errors() {
     let mut list = netassist(&["partner", "--list"]);
     list.expect_success();
-    let ids: Vec<String> = support::complete_lines(&list.out.bytes())
+    let ids: Vec<String> = peer_support::complete_lines(&list.out.bytes())
         .iter()
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect();

@@ -8,14 +8,14 @@
 //! Everything runs on loopback with ports the OS picks, so tests can run in
 //! parallel, and every wait has a deadline so nothing can hang.
 
-mod support;
+mod peer_support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::*;
+use peer_support::*;
 
 // GBK bytes of the test strings (checked against Python's gbk codec).
 const GBK_NIHAO_SERVER: &[u8] = &[
