@@ -6,12 +6,14 @@
 //! follows the stream, so a character split across two reads shows whole.
 
 mod export;
+mod filter;
 mod record;
 mod render;
 mod rows;
 mod store;
 
 pub use export::TextExportOptions;
+pub use filter::{RowFilter, compile_pattern};
 pub use record::{Direction, Note, Record};
 pub use rows::{RowIndex, RowStyle, View, split_weighted};
-pub use store::{MAX_MERGED_BYTES, RecordStore, StoreConfig};
+pub use store::{MAX_MERGED_BYTES, RECORD_OVERHEAD, RecordStore, StoreConfig};
