@@ -442,22 +442,27 @@ pattern = "^never$"
 timeout_ms = 300
 "#;
 
+/// Runs sequence `name` from `file` over UDP to `to`.
+fn udp_sequence(file: &TempFile, to: &str, name: &str) -> Proc {
+    netassist(&[
+        "udp",
+        "--bind",
+        "127.0.0.1:0",
+        "--to",
+        to,
+        "--presets",
+        file.path(),
+        "--sequence",
+        name,
+    ])
+}
+
 #[test]
 fn a_sequence_waits_for_each_reply_and_ends_the_run() {
     let file = TempFile::new(SEQUENCES);
     let mut server = peer("udp_upper_server.py", &["127.0.0.1", "0", "--count", "4"]);
     let to = format!("127.0.0.1:{}", peer_port(&server));
-    let mut na = netassist(&[
-        "udp",
-        "--bind",
-        "127.0.0.1:0",
-        "--to",
-        &to,
-        "--presets",
-        file.path(),
-        "--sequence",
-        "ask",
-    ]);
+    let mut na = udp_sequence(&file, &to, "ask");
     na.expect_success();
     peer_done(&mut server);
     let rx: Vec<Vec<u8>> = peer_rx(&server).into_iter().map(|(b, _)| b).collect();
@@ -474,17 +479,7 @@ fn a_sequence_timeout_fails_naming_the_step() {
     let file = TempFile::new(SEQUENCES);
     let mut receiver = peer("udp_receiver.py", &["127.0.0.1", "0"]);
     let to = format!("127.0.0.1:{}", peer_port(&receiver));
-    let mut na = netassist(&[
-        "udp",
-        "--bind",
-        "127.0.0.1:0",
-        "--to",
-        &to,
-        "--presets",
-        file.path(),
-        "--sequence",
-        "unanswered",
-    ]);
+    let mut na = udp_sequence(&file, &to, "unanswered");
     let status = na.wait_exit();
     assert_eq!(status.code(), Some(1), "{}", na.describe());
     assert_stderr_line(
