@@ -323,7 +323,7 @@ impl Plan {
         let mut engine = Engine::new(Arc::new(|| {}));
         engine.open(self.config.clone());
         let lines = spawn_stdin_reader();
-        let auto = automation::Automator::new(self.responder.take(), self.sequence.take());
+        let auto = automation::Automator::new(mode, self.responder.take(), self.sequence.take());
         let mut run = Run {
             plan: &self,
             mode,
@@ -408,7 +408,7 @@ impl<W: Write> Run<'_, W> {
 
     /// Handles one event; `Some` ends the run with that result.
     fn on_event(&mut self, event: Event) -> Option<Result<(), String>> {
-        self.auto.on_event(&event, self.mode, Instant::now());
+        self.auto.on_event(&event, Instant::now());
         match event {
             Event::Opened { local, .. } => self.on_opened(local),
             Event::Connected { peer, addr, local } => self.on_connected(peer, addr, local),

@@ -163,15 +163,17 @@ impl Automation {
     }
 
     /// The file text that [`parse`] reads back to the same value.
-    pub fn to_toml(&self) -> String {
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
         let file = FileSer {
             answer: (self.answer != AnswerMode::default()).then_some(self.answer),
             preset: self.presets.iter().map(PresetSer::from).collect(),
             sequence: self.sequences.iter().map(SequenceSer::from).collect(),
             rule: self.rules.iter().map(RuleSer::from).collect(),
         };
-        let body = toml::to_string_pretty(&file).unwrap_or_else(|e| format!("# {e}\n"));
-        format!("# NetAssist automation file: presets, sequences and auto-reply rules.\n\n{body}")
+        let body = toml::to_string_pretty(&file)?;
+        Ok(format!(
+            "# NetAssist automation file: presets, sequences and auto-reply rules.\n\n{body}"
+        ))
     }
 }
 
@@ -180,6 +182,15 @@ impl Automation {
 /// or reply is kept, disabled, and reported in [`Parsed::rule_problems`].
 pub fn parse(text: &str) -> Result<Parsed, FileError> {
     let at = |span: Range<usize>, message: String| locate(text, span.start, message);
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(at(
+            0..0,
+            format!(
+                "the file has {} bytes; at most {MAX_FILE_BYTES} are allowed",
+                text.len()
+            ),
+        ));
+    }
     let file: FileDe = toml::from_str(text).map_err(|e| {
         let start = e.span().map_or(0, |s| s.start);
         locate(text, start, e.message().trim().to_string())

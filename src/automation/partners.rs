@@ -113,7 +113,7 @@ impl Partner {
     }
 
     /// A rules file for it, with a header saying how to run it.
-    pub fn to_toml(&self) -> String {
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
         let (mode, flag, addr) = match self.session_config() {
             SessionConfig::TcpServer { bind } => ("tcp-server", "--bind", bind.to_string()),
             SessionConfig::TcpClient { remote, .. } => {
@@ -127,7 +127,7 @@ impl Partner {
             } => format!(" --to 127.0.0.1:{port}"),
             _ => String::new(),
         };
-        format!(
+        Ok(format!(
             "# Tutorial partner {id}: {zh} / {en}\n# {about_zh}\n# {about_en}\n\
              # Run it:  netassist partner {id}\n\
              # or:      netassist {mode} {flag} {addr}{to} --encoding {display} --send-encoding {send} --rules FILE\n\n{body}",
@@ -142,8 +142,8 @@ impl Partner {
                 .label()
                 .to_ascii_lowercase()
                 .replace('-', ""),
-            body = self.automation().to_toml(),
-        )
+            body = self.automation().to_toml()?,
+        ))
     }
 }
 
@@ -373,7 +373,7 @@ mod tests {
                     .unwrap_or_else(|e| panic!("{}: {e}", p.id));
             }
             // The exported file loads back to the same rules, strictly.
-            let text = p.to_toml();
+            let text = p.to_toml().unwrap();
             let back = parse_strict(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", p.id));
             assert_eq!(back.into_automation(), p.automation(), "{}", p.id);
             assert_eq!(partner(p.id).as_ref(), Some(p));
@@ -467,6 +467,7 @@ mod tests {
             partner("004-name-server")
                 .unwrap()
                 .to_toml()
+                .unwrap()
                 .contains("netassist partner 004-name-server")
         );
     }

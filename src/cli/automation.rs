@@ -101,6 +101,7 @@ pub(super) fn responder(
 
 /// Rules, a sequence, and the jobs they have scheduled.
 pub(super) struct Automator {
+    mode: Mode,
     responder: Option<Responder>,
     sequence: Option<SequenceRun>,
     started: bool,
@@ -118,8 +119,13 @@ pub(super) struct Automator {
 }
 
 impl Automator {
-    pub(super) fn new(responder: Option<Responder>, sequence: Option<SequenceRun>) -> Automator {
+    pub(super) fn new(
+        mode: Mode,
+        responder: Option<Responder>,
+        sequence: Option<SequenceRun>,
+    ) -> Automator {
         Automator {
+            mode,
             responder,
             sequence,
             started: false,
@@ -132,7 +138,7 @@ impl Automator {
     }
 
     /// Feeds one engine event.
-    pub(super) fn on_event(&mut self, event: &Event, mode: Mode, now: Instant) {
+    pub(super) fn on_event(&mut self, event: &Event, now: Instant) {
         if let Event::Closed = event {
             self.closed.clear();
         }
@@ -150,7 +156,7 @@ impl Automator {
             return;
         };
         let up = match event {
-            Event::Connected { .. } => mode != Mode::Udp,
+            Event::Connected { .. } => self.mode != Mode::Udp,
             Event::Opened {
                 mode: Mode::Udp, ..
             } => true,
@@ -219,7 +225,11 @@ impl Automator {
                     eprintln!("sequence {name}: {at}");
                     self.last_sent = Some(data.clone());
                     self.last_written = false;
-                    let target = target.map_or(Target::Default, Target::Host);
+                    // A preset's own target applies to UDP only.
+                    let target = match (self.mode, target) {
+                        (Mode::Udp, Some(to)) => Target::Host(to),
+                        _ => Target::Default,
+                    };
                     Job::Send(target, data)
                 }
                 SequenceOutput::Finished { rounds } => {

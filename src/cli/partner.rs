@@ -64,8 +64,13 @@ pub(super) fn plan(args: PartnerArgs) -> Result<Option<Plan>, String> {
     let p = partner(id)
         .ok_or_else(|| format!("unknown partner \"{id}\" (netassist partner --list shows them)"))?;
     if args.print {
-        print!("{}", p.to_toml());
-        return Ok(None);
+        return match p.to_toml() {
+            Ok(text) => {
+                print!("{text}");
+                Ok(None)
+            }
+            Err(e) => Err(format!("cannot write the rules of {}: {e}", p.id)),
+        };
     }
     let config = session(&p, &args)?;
     let display = args.encoding.unwrap_or(p.display);

@@ -123,7 +123,7 @@ fn every_feature_parses() {
 #[test]
 fn save_then_load_gives_the_same() {
     let a = parse(FULL).unwrap().into_automation();
-    let text = a.to_toml();
+    let text = a.to_toml().unwrap();
     let back = parse(&text).unwrap();
     assert!(back.rule_problems.is_empty());
     assert_eq!(back.into_automation(), a, "{text}");
@@ -131,7 +131,7 @@ fn save_then_load_gives_the_same() {
     let empty = parse("").unwrap();
     assert_eq!(empty, Parsed::default());
     assert_eq!(
-        parse(&Automation::default().to_toml()).unwrap(),
+        parse(&Automation::default().to_toml().unwrap()).unwrap(),
         Parsed::default()
     );
 }
@@ -256,6 +256,9 @@ fn sizes_and_counts_are_capped() {
         "{e}"
     );
 
+    let huge = " ".repeat(MAX_FILE_BYTES as usize + 1);
+    assert!(error(&huge).starts_with("line 1, column 1: the file has"));
+
     let dir = std::env::temp_dir().join(format!("netassist-file-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let big = dir.join("big.toml");
@@ -312,7 +315,7 @@ proptest! {
             close: flags.2,
         };
         let a = Automation { rules: vec![rule], ..Automation::default() };
-        let back = parse(&a.to_toml()).unwrap().into_automation();
+        let back = parse(&a.to_toml().unwrap()).unwrap().into_automation();
         prop_assert_eq!(back, a);
     }
 
