@@ -1,9 +1,11 @@
 //! The headless command line over the same engine as the window.
 //!
 //! Scripts and tests depend on this contract: stdout carries one record per
-//! received chunk (`[RX 127.0.0.1:53422] text`), or only the received bytes
-//! with `--raw`; stderr carries status and errors. Exit 2 means bad
-//! arguments, exit 1 a runtime failure, exit 0 a normal end.
+//! received chunk (`[RX 127.0.0.1:53422] text`, control characters escaped
+//! so a peer cannot drive the terminal), or only the received bytes with
+//! `--raw`; stderr carries status and errors. Exit 2 means bad arguments
+//! (including a bad rules or presets file, with its line and column), exit 1
+//! a runtime failure (or a sequence that failed), exit 0 a normal end.
 
 mod automation;
 mod partner;
