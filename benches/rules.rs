@@ -14,10 +14,11 @@ use netassist::net::{Event, PeerId};
 /// A 1 KiB chunk of mixed text ending in `name:Bob`.
 fn chunk() -> Bytes {
     let mut text = "温度 25.3, 湿度 61%, 状态 OK; hello world 12345\r\n".repeat(20);
-    text.truncate(1016);
-    while !text.is_char_boundary(text.len()) {
-        text.pop();
+    let mut end = 1016;
+    while !text.is_char_boundary(end) {
+        end -= 1;
     }
+    text.truncate(end);
     text.push_str("name:Bob");
     Bytes::from(text)
 }
