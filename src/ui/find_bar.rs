@@ -57,7 +57,8 @@ pub fn show(
             };
             ui.label(text);
         }
-        ui.separator();
+    });
+    ui.horizontal_wrapped(|ui| {
         let f = &mut tab.filter;
         ui.checkbox(&mut f.filter.rx, t(T::ShowRx));
         ui.checkbox(&mut f.filter.tx, t(T::ShowTx));

@@ -31,11 +31,17 @@ pub type App = Harness<'static, NetAssistApp>;
 /// `egui_kittest`'s default 4 steps to settle; a window that never settles
 /// still fails it.
 pub fn app() -> App {
+    app_with(AppSettings::with_lang(Lang::En))
+}
+
+/// The real window with `settings`, in English unless they say otherwise.
+pub fn app_with(settings: AppSettings) -> App {
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .with_max_steps(64)
+        .with_step_dt(1.0 / 60.0)
         .with_context_setup(netassist::ui::fonts::install)
-        .build_eframe(|cc| NetAssistApp::new(&cc.egui_ctx, AppSettings::with_lang(Lang::En)))
+        .build_eframe(move |cc| NetAssistApp::new(&cc.egui_ctx, settings.clone()))
 }
 
 pub fn en(key: T) -> &'static str {
@@ -105,6 +111,28 @@ pub fn log_rows(h: &App) -> Vec<String> {
 
 pub fn click(h: &mut App, label: &str) {
     h.get_by_label(label).click();
+    h.run();
+}
+
+/// Double-clicks the widget named `label` with the mouse.
+pub fn double_click(h: &mut App, label: &str) {
+    let pos = h.get_by_label(label).rect().center();
+    h.event(egui::Event::PointerMoved(pos));
+    // Let the last click elsewhere age, so these two count as a double
+    // click and not as the end of a triple.
+    for _ in 0..30 {
+        h.step();
+    }
+    for _ in 0..2 {
+        for pressed in [true, false] {
+            h.event(egui::Event::PointerButton {
+                pos,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: Modifiers::NONE,
+            });
+        }
+    }
     h.run();
 }
 
