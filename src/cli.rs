@@ -1,13 +1,20 @@
 //! The headless command line over the same engine as the window.
 //!
 //! Scripts and tests depend on this contract: stdout carries one record per
-//! received chunk (`[RX 127.0.0.1:53422] text`), or only the received bytes
-//! with `--raw`; stderr carries status and errors. Exit 2 means bad
-//! arguments, exit 1 a runtime failure, exit 0 a normal end.
+//! received chunk (`[RX 127.0.0.1:53422] text`, control characters escaped
+//! so a peer cannot drive the terminal), or only the received bytes with
+//! `--raw`; stderr carries status and errors. Exit 2 means bad arguments
+//! (including a bad rules or presets file, with its line and column), exit 1
+//! a runtime failure (or a sequence that failed), exit 0 a normal end.
+
+mod automation;
+mod partner;
+mod terminal;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,9 +23,10 @@ use bytes::Bytes;
 use clap::{Args, Parser, Subcommand};
 use crossbeam_channel::Receiver;
 
+use crate::automation::{Responder, SequenceRun};
 use crate::codec::{
-    DisplayEncoding, InputMode, LineEnding, SendOptions, StreamDecoder, TextEncoding,
-    build_payload, parse_hex, push_hex,
+    Checksum, ChecksumKind, ChecksumRange, DisplayEncoding, InputMode, LineEnding, SendOptions,
+    StreamDecoder, TextEncoding, build_payload, push_hex,
 };
 use crate::net::{
     CloseReason, Engine, Event, GroupOp, HostPort, Iface, Membership, Mode, MulticastConfig,
@@ -88,6 +96,8 @@ pub enum Command {
         #[command(flatten)]
         opts: Options,
     },
+    /// Play the other side of a tutorial program (see --list).
+    Partner(partner::PartnerArgs),
 }
 
 /// Options every mode shares.
@@ -137,6 +147,24 @@ pub struct Options {
     /// Exit 0 after SECS seconds.
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<Duration>,
+    /// Append a checksum to every send (--send, --send-hex, stdin lines):
+    /// sum8, xor8, lrc, crc16-modbus, crc16-ccitt or crc32.
+    #[arg(long, value_name = "KIND")]
+    pub checksum: Option<ChecksumKind>,
+    /// The bytes the checksum covers, as a Python slice: 0: is all, 1:-2
+    /// skips the first byte and the last two.
+    #[arg(long, value_name = "FROM:TO", requires = "checksum")]
+    pub checksum_range: Option<ChecksumRange>,
+    /// Auto-reply rules from this file (the format the window imports).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Presets and sequences from this file, for --sequence.
+    #[arg(long, value_name = "FILE", requires = "sequence")]
+    pub presets: Option<PathBuf>,
+    /// Run this sequence from the --presets file once the link is up; the
+    /// run ends when it finishes (exit 0) or fails (exit 1).
+    #[arg(long, value_name = "NAME", requires = "presets")]
+    pub sequence: Option<String>,
 }
 
 fn parse_on_off(text: &str) -> Result<bool, String> {
@@ -198,7 +226,15 @@ fn one_line(text: &str) -> String {
 
 /// Runs one headless subcommand to its end and returns the exit code.
 pub fn run(command: Command) -> ExitCode {
-    let plan = match Plan::from_command(command) {
+    let plan = match command {
+        Command::Partner(args) => match partner::plan(args) {
+            Ok(Some(plan)) => Ok(plan),
+            Ok(None) => return ExitCode::SUCCESS,
+            Err(msg) => Err(msg),
+        },
+        command => Plan::from_command(command),
+    };
+    let plan = match plan {
         Ok(plan) => plan,
         Err(msg) => {
             eprintln!("error: {msg}");
@@ -225,6 +261,8 @@ struct Plan {
     echo: bool,
     exit_after: Option<u64>,
     timeout: Option<Duration>,
+    responder: Option<Responder>,
+    sequence: Option<SequenceRun>,
 }
 
 /// The timed send that `--every` and `--count` ask for.
@@ -289,6 +327,7 @@ impl Plan {
                     opts,
                 )
             }
+            Command::Partner(_) => return Err("a partner is planned by its own command".into()),
         };
         let repeat = match (opts.every, opts.count) {
             (None, None) => None,
@@ -305,6 +344,10 @@ impl Plan {
             escapes: opts.escapes,
             encoding: opts.send_encoding,
             line_ending: opts.newline,
+            checksum: opts.checksum.map(|kind| Checksum {
+                kind,
+                range: opts.checksum_range.unwrap_or_default(),
+            }),
         };
         let greeting = match (&opts.send, &opts.send_hex) {
             (Some(text), _) => {
@@ -313,13 +356,34 @@ impl Plan {
                     ..send.clone()
                 };
                 let bytes = build_payload(text, &once).map_err(|e| format!("--send: {e}"))?;
-                Some(Bytes::from(bytes))
+                Some(Bytes::from(bytes.bytes))
             }
             (None, Some(hex)) => {
-                let bytes = parse_hex(hex).map_err(|e| format!("--send-hex: {e}"))?;
-                Some(Bytes::from(bytes))
+                let once = SendOptions {
+                    mode: InputMode::Hex,
+                    line_ending: LineEnding::None,
+                    ..send.clone()
+                };
+                let bytes = build_payload(hex, &once).map_err(|e| format!("--send-hex: {e}"))?;
+                Some(Bytes::from(bytes.bytes))
             }
             (None, None) => None,
+        };
+        let responder = match &opts.rules {
+            Some(path) => {
+                let (answer, rules) = automation::load_rules(path)?;
+                Some(automation::responder(
+                    answer,
+                    rules,
+                    opts.encoding,
+                    opts.send_encoding,
+                ))
+            }
+            None => None,
+        };
+        let sequence = match (&opts.presets, &opts.sequence) {
+            (Some(path), Some(name)) => Some(automation::load_sequence(path, name, opts.encoding)?),
+            _ => None,
         };
         let display = if opts.raw {
             Display::Raw
@@ -337,14 +401,17 @@ impl Plan {
             echo: opts.echo,
             exit_after: opts.exit_after_bytes,
             timeout: opts.timeout,
+            responder,
+            sequence,
         })
     }
 
-    fn run(self) -> Result<(), String> {
+    fn run(mut self) -> Result<(), String> {
         let mode = self.config.mode();
         let mut engine = Engine::new(Arc::new(|| {}));
         engine.open(self.config.clone());
         let lines = spawn_stdin_reader();
+        let auto = automation::Automator::new(mode, self.responder.take(), self.sequence.take());
         let mut run = Run {
             plan: &self,
             mode,
@@ -357,19 +424,21 @@ impl Plan {
             repeating: false,
             exit_when_written: false,
             peer_finished: HashSet::new(),
+            auto,
         };
         let deadline = self.timeout.map(|t| Instant::now() + t);
         loop {
-            let wait = match deadline {
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        return run.finish(Ok(()));
-                    }
-                    (d - now).min(Duration::from_millis(20))
-                }
-                None => Duration::from_millis(20),
-            };
+            let now = Instant::now();
+            if deadline.is_some_and(|d| now >= d) {
+                return run.finish(Ok(()));
+            }
+            let wake = [deadline, run.auto.next_deadline()]
+                .into_iter()
+                .flatten()
+                .min();
+            let wait = wake
+                .map_or(Duration::MAX, |d| d.saturating_duration_since(now))
+                .min(Duration::from_millis(20));
             if let Some(event) = engine.events().recv_timeout(wait) {
                 let mut next = Some(event);
                 while let Some(event) = next {
@@ -381,6 +450,9 @@ impl Plan {
             }
             if run.all_written() {
                 return run.finish(Ok(()));
+            }
+            if let Some(end) = run.run_jobs() {
+                return run.finish(end);
             }
             run.flush()?;
             while let Ok(line) = lines.try_recv() {
@@ -406,11 +478,37 @@ struct Run<'a, W: Write> {
     exit_when_written: bool,
     /// Peers that finished sending first (their orderly close is theirs).
     peer_finished: HashSet<PeerId>,
+    auto: automation::Automator,
 }
 
 impl<W: Write> Run<'_, W> {
+    /// Carries out the rules' and the sequence's jobs that are due; `Some`
+    /// ends the run with that result.
+    fn run_jobs(&mut self) -> Option<Result<(), String>> {
+        let pending = self
+            .handle
+            .as_ref()
+            .map_or(0, SessionHandle::pending_tx_bytes);
+        for job in self.auto.poll(Instant::now(), pending) {
+            match job {
+                automation::Job::Send(target, data) => self.send(target, data),
+                automation::Job::Close(peer) => {
+                    if let Some(handle) = &self.handle
+                        && let Err(e) = handle.disconnect(peer)
+                    {
+                        eprintln!("error: {e}");
+                    }
+                }
+                automation::Job::Say(line) => eprintln!("{line}"),
+                automation::Job::End(end) => return Some(end),
+            }
+        }
+        None
+    }
+
     /// Handles one event; `Some` ends the run with that result.
     fn on_event(&mut self, event: Event) -> Option<Result<(), String>> {
+        self.auto.on_event(&event, Instant::now());
         match event {
             Event::Opened { local, .. } => self.on_opened(local),
             Event::Connected { peer, addr, local } => self.on_connected(peer, addr, local),
@@ -437,6 +535,8 @@ impl<W: Write> Run<'_, W> {
             // Before the link is up an error ends the run and is printed
             // once at exit; afterwards it is reported and the run goes on.
             Event::Error(err) if !self.opened => self.failure = Some(err),
+            // A rule closed a connection the peer had just closed itself.
+            Event::Error(NetError::UnknownPeer(peer)) if self.auto.closed_by_rule(peer) => {}
             Event::Error(err) => eprintln!("error: {err}"),
             Event::Closed => {
                 return Some(match (self.failure.take(), self.mode) {
@@ -560,7 +660,7 @@ impl<W: Write> Run<'_, W> {
         if let Some(mut dec) = self.decoders.remove(&addr) {
             let rest = dec.finish();
             if !rest.is_empty() {
-                let _ = writeln!(self.out, "[RX {addr}] {rest}");
+                let _ = writeln!(self.out, "[RX {addr}] {}", terminal::safe_text(&rest));
             }
         }
         let _ = self.out.flush();
@@ -606,7 +706,7 @@ impl<W: Write> Run<'_, W> {
                 let mut dec = StreamDecoder::new(enc);
                 let mut text = dec.decode(data);
                 text.push_str(&dec.finish());
-                let text = trim_line_end(&text);
+                let text = terminal::safe_text(trim_line_end(&text));
                 writeln!(self.out, "[RX {addr}] {text}")
             }
             Display::Text(enc) => {
@@ -616,7 +716,8 @@ impl<W: Write> Run<'_, W> {
                     .entry(addr)
                     .or_insert_with(|| StreamDecoder::new(enc));
                 let text = dec.decode(data);
-                writeln!(self.out, "[RX {addr}] {}", trim_line_end(&text))
+                let text = terminal::safe_text(trim_line_end(&text));
+                writeln!(self.out, "[RX {addr}] {text}")
             }
         }
     }
@@ -637,13 +738,12 @@ impl<W: Write> Run<'_, W> {
 
     fn send_line(&mut self, line: &str) {
         match build_payload(line, &self.plan.send) {
-            Ok(bytes) => {
-                // The line ending is ours, not typed.
-                let ending = self.plan.send.line_ending.bytes().len();
+            Ok(payload) => {
+                // The line ending and checksum are ours, not typed.
                 let meta = SendMeta {
-                    added_tail: u32::try_from(ending).unwrap_or(0),
+                    added_tail: u32::try_from(payload.added_tail).unwrap_or(0),
                 };
-                self.send_with(Target::Default, Bytes::from(bytes), meta);
+                self.send_with(Target::Default, Bytes::from(payload.bytes), meta);
             }
             Err(e) => eprintln!("error: line not sent: {e}"),
         }

@@ -3,7 +3,9 @@
 //! The crate is split so that everything below the window can be tested and
 //! reused without a display:
 //! - [`net`]: the engine that owns the sockets (no egui types);
-//! - [`codec`]: hex, escapes and text encodings (pure functions);
+//! - [`codec`]: hex, escapes, text encodings and checksums (pure functions);
+//! - [`automation`]: presets, sequences, auto-reply rules and tutorial
+//!   partners (a pure model both front ends drive);
 //! - [`records`]: the bounded record store behind the receive log;
 //! - [`session`]: one session (a tab): its engine, the thread that ingests
 //!   its events, and its log, under one memory budget;
@@ -18,6 +20,7 @@
 
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod automation;
 pub mod cli;
 pub mod codec;
 pub mod files;

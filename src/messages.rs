@@ -51,6 +51,8 @@ pub fn payload_error_text(err: &PayloadError, lang: Lang) -> String {
         PayloadError::Encode(EncodeError::Unmappable { ch, position, .. }) => {
             fill(t(T::ErrGbk), &[position, ch])
         }
+        // The send box has no checksum field yet; the codec's message is English.
+        PayloadError::Checksum(err) => err.to_string(),
     }
 }
 

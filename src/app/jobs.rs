@@ -116,7 +116,7 @@ impl Tab {
                     .name("netassist-save-input".to_string())
                     .spawn(move || {
                         let msg = match crate::codec::build_payload(&text, &opts) {
-                            Ok(bytes) => match std::fs::write(&path, bytes) {
+                            Ok(payload) => match std::fs::write(&path, payload.bytes) {
                                 Ok(()) => JobMsg::Saved(path),
                                 Err(e) => JobMsg::Failed(format!("{}: {e}", path.display())),
                             },

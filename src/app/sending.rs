@@ -104,8 +104,8 @@ impl Tab {
             return Err(Msg::key(T::ErrEmpty));
         }
         match build_payload(&s.send_text, &s.send) {
-            Ok(bytes) if bytes.is_empty() => Err(Msg::key(T::ErrEmpty)),
-            Ok(bytes) => Ok(Bytes::from(bytes)),
+            Ok(p) if p.bytes.is_empty() => Err(Msg::key(T::ErrEmpty)),
+            Ok(p) => Ok(Bytes::from(p.bytes)),
             Err(e) => Err(Msg::Payload(e)),
         }
     }

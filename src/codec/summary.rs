@@ -48,7 +48,7 @@ pub fn summarize(text: &str, opts: &SendOptions) -> Summary {
         text_bytes: text.len(),
         lines,
         head,
-        payload: build_payload(text, opts).map(|b| b.len()),
+        payload: build_payload(text, opts).map(|p| p.bytes.len()),
     }
 }
 

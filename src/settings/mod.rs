@@ -157,6 +157,7 @@ mod tests {
             escapes: true,
             encoding: TextEncoding::Gbk,
             line_ending: LineEnding::CrLf,
+            checksum: None,
         };
         s.tabs.push(udp);
         s.active = 1;
