@@ -438,17 +438,21 @@ fn address_in_use_tcp_client_bind() {
     run(&["tcp-client", "--connect", &to, "--bind", &addr]).expect(1, &[&addr, "already in use"]);
 }
 
-/// A loopback port nobody listens on (bound, then released).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind")
-        .port()
+/// A loopback address nobody listens on, held for as long as the socket
+/// lives: the port is bound (without SO_REUSEADDR, so no other socket can
+/// take it) but never listens, so a connect to it is refused.
+fn refusing_addr() -> (socket2::Socket, String) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&any.into()).expect("bind");
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    (socket, addr.to_string())
 }
 
 #[test]
 fn connection_refused() {
-    let addr = format!("127.0.0.1:{}", free_port());
+    let (_held, addr) = refusing_addr();
     run(&["tcp-client", "--connect", &addr]).expect(1, &[&addr, "refused"]);
 }
 
