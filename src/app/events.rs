@@ -4,7 +4,7 @@ use std::time::SystemTime;
 
 use crate::i18n::T;
 use crate::net::{CloseReason, Event, NetError};
-use crate::records::Note;
+use crate::records::{Note, Opener};
 use crate::ui::errors::Msg;
 use crate::ui::settings::ModeChoice;
 
@@ -17,10 +17,16 @@ impl NetAssistApp {
         match event {
             Event::Opened { mode, local } => {
                 m.link = LinkState::Open(mode, local);
-                self.log.store.push_event(now, None, Note::Opened { local });
+                self.log
+                    .store
+                    .push_event(now, None, Note::Opened { local, mode });
                 m.status = None;
             }
-            Event::Connected { peer, addr, .. } => {
+            Event::Connected { peer, addr, local } => {
+                let by = match m.link {
+                    LinkState::Open(mode, _) => Opener::for_mode(mode),
+                    _ => Opener::Peer,
+                };
                 if m.settings.mode == ModeChoice::TcpServer {
                     m.clients.insert(
                         peer,
@@ -32,7 +38,9 @@ impl NetAssistApp {
                         },
                     );
                 }
-                self.log.store.push_event(now, Some(addr), Note::Connected);
+                self.log
+                    .store
+                    .push_event(now, Some(addr), Note::Connected { local, by });
             }
             Event::Received {
                 peer,

@@ -116,7 +116,14 @@ mod tests {
     fn sample() -> RecordStore {
         let mut s = RecordStore::default();
         let local: SocketAddr = "0.0.0.0:9000".parse().unwrap();
-        s.push_event(at(0), None, Note::Opened { local });
+        s.push_event(
+            at(0),
+            None,
+            Note::Opened {
+                local,
+                mode: crate::net::Mode::TcpServer,
+            },
+        );
         s.push_rx(at(1), peer(8080), Bytes::from_static(b"hello\r\n"));
         s.push_tx(
             at(2),

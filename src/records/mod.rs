@@ -5,6 +5,7 @@
 //! Records of one direction and peer form a byte stream; text rendering
 //! follows the stream, so a character split across two reads shows whole.
 
+mod earlier;
 mod export;
 mod record;
 mod render;
@@ -12,6 +13,6 @@ mod rows;
 mod store;
 
 pub use export::TextExportOptions;
-pub use record::{Direction, Note, Record};
+pub use record::{Direction, Note, Opener, Record};
 pub use rows::{RowIndex, RowStyle, View, split_weighted};
 pub use store::{MAX_MERGED_BYTES, RecordStore, StoreConfig};
