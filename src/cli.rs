@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +25,7 @@ use crate::net::{
     CloseReason, Engine, Event, HostPort, Mode, NetError, PeerId, SessionConfig, SessionHandle,
     Target, parse_bind_addr, parse_host_port,
 };
+use crate::pcap::EventCapture;
 
 /// NetAssist (网络调试助手): with no subcommand it opens the window.
 #[derive(Debug, Parser)]
@@ -112,6 +114,9 @@ pub struct Options {
     /// Exit 0 after SECS seconds.
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<Duration>,
+    /// Also save the session as a pcapng capture (Wireshark, tshark) in FILE.
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }
 
 fn parse_secs(text: &str) -> Result<Duration, String> {
@@ -183,6 +188,38 @@ struct Plan {
     echo: bool,
     exit_after: Option<u64>,
     timeout: Option<Duration>,
+    pcap: Option<PcapFile>,
+}
+
+/// The `--pcap` file, created before any socket is opened.
+struct PcapFile {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+/// The capture being written during a run.
+struct PcapOut {
+    path: PathBuf,
+    capture: EventCapture<io::BufWriter<std::fs::File>>,
+}
+
+impl PcapOut {
+    fn start(pcap: &PcapFile) -> Result<PcapOut, String> {
+        let file = pcap
+            .file
+            .try_clone()
+            .map_err(|e| pcap_error(&pcap.path, &e))?;
+        let capture =
+            EventCapture::new(io::BufWriter::new(file)).map_err(|e| pcap_error(&pcap.path, &e))?;
+        Ok(PcapOut {
+            path: pcap.path.clone(),
+            capture,
+        })
+    }
+}
+
+fn pcap_error(path: &std::path::Path, err: &dyn std::fmt::Display) -> String {
+    format!("--pcap {}: {err}", path.display())
 }
 
 /// How received chunks are written to stdout.
@@ -236,6 +273,14 @@ impl Plan {
             }
             (None, None) => None,
         };
+        let pcap = match opts.pcap {
+            Some(path) => {
+                let file = std::fs::File::create(&path)
+                    .map_err(|e| format!("--pcap {}: cannot create it: {e}", path.display()))?;
+                Some(PcapFile { path, file })
+            }
+            None => None,
+        };
         let display = if opts.raw {
             Display::Raw
         } else if opts.hex {
@@ -251,11 +296,13 @@ impl Plan {
             echo: opts.echo,
             exit_after: opts.exit_after_bytes,
             timeout: opts.timeout,
+            pcap,
         })
     }
 
     fn run(self) -> Result<(), String> {
         let mode = self.config.mode();
+        let pcap = self.pcap.as_ref().map(PcapOut::start).transpose()?;
         let mut engine = Engine::new(Arc::new(|| {}));
         engine.open(self.config.clone());
         let lines = spawn_stdin_reader();
@@ -268,6 +315,7 @@ impl Plan {
             received: 0,
             opened: false,
             failure: None,
+            pcap,
         };
         let deadline = self.timeout.map(|t| Instant::now() + t);
         loop {
@@ -308,11 +356,17 @@ struct Run<'a, W: Write> {
     received: u64,
     opened: bool,
     failure: Option<NetError>,
+    pcap: Option<PcapOut>,
 }
 
 impl<W: Write> Run<'_, W> {
     /// Handles one event; `Some` ends the run with that result.
     fn on_event(&mut self, event: Event) -> Option<Result<(), String>> {
+        if let Some(p) = &mut self.pcap
+            && let Err(e) = p.capture.on_event(&event)
+        {
+            return Some(Err(pcap_error(&p.path, &e)));
+        }
         match event {
             Event::Opened { local, .. } => self.on_opened(local),
             Event::Connected { peer, addr, local } => self.on_connected(peer, addr, local),
@@ -451,11 +505,21 @@ impl<W: Write> Run<'_, W> {
     }
 
     fn flush(&mut self) -> Result<(), String> {
+        if let Some(p) = &mut self.pcap {
+            p.capture.flush().map_err(|e| pcap_error(&p.path, &e))?;
+        }
         self.out.flush().or_else(stdout_gone)
     }
 
     fn finish(mut self, end: Result<(), String>) -> Result<(), String> {
         let _ = self.out.flush();
+        if let Some(mut p) = self.pcap.take() {
+            // The engine closes what is still open as the run ends.
+            let closed = p.capture.on_event(&Event::Closed);
+            if let Err(e) = closed.and_then(|()| p.capture.finish().map(drop)) {
+                return end.and(Err(pcap_error(&p.path, &e)));
+            }
+        }
         end
     }
 }

@@ -5,6 +5,7 @@
 //! - [`net`]: the engine that owns the sockets (no egui types);
 //! - [`codec`]: hex, escapes and text encodings (pure functions);
 //! - [`records`]: the bounded record store behind the receive log;
+//! - [`pcap`]: a session saved as a pcapng capture, packets rebuilt from the log;
 //! - [`cli`]: the headless command line over the same engine;
 //! - [`app`], [`ui`] and [`i18n`]: the egui window, a thin view over the engine.
 
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod codec;
 pub mod i18n;
 pub mod net;
+pub mod pcap;
 pub mod platform;
 pub mod records;
 pub mod ui;
