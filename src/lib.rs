@@ -6,6 +6,7 @@
 //! - [`codec`]: hex, escapes and text encodings (pure functions);
 //! - [`records`]: the bounded record store behind the receive log;
 //! - [`pcap`]: a session saved as a pcapng capture, packets rebuilt from the log;
+//! - [`teach`]: teaching aids such as "Copy as Python";
 //! - [`cli`]: the headless command line over the same engine;
 //! - [`app`], [`ui`] and [`i18n`]: the egui window, a thin view over the engine.
 
@@ -19,4 +20,5 @@ pub mod net;
 pub mod pcap;
 pub mod platform;
 pub mod records;
+pub mod teach;
 pub mod ui;

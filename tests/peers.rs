@@ -16,6 +16,10 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use netassist::codec::{DisplayEncoding, TextEncoding};
+use netassist::net::{HostPort, Mode};
+use netassist::teach::{CommentLanguage, PythonSession, SnippetRole, python_snippets};
+
 /// The longest any single wait may take.
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -144,6 +148,8 @@ struct Proc {
     stdin: Option<ChildStdin>,
     out: Arc<Captured>,
     err: Arc<Captured>,
+    /// A file removed when the process is dropped (a generated program).
+    file: Option<PathBuf>,
 }
 
 impl Proc {
@@ -163,6 +169,7 @@ impl Proc {
             stdin,
             out,
             err,
+            file: None,
         }
     }
 
@@ -260,6 +267,9 @@ impl Proc {
 impl Drop for Proc {
     fn drop(&mut self) {
         self.kill();
+        if let Some(file) = &self.file {
+            let _ = std::fs::remove_file(file);
+        }
         if thread::panicking() {
             eprintln!("{}", self.describe());
         }
@@ -1090,4 +1100,194 @@ fn ipv6_loopback_tcp_and_udp() {
             Some(format!("[::1]:{}", port_of(&line)))
         )]
     );
+}
+
+// ---------------------------------------------------------------------------
+// Copy as Python: each generated program against a live session
+// ---------------------------------------------------------------------------
+
+/// The generated program for `role`.
+fn snippet_code(session: &PythonSession, role: SnippetRole) -> String {
+    python_snippets(session, CommentLanguage::English)
+        .expect("a snippet for this session")
+        .into_iter()
+        .find(|s| s.role == role)
+        .expect("the snippet asked for")
+        .code
+}
+
+/// Runs a generated program, saved under a fresh temporary name.
+fn run_python(code: &str, name: &str) -> Proc {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!(
+        "netassist-snippet-{}-{n}-{name}",
+        std::process::id()
+    ));
+    std::fs::write(&path, code).expect("write the snippet");
+    let mut cmd = Command::new(python3());
+    cmd.arg("-B")
+        .arg(&path)
+        .env("PYTHONIOENCODING", "utf-8")
+        .env("PYTHONUNBUFFERED", "1");
+    let mut proc = Proc::spawn(name, cmd);
+    proc.file = Some(path);
+    proc
+}
+
+/// Starts a generated program that binds a port chosen here (bound and
+/// released first, as no socket can be handed to it). When another test
+/// took the port meanwhile the program exits without "waiting on", and it
+/// is tried again with a new port.
+fn run_bound_python(make: impl Fn(u16) -> String, name: &str, udp: bool) -> (Proc, u16) {
+    for _ in 0..5 {
+        let port = if udp {
+            std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr())
+        } else {
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr())
+        }
+        .expect("a free port")
+        .port();
+        let py = run_python(&make(port), name);
+        let waiting = py.out.wait_for(|b| {
+            complete_lines(b)
+                .iter()
+                .any(|l| l.starts_with("waiting on"))
+                .then_some(())
+        });
+        if waiting.is_some() {
+            return (py, port);
+        }
+    }
+    panic!("{name} could not bind a port in five tries");
+}
+
+fn python_session(
+    mode: Mode,
+    local: String,
+    remote: Option<String>,
+    send: TextEncoding,
+    display: DisplayEncoding,
+) -> PythonSession {
+    PythonSession {
+        mode,
+        local: local.parse().expect("local address"),
+        remote: remote.map(|r| {
+            let (host, port) = r.rsplit_once(':').expect("host:port");
+            HostPort::new(host, port.parse().expect("port")).expect("remote")
+        }),
+        send_encoding: send,
+        display_encoding: display,
+    }
+}
+
+/// TCP server session (GBK both ways): the client program connects, sends
+/// what is typed into it as GBK, and prints NetAssist's GBK reply.
+#[test]
+fn python_client_talks_to_tcp_server_session() {
+    let (mut na, port) = tcp_server(&["--encoding", "gbk", "--send-encoding", "gbk"]);
+    let session = python_session(
+        Mode::TcpServer,
+        format!("0.0.0.0:{port}"),
+        None,
+        TextEncoding::Gbk,
+        DisplayEncoding::Gbk,
+    );
+    let code = snippet_code(&session, SnippetRole::TcpClient);
+    let mut py = run_python(&code, "tcp_client.py");
+    let line = na.err_line("'client connected: ...'", |l| {
+        l.starts_with("client connected: ")
+    });
+    let client = line["client connected: ".len()..].to_string();
+    py.type_line("你好 NetAssist");
+    wait_text_from(&na, &client, "你好 NetAssist");
+    na.type_line("谢谢");
+    py.out_line("'NetAssist: 谢谢'", |l| l.ends_with("NetAssist: 谢谢"));
+    py.type_line("quit");
+    py.expect_success();
+    na.err_line("'closed by peer: <client>'", |l| {
+        l == format!("closed by peer: {client}")
+    });
+}
+
+/// TCP client session (sends GBK, shows UTF-8): the server program prints
+/// what NetAssist sent and answers it in upper case, in UTF-8.
+#[test]
+fn python_server_talks_to_tcp_client_session() {
+    let (mut py, port) = run_bound_python(
+        |port| {
+            let session = python_session(
+                Mode::TcpClient,
+                "0.0.0.0:0".into(),
+                Some(format!("127.0.0.1:{port}")),
+                TextEncoding::Gbk,
+                DisplayEncoding::Utf8,
+            );
+            snippet_code(&session, SnippetRole::TcpServer)
+        },
+        "tcp_server.py",
+        false,
+    );
+    let remote = format!("127.0.0.1:{port}");
+    let mut na = netassist(&[
+        "tcp-client",
+        "--connect",
+        &remote,
+        "--send-encoding",
+        "gbk",
+        "--encoding",
+        "utf8",
+    ]);
+    na.err_line("'connected to ...'", |l| l.starts_with("connected to "));
+    na.type_line("hello 你好");
+    py.out_line("'NetAssist: hello 你好'", |l| {
+        l == "NetAssist: hello 你好"
+    });
+    wait_text_from(&na, &remote, "HELLO 你好");
+    // NetAssist closes; the program sees b'' and ends.
+    na.kill();
+    py.expect_success();
+}
+
+/// UDP session (sends GBK, shows Auto): the receiver prints NetAssist's
+/// GBK datagram, and NetAssist shows the sender's UTF-8 text.
+#[test]
+fn python_sender_and_receiver_talk_to_udp_session() {
+    let (receiver, recv_port) = run_bound_python(
+        |port| {
+            let session = python_session(
+                Mode::Udp,
+                "127.0.0.1:7788".into(),
+                Some(format!("127.0.0.1:{port}")),
+                TextEncoding::Gbk,
+                DisplayEncoding::Auto,
+            );
+            snippet_code(&session, SnippetRole::UdpReceiver)
+        },
+        "udp_receiver.py",
+        true,
+    );
+    let to = format!("127.0.0.1:{recv_port}");
+    let (mut na, port) = udp(&["--to", &to, "--send-encoding", "gbk"]);
+    let session = python_session(
+        Mode::Udp,
+        format!("127.0.0.1:{port}"),
+        Some(to),
+        TextEncoding::Gbk,
+        DisplayEncoding::Auto,
+    );
+    na.type_line("你好");
+    let from = format!("('127.0.0.1', {port}) 你好");
+    receiver.out_line("'(netassist) 你好'", |l| l == from);
+
+    let mut sender = run_python(
+        &snippet_code(&session, SnippetRole::UdpSender),
+        "udp_sender.py",
+    );
+    sender.type_line("hello 世界");
+    na.out_line("'[RX ...] hello 世界'", |l| {
+        l.starts_with("[RX 127.0.0.1:") && l.ends_with("] hello 世界")
+    });
+    sender.type_line("quit");
+    sender.expect_success();
 }

@@ -7,12 +7,17 @@
 
 mod earlier;
 mod export;
+mod framing;
 mod record;
 mod render;
 mod rows;
 mod store;
 
 pub use export::TextExportOptions;
+pub use framing::{
+    Cut, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGES, Endian, Framer, Framing, FramingError,
+    LengthPrefix, MAX_DELIMITER, Message, Pending, PrefixWidth,
+};
 pub use record::{Direction, Note, Opener, Record};
 pub use rows::{RowIndex, RowStyle, View, split_weighted};
 pub use store::{MAX_MERGED_BYTES, RecordStore, StoreConfig};
