@@ -174,9 +174,6 @@ mod tests {
         );
     }
 
-    /// Set in the child process that runs the time check under a fixed zone.
-    const TZ_CHILD: &str = "NETASSIST_EXPORT_TZ_CHILD";
-
     /// Times are written in the local zone. The check runs in a child
     /// process whose zone is UTC+05:45 (a POSIX `TZ` string, no zone
     /// database needed), so it tells local time from UTC on any machine,
@@ -185,6 +182,8 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn text_export_time_is_local_milliseconds() {
+        // Set in the child process that runs the check under a fixed zone.
+        const TZ_CHILD: &str = "NETASSIST_EXPORT_TZ_CHILD";
         if std::env::var_os(TZ_CHILD).is_some() {
             let got = lines(&sample(), &TextExportOptions::default());
             assert!(
