@@ -436,3 +436,80 @@ fn initial_seq(from: SocketAddr, to: SocketAddr) -> u32 {
     }
     hash
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(text: &str) -> SocketAddr {
+        text.parse().unwrap()
+    }
+
+    fn at(ms: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
+    }
+
+    #[test]
+    fn wildcard_and_mapped_addresses_become_concrete() {
+        let mut cap = Capture::new(Vec::new()).unwrap();
+        let (local, remote) = cap.concrete(addr("0.0.0.0:7788"), addr("127.0.0.1:9"));
+        assert_eq!(
+            (local, remote),
+            (addr("127.0.0.1:7788"), addr("127.0.0.1:9"))
+        );
+        // A dual-stack socket's peer in IPv4-mapped form is IPv4.
+        let (local, remote) = cap.concrete(addr("[::]:80"), addr("[::ffff:127.0.0.1]:5"));
+        assert_eq!((local, remote), (addr("127.0.0.1:80"), addr("127.0.0.1:5")));
+        let (local, _) = cap.concrete(addr("[::1]:80"), addr("[::1]:5"));
+        assert_eq!(local, addr("[::1]:80"));
+    }
+
+    #[test]
+    fn sequence_numbers_follow_the_bytes_and_flags() {
+        let mut cap = Capture::new(Vec::new()).unwrap();
+        let (local, remote) = (addr("127.0.0.1:1000"), addr("127.0.0.1:2000"));
+        cap.tcp_connect(at(0), local, remote, Side::Local).unwrap();
+        let isn = |from, to| initial_seq(from, to);
+        let flow = cap.flows.get(&remote).unwrap().clone();
+        assert_eq!(
+            flow.next,
+            [
+                isn(local, remote).wrapping_add(1),
+                isn(remote, local).wrapping_add(1)
+            ]
+        );
+        cap.tcp_data(at(1), remote, Side::Local, &vec![7; MAX_SEGMENT + 5])
+            .unwrap();
+        cap.tcp_fin(at(2), remote, Side::Remote).unwrap();
+        cap.tcp_fin(at(2), remote, Side::Remote).unwrap(); // no second FIN
+        let after = cap.flows.get(&remote).unwrap();
+        let sent = (MAX_SEGMENT + 5) as u32;
+        assert_eq!(after.next[0], flow.next[0].wrapping_add(sent));
+        assert_eq!(after.next[1], flow.next[1].wrapping_add(1));
+        // 3 handshake + 2 segments with 2 ACKs + FIN and its ACK.
+        assert_eq!(cap.summary().packets, 9);
+        cap.tcp_reset(at(3), remote, Side::Local).unwrap();
+        assert!(cap.flows.is_empty());
+        cap.tcp_close_all(at(4)).unwrap();
+        assert_eq!(cap.summary().packets, 10);
+    }
+
+    #[test]
+    fn oversized_datagrams_are_counted_not_written() {
+        let mut cap = Capture::new(Vec::new()).unwrap();
+        cap.set_local(Some(addr("127.0.0.1:1")));
+        cap.udp(at(0), addr("127.0.0.1:2"), Side::Remote, &[0; 70_000])
+            .unwrap();
+        cap.udp(at(0), addr("127.0.0.1:2"), Side::Remote, &[])
+            .unwrap();
+        let (out, summary) = cap.finish().unwrap();
+        assert_eq!(
+            summary,
+            CaptureSummary {
+                packets: 1,
+                oversized: 1
+            }
+        );
+        assert!(!out.is_empty());
+    }
+}
