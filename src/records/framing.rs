@@ -550,89 +550,82 @@ impl Framer {
     /// Frames the bytes of one read (`at` = read index, offset in record).
     fn take_read(&mut self, peer: SocketAddr, record: &Record, at: (usize, usize), bytes: &[u8]) {
         let read_id = (record.seq, at.0);
+        // The peer's partial message is worked on outside the map: one
+        // lookup per read, however many messages the read holds.
+        let mut partial = self.partials.remove(&peer);
         if let Framing::IdleGap(gap) = self.framing
-            && let Some(Partial {
-                wait: Wait::Gap { last },
-                len,
-                ..
-            }) = self.partials.get(&peer)
-            && *len > 0
-            && record.time.duration_since(*last).is_ok_and(|d| d > gap)
+            && let Some(p) = partial.take_if(|p| match p.wait {
+                Wait::Gap { last } => {
+                    p.len > 0 && record.time.duration_since(last).is_ok_and(|d| d > gap)
+                }
+                _ => false,
+            })
         {
-            self.end_partial(peer, Cut::Complete);
+            let end_seq = p.last_read.map_or(p.start_seq, |(seq, _)| seq);
+            self.push_message(peer, p, end_seq, Cut::Complete, 0, 0);
         }
         let mut pos = 0;
         while pos < bytes.len() {
-            let off = at.1 + pos;
-            let wait = self.fresh_wait(record.time);
-            let partial = self.partials.entry(peer).or_insert_with(|| Partial {
+            let p = partial.get_or_insert_with(|| Partial {
                 start_seq: record.seq,
-                start_off: u32::try_from(off).unwrap_or(u32::MAX),
+                start_off: u32::try_from(at.1 + pos).unwrap_or(u32::MAX),
                 len: 0,
                 reads: 0,
                 last_read: None,
-                wait,
+                wait: fresh_wait(&self.framing, record.time),
             });
             let rest = &bytes[pos..];
             let (used, cut) = step(
-                partial,
+                p,
                 &self.framing,
                 &self.fail,
                 self.max_message,
                 rest,
                 record.time,
             );
-            if used > 0 && partial.last_read != Some(read_id) {
-                partial.reads += 1;
-                partial.last_read = Some(read_id);
+            if used > 0 && p.last_read != Some(read_id) {
+                p.reads += 1;
+                p.last_read = Some(read_id);
             }
-            partial.len += used;
+            p.len += used;
             pos += used;
-            if let Some((cut, head, tail)) = cut {
-                self.finish(peer, record.seq, cut, head, tail);
+            if let Some((cut, head, tail)) = cut
+                && let Some(done) = partial.take()
+            {
+                self.push_message(peer, done, record.seq, cut, head, tail);
             }
         }
-    }
-
-    /// The waiting state a new message starts in.
-    fn fresh_wait(&self, time: SystemTime) -> Wait {
-        match self.framing {
-            Framing::Delimiter(_) => Wait::Delimiter { matched: 0 },
-            Framing::FixedLength(_) => Wait::Fixed,
-            Framing::LengthPrefix(_) => Wait::Prefix {
-                header: [0; 4],
-                have: 0,
-                body_left: 0,
-            },
-            Framing::IdleGap(_) => Wait::Gap { last: time },
+        if let Some(p) = partial {
+            self.partials.insert(peer, p);
         }
     }
 
     /// Ends a peer's partial message, if it has bytes.
     fn end_partial(&mut self, peer: SocketAddr, cut: Cut) {
-        let Some(p) = self.partials.get(&peer) else {
+        let Some(p) = self.partials.remove(&peer) else {
             return;
         };
         if p.len == 0 {
-            self.partials.remove(&peer);
             return;
         }
-        let end_seq = match p.last_read {
-            Some((seq, _)) => seq,
-            None => p.start_seq,
-        };
+        let end_seq = p.last_read.map_or(p.start_seq, |(seq, _)| seq);
         let head = match p.wait {
             Wait::Prefix { have, .. } => have,
             _ => 0,
         };
-        self.finish(peer, end_seq, cut, head, 0);
+        self.push_message(peer, p, end_seq, cut, head, 0);
     }
 
-    /// Turns a peer's partial message into an indexed message.
-    fn finish(&mut self, peer: SocketAddr, end_seq: u64, cut: Cut, head: usize, tail: usize) {
-        let Some(p) = self.partials.remove(&peer) else {
-            return;
-        };
+    /// Indexes a finished message.
+    fn push_message(
+        &mut self,
+        peer: SocketAddr,
+        p: Partial,
+        end_seq: u64,
+        cut: Cut,
+        head: usize,
+        tail: usize,
+    ) {
         let message = Message {
             peer,
             start_seq: p.start_seq,
@@ -660,6 +653,20 @@ impl Framer {
             self.partials.iter().map(|(k, v)| (*k, v)).collect();
         all.sort_by_key(|(peer, p)| (p.start_seq, p.start_off, *peer));
         all
+    }
+}
+
+/// The waiting state a new message starts in.
+fn fresh_wait(framing: &Framing, time: SystemTime) -> Wait {
+    match framing {
+        Framing::Delimiter(_) => Wait::Delimiter { matched: 0 },
+        Framing::FixedLength(_) => Wait::Fixed,
+        Framing::LengthPrefix(_) => Wait::Prefix {
+            header: [0; 4],
+            have: 0,
+            body_left: 0,
+        },
+        Framing::IdleGap(_) => Wait::Gap { last: time },
     }
 }
 
