@@ -12,8 +12,7 @@ use bytes::Bytes;
 use netassist::app::NetAssistApp;
 use netassist::i18n::Lang;
 use netassist::records::{Note, Opener};
-use netassist::ui::layout;
-use netassist::ui::settings::Settings;
+use netassist::settings::AppSettings;
 
 const FRAMES: u32 = 60;
 
@@ -29,11 +28,7 @@ fn input() -> egui::RawInput {
 
 /// Runs one frame and returns how many shapes it drew.
 fn frame(ctx: &egui::Context, app: &mut NetAssistApp) -> usize {
-    let out = ctx.run_ui(input(), |ui| {
-        for action in layout::show(ui, &mut app.model, &app.log) {
-            app.apply(action);
-        }
-    });
+    let out = ctx.run_ui(input(), |ui| app.show(ui));
     let n = out.shapes.len();
     let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
     n
@@ -49,7 +44,9 @@ fn fill(app: &mut NetAssistApp, n: usize) {
         Bytes::from(vec![0x5Au8; 40]),
         Bytes::from("thank you !"),
     ];
-    let store = &mut app.log.store;
+    let tab = app.tab_mut();
+    let mut log = tab.session.log();
+    let store = &mut log.store;
     for i in 0..n {
         let peer = peers[i % peers.len()];
         let now = SystemTime::now();
@@ -72,22 +69,24 @@ fn fill(app: &mut NetAssistApp, n: usize) {
             }
         }
     }
-    let style = app.log.style;
-    app.log.rows.rebuild(&app.log.store, &style);
 }
 
 fn measure(n: usize) -> Duration {
     let ctx = egui::Context::default();
     netassist::ui::fonts::install(&ctx);
-    let mut app = NetAssistApp::new(&ctx, Settings::with_lang(Lang::Zh));
+    let mut app = NetAssistApp::new(&ctx, AppSettings::with_lang(Lang::Zh));
     fill(&mut app, n);
     assert_eq!(
-        app.log.store.len(),
+        app.tab().session.log().store.len(),
         n,
         "the store must hold all {n} records"
     );
-    // Warm up: font atlas, the style settling to the measured width.
+    // Warm up: font atlas, the style settling to the measured width, and
+    // the row index built (over several frames for a big log).
     for _ in 0..10 {
+        let _ = frame(&ctx, &mut app);
+    }
+    while app.tab().ui.rows.end_seq() < app.tab().session.log().store.end_seq() {
         let _ = frame(&ctx, &mut app);
     }
     // Each measured frame also takes one new record, so the visible rows
@@ -97,10 +96,11 @@ fn measure(n: usize) -> Duration {
     let start = Instant::now();
     for i in 0..FRAMES {
         let text = format!("新数据 new data #{i}");
-        app.log
+        app.tab_mut()
+            .session
+            .log()
             .store
             .push_rx(SystemTime::now(), peer, Bytes::from(text));
-        app.log.rows.sync(&app.log.store, &app.log.style);
         shapes += frame(&ctx, &mut app);
     }
     let t = start.elapsed() / FRAMES;

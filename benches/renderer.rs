@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use netassist::app::NetAssistApp;
 use netassist::i18n::Lang;
-use netassist::ui::settings::Settings;
+use netassist::settings::AppSettings;
 
 const SECONDS: f64 = 5.0;
 
@@ -54,7 +54,7 @@ fn measure(renderer: eframe::Renderer) -> Option<f64> {
         Box::new(move |cc| {
             netassist::ui::fonts::install(&cc.egui_ctx);
             Ok(Box::new(Counting {
-                app: NetAssistApp::new(&cc.egui_ctx, Settings::with_lang(Lang::Zh)),
+                app: NetAssistApp::new(&cc.egui_ctx, AppSettings::with_lang(Lang::Zh)),
                 frames: 0,
                 start: None,
                 result: out,

@@ -60,6 +60,22 @@ macro_rules! table {
 table! {
     AppTitle: "NetAssist 网络调试助手", "NetAssist network debugging assistant";
     Language: "语言", "Language";
+    // Tabs
+    NewTab: "新建标签页（Ctrl+T）", "New tab (Ctrl+T)";
+    CloseTab: "关闭标签页（Ctrl+W）", "Close tab (Ctrl+W)";
+    TabName: "标签页名称", "Tab name";
+    RenameHint: "双击改名", "Double-click to rename";
+    Unread: "有新数据", "new data";
+    ConfirmCloseTitle: "关闭标签页？", "Close this tab?";
+    ConfirmCloseText: "“{}” 还开着，关闭标签页会断开它的连接。", "\"{}\" is still open: closing the tab closes its connection.";
+    ConfirmCloseYes: "关闭", "Close it";
+    // Settings dialog
+    SettingsBtn: "设置…", "Settings…";
+    SettingsTitle: "设置", "Settings";
+    BudgetLabel: "所有标签页的日志最多占用（MiB）", "Memory for all tabs' logs (MiB)";
+    BudgetHint: "超出时，先丢弃本标签页最早的记录，再丢弃其他标签页最早的记录", "When full, a tab drops its own oldest records first, then other tabs' oldest";
+    ErrBudget: "请输入 {} 到 {} 之间的整数", "Enter a whole number from {} to {}";
+    Apply: "应用", "Apply";
     // Network settings
     NetSettings: "网络设置", "Network settings";
     Protocol: "协议类型", "Protocol";
@@ -114,7 +130,7 @@ table! {
     LoopStart: "开始循环", "Start loop";
     LoopStop: "停止循环", "Stop loop";
     SendFile: "发送文件…", "Send file…";
-    CancelFile: "取消", "Cancel";
+    Cancel: "取消", "Cancel";
     FileProgress: "正在发送 {}：{} / {} 字节", "Sending {}: {} / {} bytes";
     FileDone: "文件已发送：{}（{} 字节）", "File sent: {} ({} bytes)";
     FileCancelled: "文件发送已取消", "File send cancelled";
@@ -130,6 +146,28 @@ table! {
     EvDisconnected: "已断开", "disconnected";
     EvClosed: "已关闭", "closed";
     EvError: "错误：{}", "error: {}";
+    // Find and filter
+    Find: "查找（Ctrl+F）", "Find (Ctrl+F)";
+    FindText: "文本", "Text";
+    FindHex: "十六进制", "Hex";
+    FindPrev: "上一个（Shift+F3）", "Previous (Shift+F3)";
+    FindNext: "下一个（F3）", "Next (F3)";
+    FindCount: "第 {} 个，共 {} 个", "{} of {}";
+    FindCountNone: "共 {} 个", "{} found";
+    FindSearching: "查找中…", "searching…";
+    FindNone: "没有找到", "no matches";
+    ShowRx: "接收", "RX";
+    ShowTx: "发送", "TX";
+    ShowEvents: "事件", "Events";
+    FilterRegex: "过滤（正则）", "Filter (regex)";
+    FilterPeer: "只看 {}", "Only {}";
+    FilterPeerClear: "显示全部对端", "Show all peers";
+    OnlyThisPeer: "只看这个对端", "Show only this peer";
+    OnlyBtn: "只看", "Only";
+    ErrRegex: "正则表达式有误：{}", "Bad regular expression: {}";
+    ShowPlot: "流量图", "Throughput plot";
+    PlotRx: "接收 字节/秒", "RX bytes/s";
+    PlotTx: "发送 字节/秒", "TX bytes/s";
     // Send box
     SendBox: "发送区", "Send box";
     SendBtn: "发送", "Send";

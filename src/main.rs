@@ -13,12 +13,25 @@ fn main() -> ExitCode {
     let cli = netassist::cli::parse_args();
     match cli.command {
         Some(command) => netassist::cli::run(command),
-        None => match netassist::ui::window::choose_renderer(cli.renderer.as_deref()) {
-            Ok(renderer) => netassist::ui::window::run(renderer),
-            Err(msg) => {
-                eprintln!("error: {msg}");
-                ExitCode::from(2)
-            }
-        },
+        None => window(cli.renderer.as_deref()),
     }
+}
+
+#[cfg(feature = "gui")]
+fn window(renderer: Option<&str>) -> ExitCode {
+    match netassist::app::window::choose_renderer(renderer) {
+        Ok(renderer) => netassist::app::window::run(renderer),
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+fn window(_renderer: Option<&str>) -> ExitCode {
+    eprintln!(
+        "error: this netassist was built without the window (feature `gui`); use a subcommand, see --help"
+    );
+    ExitCode::from(2)
 }

@@ -3,253 +3,19 @@
 //! has fails the test), while plain `std::net` sockets on loopback play the
 //! other end of every connection.
 
-use std::io::{ErrorKind, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use egui::{Key, Modifiers};
-use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
-use netassist::app::{LinkState, NetAssistApp};
+use egui_kittest::kittest::Queryable;
 use netassist::i18n::{Lang, T, fill};
-use netassist::ui::settings::Settings;
-
-/// Longest wait for anything the network or the engine does.
-const WAIT: Duration = Duration::from_secs(5);
-/// How long a socket must stay silent to count as "received nothing".
-const QUIET: Duration = Duration::from_millis(300);
-
-type App = Harness<'static, NetAssistApp>;
-
-/// The real window in English, with the bundled CJK font.
-///
-/// Engine events arrive on other threads over several frames, and each new
-/// widget (a log row) asks for one more frame, so `run()` may take more than
-/// `egui_kittest`'s default 4 steps to settle; a window that never settles
-/// still fails it.
-fn app() -> App {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_max_steps(64)
-        .with_context_setup(netassist::ui::fonts::install)
-        .build_eframe(|cc| NetAssistApp::new(&cc.egui_ctx, Settings::with_lang(Lang::En)))
-}
-
-fn en(key: T) -> &'static str {
-    key.get(Lang::En)
-}
-
-/// Steps frames (the app drains engine events in `logic()`) until `cond`
-/// gives a value; fails after [`WAIT`].
-fn step_until<R>(h: &mut App, what: &str, mut cond: impl FnMut(&mut App) -> Option<R>) -> R {
-    let end = Instant::now() + WAIT;
-    loop {
-        h.step();
-        if let Some(r) = cond(h) {
-            return r;
-        }
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        sleep(Duration::from_millis(10));
-    }
-}
-
-/// Steps until a visible text (label, or a widget's name) contains `needle`.
-fn wait_text(h: &mut App, needle: &str) -> String {
-    step_until(h, &format!("text {needle:?}"), |h| find_text(h, needle))
-}
-
-/// Every visible text: label values and the names of buttons, checkboxes,
-/// radio buttons, combo boxes and fields, plus combo box values.
-fn texts(h: &App) -> Vec<String> {
-    let mut out = Vec::new();
-    for node in h.root().children_recursive() {
-        let n = node.accesskit_node();
-        if n.is_hidden() {
-            continue;
-        }
-        match n.role() {
-            egui::accesskit::Role::Label => out.extend(n.value()),
-            egui::accesskit::Role::TextRun => {}
-            egui::accesskit::Role::ComboBox => {
-                out.extend(n.label());
-                out.extend(n.value());
-            }
-            _ => out.extend(n.label()),
-        }
-    }
-    out.retain(|t| !t.is_empty());
-    out
-}
-
-fn find_text(h: &App, needle: &str) -> Option<String> {
-    texts(h).into_iter().find(|t| t.contains(needle))
-}
-
-fn has_text(h: &App, needle: &str) -> bool {
-    find_text(h, needle).is_some()
-}
-
-/// Lines of the data log (rows start with a timestamp, then RX / TX / --).
-fn log_rows(h: &App) -> Vec<String> {
-    texts(h)
-        .into_iter()
-        .filter(|t| {
-            let b = t.as_bytes();
-            b.len() > 16 && b[2] == b':' && b[5] == b':' && b[8] == b'.'
-        })
-        .collect()
-}
-
-fn click(h: &mut App, label: &str) {
-    h.get_by_label(label).click();
-    h.run();
-}
-
-/// Replaces a text field's contents by typing, as a person would: focus it,
-/// select all, delete, type.
-fn set_field(h: &mut App, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.key_press(Key::Backspace);
-    h.run();
-    if !text.is_empty() {
-        h.get_by_label(label).type_text(text);
-    }
-    h.run();
-    assert_eq!(
-        h.get_by_label(label).value().as_deref(),
-        Some(text),
-        "field {label}"
-    );
-}
-
-/// Opens a combo box by its label and clicks one of its options.
-fn choose(h: &mut App, combo: &str, option: &str) {
-    click(h, combo);
-    click(h, option);
-    assert_eq!(
-        h.get_by_label(combo).value().as_deref(),
-        Some(option),
-        "combo {combo}"
-    );
-}
-
-/// A port nothing listens on right now (bound, then released).
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-/// The address in "Listening on ADDR" / "Bound to ADDR" / "Connected, local ADDR".
-fn shown_addr(h: &mut App, key: T) -> SocketAddr {
-    let prefix = fill(en(key), &[&""]);
-    let label = wait_text(h, &prefix);
-    label[prefix.len()..].parse().unwrap()
-}
-
-/// Reads exactly `n` bytes within [`WAIT`].
-fn read_n(s: &mut TcpStream, n: usize) -> Vec<u8> {
-    s.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
-    let end = Instant::now() + WAIT;
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while got.len() < n {
-        assert!(
-            Instant::now() < end,
-            "timed out: got {got:?}, wanted {n} bytes"
-        );
-        match s.read(&mut buf) {
-            Ok(0) => panic!("EOF after {got:?}"),
-            Ok(k) => got.extend_from_slice(&buf[..k]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(e) => panic!("read: {e}"),
-        }
-    }
-    got
-}
-
-/// Checks that `expected` arrives and nothing after it.
-fn expect_bytes(s: &mut TcpStream, expected: &[u8]) {
-    let got = read_n(s, expected.len());
-    assert_eq!(
-        got,
-        expected,
-        "peer got {:?}",
-        String::from_utf8_lossy(&got)
-    );
-    assert_quiet(s);
-}
-
-/// Checks that nothing arrives for [`QUIET`] (and the stream is not closed).
-fn assert_quiet(s: &mut TcpStream) {
-    s.set_read_timeout(Some(QUIET)).unwrap();
-    let mut buf = [0u8; 256];
-    match s.read(&mut buf) {
-        Ok(0) => panic!("unexpected EOF"),
-        Ok(k) => panic!("unexpected bytes {:?}", &buf[..k]),
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-        Err(e) => panic!("read: {e}"),
-    }
-}
-
-fn accept(l: &TcpListener) -> TcpStream {
-    l.set_nonblocking(true).unwrap();
-    let end = Instant::now() + WAIT;
-    loop {
-        match l.accept() {
-            Ok((s, _)) => {
-                s.set_nonblocking(false).unwrap();
-                return s;
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                assert!(Instant::now() < end, "nobody connected");
-                sleep(Duration::from_millis(10));
-            }
-            Err(e) => panic!("accept: {e}"),
-        }
-    }
-}
-
-fn recv_udp(s: &UdpSocket) -> (Vec<u8>, SocketAddr) {
-    s.set_read_timeout(Some(WAIT)).unwrap();
-    let mut buf = [0u8; 2048];
-    let (n, from) = s.recv_from(&mut buf).expect("no datagram arrived");
-    (buf[..n].to_vec(), from)
-}
-
-/// Types into the send box and clicks Send.
-fn send(h: &mut App, text: &str) {
-    set_field(h, en(T::SendBox), text);
-    click(h, en(T::SendBtn));
-}
-
-/// Opens a TCP server on a free loopback port and returns the port.
-fn open_server(h: &mut App) -> u16 {
-    let port = free_port();
-    set_field(h, en(T::LocalPort), &port.to_string());
-    click(h, en(T::Open));
-    let addr = shown_addr(h, T::ListeningOn);
-    assert_eq!(addr, SocketAddr::from(([127, 0, 0, 1], port)));
-    port
-}
-
-/// Connects a std client to the app's server and waits until the client
-/// list shows it.
-fn connect_client(h: &mut App, port: u16) -> TcpStream {
-    let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let me = s.local_addr().unwrap().to_string();
-    step_until(h, "the client in the list", |h| {
-        h.query_by_label(&me).map(|_| ())
-    });
-    s
-}
-
-fn gbk(text: &str) -> Vec<u8> {
-    encoding_rs::GBK.encode(text).0.into_owned()
-}
+use netassist::session::LinkState;
+use support::*;
 
 // ---------------------------------------------------------------------------
 
@@ -260,14 +26,10 @@ fn tcp_server_receives_utf8_and_gbk_and_shows_hex() {
         h.get_by_label(en(T::Protocol)).value().as_deref(),
         Some(en(T::TcpServer))
     );
-    let port = free_port();
-    set_field(&mut h, en(T::LocalPort), &port.to_string());
+    set_field(&mut h, en(T::LocalPort), "0");
     click(&mut h, en(T::Open));
-    let listening = format!("Listening on 127.0.0.1:{port}");
-    step_until(&mut h, &listening, |h| {
-        h.query_by_label(&listening).map(|_| ())
-    });
-    assert!(matches!(h.state().model.link, LinkState::Open(..)));
+    let port = shown_addr(&mut h, T::ListeningOn).port();
+    assert!(matches!(h.state().tab().link(), LinkState::Open(..)));
     assert!(
         h.query_by_label(en(T::CloseBtn)).is_some(),
         "Open became Close"
@@ -320,7 +82,9 @@ fn tcp_server_receives_utf8_and_gbk_and_shows_hex() {
     // The status bar counts what arrived.
     assert!(has_text(&h, "RX 20 bytes / 2 packets"), "{:?}", texts(&h));
     click(&mut h, en(T::CloseBtn));
-    assert_eq!(h.state().model.link, LinkState::Closed);
+    step_until(&mut h, "link closed", |h| {
+        (h.state().tab().link() == LinkState::Closed).then_some(())
+    });
     assert!(
         TcpStream::connect(("127.0.0.1", port)).is_err(),
         "still listening after Close"
@@ -356,7 +120,7 @@ fn text_and_hex_rows_line_up() {
     let port = open_server(&mut h);
     let mut peer = connect_client(&mut h, port);
     click(&mut h, en(T::ViewBoth));
-    let b = h.state().log.style.bytes_per_row;
+    let b = h.state().tab().ui.style.bytes_per_row;
     let payload: String = "abcdefghijklmnopqrstuvwxyz0123456789"
         .chars()
         .cycle()
@@ -424,7 +188,7 @@ fn send_box_sends_exact_bytes_with_options_and_ctrl_enter() {
         Some("再来 via keys"),
         "Ctrl+Enter must not type a newline"
     );
-    assert!(h.state().model.errors.send.is_none());
+    assert!(h.state().tab().errors.send.is_none());
     // 12 + (7 + 2) + (13 + 2) bytes.
     assert!(has_text(&h, "TX 36 bytes / 3 packets"), "{:?}", texts(&h));
 }
@@ -458,7 +222,7 @@ fn tcp_client_both_directions() {
     drop(server);
     wait_text(&mut h, en(T::EvClosedByPeer));
     step_until(&mut h, "link closed", |h| {
-        (h.state().model.link == LinkState::Closed).then_some(())
+        (h.state().tab().link() == LinkState::Closed).then_some(())
     });
     h.run();
     assert!(h.query_by_label(en(T::Connect)).is_some());
@@ -525,7 +289,7 @@ fn server_sends_to_selected_client_and_disconnects_it() {
 
     let a_addr = a.local_addr().unwrap().to_string();
     click(&mut h, &a_addr);
-    assert_eq!(h.state().model.selected.len(), 1);
+    assert_eq!(h.state().tab().ui.selected.len(), 1);
     click(&mut h, en(T::SelectedClients));
     send(&mut h, "only a");
     expect_bytes(&mut a, b"only a");
@@ -565,13 +329,16 @@ fn bad_port_opens_nothing() {
             h.step();
             sleep(Duration::from_millis(10));
         }
-        assert_eq!(h.state().model.link, LinkState::Closed, "{text}");
+        assert_eq!(h.state().tab().link(), LinkState::Closed, "{text}");
         assert!(!has_text(&h, "Listening on"), "{text}");
         assert!(h.query_by_label(en(T::Open)).is_some(), "{text}");
-        assert!(h.state().log.store.is_empty(), "{text}: nothing was logged");
+        assert!(
+            h.state().tab().session.log().store.is_empty(),
+            "{text}: nothing was logged"
+        );
     }
     // A port number that wraps around to a free port must not listen there.
-    let free = free_port();
+    let (_held, free) = reserved_port();
     let mut h = app();
     set_field(
         &mut h,
@@ -599,7 +366,7 @@ fn bad_hex_names_the_position_and_sends_nothing() {
     let msg = "Bad hex: character 2 ('G') is not a hex digit";
     assert!(has_text(&h, msg), "{:?}", texts(&h));
     assert_quiet(&mut peer);
-    assert_eq!(h.state().model.stats.tx_bytes, 0);
+    assert_eq!(h.state().tab().counters().tx_bytes, 0);
 
     // Fixing the input clears the message and sends the bytes.
     send(&mut h, "41 42 0d0a");
@@ -609,7 +376,7 @@ fn bad_hex_names_the_position_and_sends_nothing() {
 
 #[test]
 fn refused_connection_says_so_and_closes() {
-    let port = free_port();
+    let (_held, port) = reserved_port();
     let mut h = app();
     choose(&mut h, en(T::Protocol), en(T::TcpClient));
     set_field(&mut h, en(T::LocalPortAny), "");
@@ -618,7 +385,7 @@ fn refused_connection_says_so_and_closes() {
     let msg = format!("Nothing is listening on 127.0.0.1:{port}: start your server first");
     wait_text(&mut h, &msg);
     step_until(&mut h, "link closed", |h| {
-        (h.state().model.link == LinkState::Closed).then_some(())
+        (h.state().tab().link() == LinkState::Closed).then_some(())
     });
     h.run();
     assert!(has_text(&h, &msg), "the message stays after closing");
@@ -838,7 +605,7 @@ fn language_switch_changes_every_label() {
     check_language_switch(&mut h, "UDP", &udp);
     // The setting itself follows the click.
     click(&mut h, "中文");
-    assert_eq!(h.state().model.settings.lang, Lang::Zh);
+    assert_eq!(h.state().settings.lang, Lang::Zh);
     assert!(h.query_by_label("打开").is_some());
 }
 
@@ -848,7 +615,7 @@ fn language_switch_changes_every_label() {
 fn messages_follow_language_switch() {
     let mut h = app();
     // A message in the status bar...
-    let refused = free_port();
+    let (_held, refused) = reserved_port();
     choose(&mut h, en(T::Protocol), en(T::TcpClient));
     set_field(&mut h, en(T::LocalPortAny), "");
     set_field(&mut h, en(T::RemotePort), &refused.to_string());
@@ -857,7 +624,7 @@ fn messages_follow_language_switch() {
     let refused_en = fill(en(T::NetRefused), &[&addr]);
     wait_text(&mut h, &refused_en);
     step_until(&mut h, "link closed", |h| {
-        (h.state().model.link == LinkState::Closed).then_some(())
+        (h.state().tab().link() == LinkState::Closed).then_some(())
     });
     h.run();
     // ...and next to fields.
@@ -897,9 +664,9 @@ fn log_view_with_100k_records_follows_the_newest() {
     const N: usize = 100_000;
     let mut h = app();
     let peer: SocketAddr = "127.0.0.1:4242".parse().unwrap();
-    let start = Instant::now();
     {
-        let log = &mut h.state_mut().log;
+        let tab = h.state_mut().tab_mut();
+        let mut log = tab.session.log();
         for i in 0..N {
             log.store.push_rx(
                 SystemTime::now(),
@@ -907,8 +674,6 @@ fn log_view_with_100k_records_follows_the_newest() {
                 Bytes::from(format!("record {i:06} 数据")),
             );
         }
-        log.rows.sync(&log.store, &log.style);
-        assert_eq!(log.rows.rows(), N as u64);
     }
     h.run();
     let newest = format!("record {:06} 数据", N - 1);
@@ -928,22 +693,23 @@ fn log_view_with_100k_records_follows_the_newest() {
     let node = h.get_by_label_contains(&newest);
     let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 800.0));
     assert!(screen.contains_rect(node.rect()), "{:?}", node.rect());
-    assert!(start.elapsed() < Duration::from_secs(20));
+    assert_eq!(h.state().tab().ui.rows.rows(), N as u64);
 
     // More records keep following...
-    {
-        let log = &mut h.state_mut().log;
-        log.store
-            .push_rx(SystemTime::now(), peer, Bytes::from_static(b"one more"));
-    }
+    h.state_mut().tab_mut().session.log().store.push_rx(
+        SystemTime::now(),
+        peer,
+        Bytes::from_static(b"one more"),
+    );
     h.run();
     wait_text(&mut h, "one more");
 
     // ...unless auto-scroll is off: then the view stays where it is.
     click(&mut h, en(T::AutoScroll));
-    assert!(!h.state().model.settings.auto_scroll);
+    assert!(!h.state().tab().settings.auto_scroll);
     {
-        let log = &mut h.state_mut().log;
+        let tab = h.state_mut().tab_mut();
+        let mut log = tab.session.log();
         for i in 0..100 {
             log.store
                 .push_rx(SystemTime::now(), peer, Bytes::from(format!("late {i:03}")));

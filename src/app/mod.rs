@@ -1,93 +1,72 @@
-//! The eframe application: drains engine events in `logic()`, draws the
-//! panels in `ui()`, and applies what the user asked for after layout.
-//!
-//! The work is split by what it reacts to: `events` (the engine),
-//! `sending` (opening the link and sending), `files` (file jobs); the
-//! `model` is what the panels read and change.
+//! The eframe application: the tabs, each with its session; it builds each
+//! frame's view of the current tab, draws the panels, and applies what the
+//! user asked for after layout. Sessions ingest their own events on their own
+//! threads, so nothing here is on the data path.
 
-mod events;
-mod files;
-mod model;
+mod actions;
+mod dialogs;
+mod jobs;
 mod sending;
+mod tab;
+pub mod window;
 
-pub use model::*;
+pub use tab::Tab;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use crossbeam_channel::Receiver;
-
 use crate::i18n::{Lang, T};
-use crate::net::Engine;
-use crate::records::{RecordStore, RowIndex, RowStyle, StoreConfig};
-use crate::ui::jobs::{self, JobMsg};
-use crate::ui::settings::Settings;
-use crate::ui::{interfaces, layout};
-
-/// Longest time `logic()` spends draining events before drawing a frame.
-const DRAIN_BUDGET: Duration = Duration::from_millis(8);
-/// How often rates are recomputed while traffic flows.
-const RATE_PERIOD: Duration = Duration::from_secs(1);
-
-/// The record store and the rows derived from it.
-pub struct LogData {
-    /// Raw records.
-    pub store: RecordStore,
-    /// Row index for the current style.
-    pub rows: RowIndex,
-    /// The style the index was built for.
-    pub style: RowStyle,
-}
+use crate::net::Wake;
+use crate::session::Budget;
+use crate::settings::{AppSettings, SessionSettings};
+use crate::ui::dialogs::Dialog;
+use crate::ui::layout::{self, Chrome, Current};
+use crate::ui::view::{FileProgress, TabView};
 
 /// The NetAssist window.
 pub struct NetAssistApp {
-    /// What the panels show and change.
-    pub model: Model,
-    /// The log.
-    pub log: LogData,
-    engine: Engine,
-    jobs_tx: crossbeam_channel::Sender<JobMsg>,
-    jobs_rx: Receiver<JobMsg>,
-    ctx: egui::Context,
+    /// What is remembered between runs (the tabs' settings live in
+    /// [`NetAssistApp::tabs`] and are copied back when saving).
+    pub settings: AppSettings,
+    /// Every tab, in order (at least one).
+    pub tabs: Vec<Tab>,
+    /// The tab shown.
+    pub active: usize,
+    budget: Arc<Budget>,
+    interfaces: Vec<String>,
+    wake: Wake,
     /// The language the window title was last set in.
     titled: Option<Lang>,
+    renaming: Option<(usize, String)>,
+    dialog: Option<Dialog>,
 }
 
 impl NetAssistApp {
-    /// Creates the app with `settings`; the engine wakes `ctx` on new events.
-    pub fn new(ctx: &egui::Context, settings: Settings) -> NetAssistApp {
+    /// Creates the app with `settings`; sessions wake `ctx` when their logs
+    /// change. Every tab starts closed.
+    pub fn new(ctx: &egui::Context, mut settings: AppSettings) -> NetAssistApp {
         let wake_ctx = ctx.clone();
-        let engine = Engine::new(Arc::new(move || wake_ctx.request_repaint()));
-        let (jobs_tx, jobs_rx) = jobs::channel();
-        let style = layout::initial_style(&settings);
+        let wake: Wake = Arc::new(move || wake_ctx.request_repaint());
+        let budget = Budget::new(settings.budget_bytes());
+        let mut tab_settings = std::mem::take(&mut settings.tabs);
+        if tab_settings.is_empty() {
+            tab_settings.push(SessionSettings::default());
+        }
+        let tabs: Vec<Tab> = tab_settings
+            .into_iter()
+            .map(|s| Tab::new(s, &budget, Arc::clone(&wake)))
+            .collect();
+        let active = settings.active.min(tabs.len() - 1);
         NetAssistApp {
-            model: Model {
-                settings,
-                link: LinkState::Closed,
-                clients: BTreeMap::new(),
-                selected: BTreeSet::new(),
-                stats: Stats::default(),
-                errors: FieldErrors::default(),
-                status: None,
-                interfaces: interfaces::list(),
-                looping: None,
-                file_send: None,
-                recorder: None,
-                paused_at: None,
-                last_sender: None,
-            },
-            log: LogData {
-                store: RecordStore::new(StoreConfig::default()),
-                rows: RowIndex::new(),
-                style,
-            },
-            engine,
-            jobs_tx,
-            jobs_rx,
-            ctx: ctx.clone(),
+            settings,
+            tabs,
+            active,
+            budget,
+            interfaces: crate::net::interfaces::list(),
+            wake,
             titled: None,
+            renaming: None,
+            dialog: None,
         }
     }
 
@@ -96,144 +75,192 @@ impl NetAssistApp {
         crate::ui::fonts::install(&cc.egui_ctx);
         let settings = cc
             .storage
-            .and_then(|s| eframe::get_value::<Settings>(s, eframe::APP_KEY))
+            .and_then(|s| eframe::get_value::<AppSettings>(s, eframe::APP_KEY))
             .unwrap_or_default();
         NetAssistApp::new(&cc.egui_ctx, settings)
     }
 
-    /// Drains engine events within a time budget; true if more are waiting.
-    pub fn drain_events(&mut self) -> bool {
-        let start = Instant::now();
-        let mut more = false;
-        while let Some(event) = self.engine.events().try_recv() {
-            self.on_event(event);
-            if start.elapsed() > DRAIN_BUDGET {
-                more = true;
-                break;
-            }
-        }
-        self.log.rows.sync(&self.log.store, &self.log.style);
-        more
+    /// The tab shown.
+    pub fn tab(&self) -> &Tab {
+        &self.tabs[self.active]
     }
 
-    /// Runs timers: loop sending, rates, background jobs.
-    fn tick(&mut self) {
-        while let Ok(msg) = self.jobs_rx.try_recv() {
-            self.on_job(msg);
-        }
+    /// The tab shown, to change.
+    pub fn tab_mut(&mut self) -> &mut Tab {
+        &mut self.tabs[self.active]
+    }
+
+    /// The UI language.
+    pub fn lang(&self) -> Lang {
+        self.settings.lang
+    }
+
+    /// The memory budget shared by every tab's log.
+    pub fn budget(&self) -> &Arc<Budget> {
+        &self.budget
+    }
+
+    /// Everything to remember, with every tab's settings.
+    pub fn settings_to_save(&self) -> AppSettings {
+        let mut s = self.settings.clone();
+        s.tabs = self.tabs.iter().map(|t| t.settings.clone()).collect();
+        s.active = self.active;
+        s
+    }
+
+    /// Runs what is due without drawing: job news, loop sends, and the next
+    /// time the window must look again.
+    fn tick(&mut self, ctx: &egui::Context) {
         let now = Instant::now();
-        let mut next_wake: Option<Duration> = None;
-        if let Some(lp) = &mut self.model.looping {
-            if now >= lp.next {
-                let (target, data) = (lp.target.clone(), lp.data.clone());
-                lp.next = now + lp.every;
-                if let Ok(h) = self.engine.handle() {
-                    let _ = h.send(target, data);
-                }
+        let mut next: Option<Duration> = None;
+        let mut soonest = |d: Duration| next = Some(next.map_or(d, |n: Duration| n.min(d)));
+        for tab in &mut self.tabs {
+            while let Ok(msg) = tab.jobs_rx.try_recv() {
+                tab.on_job(msg, &self.wake);
             }
-            if let Some(lp) = &self.model.looping {
-                next_wake = Some(lp.next.saturating_duration_since(now));
+            if let Some(d) = tab.tick_loop(now) {
+                soonest(d);
+            }
+            if tab.file_send.is_some() {
+                soonest(Duration::from_millis(100));
             }
         }
-        if self.update_rates(now) {
-            next_wake = Some(next_wake.map_or(RATE_PERIOD, |d| d.min(RATE_PERIOD)));
+        if let Some(d) = self.tab().next_tick(now) {
+            soonest(d);
         }
-        if self.model.file_send.is_some() {
-            next_wake = Some(next_wake.map_or(Duration::from_millis(100), |d| {
-                d.min(Duration::from_millis(100))
-            }));
-        }
-        if let Some(d) = next_wake {
-            self.ctx.request_repaint_after(d);
+        if let Some(d) = next {
+            ctx.request_repaint_after(d);
         }
     }
 
-    /// Recomputes rates once a second; true while they may still change.
-    fn update_rates(&mut self, now: Instant) -> bool {
-        self.model.stats.update(now, RATE_PERIOD)
+    /// Draws the whole window for one frame and applies what was asked.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        self.shortcuts(ui.ctx());
+        let lang = self.settings.lang;
+        let active = self.active;
+        let titles: Vec<_> = self
+            .tabs
+            .iter_mut()
+            .enumerate()
+            .map(|(i, t)| t.strip_title(lang, i == active))
+            .collect();
+        let tab = &mut self.tabs[active];
+        tab.refresh_clients();
+        tab.keep_search_current(&self.wake);
+        let now = Instant::now();
+        let (link, counters, rates, status, dropped, end_seq, recording, plot) = {
+            let log = tab.session.log();
+            (
+                log.link,
+                log.counters,
+                log.throughput.rate(now),
+                log.status.clone(),
+                log.store.dropped_bytes(),
+                log.store.end_seq(),
+                log.recorder.is_some(),
+                tab.settings.show_plot.then(|| log.throughput.series(now)),
+            )
+        };
+        let file_send = tab.file_send.as_ref().map(|f| FileProgress {
+            name: f.name.clone(),
+            sent: f.sent.load(std::sync::atomic::Ordering::Relaxed),
+            total: f.total,
+        });
+        let view = TabView {
+            lang,
+            link,
+            clients: &tab.clients,
+            counters,
+            rates,
+            status,
+            dropped_bytes: dropped,
+            budget_mib: self.settings.budget_mib,
+            interfaces: &self.interfaces,
+            remote_history: &self.settings.remote_history,
+            sent_history: &self.settings.sent_history,
+            looping: tab.looping.is_some(),
+            file_send,
+            recording,
+            errors: &tab.errors,
+            end_seq,
+            plot,
+        };
+        let mut lang_choice = lang;
+        let actions = layout::show(
+            ui,
+            Chrome {
+                lang: &mut lang_choice,
+                titles: &titles,
+                active,
+                renaming: &mut self.renaming,
+                dialog: &mut self.dialog,
+            },
+            Current {
+                settings: &mut tab.settings,
+                view: &view,
+                ui: &mut tab.ui,
+                session: &tab.session,
+            },
+        );
+        self.settings.lang = lang_choice;
+        for action in actions {
+            self.apply(action);
+        }
     }
 
-    fn waker(&self) -> impl Fn() + Send + 'static {
-        let ctx = self.ctx.clone();
-        move || ctx.request_repaint()
-    }
-
-    /// Applies one user action.
-    pub fn apply(&mut self, action: Action) {
-        match action {
-            Action::ToggleOpen => self.toggle_open(),
-            Action::Send => self.send_box(),
-            Action::Resend(i) => {
-                if let Some(item) = self.model.settings.sent_history.get(i).cloned() {
-                    self.send_bytes(Bytes::from(item.bytes), None);
-                }
+    /// Keyboard shortcuts for the tabs and for find.
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        use crate::ui::action::Action;
+        use egui::{Key, Modifiers};
+        let ctrl = Modifiers::COMMAND;
+        let ctrl_shift = Modifiers::COMMAND | Modifiers::SHIFT;
+        let mut actions = Vec::new();
+        ctx.input_mut(|i| {
+            if i.consume_key(ctrl, Key::F) {
+                self.tabs[self.active].ui.find.focus = true;
             }
-            Action::UseRemote(r) => {
-                if let Ok(hp) = crate::net::parse_host_port(&r) {
-                    self.model.settings.remote_host = hp.host;
-                    self.model.settings.remote_port = hp.port.to_string();
-                }
+            if i.consume_key(Modifiers::SHIFT, Key::F3) {
+                actions.push(Action::FindPrev);
             }
-            Action::ClearLog => {
-                self.log.store.clear();
-                self.log.rows.rebuild(&self.log.store, &self.log.style);
-                self.model.paused_at = self.model.paused_at.map(|_| self.log.store.end_seq());
+            if i.consume_key(Modifiers::NONE, Key::F3) {
+                actions.push(Action::FindNext);
             }
-            Action::ResetCounters => self.model.stats = Stats::default(),
-            Action::DisconnectSelected => {
-                if let Ok(h) = self.engine.handle() {
-                    for p in &self.model.selected {
-                        let _ = h.disconnect(*p);
-                    }
-                }
+            if i.consume_key(ctrl, Key::T) {
+                actions.push(Action::NewTab);
             }
-            Action::Pick(purpose) => jobs::pick(purpose, self.jobs_tx.clone(), self.waker()),
-            Action::StopRecording => self.model.recorder = None,
-            Action::CancelFile => {
-                if let Some(f) = &self.model.file_send {
-                    f.cancel();
-                }
+            if i.consume_key(ctrl, Key::W) {
+                actions.push(Action::CloseTab(self.active));
             }
-            Action::StartLoop => self.start_loop(),
-            Action::StopLoop => self.model.looping = None,
-            Action::RefreshInterfaces => self.model.interfaces = interfaces::list(),
-            Action::TogglePause => {
-                self.model.paused_at = match self.model.paused_at {
-                    Some(_) => None,
-                    None => Some(self.log.store.end_seq()),
-                };
+            if i.consume_key(ctrl_shift, Key::Tab) || i.consume_key(ctrl, Key::PageUp) {
+                actions.push(Action::CycleTab(-1));
             }
-            Action::Restyle(style) => {
-                self.log.style = style;
-                self.log.rows.rebuild(&self.log.store, &style);
+            if i.consume_key(ctrl, Key::Tab) || i.consume_key(ctrl, Key::PageDown) {
+                actions.push(Action::CycleTab(1));
             }
+        });
+        for a in actions {
+            self.apply(a);
         }
     }
 }
 
 impl eframe::App for NetAssistApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        if self.drain_events() {
-            ctx.request_repaint();
-        }
-        self.tick();
+        self.tick(ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let lang = self.model.lang();
+        let lang = self.settings.lang;
         if self.titled != Some(lang) {
             let title = T::AppTitle.get(lang).to_string();
             ui.ctx()
                 .send_viewport_cmd(egui::ViewportCommand::Title(title));
             self.titled = Some(lang);
         }
-        let actions = layout::show(ui, &mut self.model, &self.log);
-        for action in actions {
-            self.apply(action);
-        }
+        self.show(ui);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, eframe::APP_KEY, &self.model.settings);
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings_to_save());
     }
 }

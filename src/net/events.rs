@@ -59,6 +59,17 @@ impl EventSink {
     }
 }
 
+/// What [`EventQueue::recv_or`] got.
+#[derive(Debug)]
+pub enum Next<T> {
+    /// An engine event.
+    Event(Event),
+    /// A message on the other channel (`None`: that channel is closed).
+    Other(Option<T>),
+    /// Neither arrived in time.
+    Timeout,
+}
+
 /// The consumer's end: every event from every session of one engine, in order.
 pub struct EventQueue {
     rx: Receiver<Event>,
@@ -79,6 +90,19 @@ impl EventQueue {
         match self.rx.recv_timeout(timeout) {
             Ok(ev) => Some(self.taken(ev)),
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    /// Waits up to `timeout` for the next event or a message on `other`,
+    /// whichever comes first, so one thread can serve both.
+    pub fn recv_or<T>(&self, other: &Receiver<T>, timeout: Duration) -> Next<T> {
+        crossbeam_channel::select! {
+            recv(self.rx) -> ev => match ev {
+                Ok(ev) => Next::Event(self.taken(ev)),
+                Err(_) => Next::Timeout,
+            },
+            recv(other) -> msg => Next::Other(msg.ok()),
+            default(timeout) => Next::Timeout,
         }
     }
 

@@ -11,6 +11,7 @@ mod addr;
 mod conn;
 mod error;
 mod events;
+pub mod interfaces;
 mod tcp_client;
 mod tcp_server;
 mod udp;
@@ -27,7 +28,7 @@ use crossbeam_channel::Sender;
 
 pub use addr::{AddrError, HostPort, parse_bind_addr, parse_host_port, parse_port};
 pub use error::{ErrorKind, NetError};
-pub use events::EventQueue;
+pub use events::{EventQueue, Next};
 
 use events::EventSink;
 use worker::{WorkerCmd, WorkerShared};

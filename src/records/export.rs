@@ -40,12 +40,30 @@ impl RecordStore {
     /// doubled). Event lines describe the event in plain English.
     pub fn save_text(&self, w: &mut impl Write, opts: &TextExportOptions) -> io::Result<()> {
         let mut w = BufWriter::new(w);
+        self.save_text_from(&mut w, opts, self.first_seq(), usize::MAX)?;
+        w.flush()
+    }
+
+    /// Writes the lines of [`save_text`](Self::save_text) for at most `max`
+    /// records from seq `from` on (records dropped meanwhile are skipped),
+    /// and returns the seq to continue from. A saver that must not hold the
+    /// store for long writes a log in such slices.
+    pub fn save_text_from(
+        &self,
+        w: &mut impl Write,
+        opts: &TextExportOptions,
+        from: u64,
+        max: usize,
+    ) -> io::Result<u64> {
+        let start = from.max(self.first_seq());
         let mut payload = String::new();
-        for record in self.iter() {
+        let mut next = start;
+        for record in self.iter_from(start).take(max) {
+            next = record.seq + 1;
             if record.dir == Direction::Event && !opts.include_events {
                 continue;
             }
-            write_prefix(&mut w, record)?;
+            write_prefix(w, record)?;
             if record.dir == Direction::Event {
                 match record.note.as_deref() {
                     Some(note) => writeln!(w, " {note}")?,
@@ -68,7 +86,7 @@ impl RecordStore {
                 writeln!(w, " {payload}")?;
             }
         }
-        w.flush()
+        Ok(next)
     }
 
     /// Writes the exact bytes of every record of direction `dir`, in order,
@@ -76,10 +94,28 @@ impl RecordStore {
     /// all peers are included.
     pub fn save_raw(&self, w: &mut impl Write, dir: Direction) -> io::Result<()> {
         let mut w = BufWriter::new(w);
-        for record in self.iter().filter(|r| r.dir == dir) {
-            w.write_all(&record.bytes)?;
-        }
+        self.save_raw_from(&mut w, dir, self.first_seq(), usize::MAX)?;
         w.flush()
+    }
+
+    /// [`save_raw`](Self::save_raw) for at most `max` records from seq
+    /// `from` on; returns the seq to continue from.
+    pub fn save_raw_from(
+        &self,
+        w: &mut impl Write,
+        dir: Direction,
+        from: u64,
+        max: usize,
+    ) -> io::Result<u64> {
+        let start = from.max(self.first_seq());
+        let mut next = start;
+        for record in self.iter_from(start).take(max) {
+            next = record.seq + 1;
+            if record.dir == dir {
+                w.write_all(&record.bytes)?;
+            }
+        }
+        Ok(next)
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod earlier;
 mod export;
+mod filter;
 mod framing;
 mod record;
 mod render;
@@ -14,10 +15,11 @@ mod rows;
 mod store;
 
 pub use export::TextExportOptions;
+pub use filter::{RowFilter, compile_pattern};
 pub use framing::{
     Cut, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGES, Endian, Framer, Framing, FramingError,
     LengthPrefix, MAX_DELIMITER, Message, Pending, PrefixWidth,
 };
 pub use record::{Direction, Note, Opener, Record};
 pub use rows::{RowIndex, RowStyle, View, split_weighted};
-pub use store::{MAX_MERGED_BYTES, RecordStore, StoreConfig};
+pub use store::{MAX_MERGED_BYTES, RECORD_OVERHEAD, RecordStore, StoreConfig};

@@ -7,10 +7,11 @@
 //! view changes; the text of a row is produced only when the row is visible.
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
 use crate::codec::{DisplayEncoding, StreamDecoder, TextEncoding, push_hex};
 
-use super::{Direction, Record, RecordStore};
+use super::{Direction, Record, RecordStore, RowFilter};
 
 /// How payloads are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -211,6 +212,8 @@ pub struct RowIndex {
     starts: VecDeque<u64>,
     first_seq: u64,
     total: u64,
+    /// The style and filter the rows were counted with.
+    built: Option<(RowStyle, RowFilter)>,
 }
 
 impl RowIndex {
@@ -221,20 +224,42 @@ impl RowIndex {
 
     /// Rebuilds the index for every record in `store`.
     pub fn rebuild(&mut self, store: &RecordStore, style: &RowStyle) {
+        let filter = RowFilter::default();
+        self.reset(store, style, &filter);
+        self.sync(store, style);
+    }
+
+    fn reset(&mut self, store: &RecordStore, style: &RowStyle, filter: &RowFilter) {
         self.starts.clear();
         self.total = 0;
         self.first_seq = store.first_seq();
-        for record in store.iter() {
-            self.starts.push_back(self.total);
-            self.total += u64::from(style.rows_of(record));
-        }
+        self.built = Some((*style, filter.clone()));
     }
 
     /// Brings the index up to date after records were added (or the newest
-    /// one grew) and old ones dropped.
+    /// one grew) and old ones dropped, or the style changed.
     pub fn sync(&mut self, store: &RecordStore, style: &RowStyle) {
-        if store.first_seq() > self.end_seq() || store.first_seq() < self.first_seq {
-            return self.rebuild(store, style);
+        self.sync_until(store, style, &RowFilter::default(), None);
+    }
+
+    /// Like [`sync`](Self::sync), with a filter (a hidden record takes no
+    /// rows), and stopping at `deadline`, so a huge log is indexed over
+    /// several frames; true when the index covers every record held. Until
+    /// then the index covers the oldest records, and [`rows`](Self::rows)
+    /// counts theirs.
+    pub fn sync_until(
+        &mut self,
+        store: &RecordStore,
+        style: &RowStyle,
+        filter: &RowFilter,
+        deadline: Option<Instant>,
+    ) -> bool {
+        let same = self
+            .built
+            .as_ref()
+            .is_some_and(|(s, f)| s == style && f == filter);
+        if !same || store.first_seq() > self.end_seq() || store.first_seq() < self.first_seq {
+            self.reset(store, style, filter);
         }
         while self.first_seq < store.first_seq() {
             self.starts.pop_front();
@@ -244,21 +269,39 @@ impl RowIndex {
         if let Some(last) = self.starts.pop_back() {
             self.total = last;
         }
-        let mut seq = self.first_seq + self.starts.len() as u64;
+        let mut seq = self.end_seq();
+        let mut counted = 0u32;
+        let plain = filter.is_empty();
         while let Some(record) = store.get(seq) {
             self.starts.push_back(self.total);
-            self.total += u64::from(style.rows_of(record));
+            if plain || filter.shows(store, record, style.encoding) {
+                self.total += u64::from(style.rows_of(record));
+            }
             seq += 1;
+            counted = counted.wrapping_add(1);
+            // Looking at the clock every 256 records keeps its cost small.
+            if counted.is_multiple_of(256) && deadline.is_some_and(|d| Instant::now() >= d) {
+                return store.get(seq).is_none();
+            }
         }
+        true
     }
 
-    fn end_seq(&self) -> u64 {
+    /// One past the newest record the index covers.
+    pub fn end_seq(&self) -> u64 {
         self.first_seq + self.starts.len() as u64
     }
 
     /// Rows of every record held.
     pub fn rows(&self) -> u64 {
         self.total - self.starts.front().copied().unwrap_or(self.total)
+    }
+
+    /// The first row of record `seq`, if the index covers it.
+    pub fn row_of(&self, seq: u64) -> Option<u64> {
+        let base = self.starts.front().copied()?;
+        let i = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
+        self.starts.get(i).map(|s| s - base)
     }
 
     /// Rows of the records before `seq` (for a paused view's end).
@@ -359,6 +402,43 @@ mod tests {
         let mut fresh = RowIndex::new();
         fresh.rebuild(&store, &st);
         assert_eq!(fresh.rows(), index.rows());
+    }
+
+    #[test]
+    fn sync_with_a_deadline_catches_up_over_several_calls() {
+        let mut store = RecordStore::new(StoreConfig::default());
+        for i in 0..2000u32 {
+            store.push_rx(SystemTime::now(), peer(), Bytes::from(i.to_string()));
+        }
+        let st = style(View::Hex, 4);
+        let mut index = RowIndex::new();
+        // A deadline in the past still counts the first batch of records.
+        let past = Some(Instant::now());
+        let all = RowFilter::default();
+        assert!(!index.sync_until(&store, &st, &all, past));
+        assert_eq!(index.end_seq(), 256);
+        assert_eq!(index.rows(), 256);
+        let mut calls = 1;
+        while !index.sync_until(&store, &st, &all, past) {
+            calls += 1;
+        }
+        assert!(calls >= 7, "{calls}");
+        assert_eq!(index.rows(), 2000);
+        // A new style starts over.
+        let wide = style(View::Hex, 1);
+        assert!(index.sync_until(&store, &wide, &all, None));
+        assert_eq!(index.rows(), 10 + 90 * 2 + 900 * 3 + 1000 * 4);
+        // A filter hides records: they take no rows, and rows map past them.
+        let three = RowFilter {
+            pattern: Some(crate::records::compile_pattern("^1..$").unwrap()),
+            ..RowFilter::default()
+        };
+        assert!(index.sync_until(&store, &wide, &three, None));
+        assert_eq!(index.rows(), 100 * 3);
+        assert_eq!(index.locate(0), Some((100, 0)));
+        assert_eq!(index.locate(3), Some((101, 0)));
+        assert_eq!(index.locate(299), Some((199, 2)));
+        assert_eq!(index.locate(300), None);
     }
 
     #[test]

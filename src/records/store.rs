@@ -65,6 +65,10 @@ pub struct RecordStore {
     pub(crate) earlier: Earlier,
 }
 
+/// Memory a record costs besides its payload: the record itself, its boxed
+/// note or read offsets, and the row index entry the window keeps for it.
+pub const RECORD_OVERHEAD: usize = std::mem::size_of::<Record>() + 16;
+
 /// Smallest pruning threshold for the stream map.
 const MIN_PRUNE_AT: usize = 1024;
 
@@ -177,6 +181,12 @@ impl RecordStore {
         self.records.iter()
     }
 
+    /// The records from seq `from` on (all held records if `from` is older).
+    pub fn iter_from(&self, from: u64) -> impl Iterator<Item = &Record> + '_ {
+        let skip = usize::try_from(from.saturating_sub(self.first_seq)).unwrap_or(usize::MAX);
+        self.records.range(skip.min(self.records.len())..)
+    }
+
     /// Payload bytes currently held.
     pub fn payload_bytes(&self) -> usize {
         self.payload_bytes
@@ -283,6 +293,62 @@ impl RecordStore {
         Some(newest.seq)
     }
 
+    /// What the records held cost in memory: their payload plus a fixed
+    /// overhead per record. A memory budget shared by several stores counts
+    /// this.
+    pub fn cost(&self) -> usize {
+        self.payload_bytes + self.records.len() * RECORD_OVERHEAD
+    }
+
+    /// The time of the oldest record held.
+    pub fn oldest_time(&self) -> Option<SystemTime> {
+        self.records.front().map(|r| r.time)
+    }
+
+    /// Drops the oldest records until at least `want` of [`cost`](Self::cost)
+    /// is freed or only `keep` records are left; returns the cost freed.
+    /// Dropped records count in [`dropped_bytes`](Self::dropped_bytes).
+    pub fn evict_oldest(&mut self, want: usize, keep: usize) -> usize {
+        self.evict_oldest_before(want, keep, None)
+    }
+
+    /// Like [`evict_oldest`](Self::evict_oldest), but after the first record
+    /// stops at records newer than `not_after`: several stores sharing a
+    /// budget give up their records oldest first across all of them.
+    pub fn evict_oldest_before(
+        &mut self,
+        want: usize,
+        keep: usize,
+        not_after: Option<SystemTime>,
+    ) -> usize {
+        let mut freed = 0;
+        while freed < want && self.records.len() > keep {
+            if freed > 0
+                && let (Some(limit), Some(front)) = (not_after, self.records.front())
+                && front.time > limit
+            {
+                break;
+            }
+            let Some(oldest) = self.records.pop_front() else {
+                break;
+            };
+            freed += oldest.bytes.len() + RECORD_OVERHEAD;
+            self.drop_counted(&oldest);
+        }
+        freed
+    }
+
+    fn drop_counted(&mut self, oldest: &Record) {
+        self.earlier.absorb(oldest);
+        self.payload_bytes -= oldest.bytes.len();
+        self.dropped_bytes += oldest.bytes.len() as u64;
+        self.dropped_records += 1;
+        self.first_seq += 1;
+        if self.records.is_empty() {
+            self.last_read = None;
+        }
+    }
+
     /// Drops the oldest records while over a cap (always keeping the newest).
     fn enforce_caps(&mut self) {
         let max_records = self.config.max_records.max(1);
@@ -292,11 +358,7 @@ impl RecordStore {
             let Some(oldest) = self.records.pop_front() else {
                 break;
             };
-            self.earlier.absorb(&oldest);
-            self.payload_bytes -= oldest.bytes.len();
-            self.dropped_bytes += oldest.bytes.len() as u64;
-            self.dropped_records += 1;
-            self.first_seq += 1;
+            self.drop_counted(&oldest);
         }
     }
 }
@@ -555,6 +617,34 @@ mod tests {
         assert_eq!(s.get(999_999).map(|r| r.seq), Some(999_999));
         assert_eq!(s.get(400_000).map(|r| r.seq), Some(400_000));
         assert!(s.get(399_999).is_none());
+    }
+
+    #[test]
+    fn eviction_frees_cost_from_the_oldest_and_counts_it() {
+        let mut s = RecordStore::default();
+        for i in 0..10 {
+            s.push_rx(at(i), peer(1), bytes(100));
+        }
+        assert_eq!(s.cost(), 10 * (100 + RECORD_OVERHEAD));
+        assert_eq!(s.oldest_time(), Some(at(0)));
+        let freed = s.evict_oldest(2 * (100 + RECORD_OVERHEAD) + 1, 1);
+        assert_eq!(freed, 3 * (100 + RECORD_OVERHEAD));
+        assert_eq!((s.len(), s.first_seq()), (7, 3));
+        assert_eq!((s.dropped_records(), s.dropped_bytes()), (3, 300));
+        assert_eq!(s.oldest_time(), Some(at(3)));
+        // `keep` records always stay.
+        // After the first record, a time bound stops it.
+        let freed = s.evict_oldest_before(usize::MAX, 0, Some(at(4)));
+        assert_eq!((freed, s.len()), (2 * (100 + RECORD_OVERHEAD), 5));
+        assert_eq!(
+            s.evict_oldest_before(usize::MAX, 0, Some(at(0))),
+            100 + RECORD_OVERHEAD
+        );
+        s.evict_oldest(usize::MAX, 2);
+        assert_eq!(s.len(), 2);
+        s.evict_oldest(usize::MAX, 0);
+        assert!(s.is_empty());
+        assert_eq!(s.cost(), 0);
     }
 
     #[test]

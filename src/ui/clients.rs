@@ -3,21 +3,31 @@
 
 use egui::Ui;
 
-use crate::app::{Action, Model};
 use crate::i18n::{T, fill};
+use crate::settings::SessionSettings;
+use crate::ui::action::Action;
+use crate::ui::view::{TabUi, TabView};
 
 /// Draws the client list.
-pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
-    let lang = model.lang();
-    let t = |k: T| k.get(lang);
+pub fn show(
+    ui: &mut Ui,
+    s: &mut SessionSettings,
+    v: &TabView,
+    tab: &mut TabUi,
+    actions: &mut Vec<Action>,
+) {
+    let t = |k: T| v.t(k);
     ui.heading(t(T::Clients));
-    ui.label(fill(t(T::ClientCount), &[&model.clients.len()]));
+    ui.label(fill(t(T::ClientCount), &[&v.clients.len()]));
     ui.horizontal(|ui| {
         ui.label(t(T::SendTo));
-        ui.radio_value(&mut model.settings.to_selected, false, t(T::AllClients));
-        ui.radio_value(&mut model.settings.to_selected, true, t(T::SelectedClients));
+        ui.radio_value(&mut s.to_selected, false, t(T::AllClients));
+        ui.radio_value(&mut s.to_selected, true, t(T::SelectedClients));
     });
-    let any = !model.selected.is_empty();
+    // Clients that left are no longer selectable.
+    tab.selected
+        .retain(|p| v.clients.iter().any(|(id, _)| id == p));
+    let any = !tab.selected.is_empty();
     if ui
         .add_enabled(any, egui::Button::new(t(T::DisconnectSelected)))
         .clicked()
@@ -36,25 +46,27 @@ pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
         ));
     });
     let row_height = ui.spacing().interact_size.y;
-    let ids: Vec<_> = model.clients.keys().copied().collect();
     egui::ScrollArea::vertical()
         .id_salt("client_list")
-        .show_rows(ui, row_height, ids.len(), |ui, range| {
-            for id in &ids[range] {
-                let Some(c) = model.clients.get(id) else {
-                    continue;
-                };
-                let mut ticked = model.selected.contains(id);
+        .show_rows(ui, row_height, v.clients.len(), |ui, range| {
+            for (id, c) in &v.clients[range] {
+                let mut ticked = tab.selected.contains(id);
                 ui.horizontal(|ui| {
                     if ui.checkbox(&mut ticked, c.addr.to_string()).changed() {
                         if ticked {
-                            model.selected.insert(*id);
+                            tab.selected.insert(*id);
                         } else {
-                            model.selected.remove(id);
+                            tab.selected.remove(id);
                         }
                     }
                     let since: chrono::DateTime<chrono::Local> = c.since.into();
                     ui.monospace(format!("{} {} / {}", since.format("%H:%M:%S"), c.rx, c.tx));
+                    let only = ui
+                        .small_button(t(T::OnlyBtn))
+                        .on_hover_text(t(T::OnlyThisPeer));
+                    if only.clicked() {
+                        tab.filter.filter.peer = Some(c.addr);
+                    }
                 });
             }
         });

@@ -1,21 +1,28 @@
-//! Lays out the window: settings on the left, the log in the middle, the
-//! send box below it, the client list on the right in TCP Server mode, and
-//! the status bar at the bottom. Panels only collect actions; the app
-//! applies them after layout.
+//! Lays out the window: the title bar and tab strip on top, the current
+//! tab's settings on the left, its log in the middle with the send box
+//! below, the client list on the right in TCP Server mode, and the status
+//! bar at the bottom. Panels only collect actions; the window applies them
+//! after layout.
 
 use egui::Ui;
 
-use crate::app::{Action, LogData, Model};
 use crate::i18n::{Lang, T};
 use crate::records::RowStyle;
-use crate::ui::settings::{ModeChoice, Settings};
-use crate::ui::{clients, log_view, net_panel, rx_panel, send_box, status_bar, tx_panel};
+use crate::session::Session;
+use crate::settings::{ModeChoice, SessionSettings};
+use crate::ui::action::Action;
+use crate::ui::dialogs::{self, Dialog};
+use crate::ui::tabs::{self, TabTitle};
+use crate::ui::view::{TabUi, TabView};
+use crate::ui::{
+    clients, find_bar, log_view, net_panel, plot, rx_panel, send_box, status_bar, tx_panel,
+};
 
 /// Width of the settings panel.
 const LEFT_WIDTH: f32 = 250.0;
 
 /// The row style before the first frame has measured the log's width.
-pub fn initial_style(s: &Settings) -> RowStyle {
+pub fn initial_style(s: &SessionSettings) -> RowStyle {
     RowStyle {
         view: s.view,
         bytes_per_row: 64,
@@ -24,59 +31,104 @@ pub fn initial_style(s: &Settings) -> RowStyle {
     }
 }
 
+/// What the window shows around the current tab.
+pub struct Chrome<'a> {
+    /// The UI language (the switch changes it).
+    pub lang: &'a mut Lang,
+    /// Every tab's title.
+    pub titles: &'a [TabTitle],
+    /// The tab shown.
+    pub active: usize,
+    /// The tab being renamed and its new name.
+    pub renaming: &'a mut Option<(usize, String)>,
+    /// The dialog on top, if any.
+    pub dialog: &'a mut Option<Dialog>,
+}
+
+/// The tab shown: its settings, its state, its drawing state and its
+/// session (whose log the log view locks while it draws).
+pub struct Current<'a> {
+    /// Its settings, which the panels edit.
+    pub settings: &'a mut SessionSettings,
+    /// Its state.
+    pub view: &'a TabView<'a>,
+    /// Its drawing state.
+    pub ui: &'a mut TabUi,
+    /// Its session.
+    pub session: &'a Session,
+}
+
 /// Draws every panel and returns what the user asked for.
-pub fn show(ui: &mut Ui, model: &mut Model, log: &LogData) -> Vec<Action> {
+pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
     let mut actions = Vec::new();
-    egui::Panel::top("top_bar").show(ui, |ui| top_bar(ui, model));
-    egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::show(ui, model, log, &mut actions));
+    let v = tab.view;
+    let s = tab.settings;
+    let lang = v.lang;
+    egui::Panel::top("top_bar").show(ui, |ui| {
+        top_bar(ui, chrome.lang, chrome.dialog, v);
+        tabs::show(
+            ui,
+            lang,
+            chrome.titles,
+            chrome.active,
+            chrome.renaming,
+            &mut actions,
+        );
+    });
+    egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::show(ui, v, &mut actions));
     egui::Panel::left("settings")
         .resizable(true)
         .default_size(LEFT_WIDTH)
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                net_panel::show(ui, model, &mut actions);
+                net_panel::show(ui, s, v, &mut actions);
                 ui.separator();
-                rx_panel::show(ui, model, &mut actions);
+                rx_panel::show(ui, s, v, tab.ui, v.end_seq, &mut actions);
                 ui.separator();
-                tx_panel::show(ui, model, &mut actions);
+                tx_panel::show(ui, s, v, &mut actions);
             });
         });
-    if model.settings.mode == ModeChoice::TcpServer {
+    if s.mode == ModeChoice::TcpServer {
         egui::Panel::right("clients")
             .resizable(true)
             .default_size(250.0)
-            .show(ui, |ui| clients::show(ui, model, &mut actions));
+            .show(ui, |ui| clients::show(ui, s, v, tab.ui, &mut actions));
     }
     egui::Panel::bottom("send_box")
         .resizable(true)
-        .show(ui, |ui| send_box::show(ui, model, &mut actions));
-    egui::CentralPanel::default().show(ui, |ui| log_view::show(ui, model, log, &mut actions));
+        .show(ui, |ui| send_box::show(ui, s, v, &mut actions));
+    egui::CentralPanel::default().show(ui, |ui| {
+        find_bar::show(ui, s, v, tab.ui, &mut actions);
+        if let Some(series) = &v.plot {
+            plot::show(ui, lang, series);
+        }
+        ui.separator();
+        let log = tab.session.log();
+        log_view::show(ui, s, lang, tab.ui, &log);
+    });
+    if let Some(dialog) = chrome.dialog.as_mut()
+        && !dialogs::show(ui, lang, dialog, &mut actions)
+    {
+        *chrome.dialog = None;
+    }
     actions
 }
 
-fn top_bar(ui: &mut Ui, model: &mut Model) {
+fn top_bar(ui: &mut Ui, lang: &mut Lang, dialog: &mut Option<Dialog>, v: &TabView) {
     ui.horizontal(|ui| {
-        ui.strong(model.t(T::AppTitle));
+        ui.strong(T::AppTitle.get(*lang));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            for lang in [Lang::En, Lang::Zh] {
-                ui.selectable_value(&mut model.settings.lang, lang, lang.native_name());
+            if ui.button(T::SettingsBtn.get(*lang)).clicked() {
+                *dialog = Some(Dialog::Settings {
+                    budget: v.budget_mib.to_string(),
+                    bad: false,
+                });
             }
-            ui.label(model.t(T::Language));
+            ui.separator();
+            for l in [Lang::En, Lang::Zh] {
+                ui.selectable_value(lang, l, l.native_name());
+            }
+            ui.label(T::Language.get(*lang));
         });
     });
-}
-
-/// A label followed by a single-line text field named by it (so screen
-/// readers and tests can find the field by its label).
-pub fn labelled_field(ui: &mut Ui, label: &str, value: &mut String, width: f32) -> egui::Response {
-    let l = ui.label(label);
-    ui.add(egui::TextEdit::singleline(value).desired_width(width))
-        .labelled_by(l.id)
-}
-
-/// A field message in the error colour, if any, in the current language.
-pub fn field_error(ui: &mut Ui, error: &Option<crate::ui::errors::Msg>, lang: Lang) {
-    if let Some(e) = error {
-        ui.colored_label(ui.visuals().error_fg_color, e.render(lang));
-    }
 }

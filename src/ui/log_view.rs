@@ -2,22 +2,37 @@
 //! virtualised so a million records cost no more per frame than a hundred.
 //! Only the visible rows are decoded and laid out.
 
-use egui::{Color32, RichText, TextStyle, Ui};
+use std::time::{Duration, Instant};
 
-use crate::app::{Action, LogData, Model};
+use egui::{Color32, TextStyle, Ui};
+
 use crate::codec::DisplayEncoding;
 use crate::i18n::{Lang, T, fill};
 use crate::records::{Direction, Note, Record, RecordStore, RowStyle, View};
-use crate::ui::settings::Settings;
+use crate::session::SessionLog;
+use crate::session::search::{Found, Query, find_ignore_ascii_case};
+use crate::settings::SessionSettings;
+use crate::ui::view::{FindUi, TabUi};
 
 /// Width kept for the peer column (an IPv4 address and port).
 const PEER_COLS: usize = 21;
 
-/// Draws the log.
-pub fn show(ui: &mut Ui, model: &Model, log: &LogData, actions: &mut Vec<Action>) {
-    let s = &model.settings;
-    if model.paused_at.is_some() {
-        ui.colored_label(ui.visuals().warn_fg_color, model.t(T::Paused));
+/// Longest a frame spends indexing new records; a huge log is indexed over
+/// several frames and the view shows what is indexed so far.
+const INDEX_BUDGET: Duration = Duration::from_millis(8);
+
+/// Draws the log of `log` (locked by the caller for this call only).
+pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: &SessionLog) {
+    let store = &log.store;
+    let deadline = Some(Instant::now() + INDEX_BUDGET);
+    let caught_up = tab
+        .rows
+        .sync_until(store, &tab.style, &tab.filter.filter, deadline);
+    if !caught_up {
+        ui.ctx().request_repaint();
+    }
+    if tab.paused_at.is_some() {
+        ui.colored_label(ui.visuals().warn_fg_color, T::Paused.get(lang));
     }
     let font = TextStyle::Monospace.resolve(ui.style());
     let (char_w, row_h) = ui.fonts_mut(|f| {
@@ -29,43 +44,106 @@ pub fn show(ui: &mut Ui, model: &Model, log: &LogData, actions: &mut Vec<Action>
         (w, h)
     });
     let wanted = style_for_width(s, ui.available_width() - 20.0, char_w);
-    if wanted != log.style {
-        actions.push(Action::Restyle(wanted));
+    if wanted != tab.style {
+        // The rows are recounted in the new style from the next frame on.
+        tab.style = wanted;
+        ui.ctx().request_repaint();
     }
-    let total = match model.paused_at {
-        Some(end) => log.rows.rows_before(end),
-        None => log.rows.rows(),
+    let total = match tab.paused_at {
+        Some(end) => tab.rows.rows_before(end),
+        None => tab.rows.rows(),
     };
     let rows = usize::try_from(total).unwrap_or(usize::MAX);
-    egui::ScrollArea::both()
+    let jump_to = if std::mem::take(&mut tab.find.jump) {
+        tab.find.current.and_then(|seq| tab.rows.row_of(seq))
+    } else {
+        None
+    };
+    let mut area = egui::ScrollArea::both()
         .id_salt("log")
         .auto_shrink([false, false])
-        .stick_to_bottom(s.auto_scroll && model.paused_at.is_none())
-        .show_rows(ui, row_h, rows, |ui, range| {
-            ui.spacing_mut().item_spacing.y = ui.spacing().item_spacing.y;
-            let mut current: Option<(u64, Vec<String>)> = None;
-            for row in range {
-                let Some((seq, sub)) = log.rows.locate(row as u64) else {
-                    break;
-                };
-                let Some(record) = log.store.get(seq) else {
-                    break;
-                };
-                if current.as_ref().is_none_or(|(c, _)| *c != seq) {
-                    current = Some((seq, log.style.render(&log.store, seq)));
-                }
-                let payload = current
-                    .as_ref()
-                    .and_then(|(_, rows)| rows.get(sub as usize))
-                    .map(String::as_str)
-                    .unwrap_or("");
-                draw_row(ui, s, &log.store, record, sub, payload);
+        .stick_to_bottom(s.auto_scroll && tab.paused_at.is_none() && jump_to.is_none());
+    if let Some(row) = jump_to {
+        let spaced = row_h + ui.spacing().item_spacing.y;
+        let above = (ui.available_height() / 2.0).max(0.0);
+        area = area.vertical_scroll_offset((row as f32 * spaced - above).max(0.0));
+    }
+    let marks = Marks::new(&tab.find);
+    let mut only_peer = None;
+    let style = tab.style;
+    let index = &tab.rows;
+    area.show_rows(ui, row_h, rows, |ui, range| {
+        let mut current: Option<(u64, Vec<String>)> = None;
+        for row in range {
+            let Some((seq, sub)) = index.locate(row as u64) else {
+                break;
+            };
+            let Some(record) = store.get(seq) else {
+                break;
+            };
+            if current.as_ref().is_none_or(|(c, _)| *c != seq) {
+                current = Some((seq, style.render(store, seq)));
             }
-        });
+            let payload = current
+                .as_ref()
+                .and_then(|(_, rows)| rows.get(sub as usize))
+                .map(String::as_str)
+                .unwrap_or("");
+            let row = Row {
+                record,
+                sub,
+                payload,
+            };
+            if let Some(peer) = draw_row(ui, s, lang, store, &row, &marks) {
+                only_peer = Some(peer);
+            }
+        }
+    });
+    drop(marks);
+    if only_peer.is_some() {
+        tab.filter.filter.peer = only_peer;
+    }
+}
+
+/// What the find bar marks in the rows: the records with a match, the
+/// current one, and the needle as it appears in text and in hex.
+struct Marks<'a> {
+    found: Option<std::sync::MutexGuard<'a, Found>>,
+    current: Option<u64>,
+    needles: Vec<String>,
+}
+
+impl Marks<'_> {
+    fn new(find: &FindUi) -> Marks<'_> {
+        let needles = match &find.running {
+            Some((Query::Text(t), _)) => vec![t.clone()],
+            Some((Query::Bytes(b), _)) => vec![crate::codec::to_hex(b)],
+            None => Vec::new(),
+        };
+        // Held while the rows are drawn; the search thread adds to it only
+        // between slices of its own work.
+        let found = find.search.as_ref().map(|s| s.found());
+        Marks {
+            found,
+            current: find.current,
+            needles,
+        }
+    }
+
+    fn is_match(&self, seq: u64) -> bool {
+        self.found.as_ref().is_some_and(|f| f.seqs.contains(&seq)) || self.current == Some(seq)
+    }
+}
+
+/// One display row of a record.
+struct Row<'a> {
+    record: &'a Record,
+    sub: u32,
+    payload: &'a str,
 }
 
 /// The style that fits `width` pixels of monospace text.
-pub fn style_for_width(s: &Settings, width: f32, char_w: f32) -> RowStyle {
+pub fn style_for_width(s: &SessionSettings, width: f32, char_w: f32) -> RowStyle {
     let cols = (width / char_w.max(1.0)).max(0.0) as usize;
     let payload = cols.saturating_sub(meta_cols(s)).max(16);
     let bytes_per_row = match s.view {
@@ -81,7 +159,7 @@ pub fn style_for_width(s: &Settings, width: f32, char_w: f32) -> RowStyle {
     }
 }
 
-fn meta_cols(s: &Settings) -> usize {
+fn meta_cols(s: &SessionSettings) -> usize {
     let mut n = 3; // direction and a space
     if s.timestamps {
         n += 13;
@@ -100,12 +178,12 @@ const ENCODING_COLS: usize = 6;
 
 /// With Auto, each text row says which encoding was used, so GBK/UTF-8
 /// confusion is visible at a glance.
-fn shows_chosen_encoding(s: &Settings) -> bool {
+fn shows_chosen_encoding(s: &SessionSettings) -> bool {
     s.encoding == DisplayEncoding::Auto && s.view != View::Hex
 }
 
 /// The columns before the payload on a record's first row.
-fn meta(s: &Settings, store: &RecordStore, record: &Record) -> String {
+fn meta(s: &SessionSettings, store: &RecordStore, record: &Record) -> String {
     let mut m = String::with_capacity(48);
     if s.timestamps {
         let t: chrono::DateTime<chrono::Local> = record.time.into();
@@ -148,7 +226,7 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
         Note::Error { message } => fill(t(T::EvError), &[message]),
         Note::Failure(err) => fill(
             t(T::EvError),
-            &[&crate::ui::errors::net_error_text(err, lang)],
+            &[&crate::messages::net_error_text(err, lang)],
         ),
         Note::Closed => t(T::EvClosed).to_string(),
     }
@@ -167,28 +245,50 @@ fn row_color(ui: &Ui, record: &Record) -> Color32 {
     }
 }
 
+/// Draws one row; returns a peer when the user asked to show only it.
 fn draw_row(
     ui: &mut Ui,
-    s: &Settings,
+    s: &SessionSettings,
+    lang: Lang,
     store: &RecordStore,
-    record: &Record,
-    sub: u32,
-    payload: &str,
-) {
+    row: &Row<'_>,
+    marks: &Marks<'_>,
+) -> Option<std::net::SocketAddr> {
+    let record = row.record;
     let head = meta(s, store, record);
-    let line = if sub == 0 {
+    let (head, payload) = if row.sub == 0 {
         match record.note.as_deref() {
-            Some(note) => format!("{head}{}", note_text(note, s.lang)),
-            None => format!("{head}{payload}"),
+            Some(note) => (head, note_text(note, lang)),
+            None => (head, row.payload.to_string()),
         }
     } else {
-        format!("{}{payload}", " ".repeat(head.chars().count()))
+        (" ".repeat(head.chars().count()), row.payload.to_string())
     };
-    let label = egui::Label::new(RichText::new(line).monospace().color(row_color(ui, record)))
-        .wrap_mode(egui::TextWrapMode::Extend);
+    let color = row_color(ui, record);
+    let font = TextStyle::Monospace.resolve(ui.style());
+    let matched = marks.is_match(record.seq);
+    let background = match (matched, marks.current == Some(record.seq)) {
+        (_, true) => ui.visuals().selection.bg_fill,
+        (true, false) => ui.visuals().faint_bg_color,
+        _ => Color32::TRANSPARENT,
+    };
+    let plain = egui::TextFormat {
+        font_id: font.clone(),
+        color,
+        background,
+        ..Default::default()
+    };
+    let mut job = egui::text::LayoutJob::default();
+    job.append(&head, 0.0, plain.clone());
+    let hit = egui::TextFormat {
+        background: ui.visuals().warn_fg_color.gamma_multiply(0.45),
+        ..plain.clone()
+    };
+    append_marked(&mut job, &payload, &marks.needles, matched, &plain, &hit);
+    let label = egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend);
     let response = ui.add(label);
+    let mut only = None;
     response.context_menu(|ui| {
-        let lang = s.lang;
         if ui.button(T::CopyText.get(lang)).clicked() {
             ui.ctx().copy_text(store.text(record.seq, s.encoding));
             ui.close();
@@ -197,5 +297,37 @@ fn draw_row(
             ui.ctx().copy_text(store.hex(record.seq));
             ui.close();
         }
+        if let Some(peer) = record.peer
+            && ui.button(T::OnlyThisPeer.get(lang)).clicked()
+        {
+            only = Some(peer);
+            ui.close();
+        }
     });
+    only
+}
+
+/// Appends `text`, with each occurrence of a needle (ignoring ASCII case)
+/// in the `hit` format when the row's record is a match.
+fn append_marked(
+    job: &mut egui::text::LayoutJob,
+    text: &str,
+    needles: &[String],
+    matched: bool,
+    plain: &egui::TextFormat,
+    hit: &egui::TextFormat,
+) {
+    let mut at = 0;
+    if matched {
+        while let Some((start, len)) = needles
+            .iter()
+            .filter_map(|n| find_ignore_ascii_case(text, n, at).map(|i| (i, n.len())))
+            .min()
+        {
+            job.append(&text[at..start], 0.0, plain.clone());
+            job.append(&text[start..start + len], 0.0, hit.clone());
+            at = start + len;
+        }
+    }
+    job.append(&text[at..], 0.0, plain.clone());
 }

@@ -1,17 +1,21 @@
-//! The egui window's building blocks: one small module per panel, plus the
-//! pieces they share (settings, error texts, background file jobs).
+//! The window's panels, one small module each. A panel reads a view of the
+//! current tab ([`view::TabView`]), edits that tab's settings in place, and
+//! returns [`action::Action`]s for the window to apply; no panel touches a
+//! session or the application itself.
 
+pub mod action;
 pub mod clients;
-pub mod errors;
+pub mod dialogs;
+pub mod find_bar;
 pub mod fonts;
-pub mod interfaces;
-pub mod jobs;
 pub mod layout;
 pub mod log_view;
 pub mod net_panel;
+pub mod plot;
 pub mod rx_panel;
 pub mod send_box;
-pub mod settings;
 pub mod status_bar;
+pub mod tabs;
 pub mod tx_panel;
-pub mod window;
+pub mod view;
+pub mod widgets;

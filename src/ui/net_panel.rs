@@ -2,68 +2,72 @@
 
 use egui::Ui;
 
-use crate::app::{Action, LinkState, Model};
-use crate::i18n::{T, fill};
+use crate::i18n::{Lang, T, fill};
 use crate::net::Mode;
-use crate::ui::layout::{field_error, labelled_field};
-use crate::ui::settings::ModeChoice;
+use crate::session::LinkState;
+use crate::settings::{ModeChoice, SessionSettings};
+use crate::ui::action::Action;
+use crate::ui::view::TabView;
+use crate::ui::widgets::{field_error, labelled_field};
 
 /// Draws the network settings.
-pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
-    ui.heading(model.t(T::NetSettings));
-    let closed = model.link == LinkState::Closed;
+pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
+    ui.heading(v.t(T::NetSettings));
+    let closed = v.link == LinkState::Closed;
     ui.add_enabled_ui(closed, |ui| {
-        protocol(ui, model);
-        local(ui, model, actions);
-        if model.settings.mode != ModeChoice::TcpServer {
-            remote(ui, model, actions);
+        protocol(ui, s, v.lang);
+        local(ui, s, v, actions);
+        if s.mode != ModeChoice::TcpServer {
+            remote(ui, s, v, actions);
         }
     });
     ui.add_space(4.0);
-    let label = open_label(model);
+    let label = open_label(s, v);
     let button =
         egui::Button::new(egui::RichText::new(label).strong()).min_size(egui::vec2(120.0, 28.0));
     if ui.add(button).clicked() {
         actions.push(Action::ToggleOpen);
     }
-    if let LinkState::Open(mode, local) = model.link {
+    if let LinkState::Open(mode, local) = v.link {
         let key = match mode {
             Mode::TcpServer => T::ListeningOn,
             Mode::TcpClient => T::ConnectedFrom,
             Mode::Udp => T::BoundTo,
         };
-        ui.label(fill(model.t(key), &[&local]));
+        ui.label(fill(v.t(key), &[&local]));
     }
 }
 
-fn protocol(ui: &mut Ui, model: &mut Model) {
-    let lang = model.lang();
-    let name = |m: ModeChoice| match m {
+/// The protocol's name in `lang`.
+pub fn mode_name(m: ModeChoice, lang: Lang) -> &'static str {
+    match m {
         ModeChoice::TcpServer => T::TcpServer.get(lang),
         ModeChoice::TcpClient => T::TcpClient.get(lang),
         ModeChoice::Udp => T::Udp.get(lang),
-    };
-    let label = ui.label(model.t(T::Protocol));
+    }
+}
+
+fn protocol(ui: &mut Ui, s: &mut SessionSettings, lang: Lang) {
+    let label = ui.label(T::Protocol.get(lang));
     egui::ComboBox::from_id_salt("protocol")
-        .selected_text(name(model.settings.mode))
+        .selected_text(mode_name(s.mode, lang))
         .show_ui(ui, |ui| {
             for m in ModeChoice::ALL {
-                ui.selectable_value(&mut model.settings.mode, m, name(m));
+                ui.selectable_value(&mut s.mode, m, mode_name(m, lang));
             }
         })
         .response
         .labelled_by(label.id);
 }
 
-fn local(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
-    let label = ui.label(model.t(T::LocalAddr));
+fn local(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
+    let label = ui.label(v.t(T::LocalAddr));
     ui.horizontal(|ui| {
-        let s = &mut model.settings;
         egui::ComboBox::from_id_salt("local_ip")
             .selected_text(s.local_ip.clone())
             .width(150.0)
             .show_ui(ui, |ui| {
-                for ip in &model.interfaces {
+                for ip in v.interfaces {
                     ui.selectable_value(&mut s.local_ip, ip.clone(), ip);
                 }
             })
@@ -73,45 +77,37 @@ fn local(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
         let refresh = egui::Button::new(egui::RichText::new("↻").monospace());
         if ui
             .add(refresh)
-            .on_hover_text(T::RefreshAddrs.get(s.lang))
+            .on_hover_text(v.t(T::RefreshAddrs))
             .clicked()
         {
             actions.push(Action::RefreshInterfaces);
         }
     });
-    field_error(ui, &model.errors.local_ip, model.lang());
-    let lang = model.lang();
+    field_error(ui, &v.errors.local_ip, v.lang);
     // A client usually lets the system pick its port; a server or UDP
     // socket needs one. Each keeps its own, so switching modes never makes
     // a client bind the port its server is about to use.
-    let s = &mut model.settings;
     let (key, port) = match s.mode {
         ModeChoice::TcpClient => (T::LocalPortAny, &mut s.client_local_port),
         _ => (T::LocalPort, &mut s.local_port),
     };
-    labelled_field(ui, key.get(lang), port, 150.0);
-    field_error(ui, &model.errors.local_port, model.lang());
+    labelled_field(ui, v.t(key), port, 150.0);
+    field_error(ui, &v.errors.local_port, v.lang);
 }
 
-fn remote(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
-    let lang = model.lang();
+fn remote(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
     ui.horizontal(|ui| {
         ui.vertical(|ui| {
-            labelled_field(
-                ui,
-                T::RemoteHost.get(lang),
-                &mut model.settings.remote_host,
-                150.0,
-            );
+            labelled_field(ui, v.t(T::RemoteHost), &mut s.remote_host, 150.0);
         });
         ui.vertical(|ui| {
             ui.label("");
             // ▾ is in Hack (monospace) only; the proportional fonts lack it.
             ui.menu_button(egui::RichText::new("▾").monospace(), |ui| {
-                if model.settings.remote_history.is_empty() {
-                    ui.label(T::HistoryEmpty.get(lang));
+                if v.remote_history.is_empty() {
+                    ui.label(v.t(T::HistoryEmpty));
                 }
-                for r in &model.settings.remote_history {
+                for r in v.remote_history {
                     if ui.button(r).clicked() {
                         actions.push(Action::UseRemote(r.clone()));
                         ui.close();
@@ -119,21 +115,16 @@ fn remote(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
                 }
             })
             .response
-            .on_hover_text(T::RecentRemotes.get(lang));
+            .on_hover_text(v.t(T::RecentRemotes));
         });
     });
-    labelled_field(
-        ui,
-        T::RemotePort.get(lang),
-        &mut model.settings.remote_port,
-        150.0,
-    );
-    field_error(ui, &model.errors.remote, model.lang());
+    labelled_field(ui, v.t(T::RemotePort), &mut s.remote_port, 150.0);
+    field_error(ui, &v.errors.remote, v.lang);
 }
 
-fn open_label(model: &Model) -> &'static str {
-    let client = model.settings.mode == ModeChoice::TcpClient;
-    let key = match (model.link, client) {
+fn open_label(s: &SessionSettings, v: &TabView) -> &'static str {
+    let client = s.mode == ModeChoice::TcpClient;
+    let key = match (v.link, client) {
         (LinkState::Closed, false) => T::Open,
         (LinkState::Closed, true) => T::Connect,
         (LinkState::Opening(_), false) => T::Opening,
@@ -141,5 +132,5 @@ fn open_label(model: &Model) -> &'static str {
         (LinkState::Open(..), false) => T::CloseBtn,
         (LinkState::Open(..), true) => T::Disconnect,
     };
-    model.t(key)
+    v.t(key)
 }

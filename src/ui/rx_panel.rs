@@ -2,31 +2,38 @@
 
 use egui::Ui;
 
-use crate::app::{Action, Model};
 use crate::codec::DisplayEncoding;
-use crate::i18n::T;
+use crate::files::Purpose;
+use crate::i18n::{Lang, T};
 use crate::records::View;
-use crate::ui::jobs::Purpose;
+use crate::settings::SessionSettings;
+use crate::ui::action::Action;
+use crate::ui::view::{TabUi, TabView};
 
 /// Draws the receive settings.
-pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
-    let lang = model.lang();
-    let t = |k: T| k.get(lang);
+pub fn show(
+    ui: &mut Ui,
+    s: &mut SessionSettings,
+    v: &TabView,
+    tab: &mut TabUi,
+    end_seq: u64,
+    actions: &mut Vec<Action>,
+) {
+    let t = |k: T| v.t(k);
     ui.heading(t(T::RxSettings));
-    let s = &mut model.settings;
     ui.horizontal_wrapped(|ui| {
         ui.radio_value(&mut s.view, View::Text, t(T::ViewText));
         ui.radio_value(&mut s.view, View::Hex, t(T::ViewHex));
         ui.radio_value(&mut s.view, View::Both, t(T::ViewBoth));
     });
-    encoding_combo(ui, "rx_encoding", t(T::RxEncoding), &mut s.encoding, lang);
+    encoding_combo(ui, "rx_encoding", t(T::RxEncoding), &mut s.encoding, v.lang);
     ui.checkbox(&mut s.timestamps, t(T::ShowTime));
     ui.checkbox(&mut s.show_peer, t(T::ShowPeer));
     ui.checkbox(&mut s.show_control, t(T::ShowControl));
     ui.checkbox(&mut s.auto_scroll, t(T::AutoScroll));
-    let mut paused = model.paused_at.is_some();
+    let mut paused = tab.paused_at.is_some();
     if ui.checkbox(&mut paused, t(T::Pause)).changed() {
-        actions.push(Action::TogglePause);
+        tab.paused_at = paused.then_some(end_seq);
     }
     ui.horizontal_wrapped(|ui| {
         if ui.button(t(T::ClearLog)).clicked() {
@@ -38,7 +45,7 @@ pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
         if ui.button(t(T::SaveRaw)).clicked() {
             actions.push(Action::Pick(Purpose::SaveRaw));
         }
-        if model.recorder.is_some() {
+        if v.recording {
             if ui.button(t(T::StopRecording)).clicked() {
                 actions.push(Action::StopRecording);
             }
@@ -49,13 +56,7 @@ pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
 }
 
 /// A labelled dropdown of UTF-8 / GBK / Auto.
-fn encoding_combo(
-    ui: &mut Ui,
-    id: &str,
-    label: &str,
-    value: &mut DisplayEncoding,
-    lang: crate::i18n::Lang,
-) {
+fn encoding_combo(ui: &mut Ui, id: &str, label: &str, value: &mut DisplayEncoding, lang: Lang) {
     let name = |e: DisplayEncoding| match e {
         DisplayEncoding::Auto => T::EncAuto.get(lang),
         other => other.label(),

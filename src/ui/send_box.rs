@@ -2,19 +2,19 @@
 
 use egui::Ui;
 
-use crate::app::{Action, Model};
 use crate::i18n::T;
-use crate::ui::layout::field_error;
+use crate::settings::SessionSettings;
+use crate::ui::action::Action;
+use crate::ui::view::TabView;
+use crate::ui::widgets::field_error;
 
 /// Draws the send box.
-pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
-    let lang = model.lang();
-    let t = |k: T| k.get(lang);
+pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
     ui.add_space(4.0);
-    let label = ui.label(t(T::SendBox));
+    let label = ui.label(v.t(T::SendBox));
     ui.horizontal(|ui| {
         let width = (ui.available_width() - 110.0).max(100.0);
-        let edit = egui::TextEdit::multiline(&mut model.settings.send_text)
+        let edit = egui::TextEdit::multiline(&mut s.send_text)
             .id_salt("send_text")
             .desired_rows(3)
             .desired_width(width)
@@ -26,16 +26,16 @@ pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
             actions.push(Action::Send);
         }
         ui.vertical(|ui| {
-            let send = egui::Button::new(egui::RichText::new(t(T::SendBtn)).strong())
+            let send = egui::Button::new(egui::RichText::new(v.t(T::SendBtn)).strong())
                 .min_size(egui::vec2(90.0, 28.0));
-            if ui.add(send).on_hover_text(t(T::SendHint)).clicked() {
+            if ui.add(send).on_hover_text(v.t(T::SendHint)).clicked() {
                 actions.push(Action::Send);
             }
-            ui.menu_button(t(T::History), |ui| {
-                if model.settings.sent_history.is_empty() {
-                    ui.label(t(T::HistoryEmpty));
+            ui.menu_button(v.t(T::History), |ui| {
+                if v.sent_history.is_empty() {
+                    ui.label(v.t(T::HistoryEmpty));
                 }
-                for (i, item) in model.settings.sent_history.iter().enumerate() {
+                for (i, item) in v.sent_history.iter().enumerate() {
                     let shown: String = item.label.chars().take(60).collect();
                     if ui.button(shown).clicked() {
                         actions.push(Action::Resend(i));
@@ -45,6 +45,6 @@ pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
             });
         });
     });
-    field_error(ui, &model.errors.send, model.lang());
+    field_error(ui, &v.errors.send, v.lang);
     ui.add_space(2.0);
 }

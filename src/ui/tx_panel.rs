@@ -2,18 +2,19 @@
 
 use egui::Ui;
 
-use crate::app::{Action, Model};
 use crate::codec::{InputMode, LineEnding, TextEncoding};
+use crate::files::Purpose;
 use crate::i18n::{T, fill};
-use crate::ui::jobs::Purpose;
-use crate::ui::layout::{field_error, labelled_field};
+use crate::settings::SessionSettings;
+use crate::ui::action::Action;
+use crate::ui::view::TabView;
+use crate::ui::widgets::{field_error, labelled_field};
 
 /// Draws the send settings.
-pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
-    let lang = model.lang();
-    let t = |k: T| k.get(lang);
+pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
+    let t = |k: T| v.t(k);
     ui.heading(t(T::TxSettings));
-    let send = &mut model.settings.send;
+    let send = &mut s.send;
     ui.horizontal(|ui| {
         ui.radio_value(&mut send.mode, InputMode::Text, t(T::TxText));
         ui.radio_value(&mut send.mode, InputMode::Hex, t(T::TxHex));
@@ -54,45 +55,42 @@ pub fn show(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
         });
     });
     ui.separator();
-    loop_send(ui, model, actions);
-    file_send(ui, model, actions);
+    loop_send(ui, s, v, actions);
+    file_send(ui, v, actions);
 }
 
-fn loop_send(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
-    let lang = model.lang();
+fn loop_send(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
     ui.horizontal(|ui| {
-        ui.add_enabled_ui(model.looping.is_none(), |ui| {
-            labelled_field(
-                ui,
-                T::LoopEvery.get(lang),
-                &mut model.settings.loop_ms,
-                60.0,
-            );
+        ui.add_enabled_ui(!v.looping, |ui| {
+            labelled_field(ui, v.t(T::LoopEvery), &mut s.loop_ms, 60.0);
         });
-        if model.looping.is_some() {
-            if ui.button(T::LoopStop.get(lang)).clicked() {
+        if v.looping {
+            if ui.button(v.t(T::LoopStop)).clicked() {
                 actions.push(Action::StopLoop);
             }
-        } else if ui.button(T::LoopStart.get(lang)).clicked() {
+        } else if ui.button(v.t(T::LoopStart)).clicked() {
             actions.push(Action::StartLoop);
         }
     });
-    field_error(ui, &model.errors.loop_ms, model.lang());
+    field_error(ui, &v.errors.loop_ms, v.lang);
 }
 
-fn file_send(ui: &mut Ui, model: &mut Model, actions: &mut Vec<Action>) {
-    let lang = model.lang();
-    match &model.file_send {
+fn file_send(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
+    match &v.file_send {
         Some(job) => {
-            let sent = job.sent.load(std::sync::atomic::Ordering::Relaxed);
-            let text = fill(T::FileProgress.get(lang), &[&job.name, &sent, &job.total]);
-            ui.add(egui::ProgressBar::new(job.progress()).text(text));
-            if ui.button(T::CancelFile.get(lang)).clicked() {
+            let text = fill(v.t(T::FileProgress), &[&job.name, &job.sent, &job.total]);
+            let fraction = if job.total == 0 {
+                1.0
+            } else {
+                (job.sent as f64 / job.total as f64) as f32
+            };
+            ui.add(egui::ProgressBar::new(fraction).text(text));
+            if ui.button(v.t(T::Cancel)).clicked() {
                 actions.push(Action::CancelFile);
             }
         }
         None => {
-            if ui.button(T::SendFile.get(lang)).clicked() {
+            if ui.button(v.t(T::SendFile)).clicked() {
                 actions.push(Action::Pick(Purpose::SendFile));
             }
         }

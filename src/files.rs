@@ -1,23 +1,18 @@
-//! File work off the UI thread: dialogs, saving the log, recording what
-//! arrives, and sending a file. Each job reports back over one channel and
-//! wakes the window when it has news.
+//! File work off the UI thread: saving the log, recording what arrives, and
+//! sending a file. Each job reports back over one channel and wakes whoever
+//! waits for it when it has news.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::net::{SessionHandle, Target};
-use crate::records::{Direction, RecordStore, TextExportOptions};
-
-/// A dialog that returns faster than this was not shown to anyone (no
-/// dialog service on this desktop), so a default path is used instead.
-const NO_DIALOG: Duration = Duration::from_millis(300);
 
 /// Pauses a file send while this many bytes wait to be written.
 const SEND_HIGH_WATER: usize = 1024 * 1024;
@@ -63,34 +58,6 @@ pub enum JobMsg {
     },
 }
 
-/// Opens a native file dialog on its own thread.
-pub fn pick(purpose: Purpose, tx: Sender<JobMsg>, wake: impl Fn() + Send + 'static) {
-    let spawned = std::thread::Builder::new()
-        .name("netassist-dialog".to_string())
-        .spawn(move || {
-            let start = Instant::now();
-            let dialog = rfd::FileDialog::new();
-            let path = match purpose {
-                Purpose::SendFile => dialog.pick_file(),
-                Purpose::SaveLog => dialog.set_file_name(default_name("log", "txt")).save_file(),
-                Purpose::SaveRaw => dialog.set_file_name(default_name("raw", "bin")).save_file(),
-                Purpose::Record => dialog
-                    .set_file_name(default_name("recv", "bin"))
-                    .save_file(),
-            };
-            let shown = path.is_some() || start.elapsed() >= NO_DIALOG;
-            let _ = tx.send(JobMsg::Picked {
-                purpose,
-                path,
-                shown,
-            });
-            wake();
-        });
-    if let Err(e) = spawned {
-        eprintln!("cannot open a file dialog: {e}");
-    }
-}
-
 /// A file name with the current time, e.g. `netassist-log-20261121-101500.txt`.
 pub fn default_name(what: &str, ext: &str) -> String {
     let now = chrono::Local::now().format("%Y%m%d-%H%M%S");
@@ -106,41 +73,13 @@ pub fn fallback_path(what: &str, ext: &str) -> PathBuf {
     home.join(default_name(what, ext))
 }
 
-/// Writes a snapshot of the log on its own thread.
-pub fn save(
-    store: RecordStore,
-    path: PathBuf,
-    raw: bool,
-    opts: TextExportOptions,
-    tx: Sender<JobMsg>,
-    wake: impl Fn() + Send + 'static,
-) {
-    let _ = std::thread::Builder::new()
-        .name("netassist-save".to_string())
-        .spawn(move || {
-            let result = File::create(&path).and_then(|f| {
-                let mut w = BufWriter::new(f);
-                if raw {
-                    store.save_raw(&mut w, Direction::Rx)?;
-                } else {
-                    store.save_text(&mut w, &opts)?;
-                }
-                w.flush()
-            });
-            let _ = tx.send(match result {
-                Ok(()) => JobMsg::Saved(path),
-                Err(e) => JobMsg::Failed(format!("{}: {e}", path.display())),
-            });
-            wake();
-        });
-}
-
 /// Most chunks waiting for the recording file; past this (a disk far slower
 /// than the network) chunks are counted as not written instead of piling up
 /// in memory.
 const RECORD_QUEUE: usize = 1024;
 
 /// Appends every received chunk to a file as it arrives.
+#[derive(Debug)]
 pub struct Recorder {
     path: PathBuf,
     tx: Sender<Bytes>,

@@ -1,4 +1,4 @@
-//! The local addresses offered in the dropdown.
+//! This machine's local addresses, offered when choosing where to bind.
 
 /// 127.0.0.1, 0.0.0.0, ::1, :: and every address of this machine's
 /// interfaces (a quick, non-blocking OS query).

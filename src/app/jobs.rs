@@ -1,0 +1,135 @@
+//! File work a tab asked for: dialogs, saving, recording, sending a file.
+//! The work runs on threads; their news comes back on the tab's channel.
+
+use std::path::PathBuf;
+
+use crate::files::{FileSend, JobMsg, Purpose, Recorder, fallback_path};
+use crate::i18n::T;
+use crate::messages::Msg;
+use crate::net::Wake;
+use crate::records::{TextExportOptions, View};
+use crate::session::{SaveKind, save_log};
+use crate::settings::ModeChoice;
+
+use super::tab::Tab;
+
+/// UDP file sends go out in datagrams of this size.
+const UDP_FILE_CHUNK: usize = 1024;
+/// TCP file sends are handed to the engine in chunks of this size.
+const TCP_FILE_CHUNK: usize = 16 * 1024;
+
+impl Tab {
+    fn status(&self, msg: Msg, error: bool) {
+        self.session.log().set_status(msg, error);
+    }
+
+    /// Handles news from one of this tab's jobs.
+    pub(crate) fn on_job(&mut self, msg: JobMsg, wake: &Wake) {
+        match msg {
+            JobMsg::Picked {
+                purpose,
+                path,
+                shown,
+            } => {
+                let path = match (path, shown) {
+                    (Some(p), _) => p,
+                    (None, true) => return,
+                    (None, false) => match purpose {
+                        Purpose::SendFile => {
+                            return self.status(Msg::with(T::NoDialog, &[&"-"]), true);
+                        }
+                        Purpose::SaveLog => fallback_path("log", "txt"),
+                        Purpose::SaveRaw => fallback_path("raw", "bin"),
+                        Purpose::Record => fallback_path("recv", "bin"),
+                    },
+                };
+                self.start_file_job(purpose, path, shown, wake);
+            }
+            JobMsg::Saved(path) => self.status(Msg::with(T::Saved, &[&path.display()]), false),
+            JobMsg::Failed(e) => {
+                self.status(Msg::with(T::FileError, &[&e]), true);
+                self.session.log().recorder = None;
+            }
+            JobMsg::SendDone {
+                name,
+                sent,
+                cancelled,
+            } => {
+                self.file_send = None;
+                let msg = if cancelled {
+                    Msg::key(T::FileCancelled)
+                } else {
+                    Msg::with(T::FileDone, &[&name, &sent])
+                };
+                self.status(msg, false);
+            }
+        }
+    }
+
+    /// Starts the job a file was picked for.
+    pub(crate) fn start_file_job(
+        &mut self,
+        purpose: Purpose,
+        path: PathBuf,
+        shown: bool,
+        wake: &Wake,
+    ) {
+        let tx = self.jobs_tx.clone();
+        match purpose {
+            Purpose::SaveLog | Purpose::SaveRaw => {
+                let kind = if purpose == Purpose::SaveRaw {
+                    SaveKind::RawRx
+                } else {
+                    SaveKind::Text(TextExportOptions {
+                        hex: self.settings.view == View::Hex,
+                        encoding: self.settings.encoding,
+                        include_events: true,
+                    })
+                };
+                if !shown {
+                    self.status(Msg::with(T::NoDialog, &[&path.display()]), false);
+                }
+                let log = self.session.shared_log();
+                let wake = wake.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("netassist-save".to_string())
+                    .spawn(move || {
+                        let msg = match save_log(&log, &path, kind) {
+                            Ok(()) => JobMsg::Saved(path),
+                            Err(e) => JobMsg::Failed(format!("{}: {e}", path.display())),
+                        };
+                        let _ = tx.send(msg);
+                        wake();
+                    });
+                if let Err(e) = spawned {
+                    self.status(Msg::with(T::FileError, &[&e]), true);
+                }
+            }
+            Purpose::Record => match Recorder::start(path, tx) {
+                Ok(r) => {
+                    let msg = Msg::with(T::Recording, &[&r.path().display()]);
+                    let mut log = self.session.log();
+                    log.set_status(msg, false);
+                    log.recorder = Some(r);
+                }
+                Err(e) => self.status(Msg::with(T::FileError, &[&e]), true),
+            },
+            Purpose::SendFile => {
+                let (handle, target) = match self.send_target() {
+                    Ok(ht) => ht,
+                    Err(msg) => return self.status(msg, true),
+                };
+                let chunk = if self.settings.mode == ModeChoice::Udp {
+                    UDP_FILE_CHUNK
+                } else {
+                    TCP_FILE_CHUNK
+                };
+                let wake = wake.clone();
+                match FileSend::start(&path, handle, target, chunk, tx, move || wake()) {
+                    Ok(f) => self.file_send = Some(f),
+                    Err(e) => self.status(Msg::with(T::FileError, &[&e]), true),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! One session (one tab of the window): an engine, a thread of its own that
+//! takes the engine's events and ingests them into the session's log, and
+//! the log that the window reads under a short-held lock.
+//!
+//! Nothing here is clocked by the window's frames: events are ingested,
+//! counted and recorded as they arrive, whether the window is drawing, hidden
+//! or minimised. The window only locks the log to read the rows it draws.
+
+mod budget;
+mod log;
+mod runtime;
+mod save;
+pub mod search;
+pub mod throughput;
+
+pub use budget::Budget;
+pub use log::{ClientInfo, Counters, LinkState, MAX_RECORDS, SessionLog, Status};
+pub use save::{SaveKind, save_log};
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::Sender;
+
+use crate::net::{NetError, SessionConfig, SessionHandle, Wake};
+
+use budget::Member;
+use runtime::Cmd;
+
+/// State shared between a session's owner and its runtime thread.
+#[derive(Default)]
+struct Shared {
+    /// The open link's handle, for sending from any thread.
+    handle: Mutex<Option<SessionHandle>>,
+}
+
+impl Shared {
+    fn handle_slot(&self) -> MutexGuard<'_, Option<SessionHandle>> {
+        self.handle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A session's log, lockable from any thread.
+#[derive(Clone)]
+pub struct SharedLog(Arc<Member>);
+
+impl SharedLog {
+    /// Locks the log; hold it briefly.
+    pub fn lock(&self) -> MutexGuard<'_, SessionLog> {
+        self.0.lock()
+    }
+}
+
+/// A session: create it, open and close its link, send through its handle,
+/// and read its log. Dropping it closes the link and ends its thread.
+pub struct Session {
+    member: Arc<Member>,
+    shared: Arc<Shared>,
+    cmds: Option<Sender<Cmd>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Session {
+    /// A closed session whose log counts against `budget`; `wake` is called
+    /// (at most about a hundred times a second) when the log has changed.
+    pub fn new(budget: &Arc<Budget>, wake: Wake) -> Session {
+        let member = Arc::new(Member::default());
+        budget.register(&member);
+        let shared = Arc::new(Shared::default());
+        let (cmds, thread) = runtime::spawn(
+            Arc::clone(&member),
+            Arc::clone(&shared),
+            Arc::clone(budget),
+            wake,
+        );
+        Session {
+            member,
+            shared,
+            cmds: Some(cmds),
+            thread,
+        }
+    }
+
+    /// Opens the link (closing an open one first). Returns at once: the
+    /// outcome arrives in the log.
+    pub fn open(&self, config: SessionConfig) {
+        self.log().opening(config.mode());
+        self.command(Cmd::Open(config));
+    }
+
+    /// Closes the link. Returns at once; the log says when it has closed.
+    pub fn close(&self) {
+        *self.shared.handle_slot() = None;
+        self.command(Cmd::Close);
+    }
+
+    fn command(&self, cmd: Cmd) {
+        let sent = self.cmds.as_ref().is_some_and(|c| c.send(cmd).is_ok());
+        if !sent {
+            let mut log = self.log();
+            log.error(NetError::io(
+                "the session's thread has stopped",
+                &std::io::Error::other("no session thread"),
+            ));
+        }
+    }
+
+    /// A handle to the open link, for sending from any thread.
+    pub fn handle(&self) -> Result<SessionHandle, NetError> {
+        match &*self.shared.handle_slot() {
+            Some(h) if h.is_alive() => Ok(h.clone()),
+            _ => Err(NetError::NotOpen),
+        }
+    }
+
+    /// Locks the log for reading or changing it. Hold it briefly: the
+    /// session's thread waits for it to ingest.
+    pub fn log(&self) -> MutexGuard<'_, SessionLog> {
+        self.member.lock()
+    }
+
+    /// A handle to the log that another thread can lock (a saver).
+    pub fn shared_log(&self) -> SharedLog {
+        SharedLog(Arc::clone(&self.member))
+    }
+
+    /// Records a change made through [`Session::log`] to the store's size
+    /// (e.g. after clearing it), so the shared budget sees it.
+    pub fn store_changed(&self, log: &SessionLog) {
+        self.member.update_cost(log);
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // Closing the command channel tells the thread to close the link
+        // and end; it never blocks on the network, so this join is short.
+        self.cmds = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

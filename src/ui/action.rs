@@ -1,0 +1,55 @@
+//! What the user asked for in a frame. Panels return these; the window
+//! applies them after layout, so a panel never touches a session itself.
+
+use crate::files::Purpose;
+
+/// One request from a panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Open or close the current tab's link.
+    ToggleOpen,
+    /// Send the send box's contents.
+    Send,
+    /// Resend one history item.
+    Resend(usize),
+    /// Pick a remote from history.
+    UseRemote(String),
+    /// Clear the current tab's log.
+    ClearLog,
+    /// Zero the current tab's counters.
+    ResetCounters,
+    /// Drop the selected clients.
+    DisconnectSelected,
+    /// Ask for a file for one of the file jobs.
+    Pick(Purpose),
+    /// Stop recording to a file.
+    StopRecording,
+    /// Cancel the file send.
+    CancelFile,
+    /// Start loop sending.
+    StartLoop,
+    /// Stop loop sending.
+    StopLoop,
+    /// Re-read this machine's addresses.
+    RefreshInterfaces,
+    /// Open a new tab after the current one.
+    NewTab,
+    /// Close a tab (asking first while its link is open).
+    CloseTab(usize),
+    /// Close a tab without asking (the user confirmed).
+    CloseTabNow(usize),
+    /// Show a tab.
+    SelectTab(usize),
+    /// Show the next (+1) or previous (-1) tab.
+    CycleTab(i32),
+    /// Rename a tab (empty: back to mode and port).
+    RenameTab(usize, String),
+    /// Change the memory budget of all logs, in MiB.
+    SetBudget(usize),
+    /// The find text or its kind changed: search again.
+    FindChanged,
+    /// Show the next match.
+    FindNext,
+    /// Show the previous match.
+    FindPrev,
+}

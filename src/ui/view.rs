@@ -1,0 +1,135 @@
+//! What the panels read: a [`TabView`] of one session's state, built by the
+//! window for each frame, and the drawing state each tab keeps ([`TabUi`]).
+
+use std::collections::BTreeSet;
+
+use crate::codec::DisplayEncoding;
+use crate::i18n::{Lang, T};
+use crate::messages::Msg;
+use crate::net::PeerId;
+use crate::records::{RowFilter, RowIndex, RowStyle};
+use crate::session::search::{Query, Search};
+use crate::session::{ClientInfo, Counters, LinkState, Status};
+use crate::settings::{FieldErrors, SentItem};
+
+/// Progress of a file being sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileProgress {
+    /// The file's name.
+    pub name: String,
+    /// Bytes handed to the engine.
+    pub sent: u64,
+    /// The file's size.
+    pub total: u64,
+}
+
+/// One tab's state as the panels see it, read-only.
+#[derive(Debug, Clone)]
+pub struct TabView<'a> {
+    /// The UI language.
+    pub lang: Lang,
+    /// Where the link is.
+    pub link: LinkState,
+    /// Connected clients (TCP server), in connection order.
+    pub clients: &'a [(PeerId, ClientInfo)],
+    /// Counters since the last reset.
+    pub counters: Counters,
+    /// Bytes per second received and sent in the last second.
+    pub rates: (u64, u64),
+    /// The status-bar message.
+    pub status: Option<Status>,
+    /// Bytes of this tab's log dropped to stay in the memory budget.
+    pub dropped_bytes: u64,
+    /// The memory budget of all tabs, in MiB.
+    pub budget_mib: usize,
+    /// This machine's addresses.
+    pub interfaces: &'a [String],
+    /// Recently used remotes.
+    pub remote_history: &'a [String],
+    /// Recently sent items.
+    pub sent_history: &'a [SentItem],
+    /// Loop sending is running.
+    pub looping: bool,
+    /// A file is being sent.
+    pub file_send: Option<FileProgress>,
+    /// Received bytes are being recorded to a file.
+    pub recording: bool,
+    /// Messages next to fields.
+    pub errors: &'a FieldErrors,
+    /// The seq the next record of the log will get (pausing shows the
+    /// records before it).
+    pub end_seq: u64,
+    /// Bytes per second over the last minute (`(seconds ago, rx, tx)`),
+    /// when the plot is shown.
+    pub plot: Option<Vec<(i64, u64, u64)>>,
+}
+
+impl TabView<'_> {
+    /// A string in the UI language.
+    pub fn t(&self, key: T) -> &'static str {
+        key.get(self.lang)
+    }
+}
+
+/// The find bar's state.
+#[derive(Debug, Default)]
+pub struct FindUi {
+    /// What is typed.
+    pub text: String,
+    /// Typed as hex bytes rather than text.
+    pub hex: bool,
+    /// The running search, if any.
+    pub search: Option<Search>,
+    /// The query and display encoding the search runs with.
+    pub running: Option<(Query, DisplayEncoding)>,
+    /// The match shown (a record's seq).
+    pub current: Option<u64>,
+    /// Scroll to `current` in the next frame.
+    pub jump: bool,
+    /// Why the typed text is not a query (bad hex).
+    pub error: Option<Msg>,
+    /// Focus the field in the next frame (Ctrl+F).
+    pub focus: bool,
+}
+
+/// The filter bar's state.
+#[derive(Debug, Default)]
+pub struct FilterUi {
+    /// The filter in force.
+    pub filter: RowFilter,
+    /// The pattern as typed.
+    pub pattern: String,
+    /// Why the pattern does not compile.
+    pub error: Option<String>,
+}
+
+/// What one tab keeps for drawing only.
+#[derive(Debug)]
+pub struct TabUi {
+    /// Display rows of the log.
+    pub rows: RowIndex,
+    /// The style the log view wants (the window brings `rows` up to it).
+    pub style: RowStyle,
+    /// Paused display: the first record not shown.
+    pub paused_at: Option<u64>,
+    /// Clients ticked in the list.
+    pub selected: BTreeSet<PeerId>,
+    /// Find in the log.
+    pub find: FindUi,
+    /// Which rows the log shows.
+    pub filter: FilterUi,
+}
+
+impl TabUi {
+    /// Drawing state for a tab whose log will be shown in `style`.
+    pub fn new(style: RowStyle) -> TabUi {
+        TabUi {
+            rows: RowIndex::new(),
+            style,
+            paused_at: None,
+            selected: BTreeSet::new(),
+            find: FindUi::default(),
+            filter: FilterUi::default(),
+        }
+    }
+}
