@@ -1135,20 +1135,27 @@ fn run_python(code: &str, name: &str) -> Proc {
     proc
 }
 
-/// Starts a generated program that binds a port chosen here (bound and
-/// released first, as no socket can be handed to it). When another test
-/// took the port meanwhile the program exits without "waiting on", and it
-/// is tried again with a new port.
-fn run_bound_python(make: impl Fn(u16) -> String, name: &str, udp: bool) -> (Proc, u16) {
+/// Starts the `role` program of a `mode` session whose remote is a port
+/// chosen here (bound and released first, as no socket can be handed to
+/// the program). When another test took the port meanwhile the program
+/// exits without "waiting on", and it is tried again with a new port.
+fn run_bound_python(
+    mode: Mode,
+    role: SnippetRole,
+    (send, display): (TextEncoding, DisplayEncoding),
+    name: &str,
+) -> (Proc, u16) {
     for _ in 0..5 {
-        let port = if udp {
+        let port = if mode == Mode::Udp {
             std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr())
         } else {
             std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr())
         }
         .expect("a free port")
         .port();
-        let py = run_python(&make(port), name);
+        let remote = Some(format!("127.0.0.1:{port}"));
+        let session = python_session(mode, "127.0.0.1:7788".into(), remote, send, display);
+        let py = run_python(&snippet_code(&session, role), name);
         let waiting = py.out.wait_for(|b| {
             complete_lines(b)
                 .iter()
@@ -1215,18 +1222,10 @@ fn python_client_talks_to_tcp_server_session() {
 #[test]
 fn python_server_talks_to_tcp_client_session() {
     let (mut py, port) = run_bound_python(
-        |port| {
-            let session = python_session(
-                Mode::TcpClient,
-                "0.0.0.0:0".into(),
-                Some(format!("127.0.0.1:{port}")),
-                TextEncoding::Gbk,
-                DisplayEncoding::Utf8,
-            );
-            snippet_code(&session, SnippetRole::TcpServer)
-        },
+        Mode::TcpClient,
+        SnippetRole::TcpServer,
+        (TextEncoding::Gbk, DisplayEncoding::Utf8),
         "tcp_server.py",
-        false,
     );
     let remote = format!("127.0.0.1:{port}");
     let mut na = netassist(&[
@@ -1254,18 +1253,10 @@ fn python_server_talks_to_tcp_client_session() {
 #[test]
 fn python_sender_and_receiver_talk_to_udp_session() {
     let (receiver, recv_port) = run_bound_python(
-        |port| {
-            let session = python_session(
-                Mode::Udp,
-                "127.0.0.1:7788".into(),
-                Some(format!("127.0.0.1:{port}")),
-                TextEncoding::Gbk,
-                DisplayEncoding::Auto,
-            );
-            snippet_code(&session, SnippetRole::UdpReceiver)
-        },
+        Mode::Udp,
+        SnippetRole::UdpReceiver,
+        (TextEncoding::Gbk, DisplayEncoding::Auto),
         "udp_receiver.py",
-        true,
     );
     let to = format!("127.0.0.1:{recv_port}");
     let (mut na, port) = udp(&["--to", &to, "--send-encoding", "gbk"]);

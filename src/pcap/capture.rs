@@ -215,11 +215,7 @@ impl<W: Write> Capture<W> {
     ) -> Result<(), PcapError> {
         let mut flow = self.flow(remote);
         for chunk in data.chunks(MAX_SEGMENT) {
-            self.tcp_packet(time, &flow, from, flags::PSH | flags::ACK, chunk)?;
-            let i = from.index();
-            // A segment is at most MAX_SEGMENT bytes.
-            flow.next[i] = flow.next[i].wrapping_add(chunk.len() as u32);
-            self.tcp_packet(time, &flow, from.other(), flags::ACK, &[])?;
+            self.segment_acked(time, &mut flow, from, flags::PSH | flags::ACK, chunk)?;
         }
         self.flows.insert(flow.remote, flow);
         Ok(())
@@ -235,11 +231,8 @@ impl<W: Write> Capture<W> {
     ) -> Result<(), PcapError> {
         let mut flow = self.flow(remote);
         if !flow.fin[from.index()] {
-            self.tcp_packet(time, &flow, from, flags::FIN | flags::ACK, &[])?;
-            let i = from.index();
-            flow.next[i] = flow.next[i].wrapping_add(1);
-            flow.fin[i] = true;
-            self.tcp_packet(time, &flow, from.other(), flags::ACK, &[])?;
+            self.segment_acked(time, &mut flow, from, flags::FIN | flags::ACK, &[])?;
+            flow.fin[from.index()] = true;
         }
         self.flows.insert(flow.remote, flow);
         Ok(())
@@ -338,6 +331,24 @@ impl<W: Write> Capture<W> {
         }
         let local = self.local.unwrap_or_else(|| unspecified_like(remote));
         self.new_flow(local, remote)
+    }
+
+    /// One segment from `from` (it uses up its payload's sequence numbers,
+    /// and one more for a FIN), then the other side's ACK of it.
+    fn segment_acked(
+        &mut self,
+        time: SystemTime,
+        flow: &mut Flow,
+        from: Side,
+        flags: u8,
+        payload: &[u8],
+    ) -> Result<(), PcapError> {
+        self.tcp_packet(time, flow, from, flags, payload)?;
+        // A payload is at most MAX_SEGMENT bytes.
+        let used = payload.len() as u32 + u32::from(flags & flags::FIN != 0);
+        let i = from.index();
+        flow.next[i] = flow.next[i].wrapping_add(used);
+        self.tcp_packet(time, flow, from.other(), flags::ACK, &[])
     }
 
     fn tcp_packet(

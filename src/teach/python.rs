@@ -323,51 +323,70 @@ fn header(p: &mut Program, title: (Say, &str), note: Option<(Say, &str)>, sessio
         .blank();
 }
 
-fn tcp_client(s: &PythonSession, lang: CommentLanguage) -> Result<String, PythonError> {
+/// The opening of a program that reaches NetAssist's own address: title,
+/// encodings, the socket `var` (TCP when `stream`), and a note when
+/// NetAssist listens on every address. Returns the address as Python.
+fn opening_to_local(
+    p: &mut Program,
+    s: &PythonSession,
+    title: Say,
+    var: &str,
+    stream: bool,
+) -> Result<String, PythonError> {
     if s.local.port() == 0 {
         return Err(PythonError::PortNotKnown);
     }
     let (host, ip, wildcard) = reach(s.local);
-    let addr = py_addr(&host, s.local.port());
-    let send = py_encoding(shown_as(s.display_encoding));
-    let recv = py_encoding(s.send_encoding);
-    let mut p = Program::new(lang);
-    header(&mut p, (Say::ClientTitle, &s.local.to_string()), None, s);
-    p.noted(
-        0,
-        &format!("client = socket.socket({}, socket.SOCK_STREAM)", family(ip)),
-        Say::Tcp,
-        &[],
-    );
+    header(p, (title, &s.local.to_string()), None, s);
+    let (kind, say) = if stream {
+        ("socket.SOCK_STREAM", Say::Tcp)
+    } else {
+        ("socket.SOCK_DGRAM", Say::Udp)
+    };
+    let create = format!("{var} = socket.socket({}, {kind})", family(ip));
+    p.noted(0, &create, say, &[]);
     if wildcard {
         p.comment(0, Say::AllAddresses, &[]);
     }
-    p.noted(0, &format!("client.connect({addr})"), Say::Connect, &[])
-        .blank()
-        .line(0, "while True:")
+    Ok(py_addr(&host, s.local.port()))
+}
+
+/// `while True:` reading a typed message into `msg`; 'quit' ends the loop.
+fn prompt_loop(p: &mut Program) {
+    p.line(0, "while True:")
         .noted(4, "msg = input('>>: ').strip()", Say::Prompt, &[])
         .line(4, "if not msg:")
         .line(8, "continue")
         .line(4, "if msg == 'quit':")
-        .line(8, "break")
-        .noted(
-            4,
-            &format!("client.send(msg.encode({}))", py_str(send)),
-            Say::Send,
-            &[send],
-        )
-        .noted(4, "data = client.recv(1024)", Say::Recv, &[])
-        .noted(4, "if not data:", Say::Closed, &[])
-        .line(8, "break")
-        .line(
-            4,
-            &format!(
-                "print('NetAssist:', data.decode({}, 'replace'))",
-                py_str(recv)
-            ),
-        )
-        .blank()
-        .noted(0, "client.close()", Say::Quit, &[]);
+        .line(8, "break");
+}
+
+fn tcp_client(s: &PythonSession, lang: CommentLanguage) -> Result<String, PythonError> {
+    let send = py_encoding(shown_as(s.display_encoding));
+    let recv = py_encoding(s.send_encoding);
+    let mut p = Program::new(lang);
+    let addr = opening_to_local(&mut p, s, Say::ClientTitle, "client", true)?;
+    p.noted(0, &format!("client.connect({addr})"), Say::Connect, &[])
+        .blank();
+    prompt_loop(&mut p);
+    p.noted(
+        4,
+        &format!("client.send(msg.encode({}))", py_str(send)),
+        Say::Send,
+        &[send],
+    )
+    .noted(4, "data = client.recv(1024)", Say::Recv, &[])
+    .noted(4, "if not data:", Say::Closed, &[])
+    .line(8, "break")
+    .line(
+        4,
+        &format!(
+            "print('NetAssist:', data.decode({}, 'replace'))",
+            py_str(recv)
+        ),
+    )
+    .blank()
+    .noted(0, "client.close()", Say::Quit, &[]);
     Ok(p.done())
 }
 
@@ -424,39 +443,19 @@ fn tcp_server(s: &PythonSession, lang: CommentLanguage) -> Result<String, Python
 }
 
 fn udp_sender(s: &PythonSession, lang: CommentLanguage) -> Result<String, PythonError> {
-    if s.local.port() == 0 {
-        return Err(PythonError::PortNotKnown);
-    }
-    let (host, ip, wildcard) = reach(s.local);
-    let addr = py_addr(&host, s.local.port());
     let send = py_encoding(shown_as(s.display_encoding));
     let mut p = Program::new(lang);
-    header(&mut p, (Say::SenderTitle, &s.local.to_string()), None, s);
+    let addr = opening_to_local(&mut p, s, Say::SenderTitle, "sock", false)?;
+    p.line(0, &format!("netassist = {addr}")).blank();
+    prompt_loop(&mut p);
     p.noted(
-        0,
-        &format!("sock = socket.socket({}, socket.SOCK_DGRAM)", family(ip)),
-        Say::Udp,
+        4,
+        &format!("sock.sendto(msg.encode({}), netassist)", py_str(send)),
+        Say::SendTo,
         &[],
-    );
-    if wildcard {
-        p.comment(0, Say::AllAddresses, &[]);
-    }
-    p.line(0, &format!("netassist = {addr}"))
-        .blank()
-        .line(0, "while True:")
-        .noted(4, "msg = input('>>: ').strip()", Say::Prompt, &[])
-        .line(4, "if not msg:")
-        .line(8, "continue")
-        .line(4, "if msg == 'quit':")
-        .line(8, "break")
-        .noted(
-            4,
-            &format!("sock.sendto(msg.encode({}), netassist)", py_str(send)),
-            Say::SendTo,
-            &[],
-        )
-        .blank()
-        .line(0, "sock.close()");
+    )
+    .blank()
+    .line(0, "sock.close()");
     Ok(p.done())
 }
 
