@@ -33,6 +33,7 @@ use crate::net::{
     MulticastOptions, NetError, PeerId, Periodic, PeriodicEnd, SendMeta, SessionConfig,
     SessionHandle, Target, parse_bind_addr, parse_host_port, parse_membership,
 };
+use crate::pcap::EventCapture;
 
 /// NetAssist (网络调试助手): with no subcommand it opens the window.
 #[derive(Debug, Parser)]
@@ -165,6 +166,9 @@ pub struct Options {
     /// run ends when it finishes (exit 0) or fails (exit 1).
     #[arg(long, value_name = "NAME", requires = "presets")]
     pub sequence: Option<String>,
+    /// Also save the session as a pcapng capture (Wireshark, tshark) in FILE.
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }
 
 fn parse_on_off(text: &str) -> Result<bool, String> {
@@ -263,6 +267,38 @@ struct Plan {
     timeout: Option<Duration>,
     responder: Option<Responder>,
     sequence: Option<SequenceRun>,
+    pcap: Option<PcapFile>,
+}
+
+/// The `--pcap` file, created before any socket is opened.
+struct PcapFile {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+/// The capture being written during a run.
+struct PcapOut {
+    path: PathBuf,
+    capture: EventCapture<io::BufWriter<std::fs::File>>,
+}
+
+impl PcapOut {
+    fn start(pcap: &PcapFile) -> Result<PcapOut, String> {
+        let file = pcap
+            .file
+            .try_clone()
+            .map_err(|e| pcap_error(&pcap.path, &e))?;
+        let capture =
+            EventCapture::new(io::BufWriter::new(file)).map_err(|e| pcap_error(&pcap.path, &e))?;
+        Ok(PcapOut {
+            path: pcap.path.clone(),
+            capture,
+        })
+    }
+}
+
+fn pcap_error(path: &std::path::Path, err: &dyn std::fmt::Display) -> String {
+    format!("--pcap {}: {err}", path.display())
 }
 
 /// The timed send that `--every` and `--count` ask for.
@@ -385,6 +421,14 @@ impl Plan {
             (Some(path), Some(name)) => Some(automation::load_sequence(path, name, opts.encoding)?),
             _ => None,
         };
+        let pcap = match opts.pcap {
+            Some(path) => {
+                let file = std::fs::File::create(&path)
+                    .map_err(|e| format!("--pcap {}: cannot create it: {e}", path.display()))?;
+                Some(PcapFile { path, file })
+            }
+            None => None,
+        };
         let display = if opts.raw {
             Display::Raw
         } else if opts.hex {
@@ -403,11 +447,13 @@ impl Plan {
             timeout: opts.timeout,
             responder,
             sequence,
+            pcap,
         })
     }
 
     fn run(mut self) -> Result<(), String> {
         let mode = self.config.mode();
+        let pcap = self.pcap.as_ref().map(PcapOut::start).transpose()?;
         let mut engine = Engine::new(Arc::new(|| {}));
         engine.open(self.config.clone());
         let lines = spawn_stdin_reader();
@@ -425,6 +471,7 @@ impl Plan {
             exit_when_written: false,
             peer_finished: HashSet::new(),
             auto,
+            pcap,
         };
         let deadline = self.timeout.map(|t| Instant::now() + t);
         loop {
@@ -472,6 +519,7 @@ struct Run<'a, W: Write> {
     received: u64,
     opened: bool,
     failure: Option<NetError>,
+    pcap: Option<PcapOut>,
     /// The timed send of `--every`/`--count` has been started.
     repeating: bool,
     /// The timed send is done: exit once its bytes are written.
@@ -509,6 +557,11 @@ impl<W: Write> Run<'_, W> {
     /// Handles one event; `Some` ends the run with that result.
     fn on_event(&mut self, event: Event) -> Option<Result<(), String>> {
         self.auto.on_event(&event, Instant::now());
+        if let Some(p) = &mut self.pcap
+            && let Err(e) = p.capture.on_event(&event)
+        {
+            return Some(Err(pcap_error(&p.path, &e)));
+        }
         match event {
             Event::Opened { local, .. } => self.on_opened(local),
             Event::Connected { peer, addr, local } => self.on_connected(peer, addr, local),
@@ -750,11 +803,21 @@ impl<W: Write> Run<'_, W> {
     }
 
     fn flush(&mut self) -> Result<(), String> {
+        if let Some(p) = &mut self.pcap {
+            p.capture.flush().map_err(|e| pcap_error(&p.path, &e))?;
+        }
         self.out.flush().or_else(stdout_gone)
     }
 
     fn finish(mut self, end: Result<(), String>) -> Result<(), String> {
         let _ = self.out.flush();
+        if let Some(mut p) = self.pcap.take() {
+            // The engine closes what is still open as the run ends.
+            let closed = p.capture.on_event(&Event::Closed);
+            if let Err(e) = closed.and_then(|()| p.capture.finish().map(drop)) {
+                return end.and(Err(pcap_error(&p.path, &e)));
+            }
+        }
         end
     }
 }

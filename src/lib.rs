@@ -7,6 +7,8 @@
 //! - [`automation`]: presets, sequences, auto-reply rules and tutorial
 //!   partners (a pure model both front ends drive);
 //! - [`records`]: the bounded record store behind the receive log;
+//! - [`pcap`]: a session saved as a pcapng capture, packets rebuilt from the log;
+//! - [`teach`]: teaching aids such as "Copy as Python";
 //! - [`session`]: one session (a tab): its engine, the thread that ingests
 //!   its events, and its log, under one memory budget;
 //! - [`settings`], [`messages`], [`files`]: what is remembered, what the user
@@ -27,9 +29,11 @@ pub mod files;
 pub mod i18n;
 pub mod messages;
 pub mod net;
+pub mod pcap;
 pub mod platform;
 pub mod records;
 pub mod session;
 pub mod settings;
+pub mod teach;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -80,6 +80,7 @@ pub(super) fn plan(args: PartnerArgs) -> Result<Option<Plan>, String> {
         config,
         greeting: None,
         repeat: None,
+        pcap: None,
         send: SendOptions {
             mode: InputMode::Text,
             escapes: false,

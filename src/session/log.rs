@@ -11,7 +11,7 @@ use crate::files::Recorder;
 use crate::i18n::T;
 use crate::messages::Msg;
 use crate::net::{CloseReason, Event, Mode, NetError, PeerId};
-use crate::records::{Note, RecordStore, StoreConfig};
+use crate::records::{Note, Opener, RecordStore, StoreConfig};
 
 use super::throughput::Throughput;
 
@@ -157,10 +157,12 @@ impl SessionLog {
         match event {
             Event::Opened { mode, local } => {
                 self.link = LinkState::Open(mode, local);
-                self.store.push_event(wall, None, Note::Opened { local });
+                self.store
+                    .push_event(wall, None, Note::Opened { local, mode });
                 self.status = None;
             }
-            Event::Connected { peer, addr, .. } => {
+            Event::Connected { peer, addr, local } => {
+                let by = self.link.mode().map_or(Opener::Peer, Opener::for_mode);
                 if self.link.mode() == Some(Mode::TcpServer) {
                     self.clients.insert(
                         peer,
@@ -173,7 +175,8 @@ impl SessionLog {
                     );
                     self.clients_version += 1;
                 }
-                self.store.push_event(wall, Some(addr), Note::Connected);
+                self.store
+                    .push_event(wall, Some(addr), Note::Connected { local, by });
             }
             Event::Received {
                 peer,

@@ -225,8 +225,8 @@ fn meta(s: &SessionSettings, store: &RecordStore, record: &Record) -> String {
 pub fn note_text(note: &Note, lang: Lang) -> String {
     let t = |k: T| k.get(lang);
     match note {
-        Note::Opened { local } => fill(t(T::EvOpened), &[local]),
-        Note::Connected => t(T::EvConnected).to_string(),
+        Note::Opened { local, .. } => fill(t(T::EvOpened), &[local]),
+        Note::Connected { .. } => t(T::EvConnected).to_string(),
         Note::PeerFinished => t(T::EvPeerFinished).to_string(),
         Note::ClosedByPeer => t(T::EvClosedByPeer).to_string(),
         Note::Reset => t(T::EvReset).to_string(),

@@ -140,6 +140,8 @@ pub struct Proc {
     pub stdin: Option<ChildStdin>,
     pub out: Arc<Captured>,
     pub err: Arc<Captured>,
+    /// A file removed when the process is dropped (a generated program).
+    pub file: Option<PathBuf>,
 }
 
 impl Proc {
@@ -159,6 +161,7 @@ impl Proc {
             stdin,
             out,
             err,
+            file: None,
         }
     }
 
@@ -256,6 +259,9 @@ impl Proc {
 impl Drop for Proc {
     fn drop(&mut self) {
         self.kill();
+        if let Some(file) = &self.file {
+            let _ = std::fs::remove_file(file);
+        }
         if thread::panicking() {
             eprintln!("{}", self.describe());
         }
