@@ -125,10 +125,24 @@ table! {
     Append: "追加", "Append";
     AppendNone: "无", "None";
     TxEncoding: "发送编码", "Send encoding";
+    ChecksumLabel: "校验", "Checksum";
+    ChecksumNone: "无", "None";
+    ChecksumRangeLabel: "校验范围（起:止，如 0: 或 1:-2）", "Covers (FROM:TO, e.g. 0: or 1:-2)";
+    ErrChecksumRange: "校验范围要写成 起:止，例如 0:（全部）、1:（跳过第一个字节）、1:-2（再去掉最后两个）", "Write the range as FROM:TO, e.g. 0: (all), 1: (skip the first byte), 1:-2 (also leave out the last two)";
+    ErrChecksumFit: "校验范围 {} 超出了 {} 字节的数据", "Checksum range {} does not fit {} bytes of data";
+    Preview: "将发送：", "Will send:";
+    PreviewBytes: "（{} 字节）", "({} bytes)";
     LoopSend: "循环发送", "Loop send";
     LoopEvery: "间隔（毫秒）", "Every (ms)";
     LoopStart: "开始循环", "Start loop";
     LoopStop: "停止循环", "Stop loop";
+    LoopTimes: "次数（空=一直）", "Times (empty = until stopped)";
+    LoopSent: "已发送 {} 次", "sent {}";
+    LoopSentOf: "已发送 {} / {} 次", "sent {} of {}";
+    LoopDone: "循环发送完成：共 {} 次", "Loop send done: {} sent";
+    LoopStopped: "循环发送已停止：已发送 {} 次", "Loop send stopped after {} sends";
+    LoopFailed: "循环发送在连续失败后停止（已发送 {} 次）：{}", "Loop send stopped after failing several times in a row ({} sent): {}";
+    LoopClosed: "连接已关闭，循环发送停止（已发送 {} 次）", "The connection closed, so the loop send stopped ({} sent)";
     SendFile: "发送文件…", "Send file…";
     Cancel: "取消", "Cancel";
     FileProgress: "正在发送 {}：{} / {} 字节", "Sending {}: {} / {} bytes";
@@ -218,7 +232,8 @@ table! {
     ErrNoClients: "没有客户端连接，无法发送", "No client is connected: nothing was sent";
     ErrNoSelection: "没有选中客户端", "No client is selected";
     ErrNoRemote: "请填写远程主机和端口", "Fill in the remote host and port";
-    ErrInterval: "间隔必须是 1 到 3600000 之间的毫秒数", "Interval must be 1 to 3600000 ms";
+    ErrInterval: "间隔必须是 1 到 86400000 之间的毫秒数（最长 24 小时）", "Interval must be 1 to 86400000 ms (24 hours)";
+    ErrLoopCount: "次数必须是正整数，留空表示一直发送", "Times must be a whole number from 1, or empty to send until stopped";
     // Engine errors, with the likely fix
     NetAddrInUse: "{} 已被占用：另一个程序（或另一个网络调试助手）正在使用这个端口，换一个端口或关闭它", "{} is already in use: another program is using this port; pick another port or close that program";
     NetAddrNotAvail: "{} 不是本机的地址：请从下拉列表中选择本机地址", "{} is not an address of this machine: pick one from the list";

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::net::SendMeta;
+
 use crate::ui::action::Action;
 use crate::ui::dialogs::Dialog;
 
@@ -112,7 +114,7 @@ impl Tab {
             Action::Send => self.send_box(app),
             Action::Resend(i) => {
                 if let Some(item) = app.sent_history.get(i).cloned() {
-                    self.send_bytes(Bytes::from(item.bytes));
+                    self.send_bytes(Bytes::from(item.bytes), SendMeta::default());
                 }
             }
             Action::UseRemote(r) => {
@@ -142,7 +144,7 @@ impl Tab {
                 }
             }
             Action::StartLoop => self.start_loop(),
-            Action::StopLoop => self.looping = None,
+            Action::StopLoop => self.stop_loop(),
             Action::FindChanged => {
                 let find = &mut self.ui.find;
                 find.search = None;

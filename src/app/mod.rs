@@ -118,10 +118,7 @@ impl NetAssistApp {
             while let Ok(msg) = tab.jobs_rx.try_recv() {
                 tab.on_job(msg, &self.wake);
             }
-            if let Some(d) = tab.tick_loop(now) {
-                soonest(d);
-            }
-            if tab.file_send.is_some() {
+            if tab.file_send.is_some() || tab.looping.is_some() {
                 soonest(Duration::from_millis(100));
             }
         }
@@ -161,6 +158,7 @@ impl NetAssistApp {
                 tab.settings.show_plot.then(|| log.throughput.series(now)),
             )
         };
+        let looping = tab.loop_progress();
         let file_send = tab.file_send.as_ref().map(|f| FileProgress {
             name: f.name.clone(),
             sent: f.sent.load(std::sync::atomic::Ordering::Relaxed),
@@ -178,7 +176,7 @@ impl NetAssistApp {
             interfaces: &self.interfaces,
             remote_history: &self.settings.remote_history,
             sent_history: &self.settings.sent_history,
-            looping: tab.looping.is_some(),
+            looping,
             file_send,
             recording,
             errors: &tab.errors,

@@ -18,7 +18,7 @@ use crate::ui::net_panel::mode_name;
 use crate::ui::tabs::TabTitle;
 use crate::ui::view::TabUi;
 
-use super::sending::LoopSend;
+use super::sending::LoopRun;
 
 /// One session with its settings and drawing state.
 pub struct Tab {
@@ -31,7 +31,7 @@ pub struct Tab {
     /// Messages next to fields.
     pub errors: FieldErrors,
     /// Loop sending, when running.
-    pub(crate) looping: Option<LoopSend>,
+    pub(crate) looping: Option<LoopRun>,
     /// A file being sent.
     pub(crate) file_send: Option<FileSend>,
     pub(crate) jobs_tx: Sender<JobMsg>,

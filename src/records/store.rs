@@ -126,15 +126,22 @@ impl RecordStore {
 
     /// Records bytes sent to `peer` and returns the new seq.
     pub fn push_tx(&mut self, time: SystemTime, peer: SocketAddr, bytes: Bytes) -> u64 {
+        self.push_tx_added(time, peer, bytes, 0)
+    }
+
+    /// Records a send whose last `added` bytes NetAssist added (line
+    /// ending, checksum), so the log can show them apart.
+    pub fn push_tx_added(
+        &mut self,
+        time: SystemTime,
+        peer: SocketAddr,
+        bytes: Bytes,
+        added: u32,
+    ) -> u64 {
         self.last_read = None;
-        self.push(Record::new(
-            self.end_seq(),
-            time,
-            Direction::Tx,
-            Some(peer),
-            bytes,
-            None,
-        ))
+        let mut record = Record::new(self.end_seq(), time, Direction::Tx, Some(peer), bytes, None);
+        record.added = added.min(u32::try_from(record.bytes.len()).unwrap_or(u32::MAX));
+        self.push(record)
     }
 
     /// Records an event (optionally about `peer`) and returns the new seq.

@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime};
 use crate::files::Recorder;
 use crate::i18n::T;
 use crate::messages::Msg;
-use crate::net::{CloseReason, Event, Mode, NetError, PeerId};
+use crate::net::{CloseReason, Event, Mode, NetError, PeerId, PeriodicEnd};
 use crate::records::{Note, Opener, RecordStore, StoreConfig};
 
 use super::throughput::Throughput;
@@ -210,7 +210,7 @@ impl SessionLog {
                 addr,
                 time,
                 data,
-                ..
+                meta,
             } => {
                 let n = data.len() as u64;
                 self.counters.tx_bytes += n;
@@ -220,7 +220,7 @@ impl SessionLog {
                     c.tx += n;
                     self.clients_version += 1;
                 }
-                self.store.push_tx(time, addr, data);
+                self.store.push_tx_added(time, addr, data, meta.added_tail);
             }
             Event::PeerClosed { peer, addr, how } => {
                 if self.clients.remove(&peer).is_some() {
@@ -238,11 +238,20 @@ impl SessionLog {
                 self.store.push_event(wall, Some(addr), Note::PeerFinished);
             }
             Event::GroupFailed { error, .. } => self.error(error),
-            // Timed sends, multicast and name lookups are not in the window yet.
-            Event::PeriodicEnded { .. }
-            | Event::GroupJoined { .. }
-            | Event::GroupLeft { .. }
-            | Event::Resolved { .. } => {}
+            Event::PeriodicEnded { sent, why, .. } => {
+                let (msg, error) = match why {
+                    PeriodicEnd::Done => (Msg::with(T::LoopDone, &[&sent]), false),
+                    PeriodicEnd::Stopped => (Msg::with(T::LoopStopped, &[&sent]), false),
+                    PeriodicEnd::ConnectionClosed => (Msg::with(T::LoopClosed, &[&sent]), true),
+                    PeriodicEnd::Failed(err) => (
+                        Msg::TextAndNet(T::LoopFailed, vec![sent.to_string()], err),
+                        true,
+                    ),
+                };
+                self.set_status(msg, error);
+            }
+            // Multicast and name lookups are not in the window yet.
+            Event::GroupJoined { .. } | Event::GroupLeft { .. } | Event::Resolved { .. } => {}
             Event::Error(err) => self.error(err),
             Event::Closed => {
                 self.link = LinkState::Closed;

@@ -71,6 +71,8 @@ pub struct SessionSettings {
     pub send: SendOptions,
     /// Loop-send interval in ms (text, validated on start).
     pub loop_ms: String,
+    /// How many loop sends; empty repeats until stopped.
+    pub loop_count: String,
     /// The send box's contents (not saved when larger than
     /// [`BIG_INPUT`](crate::codec::summary::BIG_INPUT): it is kept for this
     /// run only).
@@ -106,6 +108,7 @@ impl Default for SessionSettings {
             auto_scroll: true,
             send: SendOptions::default(),
             loop_ms: "1000".to_string(),
+            loop_count: String::new(),
             send_text: String::new(),
             to_selected: false,
             show_plot: false,

@@ -85,7 +85,7 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
                 ui.separator();
                 rx_panel::show(ui, s, v, tab.ui, v.end_seq, &mut actions);
                 ui.separator();
-                tx_panel::show(ui, s, v, &mut actions);
+                tx_panel::show(ui, s, v, tab.ui, &mut actions);
             });
         });
     if s.mode == ModeChoice::TcpServer {

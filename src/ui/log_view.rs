@@ -8,7 +8,7 @@ use egui::{Color32, TextStyle, Ui};
 
 use crate::codec::DisplayEncoding;
 use crate::i18n::{Lang, T, fill};
-use crate::records::{Direction, Note, Record, RecordStore, RowStyle, View};
+use crate::records::{Direction, Note, Record, RecordStore, RowStyle, View, added_marker};
 use crate::session::SessionLog;
 use crate::session::search::{Found, Query, find_ignore_ascii_case};
 use crate::settings::SessionSettings;
@@ -240,6 +240,15 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
     }
 }
 
+/// The colour of the bytes NetAssist added to a send.
+fn added_color(ui: &Ui) -> Color32 {
+    if ui.visuals().dark_mode {
+        Color32::from_rgb(0xD8, 0x9C, 0xF6)
+    } else {
+        Color32::from_rgb(0x8E, 0x24, 0xAA)
+    }
+}
+
 fn row_color(ui: &Ui, record: &Record) -> Color32 {
     let dark = ui.visuals().dark_mode;
     match (record.dir, record.note.as_deref()) {
@@ -292,7 +301,22 @@ fn draw_row(
         background: ui.visuals().warn_fg_color.gamma_multiply(0.45),
         ..plain.clone()
     };
-    append_marked(&mut job, &payload, &marks.needles, matched, &plain, &hit);
+    // What NetAssist added to a send (line ending, checksum) ends the last
+    // row as «+0D 0A», in its own colour, apart from what was typed.
+    let marker = (record.added > 0).then(|| added_marker(record.added_bytes()));
+    let (typed, added) = match &marker {
+        Some(m) if payload.ends_with(m.as_str()) => payload.split_at(payload.len() - m.len()),
+        _ => (payload.as_str(), ""),
+    };
+    append_marked(&mut job, typed, &marks.needles, matched, &plain, &hit);
+    if !added.is_empty() {
+        let tail = egui::TextFormat {
+            color: added_color(ui),
+            italics: true,
+            ..plain.clone()
+        };
+        job.append(added, 0.0, tail);
+    }
     let label = egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend);
     let response = ui.add(label);
     let mut only = None;

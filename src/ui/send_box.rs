@@ -4,8 +4,8 @@
 
 use egui::{Event, Ui};
 
-use crate::codec::InputMode;
 use crate::codec::summary::{BIG_INPUT, is_big, summarize};
+use crate::codec::{InputMode, build_payload, to_hex};
 use crate::files::Purpose;
 use crate::i18n::{T, fill};
 use crate::messages::Msg;
@@ -66,8 +66,53 @@ pub fn show(
             });
         });
     });
+    if !is_big(&s.send_text) {
+        preview(ui, s, v, tab);
+    }
     field_error(ui, &v.errors.send, v.lang);
     ui.add_space(2.0);
+}
+
+/// Most bytes of the preview shown; the count says how many there are.
+const PREVIEW_BYTES: usize = 48;
+
+/// The exact bytes Send will put on the wire, in hex, with what NetAssist
+/// adds (line ending, checksum) apart from what was typed.
+fn preview(ui: &mut Ui, s: &SessionSettings, v: &TabView, tab: &mut TabUi) {
+    if s.send_text.is_empty() {
+        return;
+    }
+    let key = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        s.send_text.hash(&mut h);
+        s.send.hash(&mut h);
+        h.finish()
+    };
+    if tab.preview.as_ref().is_none_or(|(k, _)| *k != key) {
+        tab.preview = Some((key, build_payload(&s.send_text, &s.send)));
+    }
+    let Some((_, Ok(payload))) = &tab.preview else {
+        return;
+    };
+    let typed = payload.typed();
+    let added = payload.added();
+    ui.horizontal_wrapped(|ui| {
+        ui.weak(v.t(T::Preview));
+        let shown = &typed[..typed.len().min(PREVIEW_BYTES)];
+        let mut hex = to_hex(shown);
+        if typed.len() > shown.len() {
+            hex.push_str(" …");
+        }
+        if !hex.is_empty() {
+            ui.monospace(hex);
+        }
+        if !added.is_empty() {
+            let text = format!("«+{}»", to_hex(added));
+            ui.label(egui::RichText::new(text).monospace().italics());
+        }
+        ui.weak(fill(v.t(T::PreviewBytes), &[&payload.bytes.len()]));
+    });
 }
 
 /// Takes a paste into the focused send box that would make its text large,

@@ -3,11 +3,12 @@
 
 use std::collections::BTreeSet;
 
+use crate::codec::payload::Payload;
 use crate::codec::summary::Summary;
 use crate::codec::{DisplayEncoding, SendOptions};
 use crate::i18n::{Lang, T};
 use crate::messages::Msg;
-use crate::net::PeerId;
+use crate::net::{PeerId, PeriodicProgress};
 use crate::records::{RowFilter, RowIndex, RowStyle};
 use crate::session::search::{Query, Search};
 use crate::session::{ClientInfo, Counters, LinkState, Status};
@@ -49,8 +50,8 @@ pub struct TabView<'a> {
     pub remote_history: &'a [String],
     /// Recently sent items.
     pub sent_history: &'a [SentItem],
-    /// Loop sending is running.
-    pub looping: bool,
+    /// Loop sending's progress while it runs.
+    pub looping: Option<PeriodicProgress>,
     /// A file is being sent.
     pub file_send: Option<FileProgress>,
     /// Received bytes are being recorded to a file.
@@ -178,6 +179,10 @@ pub struct TabUi {
     pub big: BigUi,
     /// Rows of recently drawn records.
     pub rendered: RowCache,
+    /// The checksum range as typed, and whether it parses.
+    pub checksum_range: Option<(String, bool)>,
+    /// The send preview and the input it was made from.
+    pub preview: Option<(u64, Result<Payload, crate::codec::PayloadError>)>,
 }
 
 impl TabUi {
@@ -192,6 +197,8 @@ impl TabUi {
             filter: FilterUi::default(),
             big: BigUi::default(),
             rendered: RowCache::default(),
+            checksum_range: None,
+            preview: None,
         }
     }
 }
