@@ -47,6 +47,11 @@ impl NetAssistApp {
                 self.budget.enforce_all();
             }
             Action::RefreshInterfaces => self.interfaces = crate::net::interfaces::list(),
+            Action::SendPreset(i) => self.send_preset(i),
+            Action::AddPreset => self.add_preset(),
+            Action::ToggleAutomation => self.automation_ui.open = !self.automation_ui.open,
+            Action::RunSequence(i) => self.run_sequence(i),
+            Action::StopSequence => self.tabs[active].session.stop_sequence(),
             Action::Pick(purpose) => {
                 let tx = self.tabs[active].jobs_tx.clone();
                 let wake = Arc::clone(&self.wake);
@@ -177,6 +182,11 @@ impl Tab {
             | Action::RenameTab(..)
             | Action::SetBudget(_)
             | Action::RefreshInterfaces
+            | Action::SendPreset(_)
+            | Action::AddPreset
+            | Action::ToggleAutomation
+            | Action::RunSequence(_)
+            | Action::StopSequence
             | Action::Pick(_) => {}
         }
     }

@@ -27,6 +27,11 @@ pub fn pick(purpose: Purpose, tx: Sender<JobMsg>, wake: impl Fn() + Send + 'stat
                 Purpose::SaveInput => dialog
                     .set_file_name(default_name("send", "bin"))
                     .save_file(),
+                Purpose::ImportAutomation => dialog.add_filter("TOML", &["toml"]).pick_file(),
+                Purpose::ExportAutomation => dialog
+                    .add_filter("TOML", &["toml"])
+                    .set_file_name(default_name("automation", "toml"))
+                    .save_file(),
             };
             let shown = path.is_some() || start.elapsed() >= NO_DIALOG;
             let _ = tx.send(JobMsg::Picked {

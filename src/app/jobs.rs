@@ -42,6 +42,7 @@ impl Tab {
                         Purpose::SaveRaw => fallback_path("raw", "bin"),
                         Purpose::Record => fallback_path("recv", "bin"),
                         Purpose::SaveInput => fallback_path("send", "bin"),
+                        Purpose::ImportAutomation | Purpose::ExportAutomation => return,
                     },
                 };
                 self.start_file_job(purpose, path, shown, wake);
@@ -51,6 +52,8 @@ impl Tab {
                 self.status(Msg::with(T::FileError, &[&e]), true);
                 self.session.log().recorder = None;
             }
+            // The window handles these (they concern every tab).
+            JobMsg::AutomationRead { .. } => {}
             JobMsg::SendDone {
                 name,
                 sent,
@@ -106,6 +109,7 @@ impl Tab {
                     self.status(Msg::with(T::FileError, &[&e]), true);
                 }
             }
+            Purpose::ImportAutomation | Purpose::ExportAutomation => {}
             Purpose::SaveInput => {
                 if !shown {
                     self.status(Msg::with(T::NoDialog, &[&path.display()]), false);

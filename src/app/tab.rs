@@ -41,6 +41,13 @@ pub struct Tab {
     /// The client list as last copied from the log, and its version.
     pub(crate) clients: Vec<(PeerId, ClientInfo)>,
     pub(crate) clients_version: Option<u64>,
+    /// The rules last handed to the session.
+    pub(crate) rules_sent: Option<(
+        Vec<crate::automation::Rule>,
+        crate::automation::ResponderSettings,
+    )>,
+    /// The close policy last handed to the session.
+    pub(crate) fin_policy_sent: Option<bool>,
 }
 
 impl Tab {
@@ -60,6 +67,8 @@ impl Tab {
             seen_rx: 0,
             clients: Vec::new(),
             clients_version: None,
+            rules_sent: None,
+            fin_policy_sent: None,
         }
     }
 

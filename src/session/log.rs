@@ -13,6 +13,7 @@ use crate::messages::Msg;
 use crate::net::{CloseReason, Event, Mode, NetError, PeerId, PeriodicEnd};
 use crate::records::{Note, Opener, RecordStore, StoreConfig};
 
+use super::automation::{RuleStatus, SequenceStatus};
 use super::throughput::Throughput;
 
 /// Most records one session's store keeps, whatever the memory budget.
@@ -97,6 +98,10 @@ pub struct SessionLog {
     pub rx_records: u64,
     /// Recording received bytes to a file, when on.
     pub recorder: Option<Recorder>,
+    /// The auto-reply rules' hits and errors, in rule order.
+    pub rules: Vec<RuleStatus>,
+    /// The sequence run, once one was started.
+    pub sequence: Option<SequenceStatus>,
 }
 
 impl Default for SessionLog {
@@ -124,6 +129,8 @@ impl SessionLog {
             last_sender: None,
             rx_records: 0,
             recorder: None,
+            rules: Vec::new(),
+            sequence: None,
         }
     }
 

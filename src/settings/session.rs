@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::automation::Automation;
 use crate::codec::summary::is_big;
 use crate::codec::{DisplayEncoding, SendOptions};
 use crate::net::Mode;
@@ -82,6 +83,13 @@ pub struct SessionSettings {
     pub to_selected: bool,
     /// Show the throughput plot.
     pub show_plot: bool,
+    /// This tab's auto-reply rules (and whether the first or every
+    /// matching rule answers).
+    #[serde(with = "super::automation_text")]
+    pub rules: Automation,
+    /// After a peer finishes sending (FIN), finish ours too once our
+    /// replies are out; otherwise keep the connection half-open.
+    pub finish_on_peer_fin: bool,
 }
 
 /// Writes the send box's text only when it is small enough for the
@@ -112,6 +120,8 @@ impl Default for SessionSettings {
             send_text: String::new(),
             to_selected: false,
             show_plot: false,
+            rules: Automation::default(),
+            finish_on_peer_fin: true,
         }
     }
 }

@@ -23,6 +23,7 @@ pub fn show(
     actions: &mut Vec<Action>,
 ) {
     ui.add_space(4.0);
+    presets_bar(ui, v, actions);
     let label = ui.label(v.t(T::SendBox));
     let id = ui.make_persistent_id("send_text");
     take_big_paste(ui, id, &mut s.send_text, tab);
@@ -112,6 +113,27 @@ fn preview(ui: &mut Ui, s: &SessionSettings, v: &TabView, tab: &mut TabUi) {
             ui.label(egui::RichText::new(text).monospace().italics());
         }
         ui.weak(fill(v.t(T::PreviewBytes), &[&payload.bytes.len()]));
+    });
+}
+
+/// One button per preset (with its hotkey), and the automation window.
+fn presets_bar(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
+    ui.horizontal_wrapped(|ui| {
+        for (i, p) in v.presets.iter().enumerate() {
+            let text = match p.hotkey {
+                Some(k) => format!("{} ({k})", p.name),
+                None => p.name.clone(),
+            };
+            if ui.button(text).clicked() {
+                actions.push(Action::SendPreset(i));
+            }
+        }
+        if ui.button(v.t(T::AddPreset)).clicked() {
+            actions.push(Action::AddPreset);
+        }
+        if ui.button(v.t(T::AutomationBtn)).clicked() {
+            actions.push(Action::ToggleAutomation);
+        }
     });
 }
 

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::automation::Preset;
 use crate::codec::payload::Payload;
 use crate::codec::summary::Summary;
 use crate::codec::{DisplayEncoding, SendOptions};
@@ -11,7 +12,7 @@ use crate::messages::Msg;
 use crate::net::{PeerId, PeriodicProgress};
 use crate::records::{RowFilter, RowIndex, RowStyle};
 use crate::session::search::{Query, Search};
-use crate::session::{ClientInfo, Counters, LinkState, Status};
+use crate::session::{ClientInfo, Counters, LinkState, RuleStatus, SequenceStatus, Status};
 use crate::settings::{FieldErrors, SentItem};
 
 /// Progress of a file being sent.
@@ -64,6 +65,12 @@ pub struct TabView<'a> {
     /// Bytes per second over the last minute (`(seconds ago, rx, tx)`),
     /// when the plot is shown.
     pub plot: Option<Vec<(i64, u64, u64)>>,
+    /// The presets (shared by every tab).
+    pub presets: &'a [Preset],
+    /// This tab's rules' hits and errors, in rule order.
+    pub rules: Vec<RuleStatus>,
+    /// This tab's sequence run, once one was started.
+    pub sequence: Option<SequenceStatus>,
 }
 
 impl TabView<'_> {
