@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use netassist::app::NetAssistApp;
 use netassist::i18n::Lang;
-use netassist::records::Note;
+use netassist::records::{Note, Opener};
 use netassist::settings::AppSettings;
 
 const FRAMES: u32 = 60;
@@ -52,7 +52,14 @@ fn fill(app: &mut NetAssistApp, n: usize) {
         let now = SystemTime::now();
         match i % 10 {
             0 => {
-                store.push_event(now, Some(peer), Note::Connected);
+                store.push_event(
+                    now,
+                    Some(peer),
+                    Note::Connected {
+                        local: peer,
+                        by: Opener::Peer,
+                    },
+                );
             }
             1..=3 => {
                 store.push_tx(now, peer, texts[i % texts.len()].clone());

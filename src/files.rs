@@ -28,6 +28,12 @@ pub enum Purpose {
     Record,
     /// Pick a file to send.
     SendFile,
+    /// Save the bytes the send box would send.
+    SaveInput,
+    /// Import an automation file (presets, sequences, rules).
+    ImportAutomation,
+    /// Export the automation file.
+    ExportAutomation,
 }
 
 /// News from a background job.
@@ -47,6 +53,14 @@ pub enum JobMsg {
     Saved(PathBuf),
     /// A file job failed.
     Failed(String),
+    /// An automation file was read and parsed (or not: the message says
+    /// why, with line and column).
+    AutomationRead {
+        /// The file.
+        path: PathBuf,
+        /// What it holds.
+        parsed: Result<crate::automation::Parsed, String>,
+    },
     /// A file send finished (or was cancelled).
     SendDone {
         /// The file's name.

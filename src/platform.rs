@@ -137,11 +137,48 @@ mod imp {
 
 #[cfg(test)]
 mod tests {
+    /// What the standard input, output and error of this process are: the
+    /// (device, inode) of each descriptor on Unix, the handle values on
+    /// Windows. Equal before and after a call means the call left them alone.
+    #[cfg(unix)]
+    fn std_streams() -> Vec<Option<(u64, u64)>> {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        fn id(fd: std::os::fd::BorrowedFd<'_>) -> Option<(u64, u64)> {
+            let file = std::fs::File::from(fd.try_clone_to_owned().ok()?);
+            let meta = file.metadata().ok()?;
+            Some((meta.dev(), meta.ino()))
+        }
+        vec![
+            id(std::io::stdin().as_fd()),
+            id(std::io::stdout().as_fd()),
+            id(std::io::stderr().as_fd()),
+        ]
+    }
+
+    #[cfg(windows)]
+    fn std_streams() -> Vec<Option<(u64, u64)>> {
+        use windows_sys::Win32::System::Console::{
+            GetStdHandle, STD_ERROR_HANDLE, STD_INPUT_HANDLE, STD_OUTPUT_HANDLE,
+        };
+        [STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE]
+            .into_iter()
+            // SAFETY: GetStdHandle only reads the process's handle table.
+            .map(|which| Some((unsafe { GetStdHandle(which) } as usize as u64, 0)))
+            .collect()
+    }
+
+    #[cfg(any(unix, windows))]
     #[test]
-    fn attach_parent_console_is_harmless_to_call() {
-        // On Unix a no-op; on Windows test binaries are console programs,
-        // so attaching fails and nothing changes.
-        assert!(!super::attach_parent_console());
+    fn attach_parent_console_leaves_std_streams_alone() {
+        // Test binaries already have their standard streams (a console on
+        // Windows, pipes or a terminal elsewhere): attaching must report
+        // that it did nothing, and must not have repointed any of them.
+        let before = std_streams();
+        assert!(before.iter().all(Option::is_some), "{before:?}");
+        let attached = super::attach_parent_console();
+        assert_eq!(std_streams(), before);
+        assert!(!attached);
     }
 
     #[cfg(unix)]

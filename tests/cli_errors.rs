@@ -414,6 +414,59 @@ fn bad_input_sends_nothing_over_udp() {
 }
 
 // ---------------------------------------------------------------------------
+// Exit 2: timed sends and multicast
+// ---------------------------------------------------------------------------
+
+#[test]
+fn bad_every_and_count_name_the_argument() {
+    let base = ["tcp-client", "--connect", "127.0.0.1:9", "--send", "x"];
+    let with = |extra: &[&'static str]| -> Vec<&str> {
+        base.iter().copied().chain(extra.iter().copied()).collect()
+    };
+    bad(&with(&["--every", "0"]), &["--every", "'0'"]);
+    bad(&with(&["--every", "86400001"]), &["--every", "86400001"]);
+    bad(&with(&["--every", "fast"]), &["--every", "fast"]);
+    bad(&with(&["--count", "0"]), &["--count", "'0'"]);
+    bad(&with(&["--count", "-3"]), &["--count", "-3"]);
+    bad(
+        &["tcp-client", "--connect", "127.0.0.1:9", "--every", "100"],
+        &["--every", "--send"],
+    );
+    bad(
+        &["udp", "--bind", "127.0.0.1:0", "--count", "2"],
+        &["--count", "--send"],
+    );
+}
+
+#[test]
+fn bad_multicast_values_name_the_argument() {
+    let udp = |extra: &[&'static str]| -> Vec<&str> {
+        ["udp", "--bind", "0.0.0.0:0"]
+            .iter()
+            .copied()
+            .chain(extra.iter().copied())
+            .collect()
+    };
+    bad(
+        &udp(&["--join", "10.0.0.1"]),
+        &["--join", "10.0.0.1", "not a multicast"],
+    );
+    bad(&udp(&["--join", "239.1.2"]), &["--join", "239.1.2"]);
+    bad(&udp(&["--join", "239.1.2.3@"]), &["--join", "interface"]);
+    bad(&udp(&["--ttl", "256"]), &["--ttl", "256"]);
+    bad(
+        &udp(&["--multicast-loop", "maybe"]),
+        &["--multicast-loop", "maybe"],
+    );
+    bad(&udp(&["--multicast-if", ""]), &["--multicast-if"]);
+    // Multicast is UDP's: the TCP modes do not take these options.
+    bad(
+        &["tcp-server", "--bind", "127.0.0.1:0", "--join", "239.1.2.3"],
+        &["--join"],
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Exit 1: runtime failures
 // ---------------------------------------------------------------------------
 
@@ -440,17 +493,27 @@ fn address_in_use_tcp_client_bind() {
     run(&["tcp-client", "--connect", &to, "--bind", &addr]).expect(1, &[&addr, "already in use"]);
 }
 
-/// A loopback port nobody listens on (bound, then released).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind")
-        .port()
+/// A loopback port where nothing listens and nothing else can start to for
+/// as long as the returned socket lives (bound, not listening: a connect to
+/// it is refused).
+fn refusing_port() -> (socket2::Socket, u16) {
+    let s =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    s.bind(&any.into()).expect("bind");
+    let port = s
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .expect("local address")
+        .port();
+    (s, port)
 }
 
 #[test]
 fn connection_refused() {
-    let addr = format!("127.0.0.1:{}", free_port());
+    let (_holder, port) = refusing_port();
+    let addr = format!("127.0.0.1:{port}");
     run(&["tcp-client", "--connect", &addr]).expect(1, &[&addr, "refused"]);
 }
 

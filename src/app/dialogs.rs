@@ -24,6 +24,14 @@ pub fn pick(purpose: Purpose, tx: Sender<JobMsg>, wake: impl Fn() + Send + 'stat
                 Purpose::Record => dialog
                     .set_file_name(default_name("recv", "bin"))
                     .save_file(),
+                Purpose::SaveInput => dialog
+                    .set_file_name(default_name("send", "bin"))
+                    .save_file(),
+                Purpose::ImportAutomation => dialog.add_filter("TOML", &["toml"]).pick_file(),
+                Purpose::ExportAutomation => dialog
+                    .add_filter("TOML", &["toml"])
+                    .set_file_name(default_name("automation", "toml"))
+                    .save_file(),
             };
             let shown = path.is_some() || start.elapsed() >= NO_DIALOG;
             let _ = tx.send(JobMsg::Picked {

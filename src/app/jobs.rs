@@ -41,6 +41,8 @@ impl Tab {
                         Purpose::SaveLog => fallback_path("log", "txt"),
                         Purpose::SaveRaw => fallback_path("raw", "bin"),
                         Purpose::Record => fallback_path("recv", "bin"),
+                        Purpose::SaveInput => fallback_path("send", "bin"),
+                        Purpose::ImportAutomation | Purpose::ExportAutomation => return,
                     },
                 };
                 self.start_file_job(purpose, path, shown, wake);
@@ -50,6 +52,8 @@ impl Tab {
                 self.status(Msg::with(T::FileError, &[&e]), true);
                 self.session.log().recorder = None;
             }
+            // The window handles these (they concern every tab).
+            JobMsg::AutomationRead { .. } => {}
             JobMsg::SendDone {
                 name,
                 sent,
@@ -97,6 +101,30 @@ impl Tab {
                         let msg = match save_log(&log, &path, kind) {
                             Ok(()) => JobMsg::Saved(path),
                             Err(e) => JobMsg::Failed(format!("{}: {e}", path.display())),
+                        };
+                        let _ = tx.send(msg);
+                        wake();
+                    });
+                if let Err(e) = spawned {
+                    self.status(Msg::with(T::FileError, &[&e]), true);
+                }
+            }
+            Purpose::ImportAutomation | Purpose::ExportAutomation => {}
+            Purpose::SaveInput => {
+                if !shown {
+                    self.status(Msg::with(T::NoDialog, &[&path.display()]), false);
+                }
+                let (text, opts) = (self.settings.send_text.clone(), self.settings.send.clone());
+                let wake = wake.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("netassist-save-input".to_string())
+                    .spawn(move || {
+                        let msg = match crate::codec::build_payload(&text, &opts) {
+                            Ok(payload) => match std::fs::write(&path, payload.bytes) {
+                                Ok(()) => JobMsg::Saved(path),
+                                Err(e) => JobMsg::Failed(format!("{}: {e}", path.display())),
+                            },
+                            Err(e) => JobMsg::Failed(e.to_string()),
                         };
                         let _ = tx.send(msg);
                         wake();

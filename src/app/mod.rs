@@ -4,6 +4,7 @@
 //! threads, so nothing here is on the data path.
 
 mod actions;
+mod automation;
 mod dialogs;
 mod jobs;
 mod sending;
@@ -19,6 +20,7 @@ use crate::i18n::{Lang, T};
 use crate::net::Wake;
 use crate::session::Budget;
 use crate::settings::{AppSettings, SessionSettings};
+use crate::ui::automation::AutomationUi;
 use crate::ui::dialogs::Dialog;
 use crate::ui::layout::{self, Chrome, Current};
 use crate::ui::view::{FileProgress, TabView};
@@ -39,6 +41,7 @@ pub struct NetAssistApp {
     titled: Option<Lang>,
     renaming: Option<(usize, String)>,
     dialog: Option<Dialog>,
+    automation_ui: AutomationUi,
 }
 
 impl NetAssistApp {
@@ -67,6 +70,7 @@ impl NetAssistApp {
             titled: None,
             renaming: None,
             dialog: None,
+            automation_ui: AutomationUi::default(),
         }
     }
 
@@ -114,14 +118,14 @@ impl NetAssistApp {
         let now = Instant::now();
         let mut next: Option<Duration> = None;
         let mut soonest = |d: Duration| next = Some(next.map_or(d, |n: Duration| n.min(d)));
+        for i in 0..self.tabs.len() {
+            while let Ok(msg) = self.tabs[i].jobs_rx.try_recv() {
+                self.on_automation_job(i, msg);
+            }
+        }
         for tab in &mut self.tabs {
-            while let Ok(msg) = tab.jobs_rx.try_recv() {
-                tab.on_job(msg, &self.wake);
-            }
-            if let Some(d) = tab.tick_loop(now) {
-                soonest(d);
-            }
-            if tab.file_send.is_some() {
+            tab.sync_automation();
+            if tab.file_send.is_some() || tab.looping.is_some() {
                 soonest(Duration::from_millis(100));
             }
         }
@@ -144,11 +148,12 @@ impl NetAssistApp {
             .enumerate()
             .map(|(i, t)| t.strip_title(lang, i == active))
             .collect();
+        let presets = self.settings.automation.presets.clone();
         let tab = &mut self.tabs[active];
         tab.refresh_clients();
         tab.keep_search_current(&self.wake);
         let now = Instant::now();
-        let (link, counters, rates, status, dropped, end_seq, recording, plot) = {
+        let (link, counters, rates, status, dropped, end_seq, recording, plot, rules, sequence) = {
             let log = tab.session.log();
             (
                 log.link,
@@ -159,8 +164,11 @@ impl NetAssistApp {
                 log.store.end_seq(),
                 log.recorder.is_some(),
                 tab.settings.show_plot.then(|| log.throughput.series(now)),
+                log.rules.clone(),
+                log.sequence.clone(),
             )
         };
+        let looping = tab.loop_progress();
         let file_send = tab.file_send.as_ref().map(|f| FileProgress {
             name: f.name.clone(),
             sent: f.sent.load(std::sync::atomic::Ordering::Relaxed),
@@ -178,12 +186,15 @@ impl NetAssistApp {
             interfaces: &self.interfaces,
             remote_history: &self.settings.remote_history,
             sent_history: &self.settings.sent_history,
-            looping: tab.looping.is_some(),
+            looping,
             file_send,
             recording,
             errors: &tab.errors,
             end_seq,
             plot,
+            presets: &presets,
+            rules,
+            sequence,
         };
         let mut lang_choice = lang;
         let actions = layout::show(
@@ -194,6 +205,8 @@ impl NetAssistApp {
                 active,
                 renaming: &mut self.renaming,
                 dialog: &mut self.dialog,
+                automation: &mut self.automation_ui,
+                shared: &mut self.settings.automation,
             },
             Current {
                 settings: &mut tab.settings,
@@ -215,7 +228,29 @@ impl NetAssistApp {
         let ctrl = Modifiers::COMMAND;
         let ctrl_shift = Modifiers::COMMAND | Modifiers::SHIFT;
         let mut actions = Vec::new();
+        let hotkeys: Vec<(usize, crate::automation::Hotkey)> = self
+            .settings
+            .automation
+            .presets
+            .iter()
+            .enumerate()
+            .filter_map(|(n, p)| p.hotkey.map(|k| (n, k)))
+            .collect();
         ctx.input_mut(|i| {
+            // Preset hotkeys first: a preset on F3 takes it from find.
+            for (n, key) in &hotkeys {
+                let pressed = match key {
+                    crate::automation::Hotkey::Ctrl(d) => {
+                        digit_key(*d).is_some_and(|k| i.consume_key(ctrl, k))
+                    }
+                    crate::automation::Hotkey::F(f) => {
+                        function_key(*f).is_some_and(|k| i.consume_key(Modifiers::NONE, k))
+                    }
+                };
+                if pressed {
+                    actions.push(Action::SendPreset(*n));
+                }
+            }
             if i.consume_key(ctrl, Key::F) {
                 self.tabs[self.active].ui.find.focus = true;
             }
@@ -242,6 +277,22 @@ impl NetAssistApp {
             self.apply(a);
         }
     }
+}
+
+/// The key for digit `d` (1 to 9).
+fn digit_key(d: u8) -> Option<egui::Key> {
+    use egui::Key::*;
+    [Num1, Num2, Num3, Num4, Num5, Num6, Num7, Num8, Num9]
+        .get(usize::from(d).checked_sub(1)?)
+        .copied()
+}
+
+/// The key for function key `f` (1 to 12).
+fn function_key(f: u8) -> Option<egui::Key> {
+    use egui::Key::*;
+    [F1, F2, F3, F4, F5, F6, F7, F8, F9, F10, F11, F12]
+        .get(usize::from(f).checked_sub(1)?)
+        .copied()
 }
 
 impl eframe::App for NetAssistApp {

@@ -18,7 +18,7 @@ use crate::ui::net_panel::mode_name;
 use crate::ui::tabs::TabTitle;
 use crate::ui::view::TabUi;
 
-use super::sending::LoopSend;
+use super::sending::LoopRun;
 
 /// One session with its settings and drawing state.
 pub struct Tab {
@@ -31,7 +31,7 @@ pub struct Tab {
     /// Messages next to fields.
     pub errors: FieldErrors,
     /// Loop sending, when running.
-    pub(crate) looping: Option<LoopSend>,
+    pub(crate) looping: Option<LoopRun>,
     /// A file being sent.
     pub(crate) file_send: Option<FileSend>,
     pub(crate) jobs_tx: Sender<JobMsg>,
@@ -41,6 +41,13 @@ pub struct Tab {
     /// The client list as last copied from the log, and its version.
     pub(crate) clients: Vec<(PeerId, ClientInfo)>,
     pub(crate) clients_version: Option<u64>,
+    /// The rules last handed to the session.
+    pub(crate) rules_sent: Option<(
+        Vec<crate::automation::Rule>,
+        crate::automation::ResponderSettings,
+    )>,
+    /// The close policy last handed to the session.
+    pub(crate) fin_policy_sent: Option<bool>,
 }
 
 impl Tab {
@@ -60,6 +67,8 @@ impl Tab {
             seen_rx: 0,
             clients: Vec::new(),
             clients_version: None,
+            rules_sent: None,
+            fin_policy_sent: None,
         }
     }
 

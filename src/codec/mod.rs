@@ -11,8 +11,12 @@ pub mod escape;
 pub mod hex;
 pub mod newline;
 pub mod payload;
+pub mod summary;
 
-pub use checksum::{crc16_modbus, crc32, sum8, xor8};
+pub use checksum::{
+    Checksum, ChecksumError, ChecksumKind, ChecksumRange, ParseChecksumError, ParseRangeError,
+    RangeEnd, crc16_ccitt_false, crc16_modbus, crc32, lrc, sum8, xor8,
+};
 pub use encoding::{
     DisplayEncoding, EncodeError, ParseEncodingError, StreamDecoder, TextEncoding, decode_lossy,
     decode_lossy_joined, encode, encode_into, incomplete_tail_is_self_contained,
@@ -22,4 +26,6 @@ pub use encoding::{
 pub use escape::{EscapeError, Piece, escape_text, parse_escapes};
 pub use hex::{HexError, parse_hex, push_hex, to_hex};
 pub use newline::{LineEnding, ParseLineEndingError};
-pub use payload::{InputMode, ParseInputModeError, PayloadError, SendOptions, build_payload};
+pub use payload::{
+    InputMode, ParseInputModeError, Payload, PayloadError, SendOptions, build_payload,
+};

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::checksum::{Checksum, ChecksumError};
 use super::encoding::{EncodeError, TextEncoding, encode_into};
 use super::escape::{EscapeError, Piece, parse_escapes};
 use super::hex::{HexError, parse_hex};
@@ -74,6 +75,35 @@ pub struct SendOptions {
     pub encoding: TextEncoding,
     /// Appended after the message in both modes.
     pub line_ending: LineEnding,
+    /// Appended last, covering its range of the message and line ending.
+    pub checksum: Option<Checksum>,
+}
+
+/// The bytes to send, and how many of them at the end NetAssist added (line
+/// ending, then checksum) rather than the user typed, so a log can mark them.
+///
+/// The order on the wire is: what was typed, the line ending, the checksum.
+/// The checksum covers its range of everything before it, line ending
+/// included.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Payload {
+    /// Everything that goes on the wire.
+    pub bytes: Vec<u8>,
+    /// How many trailing bytes of `bytes` were added (line ending plus
+    /// checksum); the typed part is `bytes[..bytes.len() - added_tail]`.
+    pub added_tail: usize,
+}
+
+impl Payload {
+    /// The part the user typed.
+    pub fn typed(&self) -> &[u8] {
+        &self.bytes[..self.bytes.len() - self.added_tail]
+    }
+
+    /// The part NetAssist added (line ending and checksum).
+    pub fn added(&self) -> &[u8] {
+        &self.bytes[self.bytes.len() - self.added_tail..]
+    }
 }
 
 /// Why typed input could not be turned into bytes; the message names the
@@ -89,12 +119,16 @@ pub enum PayloadError {
     /// A character the encoding cannot represent.
     #[error(transparent)]
     Encode(#[from] EncodeError),
+    /// The checksum range does not fit the message.
+    #[error(transparent)]
+    Checksum(#[from] ChecksumError),
 }
 
 /// Builds the bytes to send from the send box contents. Hex mode ignores
-/// `escapes` and `encoding`; the line ending is appended in both modes. Empty
-/// input gives just the line ending.
-pub fn build_payload(input: &str, opts: &SendOptions) -> Result<Vec<u8>, PayloadError> {
+/// `escapes` and `encoding`; the line ending and then the checksum are
+/// appended in both modes (see [`Payload`] for the order). Empty input gives
+/// just what is appended.
+pub fn build_payload(input: &str, opts: &SendOptions) -> Result<Payload, PayloadError> {
     let mut out = match opts.mode {
         InputMode::Hex => parse_hex(input)?,
         InputMode::Text if opts.escapes => encode_pieces(&parse_escapes(input)?, opts.encoding)?,
@@ -104,8 +138,15 @@ pub fn build_payload(input: &str, opts: &SendOptions) -> Result<Vec<u8>, Payload
             out
         }
     };
+    let typed = out.len();
     out.extend_from_slice(opts.line_ending.bytes());
-    Ok(out)
+    if let Some(checksum) = &opts.checksum {
+        checksum.append_to(&mut out)?;
+    }
+    Ok(Payload {
+        added_tail: out.len() - typed,
+        bytes: out,
+    })
 }
 
 /// Encodes escape pieces; an unmappable character's position is reported in
@@ -148,6 +189,7 @@ mod tests {
             escapes,
             encoding,
             line_ending: le,
+            checksum: None,
         }
     }
 
@@ -158,21 +200,21 @@ mod tests {
         assert!(!d.escapes);
         assert_eq!(d.encoding, TextEncoding::Utf8);
         assert_eq!(d.line_ending, LineEnding::None);
-        assert_eq!(build_payload("hi", &d).unwrap(), b"hi");
-        assert_eq!(build_payload("", &d).unwrap(), b"");
+        assert_eq!(build_payload("hi", &d).unwrap().bytes, b"hi");
+        assert_eq!(build_payload("", &d).unwrap().bytes, b"");
     }
 
     #[test]
     fn text_without_escapes_is_literal() {
         let o = opts(InputMode::Text, false, TextEncoding::Utf8, LineEnding::CrLf);
-        assert_eq!(build_payload(r"a\n", &o).unwrap(), b"a\\n\r\n");
+        assert_eq!(build_payload(r"a\n", &o).unwrap().bytes, b"a\\n\r\n");
     }
 
     #[test]
     fn text_with_escapes_and_gbk() {
         let o = opts(InputMode::Text, true, TextEncoding::Gbk, LineEnding::Lf);
         assert_eq!(
-            build_payload(r"你\x00\xFF\r好", &o).unwrap(),
+            build_payload(r"你\x00\xFF\r好", &o).unwrap().bytes,
             [0xC4, 0xE3, 0x00, 0xFF, b'\r', 0xBA, 0xC3, b'\n']
         );
     }
@@ -180,8 +222,8 @@ mod tests {
     #[test]
     fn hex_ignores_escapes_and_encoding() {
         let o = opts(InputMode::Hex, true, TextEncoding::Gbk, LineEnding::CrLf);
-        assert_eq!(build_payload("0x41 42", &o).unwrap(), b"AB\r\n");
-        assert_eq!(build_payload("", &o).unwrap(), b"\r\n");
+        assert_eq!(build_payload("0x41 42", &o).unwrap().bytes, b"AB\r\n");
+        assert_eq!(build_payload("", &o).unwrap().bytes, b"\r\n");
     }
 
     #[test]
@@ -215,6 +257,47 @@ mod tests {
                 encoding: TextEncoding::Gbk
             })
         );
+    }
+
+    #[test]
+    fn checksum_comes_last_and_is_marked_as_added() {
+        use crate::codec::checksum::{ChecksumKind, ChecksumRange};
+        let mut o = opts(InputMode::Hex, false, TextEncoding::Utf8, LineEnding::None);
+        o.checksum = Some(Checksum::whole(ChecksumKind::Crc16Modbus));
+        let p = build_payload("01 03 00 00 00 01", &o).unwrap();
+        assert_eq!(p.bytes, [0x01, 0x03, 0x00, 0x00, 0x00, 0x01, 0x84, 0x0A]);
+        assert_eq!(p.added_tail, 2);
+        assert_eq!(p.typed(), [0x01, 0x03, 0x00, 0x00, 0x00, 0x01]);
+        assert_eq!(p.added(), [0x84, 0x0A]);
+
+        // Typed, then line ending, then the checksum over both.
+        let mut o = opts(InputMode::Text, false, TextEncoding::Utf8, LineEnding::CrLf);
+        o.checksum = Some(Checksum::whole(ChecksumKind::Sum8));
+        let p = build_payload("123456789", &o).unwrap();
+        let sum = crate::codec::sum8(b"123456789\r\n");
+        assert_eq!(p.bytes, [b"123456789\r\n".as_slice(), &[sum]].concat());
+        assert_eq!(p.added(), [b'\r', b'\n', sum]);
+
+        // A range that leaves out the line ending.
+        o.checksum = Some(Checksum {
+            kind: ChecksumKind::Sum8,
+            range: "0:-2".parse::<ChecksumRange>().unwrap(),
+        });
+        assert_eq!(build_payload("123456789", &o).unwrap().added(), b"\r\n\xDD");
+
+        // A range that does not fit is an error, nothing is built.
+        o.checksum = Some(Checksum {
+            kind: ChecksumKind::Sum8,
+            range: "5:".parse::<ChecksumRange>().unwrap(),
+        });
+        let err = build_payload("ab", &o).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "checksum range 5: does not fit a 4-byte frame"
+        );
+        // Without a checksum or line ending nothing is marked as added.
+        let plain = opts(InputMode::Text, false, TextEncoding::Utf8, LineEnding::None);
+        assert_eq!(build_payload("ab", &plain).unwrap().added_tail, 0);
     }
 
     #[test]

@@ -1,11 +1,9 @@
 //! Parsing the addresses a user types: `127.0.0.1:8888`, `[::1]:8888`,
-//! `localhost:8888`, and ports on their own; resolving host names (in a
-//! worker, never the UI thread) and showing IPv4-mapped peers as IPv4.
+//! `localhost:8888`, and ports on their own; and showing IPv4-mapped peers
+//! as IPv4.
 
 use std::fmt;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-
-use super::NetError;
+use std::net::{IpAddr, SocketAddr};
 
 /// Why an address or port the user typed cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +32,22 @@ pub enum AddrError {
     #[error("'{text}' is not a host name or IP address")]
     BadHost {
         /// The host as typed.
+        text: String,
+    },
+    /// A group to join is an IP address but not a multicast one.
+    #[error(
+        "'{text}' is not a multicast address (IPv4 224.0.0.0 to 239.255.255.255, IPv6 ff00::/8)"
+    )]
+    NotMulticast {
+        /// The address as typed.
+        text: String,
+    },
+    /// Nothing after the `@` of `GROUP@IFACE`.
+    #[error(
+        "'{text}' names no interface after '@': write GROUP@IFACE (a name, an address or an index)"
+    )]
+    BadInterface {
+        /// What was typed.
         text: String,
     },
 }
@@ -134,26 +148,6 @@ pub fn parse_host_port(text: &str) -> Result<HostPort, AddrError> {
     let (host, port) = split_host_port(text)?;
     let port = parse_port(port, 1)?;
     HostPort::new(host, port)
-}
-
-/// Resolves a host to addresses, in the resolver's order (may block: only
-/// call from a worker thread).
-pub(crate) fn resolve(remote: &HostPort) -> Result<Vec<SocketAddr>, NetError> {
-    if let Some(ip) = remote.ip() {
-        return Ok(vec![SocketAddr::new(ip, remote.port)]);
-    }
-    let not_found = |detail: String| NetError::HostNotFound {
-        host: remote.host.clone(),
-        detail,
-    };
-    let addrs: Vec<SocketAddr> = (remote.host.as_str(), remote.port)
-        .to_socket_addrs()
-        .map_err(|e| not_found(e.to_string()))?
-        .collect();
-    if addrs.is_empty() {
-        return Err(not_found("no addresses".to_string()));
-    }
-    Ok(addrs)
 }
 
 /// Shows IPv4 clients of a dual-stack socket as plain IPv4.

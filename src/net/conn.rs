@@ -1,5 +1,6 @@
-//! One TCP connection: non-blocking reads of whole chunks, and a bounded
-//! queue of bytes waiting to be written.
+//! One TCP connection: non-blocking reads of whole chunks, a bounded queue
+//! of bytes waiting to be written, and both halves of closing: the peer
+//! finishing its sending (FIN) and us finishing ours.
 
 use std::collections::VecDeque;
 use std::io::{self, Write};
@@ -8,9 +9,10 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use mio::net::TcpStream;
+use mio::{Interest, Token};
 
 use super::worker::Ctx;
-use super::{CloseReason, Event, NetError, PeerId};
+use super::{CloseReason, Event, NetError, PeerId, SendMeta};
 
 /// Size of one read.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
@@ -24,8 +26,23 @@ pub(crate) enum ReadOutcome {
     Data(Bytes),
     /// Nothing more for now.
     WouldBlock,
+    /// The peer finished sending (a zero-length read); the connection may
+    /// still be open for our sends.
+    PeerFinished,
     /// The connection is over.
     Closed(CloseReason),
+}
+
+/// What became of one send on a connection.
+pub(crate) enum ConnSend {
+    /// Queued, and written as far as the OS takes it now.
+    Queued,
+    /// Refused: the queue is full (the peer does not read).
+    QueueFull(NetError),
+    /// Refused: we have finished sending on this connection.
+    Finished(NetError),
+    /// Writing showed the connection is over.
+    Broken(CloseReason),
 }
 
 /// The read buffer. A read that fills most of it is handed over as is (no
@@ -100,32 +117,73 @@ pub(crate) struct Conn {
     pub(crate) id: PeerId,
     pub(crate) addr: SocketAddr,
     pub(crate) stream: TcpStream,
+    token: Token,
     /// True while the connection is in its driver's ready list.
     pub(crate) in_ready: bool,
-    queue: VecDeque<Bytes>,
+    queue: VecDeque<(Bytes, SendMeta)>,
     head_written: usize,
     queued: usize,
+    /// The peer has finished sending (we read its FIN); reads have stopped.
+    peer_done: bool,
+    /// We were asked to finish sending: our FIN goes once the queue is written.
+    finishing: bool,
+    /// Our FIN has been sent (shutdown of our write side).
+    we_done: bool,
 }
 
 impl Conn {
-    pub(crate) fn new(id: PeerId, addr: SocketAddr, stream: TcpStream) -> Conn {
+    /// Wraps a connected stream, registering it for reads and writes.
+    pub(crate) fn new(
+        ctx: &mut Ctx,
+        id: PeerId,
+        addr: SocketAddr,
+        mut stream: TcpStream,
+        token: Token,
+    ) -> io::Result<Conn> {
+        ctx.poll.registry().register(
+            &mut stream,
+            token,
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        Ok(Conn::registered(id, addr, stream, token))
+    }
+
+    /// Wraps a stream that is already registered under `token`.
+    pub(crate) fn registered(
+        id: PeerId,
+        addr: SocketAddr,
+        stream: TcpStream,
+        token: Token,
+    ) -> Conn {
         Conn {
             id,
             addr,
             stream,
-            in_ready: false,
+            token,
+            in_ready: true,
             queue: VecDeque::new(),
             head_written: 0,
             queued: 0,
+            peer_done: false,
+            finishing: false,
+            we_done: false,
         }
     }
 
+    /// True once we have been asked to finish sending (no more sends).
+    pub(crate) fn finishing(&self) -> bool {
+        self.finishing
+    }
+
     /// Reads one chunk.
-    pub(crate) fn read(&mut self, buf: &mut ReadBuf) -> ReadOutcome {
+    pub(crate) fn read(&mut self, ctx: &Ctx, buf: &mut ReadBuf) -> ReadOutcome {
+        if self.peer_done {
+            return ReadOutcome::WouldBlock;
+        }
         loop {
             return match buf.read_stream(&self.stream) {
                 Ok(Some(bytes)) => ReadOutcome::Data(bytes),
-                Ok(None) => ReadOutcome::Closed(CloseReason::Fin),
+                Ok(None) => self.peer_finished(ctx),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => ReadOutcome::WouldBlock,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => ReadOutcome::Closed(close_reason(&e)),
@@ -133,28 +191,80 @@ impl Conn {
         }
     }
 
-    /// Queues bytes and writes what the OS takes now. Queue-full is reported
-    /// as an error event; a broken connection is returned as its reason.
-    pub(crate) fn send(&mut self, ctx: &mut Ctx, data: Bytes) -> Result<(), CloseReason> {
+    /// The peer's FIN: if ours has gone too the connection is over;
+    /// otherwise stop reading and keep the connection for our sends.
+    fn peer_finished(&mut self, ctx: &Ctx) -> ReadOutcome {
+        self.peer_done = true;
+        self.in_ready = false;
+        if self.we_done {
+            return ReadOutcome::Closed(CloseReason::Orderly);
+        }
+        // Writable only from now on: nothing more can be read, and errors
+        // (a reset) are reported whatever the interest.
+        if let Err(e) =
+            ctx.poll
+                .registry()
+                .reregister(&mut self.stream, self.token, Interest::WRITABLE)
+        {
+            return ReadOutcome::Closed(CloseReason::Error(e.to_string()));
+        }
+        ReadOutcome::PeerFinished
+    }
+
+    /// Handles a readiness event: a reset after the peer finished (reads,
+    /// which would report it, have stopped), and queued writes. `Ok(true)`
+    /// when there may be something to read; `Err` when the connection is over.
+    pub(crate) fn on_ready(
+        &mut self,
+        ctx: &mut Ctx,
+        event: &mio::event::Event,
+    ) -> Result<bool, CloseReason> {
+        if self.peer_done && (event.is_error() || event.is_write_closed()) {
+            match self.stream.take_error() {
+                Ok(Some(e)) | Err(e) => return Err(close_reason(&e)),
+                Ok(None) => {}
+            }
+        }
+        if event.is_writable() {
+            self.flush(ctx)?;
+        }
+        Ok(!self.peer_done && (event.is_readable() || event.is_read_closed() || event.is_error()))
+    }
+
+    /// Queues bytes and writes what the OS takes now.
+    pub(crate) fn send(&mut self, ctx: &mut Ctx, data: Bytes, meta: SendMeta) -> ConnSend {
+        if self.finishing {
+            return ConnSend::Finished(NetError::SendingFinished { addr: self.addr });
+        }
         if data.is_empty() {
-            return Ok(());
+            return ConnSend::Queued;
         }
         if self.queued + data.len() > MAX_QUEUE {
-            ctx.error(NetError::SendQueueFull {
+            return ConnSend::QueueFull(NetError::SendQueueFull {
                 addr: self.addr,
                 dropped: data.len(),
             });
-            return Ok(());
         }
         self.queued += data.len();
         ctx.shared.add_pending(data.len());
-        self.queue.push_back(data);
+        self.queue.push_back((data, meta));
+        match self.flush(ctx) {
+            Ok(()) => ConnSend::Queued,
+            Err(how) => ConnSend::Broken(how),
+        }
+    }
+
+    /// Finishes our sending: our FIN goes as soon as the queue is written.
+    pub(crate) fn finish(&mut self, ctx: &mut Ctx) -> Result<(), CloseReason> {
+        self.finishing = true;
         self.flush(ctx)
     }
 
-    /// Writes queued bytes until the OS would block, reporting each finished send.
+    /// Writes queued bytes until the OS would block, reporting each finished
+    /// send, then sends our FIN if we are finishing. `Err` means the
+    /// connection is over (including an orderly end once both sides finished).
     pub(crate) fn flush(&mut self, ctx: &mut Ctx) -> Result<(), CloseReason> {
-        while let Some(head) = self.queue.front() {
+        while let Some((head, meta)) = self.queue.front() {
             // mio's own `write`: on Windows its `WouldBlock` re-arms the
             // writable event that resumes this flush (see `read_stream`).
             match self.stream.write(&head[self.head_written..]) {
@@ -163,7 +273,7 @@ impl Conn {
                     self.queued -= n;
                     ctx.shared.sub_pending(n);
                     if self.head_written == head.len() {
-                        let data = head.clone();
+                        let (data, meta) = (head.clone(), *meta);
                         self.queue.pop_front();
                         self.head_written = 0;
                         ctx.emit(Event::Sent {
@@ -171,6 +281,7 @@ impl Conn {
                             addr: self.addr,
                             time: SystemTime::now(),
                             data,
+                            meta,
                         });
                     }
                 }
@@ -178,6 +289,15 @@ impl Conn {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(close_reason(&e)),
             }
+        }
+        if self.finishing && !self.we_done {
+            self.stream
+                .shutdown(Shutdown::Write)
+                .map_err(|e| close_reason(&e))?;
+            self.we_done = true;
+        }
+        if self.we_done && self.peer_done {
+            return Err(CloseReason::Orderly);
         }
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! Errors the engine reports, typed so a window or a script can match on them.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use super::PeerId;
 
@@ -89,6 +90,68 @@ pub enum NetError {
     /// A command arrived while no session is open.
     #[error("not open: open a session first")]
     NotOpen,
+    /// We have finished sending on this connection (our FIN is sent or
+    /// queued), so nothing more can be sent on it.
+    #[error(
+        "sending to {addr} has been finished (FIN): nothing more can be sent on this connection"
+    )]
+    SendingFinished {
+        /// The peer of the connection.
+        addr: SocketAddr,
+    },
+    /// A timed send's interval is outside 1 ms to 24 h.
+    #[error("the interval must be from 1 ms to 24 h; {} ms is not", .every.as_millis())]
+    BadInterval {
+        /// The interval asked for.
+        every: Duration,
+    },
+    /// A timed send's first delay is over 24 h.
+    #[error("the delay before the first send must be at most 24 h; {} ms is too long", .delay.as_millis())]
+    BadDelay {
+        /// The delay asked for.
+        delay: Duration,
+    },
+    /// A timed send with a count of 0.
+    #[error("a count of 0 sends nothing: give 1 or more, or no count to repeat until stopped")]
+    ZeroCount,
+    /// A group to join is not a multicast address.
+    #[error(
+        "{group} is not a multicast address (IPv4 224.0.0.0 to 239.255.255.255, IPv6 ff00::/8)"
+    )]
+    NotMulticast {
+        /// The address given as a group.
+        group: IpAddr,
+    },
+    /// No network interface has this name, address or index.
+    #[error("no network interface '{iface}' on this machine")]
+    NoSuchInterface {
+        /// The interface as given.
+        iface: String,
+    },
+    /// An IPv6 group on an IPv4 socket.
+    #[error(
+        "group {group} is IPv6 but the socket is bound to IPv4 address {local}: bind to [::] to join IPv6 groups"
+    )]
+    GroupFamily {
+        /// The group.
+        group: IpAddr,
+        /// The socket's local address.
+        local: SocketAddr,
+    },
+    /// A command that this mode does not have (e.g. joining a group over TCP).
+    #[error("{what} is not available in {mode} mode")]
+    Unsupported {
+        /// What was asked for.
+        what: &'static str,
+        /// The mode's name.
+        mode: &'static str,
+    },
+    /// Leaving a group that was not joined.
+    #[error("group {group} was not joined on that interface")]
+    NotJoined {
+        /// The group.
+        group: IpAddr,
+    },
     /// Any other operating-system error, with what was being done.
     #[error("{context}: {message}")]
     Io {
@@ -132,6 +195,24 @@ pub enum ErrorKind {
     FamilyMismatch,
     /// See [`NetError::NotOpen`].
     NotOpen,
+    /// See [`NetError::SendingFinished`].
+    SendingFinished,
+    /// See [`NetError::BadInterval`].
+    BadInterval,
+    /// See [`NetError::BadDelay`].
+    BadDelay,
+    /// See [`NetError::ZeroCount`].
+    ZeroCount,
+    /// See [`NetError::NotMulticast`].
+    NotMulticast,
+    /// See [`NetError::NoSuchInterface`].
+    NoSuchInterface,
+    /// See [`NetError::GroupFamily`].
+    GroupFamily,
+    /// See [`NetError::Unsupported`].
+    Unsupported,
+    /// See [`NetError::NotJoined`].
+    NotJoined,
     /// See [`NetError::Io`].
     Io,
 }
@@ -154,6 +235,15 @@ impl NetError {
             NetError::BadTarget { .. } => ErrorKind::BadTarget,
             NetError::FamilyMismatch { .. } => ErrorKind::FamilyMismatch,
             NetError::NotOpen => ErrorKind::NotOpen,
+            NetError::SendingFinished { .. } => ErrorKind::SendingFinished,
+            NetError::BadInterval { .. } => ErrorKind::BadInterval,
+            NetError::BadDelay { .. } => ErrorKind::BadDelay,
+            NetError::ZeroCount => ErrorKind::ZeroCount,
+            NetError::NotMulticast { .. } => ErrorKind::NotMulticast,
+            NetError::NoSuchInterface { .. } => ErrorKind::NoSuchInterface,
+            NetError::GroupFamily { .. } => ErrorKind::GroupFamily,
+            NetError::Unsupported { .. } => ErrorKind::Unsupported,
+            NetError::NotJoined { .. } => ErrorKind::NotJoined,
             NetError::Io { .. } => ErrorKind::Io,
         }
     }

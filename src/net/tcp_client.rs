@@ -1,21 +1,22 @@
-//! TCP client mode: resolve (off the caller's thread), connect without
-//! blocking, then talk to the one server until either side closes.
+//! TCP client mode: resolve (off the poll loop), connect without blocking,
+//! then talk to the one server until the connection ends.
 
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use bytes::Bytes;
 use crossbeam_channel::Receiver;
 use mio::net::TcpStream;
 use mio::{Interest, Token};
 use socket2::{Domain, Protocol, Socket, Type};
 
-use super::addr::{canonical, resolve};
-use super::conn::{Conn, ReadBuf, ReadOutcome};
-use super::worker::{Ctx, Driver, WorkerCmd};
-use super::{CloseReason, Event, HostPort, Mode, NetError, PeerId, Target};
+use super::addr::canonical;
+use super::conn::{Conn, ConnSend, ReadBuf, ReadOutcome};
+use super::resolve::{LookupResult, literal, spawn_lookup};
+use super::worker::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
+use super::{CloseReason, Event, HostPort, Mode, NetError, PeerId, SendMeta, Target};
 
 const STREAM: Token = Token(1);
 /// How long one address may take to answer before the next is tried.
@@ -25,8 +26,8 @@ const READS_PER_TURN: usize = 8;
 const PEER: PeerId = PeerId(1);
 
 enum State {
-    /// A resolver thread is looking the host up.
-    Resolving(Receiver<Result<Vec<SocketAddr>, NetError>>),
+    /// A lookup thread is looking the host up.
+    Resolving(Receiver<LookupResult>),
     /// A non-blocking connect is under way.
     Connecting {
         stream: TcpStream,
@@ -36,7 +37,7 @@ enum State {
     },
     /// Connected.
     Up(Conn),
-    /// Over (failed, or the server closed).
+    /// Over (failed, or the connection ended).
     Done,
 }
 
@@ -63,10 +64,9 @@ impl Client {
             last_error: None,
             buf: ReadBuf::new(),
         };
-        if let Some(ip) = remote.ip() {
-            client.connect_first(ctx, vec![SocketAddr::new(ip, remote.port)])?;
-        } else {
-            client.state = State::Resolving(spawn_resolver(ctx, remote)?);
+        match literal(&remote) {
+            Some(addr) => client.connect_first(ctx, vec![addr])?,
+            None => client.state = State::Resolving(spawn_lookup(ctx, remote)?),
         }
         Ok(client)
     }
@@ -193,9 +193,7 @@ impl Client {
             addr,
             local,
         });
-        let mut conn = Conn::new(PEER, addr, stream);
-        conn.in_ready = true;
-        self.state = State::Up(conn);
+        self.state = State::Up(Conn::registered(PEER, addr, stream, STREAM));
     }
 
     fn end(&mut self, ctx: &mut Ctx, how: CloseReason) {
@@ -228,58 +226,55 @@ fn in_progress(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::WouldBlock || (cfg!(unix) && e.raw_os_error() == Some(EINPROGRESS))
 }
 
-fn spawn_resolver(
-    ctx: &mut Ctx,
-    remote: HostPort,
-) -> Result<Receiver<Result<Vec<SocketAddr>, NetError>>, NetError> {
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    let shared = Arc::clone(&ctx.shared);
-    // The lookup may take seconds and cannot be interrupted, so this thread is
-    // not joined: it only holds a channel end and the worker's waker.
-    std::thread::Builder::new()
-        .name("netassist-resolve".to_string())
-        .spawn(move || {
-            let _ = tx.send(resolve(&remote));
-            shared.wake_worker();
-        })
-        .map_err(|e| NetError::io("cannot start the name lookup", &e))?;
-    Ok(rx)
-}
-
 impl Driver for Client {
     fn on_ready(&mut self, ctx: &mut Ctx, event: &mio::event::Event) {
         match &mut self.state {
             State::Connecting { .. } => self.check_connect(ctx),
-            State::Up(conn) => {
-                if event.is_writable()
-                    && let Err(how) = conn.flush(ctx)
-                {
-                    return self.end(ctx, how);
-                }
-                if event.is_readable() || event.is_read_closed() || event.is_error() {
-                    conn.in_ready = true;
-                }
-            }
+            State::Up(conn) => match conn.on_ready(ctx, event) {
+                Ok(readable) => conn.in_ready |= readable,
+                Err(how) => self.end(ctx, how),
+            },
             State::Resolving(_) | State::Done => {}
+        }
+    }
+
+    fn send(&mut self, ctx: &mut Ctx, target: &Target, data: Bytes, meta: SendMeta) -> SendOutcome {
+        if matches!(target, Target::Host(_)) {
+            return SendOutcome::Failed(NetError::BadTarget {
+                mode: Mode::TcpClient.name(),
+            });
+        }
+        let State::Up(conn) = &mut self.state else {
+            return SendOutcome::Failed(NetError::NotOpen);
+        };
+        match conn.send(ctx, data, meta) {
+            ConnSend::Queued => SendOutcome::Sent,
+            ConnSend::QueueFull(err) => SendOutcome::Failed(err),
+            ConnSend::Finished(err) => SendOutcome::Gone(err),
+            ConnSend::Broken(how) => {
+                self.end(ctx, how);
+                SendOutcome::Closed
+            }
         }
     }
 
     fn on_command(&mut self, ctx: &mut Ctx, cmd: WorkerCmd) {
         match cmd {
-            WorkerCmd::Send { target, data } => {
+            WorkerCmd::Disconnect(_) => self.end(ctx, CloseReason::Local),
+            WorkerCmd::Finish(id) => {
                 let State::Up(conn) = &mut self.state else {
                     return ctx.error(NetError::NotOpen);
                 };
-                if matches!(target, Target::Host(_)) {
-                    return ctx.error(NetError::BadTarget {
-                        mode: Mode::TcpClient.name(),
-                    });
+                if id != conn.id {
+                    return ctx.error(NetError::UnknownPeer(id));
                 }
-                if let Err(how) = conn.send(ctx, data) {
+                if let Err(how) = conn.finish(ctx) {
                     self.end(ctx, how);
                 }
             }
-            WorkerCmd::Disconnect(_) => self.end(ctx, CloseReason::Local),
+            // The one name was looked up to connect; a new connection looks again.
+            WorkerCmd::RefreshNames => {}
+            other => no_multicast(ctx, other, Mode::TcpClient),
         }
     }
 
@@ -306,7 +301,7 @@ impl Driver for Client {
         let mut reads = 0;
         while conn.in_ready && reads < READS_PER_TURN && ctx.sink.has_room() {
             reads += 1;
-            match conn.read(&mut self.buf) {
+            match conn.read(ctx, &mut self.buf) {
                 ReadOutcome::Data(data) => ctx.emit(Event::Received {
                     peer: Some(conn.id),
                     addr: conn.addr,
@@ -314,6 +309,13 @@ impl Driver for Client {
                     data,
                 }),
                 ReadOutcome::WouldBlock => conn.in_ready = false,
+                ReadOutcome::PeerFinished => {
+                    ctx.emit(Event::HalfClosed {
+                        peer: conn.id,
+                        addr: conn.addr,
+                    });
+                    return false;
+                }
                 ReadOutcome::Closed(how) => {
                     self.end(ctx, how);
                     return false;

@@ -11,9 +11,9 @@ use mio::{Interest, Token};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::addr::canonical;
-use super::conn::{Conn, ReadBuf, ReadOutcome};
-use super::worker::{Ctx, Driver, WorkerCmd};
-use super::{CloseReason, Event, Mode, NetError, PeerId, Target};
+use super::conn::{Conn, ConnSend, ReadBuf, ReadOutcome};
+use super::worker::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
+use super::{CloseReason, Event, Mode, NetError, PeerId, SendMeta, Target};
 
 const LISTENER: Token = Token(1);
 const FIRST_CONN: usize = 2;
@@ -50,6 +50,10 @@ pub(crate) struct Server {
     last_sender: Option<usize>,
     accept_retry_at: Option<Instant>,
     buf: ReadBuf,
+}
+
+fn token_of(id: PeerId) -> usize {
+    id.0 as usize + FIRST_CONN
 }
 
 impl Server {
@@ -110,28 +114,22 @@ impl Server {
         }
     }
 
-    fn add(&mut self, ctx: &mut Ctx, mut stream: mio::net::TcpStream, addr: SocketAddr) {
-        let id = self.next_id;
+    fn add(&mut self, ctx: &mut Ctx, stream: mio::net::TcpStream, addr: SocketAddr) {
+        let id = PeerId(self.next_id);
         self.next_id += 1;
-        let token = id as usize + FIRST_CONN;
+        let token = token_of(id);
         let _ = stream.set_nodelay(true);
-        if let Err(e) = ctx.poll.registry().register(
-            &mut stream,
-            Token(token),
-            Interest::READABLE | Interest::WRITABLE,
-        ) {
-            ctx.error(NetError::io("cannot watch a new client", &e));
-            return;
-        }
         let local = stream.local_addr().map(canonical).unwrap_or(addr);
         let addr = canonical(addr);
+        let conn = match Conn::new(ctx, id, addr, stream, Token(token)) {
+            Ok(conn) => conn,
+            Err(e) => return ctx.error(NetError::io("cannot watch a new client", &e)),
+        };
         ctx.emit(Event::Connected {
-            peer: PeerId(id),
+            peer: id,
             addr,
             local,
         });
-        let mut conn = Conn::new(PeerId(id), addr, stream);
-        conn.in_ready = true;
         self.ready.push_back(token);
         self.conns.insert(token, conn);
     }
@@ -150,57 +148,59 @@ impl Server {
         }
     }
 
-    fn targets(&self, target: &Target) -> Result<Vec<usize>, NetError> {
-        let tokens: Vec<usize> = match target {
+    /// The connections a send goes to, or why it goes nowhere.
+    fn targets(&self, target: &Target) -> Result<Vec<usize>, SendOutcome> {
+        let open = |t: &usize| self.conns.get(t).is_some_and(|c| !c.finishing());
+        let gone = |err| Err(SendOutcome::Gone(err));
+        let mut tokens: Vec<usize> = match target {
             Target::Default | Target::All => {
-                let mut all: Vec<usize> = self.conns.keys().copied().collect();
-                all.sort_unstable();
+                let all: Vec<usize> = self.conns.keys().copied().filter(open).collect();
+                if all.is_empty() {
+                    return Err(SendOutcome::NoPeers);
+                }
                 all
             }
             Target::Peers(ids) => {
-                let mut out = Vec::with_capacity(ids.len());
-                for id in ids {
-                    let token = id.0 as usize + FIRST_CONN;
-                    if !self.conns.contains_key(&token) {
-                        return Err(NetError::UnknownPeer(*id));
+                // Clients that have just left are skipped; their close is
+                // in the log already. Only a send to nobody is an error.
+                let present: Vec<usize> = ids
+                    .iter()
+                    .map(|id| token_of(*id))
+                    .filter(|t| self.conns.contains_key(t))
+                    .collect();
+                match ids.first() {
+                    Some(first) if present.is_empty() => {
+                        return gone(NetError::UnknownPeer(*first));
                     }
-                    out.push(token);
+                    None => return Err(SendOutcome::NoPeers),
+                    Some(_) => present,
                 }
-                out
             }
-            Target::Addr(addr) => self
-                .conns
-                .iter()
-                .filter(|(_, c)| c.addr == canonical(*addr))
-                .map(|(t, _)| *t)
-                .collect(),
-            Target::LastSender => self.last_sender.into_iter().collect(),
+            Target::Addr(addr) => {
+                let found: Vec<usize> = self
+                    .conns
+                    .iter()
+                    .filter(|(_, c)| c.addr == canonical(*addr))
+                    .map(|(t, _)| *t)
+                    .collect();
+                if found.is_empty() {
+                    return gone(NetError::NoClients);
+                }
+                found
+            }
+            Target::LastSender => match self.last_sender {
+                Some(t) => vec![t],
+                None => return gone(NetError::NoClients),
+            },
             Target::Host(_) => {
-                return Err(NetError::BadTarget {
+                return Err(SendOutcome::Failed(NetError::BadTarget {
                     mode: Mode::TcpServer.name(),
-                });
+                }));
             }
         };
-        if tokens.is_empty() {
-            return Err(NetError::NoClients);
-        }
+        tokens.sort_unstable();
+        tokens.dedup();
         Ok(tokens)
-    }
-
-    fn send(&mut self, ctx: &mut Ctx, target: &Target, data: Bytes) {
-        let tokens = match self.targets(target) {
-            Ok(t) => t,
-            Err(e) => return ctx.error(e),
-        };
-        for token in tokens {
-            let result = match self.conns.get_mut(&token) {
-                Some(conn) => conn.send(ctx, data.clone()),
-                None => continue,
-            };
-            if let Err(how) = result {
-                self.drop_conn(ctx, token, how);
-            }
-        }
     }
 
     /// Reads up to a few chunks from one ready connection.
@@ -209,7 +209,7 @@ impl Server {
             return;
         };
         for _ in 0..READS_PER_TURN {
-            match conn.read(&mut self.buf) {
+            match conn.read(ctx, &mut self.buf) {
                 ReadOutcome::Data(data) => {
                     self.last_sender = Some(token);
                     ctx.emit(Event::Received {
@@ -221,6 +221,13 @@ impl Server {
                 }
                 ReadOutcome::WouldBlock => {
                     conn.in_ready = false;
+                    return;
+                }
+                ReadOutcome::PeerFinished => {
+                    ctx.emit(Event::HalfClosed {
+                        peer: conn.id,
+                        addr: conn.addr,
+                    });
                     return;
                 }
                 ReadOutcome::Closed(how) => {
@@ -241,36 +248,80 @@ impl Driver for Server {
             self.accept_all(ctx);
             return;
         }
-        if event.is_writable() {
-            let result = match self.conns.get_mut(&token) {
-                Some(conn) => conn.flush(ctx),
-                None => return,
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        match conn.on_ready(ctx, event) {
+            Ok(true) if !conn.in_ready => {
+                conn.in_ready = true;
+                self.ready.push_back(token);
+            }
+            Ok(_) => {}
+            Err(how) => self.drop_conn(ctx, token, how),
+        }
+    }
+
+    fn send(&mut self, ctx: &mut Ctx, target: &Target, data: Bytes, meta: SendMeta) -> SendOutcome {
+        let tokens = match self.targets(target) {
+            Ok(t) => t,
+            Err(outcome) => return outcome,
+        };
+        let mut sent = 0;
+        let mut broken = false;
+        let mut full: Option<NetError> = None;
+        let mut gone: Option<NetError> = None;
+        for token in tokens {
+            let Some(conn) = self.conns.get_mut(&token) else {
+                continue;
             };
-            if let Err(how) = result {
-                self.drop_conn(ctx, token, how);
-                return;
+            match conn.send(ctx, data.clone(), meta) {
+                ConnSend::Queued => sent += 1,
+                ConnSend::QueueFull(err) => match full {
+                    // One error per send; further stuck clients are reported too.
+                    Some(_) => ctx.error(err),
+                    None => full = Some(err),
+                },
+                ConnSend::Finished(err) => gone = Some(err),
+                ConnSend::Broken(how) => {
+                    broken = true;
+                    self.drop_conn(ctx, token, how);
+                }
             }
         }
-        if (event.is_readable() || event.is_read_closed() || event.is_error())
-            && let Some(conn) = self.conns.get_mut(&token)
-            && !conn.in_ready
-        {
-            conn.in_ready = true;
-            self.ready.push_back(token);
+        let everyone = matches!(target, Target::Default | Target::All);
+        match (full, gone) {
+            (Some(err), _) => SendOutcome::Failed(err),
+            _ if sent > 0 => SendOutcome::Sent,
+            _ if everyone => SendOutcome::NoPeers,
+            (None, Some(err)) => SendOutcome::Gone(err),
+            (None, None) if broken => SendOutcome::Closed,
+            (None, None) => SendOutcome::NoPeers,
         }
     }
 
     fn on_command(&mut self, ctx: &mut Ctx, cmd: WorkerCmd) {
         match cmd {
-            WorkerCmd::Send { target, data } => self.send(ctx, &target, data),
             WorkerCmd::Disconnect(id) => {
-                let token = id.0 as usize + FIRST_CONN;
+                let token = token_of(id);
                 if self.conns.contains_key(&token) {
                     self.drop_conn(ctx, token, CloseReason::Local);
                 } else {
                     ctx.error(NetError::UnknownPeer(id));
                 }
             }
+            WorkerCmd::Finish(id) => {
+                let token = token_of(id);
+                let result = match self.conns.get_mut(&token) {
+                    Some(conn) => conn.finish(ctx),
+                    None => return ctx.error(NetError::UnknownPeer(id)),
+                };
+                if let Err(how) = result {
+                    self.drop_conn(ctx, token, how);
+                }
+            }
+            // No names are looked up in this mode.
+            WorkerCmd::RefreshNames => {}
+            other => no_multicast(ctx, other, Mode::TcpServer),
         }
     }
 

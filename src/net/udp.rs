@@ -1,5 +1,7 @@
 //! UDP mode: one socket that receives from anyone and sends to a chosen
-//! remote, the configured default, or whoever sent last.
+//! remote, the configured default, or whoever sent last; multicast groups
+//! joined and left on it. Host names are looked up off the poll loop and
+//! remembered per host; sends to a host being looked up wait for it.
 
 use std::collections::VecDeque;
 use std::io;
@@ -9,12 +11,14 @@ use std::time::{Instant, SystemTime};
 use bytes::Bytes;
 use mio::net::UdpSocket;
 use mio::{Interest, Token};
-use socket2::{Domain, Protocol, Socket, Type};
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
-use super::addr::{canonical, resolve};
+use super::addr::canonical;
 use super::conn::{MAX_QUEUE, ReadBuf};
-use super::worker::{Ctx, Driver, WorkerCmd};
-use super::{Event, HostPort, Mode, NetError, Target};
+use super::multicast::{self, MulticastConfig};
+use super::resolve::{Cached, Finished, HostCache};
+use super::worker::{Ctx, Driver, SendOutcome, WorkerCmd};
+use super::{Event, GroupOp, HostPort, Membership, Mode, NetError, SendMeta, Target};
 
 const SOCKET: Token = Token(1);
 /// Largest UDP payload over IPv4.
@@ -22,24 +26,44 @@ const MAX_DATAGRAM: usize = 65_507;
 /// Datagrams read per turn before looking at commands again.
 const READS_PER_TURN: usize = 64;
 
+/// A datagram waiting for the socket to take it.
+struct Outgoing {
+    to: SocketAddr,
+    data: Bytes,
+    meta: SendMeta,
+}
+
 /// The UDP driver.
 pub(crate) struct Udp {
     socket: UdpSocket,
     local: SocketAddr,
-    remote: Option<SocketAddr>,
+    /// The default destination as configured, and where it is now.
+    remote: Option<HostPort>,
+    remote_addr: Option<SocketAddr>,
+    /// False until the default destination is known and `Opened` is out.
+    opened: bool,
+    /// The default destination could not be found: the session ends.
+    failed: bool,
+    /// Groups to join once open.
+    join_at_open: Vec<Membership>,
+    groups: Vec<Membership>,
     last_sender: Option<SocketAddr>,
-    queue: VecDeque<(SocketAddr, Bytes)>,
+    queue: VecDeque<Outgoing>,
+    /// Bytes queued or waiting for a lookup.
     queued: usize,
+    names: HostCache<(Bytes, SendMeta)>,
     readable: bool,
     buf: ReadBuf,
 }
 
 impl Udp {
-    /// Binds (with SO_BROADCAST) and reports `Opened`.
+    /// Binds (with SO_BROADCAST), applies the multicast options and, once the
+    /// default destination is known, reports `Opened` and joins the groups.
     pub(crate) fn open(
         ctx: &mut Ctx,
         bind: SocketAddr,
         remote: Option<HostPort>,
+        multicast: MulticastConfig,
     ) -> Result<Udp, NetError> {
         let err = |e: io::Error| NetError::bind(bind, &e);
         let socket = Socket::new(Domain::for_address(bind), Type::DGRAM, Some(Protocol::UDP))
@@ -52,85 +76,237 @@ impl Udp {
         socket.set_nonblocking(true).map_err(err)?;
         let mut socket = UdpSocket::from_std(socket.into());
         let local = socket.local_addr().map_err(err)?;
-        let remote = match remote {
-            Some(r) => Some(pick_family(&resolve(&r)?, local, &r)?),
-            None => None,
-        };
+        if let Err(e) = multicast::apply(SockRef::from(&socket), local, &multicast.options) {
+            ctx.error(e);
+        }
         ctx.poll
             .registry()
             .register(&mut socket, SOCKET, Interest::READABLE | Interest::WRITABLE)
             .map_err(|e| NetError::io("cannot watch the socket", &e))?;
-        ctx.emit(Event::Opened {
-            mode: Mode::Udp,
-            local: canonical(local),
-        });
-        Ok(Udp {
+        let mut udp = Udp {
             socket,
             local,
-            remote,
+            remote: remote.clone(),
+            remote_addr: None,
+            opened: false,
+            failed: false,
+            join_at_open: multicast.groups,
+            groups: Vec::new(),
             last_sender: None,
             queue: VecDeque::new(),
             queued: 0,
+            names: HostCache::new(),
             readable: true,
             buf: ReadBuf::new(),
-        })
+        };
+        match remote {
+            None => udp.become_open(ctx),
+            Some(host) => match udp.names.get(ctx, &host) {
+                Cached::Known(addrs) => {
+                    let to = pick_family(addrs, local, &host)?;
+                    udp.remote_addr = Some(to);
+                    udp.become_open(ctx);
+                }
+                Cached::Failed(e) => return Err(e),
+                Cached::Looking => {}
+            },
+        }
+        Ok(udp)
     }
 
-    fn destination(&self, target: Target) -> Result<SocketAddr, NetError> {
-        match target {
-            Target::Default => self.remote.or(self.last_sender).ok_or(NetError::NoRemote),
-            Target::Addr(addr) => Ok(addr),
-            Target::Host(hp) => pick_family(&resolve(&hp)?, self.local, &hp),
-            Target::LastSender => self.last_sender.ok_or(NetError::NoRemote),
-            Target::All | Target::Peers(_) => Err(NetError::BadTarget {
-                mode: Mode::Udp.name(),
+    fn become_open(&mut self, ctx: &mut Ctx) {
+        self.opened = true;
+        ctx.emit(Event::Opened {
+            mode: Mode::Udp,
+            local: canonical(self.local),
+        });
+        for m in std::mem::take(&mut self.join_at_open) {
+            self.join(ctx, m);
+        }
+    }
+
+    fn join(&mut self, ctx: &mut Ctx, membership: Membership) {
+        match multicast::change(SockRef::from(&self.socket), self.local, &membership, true) {
+            Ok(()) => {
+                if !self.groups.contains(&membership) {
+                    self.groups.push(membership.clone());
+                }
+                ctx.emit(Event::GroupJoined { membership });
+            }
+            Err(error) => ctx.emit(Event::GroupFailed {
+                membership,
+                op: GroupOp::Join,
+                error,
             }),
         }
     }
 
-    fn send(&mut self, ctx: &mut Ctx, target: Target, data: Bytes) {
-        if data.len() > MAX_DATAGRAM {
-            return ctx.error(NetError::DatagramTooLarge { len: data.len() });
-        }
-        let to = match self.destination(target) {
-            Ok(to) => to,
-            Err(e) => return ctx.error(e),
+    fn leave(&mut self, ctx: &mut Ctx, membership: Membership) {
+        let result = match self.groups.iter().position(|g| *g == membership) {
+            None => Err(NetError::NotJoined {
+                group: membership.group,
+            }),
+            Some(i) => {
+                multicast::change(SockRef::from(&self.socket), self.local, &membership, false).map(
+                    |()| {
+                        self.groups.remove(i);
+                    },
+                )
+            }
         };
+        match result {
+            Ok(()) => ctx.emit(Event::GroupLeft { membership }),
+            Err(error) => ctx.emit(Event::GroupFailed {
+                membership,
+                op: GroupOp::Leave,
+                error,
+            }),
+        }
+    }
+
+    /// Sends to a host by name: at once if it is known, else after its lookup.
+    fn send_to_host(
+        &mut self,
+        ctx: &mut Ctx,
+        host: &HostPort,
+        data: Bytes,
+        meta: SendMeta,
+    ) -> SendOutcome {
+        match self.names.get(ctx, host) {
+            Cached::Known(addrs) => match pick_family(addrs, self.local, host) {
+                Ok(to) => self.enqueue(ctx, to, data, meta),
+                Err(e) => SendOutcome::Failed(e),
+            },
+            Cached::Failed(e) => SendOutcome::Failed(e),
+            Cached::Looking => {
+                if self.queued + data.len() > MAX_QUEUE {
+                    return SendOutcome::Failed(NetError::SendQueueFull {
+                        addr: SocketAddr::new(self.local.ip(), host.port),
+                        dropped: data.len(),
+                    });
+                }
+                self.queued += data.len();
+                ctx.shared.add_pending(data.len());
+                self.names.park(host, (data, meta));
+                SendOutcome::Pending
+            }
+        }
+    }
+
+    /// Writes a datagram now if nothing is waiting, else queues it.
+    fn enqueue(
+        &mut self,
+        ctx: &mut Ctx,
+        to: SocketAddr,
+        data: Bytes,
+        meta: SendMeta,
+    ) -> SendOutcome {
+        if self.queue.is_empty() {
+            match self.socket.send_to(&data, for_socket(to, self.local)) {
+                Ok(_) => {
+                    ctx.emit(Event::Sent {
+                        peer: None,
+                        addr: to,
+                        time: SystemTime::now(),
+                        data,
+                        meta,
+                    });
+                    return SendOutcome::Sent;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return SendOutcome::Failed(send_error(to, &e)),
+            }
+        }
         if self.queued + data.len() > MAX_QUEUE {
-            return ctx.error(NetError::SendQueueFull {
+            return SendOutcome::Failed(NetError::SendQueueFull {
                 addr: to,
                 dropped: data.len(),
             });
         }
         self.queued += data.len();
         ctx.shared.add_pending(data.len());
-        self.queue.push_back((to, data));
+        self.queue.push_back(Outgoing { to, data, meta });
         self.flush(ctx);
+        SendOutcome::Sent
     }
 
+    /// Writes queued datagrams until the socket would block. A datagram the
+    /// OS refuses is reported and dropped (never reported as sent).
     fn flush(&mut self, ctx: &mut Ctx) {
-        while let Some((to, data)) = self.queue.front() {
-            let dest = for_socket(*to, self.local);
+        while let Some(out) = self.queue.front() {
             // mio's own `send_to`, so Windows re-arms the writable event
             // that resumes this flush (see `ReadBuf::read_stream`).
-            match self.socket.send_to(data, dest) {
-                Ok(_) => {}
+            let result = self
+                .socket
+                .send_to(&out.data, for_socket(out.to, self.local));
+            match result {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => ctx.error(NetError::io(format!("cannot send to {to}"), &e)),
+                _ => {}
             }
-            if let Some((to, data)) = self.queue.pop_front() {
-                self.queued -= data.len();
-                ctx.shared.sub_pending(data.len());
-                ctx.emit(Event::Sent {
+            let Some(out) = self.queue.pop_front() else {
+                return;
+            };
+            self.queued -= out.data.len();
+            ctx.shared.sub_pending(out.data.len());
+            match result {
+                Ok(_) => ctx.emit(Event::Sent {
                     peer: None,
-                    addr: to,
+                    addr: out.to,
                     time: SystemTime::now(),
-                    data,
-                });
+                    data: out.data,
+                    meta: out.meta,
+                }),
+                Err(e) => ctx.error(send_error(out.to, &e)),
             }
         }
     }
+
+    /// Handles lookups that have finished: the default destination, and
+    /// sends that waited for a host.
+    fn on_lookups(&mut self, ctx: &mut Ctx) {
+        for Finished {
+            host,
+            result,
+            parked,
+        } in self.names.finished()
+        {
+            let parked_bytes: usize = parked.iter().map(|(d, _)| d.len()).sum();
+            self.queued -= parked_bytes;
+            ctx.shared.sub_pending(parked_bytes);
+            let to = result.and_then(|addrs| pick_family(&addrs, self.local, &host));
+            let is_default = self.remote.as_ref() == Some(&host);
+            match to {
+                Ok(to) => {
+                    ctx.emit(Event::Resolved {
+                        host: host.clone(),
+                        addr: to,
+                    });
+                    if is_default {
+                        self.remote_addr = Some(to);
+                        if !self.opened {
+                            self.become_open(ctx);
+                        }
+                    }
+                    for (data, meta) in parked {
+                        if let SendOutcome::Failed(e) = self.enqueue(ctx, to, data, meta) {
+                            ctx.error(e);
+                        }
+                    }
+                }
+                Err(e) => {
+                    if is_default && !self.opened {
+                        self.failed = true;
+                    }
+                    ctx.error(e);
+                }
+            }
+        }
+    }
+}
+
+fn send_error(to: SocketAddr, e: &io::Error) -> NetError {
+    NetError::io(format!("cannot send to {to}"), e)
 }
 
 /// Chooses a resolved address of the same IP version as the local socket
@@ -175,16 +351,70 @@ impl Driver for Udp {
         }
     }
 
+    fn send(&mut self, ctx: &mut Ctx, target: &Target, data: Bytes, meta: SendMeta) -> SendOutcome {
+        if data.len() > MAX_DATAGRAM {
+            return SendOutcome::Failed(NetError::DatagramTooLarge { len: data.len() });
+        }
+        let to = match target {
+            Target::Default => match (self.remote_addr, self.remote.clone()) {
+                (Some(to), _) => to,
+                (None, Some(host)) => return self.send_to_host(ctx, &host, data, meta),
+                (None, None) => match self.last_sender {
+                    Some(to) => to,
+                    None => return SendOutcome::Failed(NetError::NoRemote),
+                },
+            },
+            Target::Addr(addr) => *addr,
+            Target::Host(host) => return self.send_to_host(ctx, host, data, meta),
+            Target::LastSender => match self.last_sender {
+                Some(to) => to,
+                None => return SendOutcome::Failed(NetError::NoRemote),
+            },
+            Target::All | Target::Peers(_) => {
+                return SendOutcome::Failed(NetError::BadTarget {
+                    mode: Mode::Udp.name(),
+                });
+            }
+        };
+        self.enqueue(ctx, to, data, meta)
+    }
+
     fn on_command(&mut self, ctx: &mut Ctx, cmd: WorkerCmd) {
         match cmd {
-            WorkerCmd::Send { target, data } => self.send(ctx, target, data),
+            WorkerCmd::Join(m) => self.join(ctx, m),
+            WorkerCmd::Leave(m) => self.leave(ctx, m),
+            WorkerCmd::SetMulticast(opts) => {
+                if let Err(e) = multicast::apply(SockRef::from(&self.socket), self.local, &opts) {
+                    ctx.error(e);
+                }
+            }
+            WorkerCmd::RefreshNames => {
+                let default = self.remote.as_ref().filter(|h| h.ip().is_none());
+                if let Err(e) = self.names.refresh(ctx, default) {
+                    ctx.error(e);
+                }
+            }
             WorkerCmd::Disconnect(_) => ctx.error(NetError::BadTarget {
                 mode: Mode::Udp.name(),
             }),
+            WorkerCmd::Finish(_) => ctx.error(NetError::Unsupported {
+                what: "finishing a connection",
+                mode: Mode::Udp.name(),
+            }),
+            WorkerCmd::Send { .. }
+            | WorkerCmd::StartPeriodic { .. }
+            | WorkerCmd::StopPeriodic(_)
+            | WorkerCmd::Tick(_) => {}
         }
     }
 
     fn pump(&mut self, ctx: &mut Ctx) -> bool {
+        if self.names.looking() {
+            self.on_lookups(ctx);
+        }
+        if !self.opened {
+            return false;
+        }
         let mut reads = 0;
         while self.readable && reads < READS_PER_TURN && ctx.sink.has_room() {
             reads += 1;
@@ -224,11 +454,13 @@ impl Driver for Udp {
     fn on_timer(&mut self, _ctx: &mut Ctx, _now: Instant) {}
 
     fn finished(&self) -> bool {
-        false
+        self.failed
     }
 
     fn shutdown(&mut self, ctx: &mut Ctx) {
         let _ = ctx.poll.registry().deregister(&mut self.socket);
+        let _ = self.names.drain_parked();
         ctx.shared.sub_pending(self.queued);
+        self.queued = 0;
     }
 }

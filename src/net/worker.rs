@@ -1,9 +1,11 @@
 //! The worker thread shared by every mode: a mio poll loop that takes
-//! commands, reads what is ready while the consumer has room, and reports.
+//! commands, reads what is ready while the consumer has room, runs timed
+//! sends, and reports.
 
+use std::collections::HashMap;
 use std::io;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -11,8 +13,13 @@ use bytes::Bytes;
 use crossbeam_channel::{Receiver, Sender};
 use mio::{Events, Poll, Token, Waker};
 
-use super::events::EventSink;
-use super::{Event, NetError, PeerId, SessionConfig, Target, tcp_client, tcp_server, udp};
+use super::multicast::MulticastOptions;
+use super::periodic::{Jobs, PeriodicState};
+use super::queue::EventSink;
+use super::{
+    Event, GroupOp, Membership, Mode, NetError, PeerId, Periodic, PeriodicEnd, PeriodicId,
+    Resolver, SendMeta, SessionConfig, Target, tcp_client, tcp_server, udp,
+};
 
 /// The token of the waker that commands use to interrupt `poll`.
 pub(crate) const WAKER: Token = Token(0);
@@ -23,8 +30,26 @@ const BACKOFF: Duration = Duration::from_millis(2);
 /// Commands that reach a running worker (open and close are handled outside).
 #[derive(Debug)]
 pub(crate) enum WorkerCmd {
-    Send { target: Target, data: Bytes },
+    Send {
+        target: Target,
+        data: Bytes,
+        meta: SendMeta,
+    },
     Disconnect(PeerId),
+    Finish(PeerId),
+    StartPeriodic {
+        id: PeriodicId,
+        periodic: Periodic,
+        state: Arc<PeriodicState>,
+        first: Instant,
+    },
+    StopPeriodic(PeriodicId),
+    /// From the timer thread: one send of a timed send is due.
+    Tick(PeriodicId),
+    Join(Membership),
+    Leave(Membership),
+    SetMulticast(MulticastOptions),
+    RefreshNames,
 }
 
 /// State shared between a worker and the handles that command it.
@@ -32,6 +57,8 @@ pub(crate) struct WorkerShared {
     pub(crate) stop: AtomicBool,
     pub(crate) alive: AtomicBool,
     pub(crate) pending_tx: AtomicUsize,
+    next_periodic: AtomicU64,
+    periodics: Mutex<HashMap<PeriodicId, Arc<PeriodicState>>>,
     waker: Waker,
 }
 
@@ -48,6 +75,30 @@ impl WorkerShared {
     pub(crate) fn sub_pending(&self, n: usize) {
         self.pending_tx.fetch_sub(n, Ordering::Relaxed);
     }
+
+    fn periodics(&self) -> MutexGuard<'_, HashMap<PeriodicId, Arc<PeriodicState>>> {
+        // The map holds no invariant a panic could break.
+        self.periodics
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers a new timed send and gives its id.
+    pub(crate) fn new_periodic(&self, state: Arc<PeriodicState>) -> PeriodicId {
+        let id = PeriodicId(self.next_periodic.fetch_add(1, Ordering::Relaxed) + 1);
+        self.periodics().insert(id, state);
+        id
+    }
+
+    /// The shared state of a running timed send.
+    pub(crate) fn periodic(&self, id: PeriodicId) -> Option<Arc<PeriodicState>> {
+        self.periodics().get(&id).cloned()
+    }
+
+    /// Forgets a timed send that has ended.
+    pub(crate) fn forget_periodic(&self, id: PeriodicId) {
+        self.periodics().remove(&id);
+    }
 }
 
 /// What a mode's driver gets to work with.
@@ -55,6 +106,9 @@ pub(crate) struct Ctx {
     pub(crate) poll: Poll,
     pub(crate) sink: EventSink,
     pub(crate) shared: Arc<WorkerShared>,
+    /// The worker's own command channel (the timer thread sends ticks on it).
+    pub(crate) cmd_tx: Sender<WorkerCmd>,
+    pub(crate) resolver: Arc<dyn Resolver>,
     emitted: bool,
 }
 
@@ -71,11 +125,63 @@ impl Ctx {
     }
 }
 
+/// What became of one send.
+#[derive(Debug)]
+pub(crate) enum SendOutcome {
+    /// Queued for (or written to) every destination.
+    Sent,
+    /// Waiting for a name lookup; it goes out, or is reported, when that ends.
+    Pending,
+    /// Nobody to send to now (a TCP server with no client).
+    NoPeers,
+    /// The connection the target named has gone, or we finished sending on it.
+    Gone(NetError),
+    /// Writing showed the connection is over; its `PeerClosed` says how.
+    Closed,
+    /// Refused: no destination, too large, queue full, bad target.
+    Failed(NetError),
+}
+
+impl SendOutcome {
+    /// Reports what went wrong with a one-off send.
+    fn report(self, ctx: &mut Ctx) {
+        match self {
+            SendOutcome::Sent | SendOutcome::Pending | SendOutcome::Closed => {}
+            SendOutcome::NoPeers => ctx.error(NetError::NoClients),
+            SendOutcome::Gone(err) | SendOutcome::Failed(err) => ctx.error(err),
+        }
+    }
+}
+
+/// Answers a multicast command in a TCP mode, which has none.
+pub(crate) fn no_multicast(ctx: &mut Ctx, cmd: WorkerCmd, mode: Mode) {
+    let error = NetError::Unsupported {
+        what: "multicast",
+        mode: mode.name(),
+    };
+    match cmd {
+        WorkerCmd::Join(membership) => ctx.emit(Event::GroupFailed {
+            membership,
+            op: GroupOp::Join,
+            error,
+        }),
+        WorkerCmd::Leave(membership) => ctx.emit(Event::GroupFailed {
+            membership,
+            op: GroupOp::Leave,
+            error,
+        }),
+        WorkerCmd::SetMulticast(_) => ctx.error(error),
+        _ => {}
+    }
+}
+
 /// One mode's behaviour inside the common loop.
 pub(crate) trait Driver {
     /// A readiness event for one of the driver's tokens.
     fn on_ready(&mut self, ctx: &mut Ctx, event: &mio::event::Event);
-    /// A command from the handle.
+    /// Sends (or queues) `data` to `target`.
+    fn send(&mut self, ctx: &mut Ctx, target: &Target, data: Bytes, meta: SendMeta) -> SendOutcome;
+    /// A command only some modes understand (disconnect, finish, groups, names).
     fn on_command(&mut self, ctx: &mut Ctx, cmd: WorkerCmd);
     /// Reads what is ready while the consumer has room; true if more is ready.
     fn pump(&mut self, ctx: &mut Ctx) -> bool;
@@ -83,10 +189,17 @@ pub(crate) trait Driver {
     fn deadline(&self) -> Option<Instant>;
     /// Runs due timers (connect timeouts, accept retries).
     fn on_timer(&mut self, ctx: &mut Ctx, now: Instant);
-    /// True when the session has ended by itself (a TCP client whose server closed).
+    /// True when the session has ended by itself (a TCP client whose connection ended).
     fn finished(&self) -> bool;
     /// Closes every socket, reporting what it closed.
     fn shutdown(&mut self, ctx: &mut Ctx);
+}
+
+/// What [`spawn`] gives back.
+pub(crate) struct Spawned {
+    pub(crate) tx: Sender<WorkerCmd>,
+    pub(crate) shared: Arc<WorkerShared>,
+    pub(crate) thread: JoinHandle<()>,
 }
 
 /// Starts a worker thread for `config`. Setting up the poll happens here so
@@ -95,13 +208,16 @@ pub(crate) trait Driver {
 pub(crate) fn spawn(
     config: SessionConfig,
     sink: EventSink,
-) -> io::Result<(Sender<WorkerCmd>, Arc<WorkerShared>, JoinHandle<()>)> {
+    resolver: Arc<dyn Resolver>,
+) -> io::Result<Spawned> {
     let poll = Poll::new()?;
     let waker = Waker::new(poll.registry(), WAKER)?;
     let shared = Arc::new(WorkerShared {
         stop: AtomicBool::new(false),
         alive: AtomicBool::new(true),
         pending_tx: AtomicUsize::new(0),
+        next_periodic: AtomicU64::new(0),
+        periodics: Mutex::new(HashMap::new()),
         waker,
     });
     let (tx, rx) = crossbeam_channel::unbounded();
@@ -109,13 +225,15 @@ pub(crate) fn spawn(
         poll,
         sink,
         shared: Arc::clone(&shared),
+        cmd_tx: tx.clone(),
+        resolver,
         emitted: false,
     };
     let name = format!("netassist-{}", config.mode().name().replace(' ', "-"));
     let thread = std::thread::Builder::new()
         .name(name)
         .spawn(move || run(config, ctx, rx))?;
-    Ok((tx, shared, thread))
+    Ok(Spawned { tx, shared, thread })
 }
 
 fn run(config: SessionConfig, mut ctx: Ctx, rx: Receiver<WorkerCmd>) {
@@ -127,23 +245,39 @@ fn run(config: SessionConfig, mut ctx: Ctx, rx: Receiver<WorkerCmd>) {
             tcp_client::Client::start(&mut ctx, remote, bind)
                 .map(|d| Box::new(d) as Box<dyn Driver>)
         }
-        SessionConfig::Udp { bind, remote } => {
-            udp::Udp::open(&mut ctx, bind, remote).map(|d| Box::new(d) as Box<dyn Driver>)
-        }
+        SessionConfig::Udp {
+            bind,
+            remote,
+            multicast,
+        } => udp::Udp::open(&mut ctx, bind, remote, multicast)
+            .map(|d| Box::new(d) as Box<dyn Driver>),
     };
+    let mut jobs = Jobs::default();
     match driver {
         Ok(mut driver) => {
-            run_loop(driver.as_mut(), &mut ctx, &rx);
+            run_loop(driver.as_mut(), &mut jobs, &mut ctx, &rx);
+            jobs.end_all(&mut ctx);
             driver.shutdown(&mut ctx);
         }
         Err(err) => ctx.error(err),
     }
     ctx.shared.alive.store(false, Ordering::Release);
+    // Timed sends that were asked for but never started end here too.
+    while let Ok(cmd) = rx.try_recv() {
+        if let WorkerCmd::StartPeriodic { id, state, .. } = cmd {
+            ctx.shared.forget_periodic(id);
+            ctx.emit(Event::PeriodicEnded {
+                id,
+                sent: state.progress().sent,
+                why: PeriodicEnd::ConnectionClosed,
+            });
+        }
+    }
     ctx.sink.emit(Event::Closed);
     ctx.sink.wake();
 }
 
-fn run_loop(driver: &mut dyn Driver, ctx: &mut Ctx, rx: &Receiver<WorkerCmd>) {
+fn run_loop(driver: &mut dyn Driver, jobs: &mut Jobs, ctx: &mut Ctx, rx: &Receiver<WorkerCmd>) {
     let mut events = Events::with_capacity(1024);
     let mut more_ready = true;
     loop {
@@ -163,7 +297,20 @@ fn run_loop(driver: &mut dyn Driver, ctx: &mut Ctx, rx: &Receiver<WorkerCmd>) {
             }
         }
         while let Ok(cmd) = rx.try_recv() {
-            driver.on_command(ctx, cmd);
+            match cmd {
+                WorkerCmd::Send { target, data, meta } => {
+                    driver.send(ctx, &target, data, meta).report(ctx);
+                }
+                WorkerCmd::StartPeriodic {
+                    id,
+                    periodic,
+                    state,
+                    first,
+                } => jobs.start(ctx, id, periodic, state, first),
+                WorkerCmd::StopPeriodic(id) => jobs.stop(ctx, id),
+                WorkerCmd::Tick(id) => jobs.tick(ctx, driver, id),
+                other => driver.on_command(ctx, other),
+            }
         }
         let now = Instant::now();
         if driver.deadline().is_some_and(|d| d <= now) {

@@ -152,7 +152,14 @@ mod tests {
     fn sample() -> RecordStore {
         let mut s = RecordStore::default();
         let local: SocketAddr = "0.0.0.0:9000".parse().unwrap();
-        s.push_event(at(0), None, Note::Opened { local });
+        s.push_event(
+            at(0),
+            None,
+            Note::Opened {
+                local,
+                mode: crate::net::Mode::TcpServer,
+            },
+        );
         s.push_rx(at(1), peer(8080), Bytes::from_static(b"hello\r\n"));
         s.push_tx(
             at(2),
@@ -203,13 +210,38 @@ mod tests {
         );
     }
 
+    /// Times are written in the local zone. The check runs in a child
+    /// process whose zone is UTC+05:45 (a POSIX `TZ` string, no zone
+    /// database needed), so it tells local time from UTC on any machine,
+    /// including one whose own zone is UTC. The expected text is written out
+    /// by hand: `at(1)` is 2023-11-14 22:13:20.001 UTC.
+    #[cfg(unix)]
     #[test]
     fn text_export_time_is_local_milliseconds() {
-        let got = lines(&sample(), &TextExportOptions::default());
-        let expected = DateTime::<Local>::from(at(1))
-            .format("%Y-%m-%d %H:%M:%S%.3f")
-            .to_string();
-        assert!(got[1].starts_with(&expected), "{} vs {expected}", got[1]);
+        // Set in the child process that runs the check under a fixed zone.
+        const TZ_CHILD: &str = "NETASSIST_EXPORT_TZ_CHILD";
+        if std::env::var_os(TZ_CHILD).is_some() {
+            let got = lines(&sample(), &TextExportOptions::default());
+            assert!(
+                got[1].starts_with("2023-11-15 03:58:20.001 RX "),
+                "{}",
+                got[1]
+            );
+            return;
+        }
+        let name = "records::export::tests::text_export_time_is_local_milliseconds";
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", name, "--test-threads=1", "--nocapture"])
+            .env(TZ_CHILD, "1")
+            .env("TZ", "XYZ-05:45")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "child run failed:\n{stdout}\n{stderr}"
+        );
     }
 
     #[test]

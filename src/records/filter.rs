@@ -100,7 +100,8 @@ mod tests {
         s.push_rx(now, a, Bytes::from("name:egon"));
         s.push_tx(now, a, Bytes::from("Hello egon"));
         s.push_rx(now, b, Bytes::from("你好"));
-        s.push_event(now, Some(b), Note::Connected);
+        let (local, by) = (b, crate::records::Opener::Peer);
+        s.push_event(now, Some(b), Note::Connected { local, by });
         let shown = |f: &RowFilter| -> Vec<u64> {
             s.iter()
                 .filter(|r| f.shows(&s, r, DisplayEncoding::Auto))

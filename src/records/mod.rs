@@ -5,8 +5,10 @@
 //! Records of one direction and peer form a byte stream; text rendering
 //! follows the stream, so a character split across two reads shows whole.
 
+mod earlier;
 mod export;
 mod filter;
+mod framing;
 mod record;
 mod render;
 mod rows;
@@ -14,6 +16,10 @@ mod store;
 
 pub use export::TextExportOptions;
 pub use filter::{RowFilter, compile_pattern};
-pub use record::{Direction, Note, Record};
-pub use rows::{RowIndex, RowStyle, View, split_weighted};
+pub use framing::{
+    Cut, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGES, Endian, Framer, Framing, FramingError,
+    LengthPrefix, MAX_DELIMITER, Message, Pending, PrefixWidth,
+};
+pub use record::{Direction, Note, Opener, Record};
+pub use rows::{RowIndex, RowStyle, View, added_marker, split_weighted};
 pub use store::{MAX_MERGED_BYTES, RECORD_OVERHEAD, RecordStore, StoreConfig};

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 
 use crate::codec::TextEncoding;
+use crate::net::Mode;
 
 /// Which way the bytes of a record went.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -31,6 +32,26 @@ impl Direction {
     }
 }
 
+/// Which end of a TCP connection asked for it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Opener {
+    /// We connected (TCP client mode).
+    Us,
+    /// The peer connected to our server.
+    Peer,
+}
+
+impl Opener {
+    /// Who opens the connections of a session in `mode` (UDP has none; it
+    /// is given as [`Opener::Peer`]).
+    pub fn for_mode(mode: Mode) -> Opener {
+        match mode {
+            Mode::TcpClient => Opener::Us,
+            Mode::TcpServer | Mode::Udp => Opener::Peer,
+        }
+    }
+}
+
 /// What an event record reports. Pure data: the window translates it, the
 /// `Display` impl gives plain English for exports and the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,10 +60,19 @@ pub enum Note {
     Opened {
         /// The local address actually in use.
         local: SocketAddr,
+        /// The mode of the session that opened it.
+        mode: Mode,
     },
     /// A connection to the record's peer was established (or accepted).
-    Connected,
-    /// The peer closed the connection in an orderly way (FIN).
+    Connected {
+        /// Our side's address of this connection.
+        local: SocketAddr,
+        /// Which end asked for the connection (sent the SYN).
+        by: Opener,
+    },
+    /// The peer finished sending (FIN); the connection may still carry our sends.
+    PeerFinished,
+    /// The connection closed in order: both sides finished sending (FIN each way).
     ClosedByPeer,
     /// The connection was reset (RST).
     Reset,
@@ -62,8 +92,9 @@ pub enum Note {
 impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Note::Opened { local } => write!(f, "opened on {local}"),
-            Note::Connected => f.write_str("connected"),
+            Note::Opened { local, .. } => write!(f, "opened on {local}"),
+            Note::Connected { .. } => f.write_str("connected"),
+            Note::PeerFinished => f.write_str("peer finished sending"),
             Note::ClosedByPeer => f.write_str("closed by peer"),
             Note::Reset => f.write_str("connection reset"),
             Note::Disconnected => f.write_str("disconnected"),
@@ -141,6 +172,9 @@ pub struct Record {
     pub reads: Vec<u32>,
     /// What happened, for event records.
     pub note: Option<Box<Note>>,
+    /// How many trailing bytes of a send NetAssist added (line ending,
+    /// checksum), shown apart from what was typed; 0 for everything else.
+    pub added: u32,
     /// Distance in seqs back to the previous record of the same stream
     /// (same direction and peer); 0 = none.
     pub(crate) link: u32,
@@ -171,8 +205,20 @@ impl Record {
             note: note.map(Box::new),
             link: 0,
             next: 0,
+            added: 0,
             carry: [Cell::new(Carry::UNKNOWN), Cell::new(Carry::UNKNOWN)],
         }
+    }
+
+    /// The bytes as typed: a send without what NetAssist added to it.
+    pub fn typed(&self) -> &[u8] {
+        let n = self.bytes.len().saturating_sub(self.added as usize);
+        &self.bytes[..n]
+    }
+
+    /// The bytes NetAssist added to a send (line ending, checksum).
+    pub fn added_bytes(&self) -> &[u8] {
+        &self.bytes[self.typed().len()..]
     }
 
     /// The memo cell for `enc`.
@@ -216,7 +262,11 @@ mod tests {
     #[test]
     fn notes_in_plain_english() {
         let local: SocketAddr = "0.0.0.0:8080".parse().unwrap();
-        assert_eq!(Note::Opened { local }.to_string(), "opened on 0.0.0.0:8080");
+        let opened = Note::Opened {
+            local,
+            mode: Mode::TcpServer,
+        };
+        assert_eq!(opened.to_string(), "opened on 0.0.0.0:8080");
         assert_eq!(Note::ClosedByPeer.to_string(), "closed by peer");
         assert_eq!(
             Note::Error {

@@ -267,7 +267,14 @@ mod tests {
         let a1 = rx(&mut s, 1, &utf8[..2]);
         let b1 = rx(&mut s, 2, &utf8[..1]);
         let t1 = s.push_tx(t0(), peer(1), Bytes::from_static(b"ok"));
-        let e1 = s.push_event(t0(), Some(peer(1)), Note::Connected);
+        let e1 = s.push_event(
+            t0(),
+            Some(peer(1)),
+            Note::Connected {
+                local: peer(9),
+                by: crate::records::Opener::Peer,
+            },
+        );
         let a2 = rx(&mut s, 1, &utf8[2..4]);
         let b2 = rx(&mut s, 2, &utf8[1..]);
         let a3 = rx(&mut s, 1, &utf8[4..]);

@@ -38,15 +38,17 @@ pub struct RowStyle {
 }
 
 impl RowStyle {
-    /// How many rows `record` takes.
+    /// How many rows `record` takes. The bytes NetAssist added to a send
+    /// follow the typed bytes on their last row.
     pub fn rows_of(&self, record: &Record) -> u32 {
-        if record.dir == Direction::Event || record.bytes.is_empty() {
+        let bytes = record.typed();
+        if record.dir == Direction::Event || bytes.is_empty() {
             return 1;
         }
         let b = self.bytes_per_row.max(1);
         let rows = match self.view {
-            View::Text => self.line_rows(&record.bytes).iter().sum(),
-            View::Hex | View::Both => record.bytes.len().div_ceil(b),
+            View::Text => self.line_rows(bytes).iter().sum(),
+            View::Hex | View::Both => bytes.len().div_ceil(b),
         };
         u32::try_from(rows).unwrap_or(u32::MAX)
     }
@@ -63,6 +65,9 @@ impl RowStyle {
 
     /// The payload text of every row of record `seq` (events excluded: the
     /// window words them itself). Exactly [`RowStyle::rows_of`] strings.
+    ///
+    /// The bytes NetAssist added to a send end the last row, as
+    /// [`added_marker`] shows them.
     pub fn render(&self, store: &RecordStore, seq: u64) -> Vec<String> {
         let Some(record) = store.get(seq) else {
             return Vec::new();
@@ -70,11 +75,41 @@ impl RowStyle {
         if record.dir == Direction::Event || record.bytes.is_empty() {
             return vec![String::new()];
         }
+        let mut rows = self.render_typed(store, record);
+        if record.added > 0 {
+            if rows.is_empty() {
+                rows.push(String::new());
+            }
+            if let Some(last) = rows.last_mut() {
+                last.push_str(&added_marker(record.added_bytes()));
+            }
+        }
+        rows
+    }
+
+    fn render_typed(&self, store: &RecordStore, record: &Record) -> Vec<String> {
+        let seq = record.seq;
+        let bytes = record.typed();
+        if bytes.is_empty() {
+            return Vec::new();
+        }
         match self.view {
             View::Text => {
                 let mut text = String::new();
-                store.push_text(seq, self.encoding, &mut text);
-                let counts = self.line_rows(&record.bytes);
+                if record.added == 0 {
+                    store.push_text(seq, self.encoding, &mut text);
+                } else {
+                    // The typed part alone, decoded from where its stream
+                    // stands (the added bytes are shown apart).
+                    let (enc, carry) = store
+                        .stream_start(seq, self.encoding)
+                        .unwrap_or((TextEncoding::Utf8, Vec::new()));
+                    let mut decoder = StreamDecoder::new(enc.into());
+                    decoder.decode_into(&carry, &mut text);
+                    decoder.decode_into(bytes, &mut text);
+                    text.push_str(&decoder.finish());
+                }
+                let counts = self.line_rows(bytes);
                 let mut lines = text.split_inclusive('\n');
                 let mut rows = Vec::with_capacity(counts.iter().sum());
                 for k in counts {
@@ -91,8 +126,7 @@ impl RowStyle {
                 }
                 rows
             }
-            View::Hex => record
-                .bytes
+            View::Hex => bytes
                 .chunks(self.bytes_per_row.max(1))
                 .map(|chunk| {
                     let mut s = String::with_capacity(chunk.len() * 3);
@@ -100,7 +134,7 @@ impl RowStyle {
                     s
                 })
                 .collect(),
-            View::Both => self.render_both(store, seq, &record.bytes),
+            View::Both => self.render_both(store, seq, bytes),
         }
     }
 
@@ -154,6 +188,16 @@ impl RowStyle {
         }
         out
     }
+}
+
+/// How the bytes NetAssist added to a send (line ending, checksum) end its
+/// last row: `  «+0D 0A»`. A view can colour this suffix apart.
+pub fn added_marker(added: &[u8]) -> String {
+    let mut s = String::with_capacity(added.len() * 3 + 6);
+    s.push_str("  «+");
+    push_hex(added, &mut s);
+    s.push('»');
+    s
 }
 
 /// Display columns a line of bytes takes, in thirds of a column: a control
@@ -457,6 +501,35 @@ mod tests {
             "{rows:?}"
         );
         assert!(rows[1].ends_with("| 好"), "{rows:?}");
+    }
+
+    #[test]
+    fn added_bytes_end_the_last_row_in_every_view() {
+        let mut store = RecordStore::new(StoreConfig::default());
+        let seq = store.push_tx_added(
+            SystemTime::now(),
+            peer(),
+            Bytes::from(&b"01234567\r\n\x84\x0A"[..]),
+            4,
+        );
+        let record = store.get(seq).unwrap();
+        assert_eq!(record.typed(), b"01234567");
+        assert_eq!(record.added_bytes(), b"\r\n\x84\x0A");
+        for view in [View::Text, View::Hex, View::Both] {
+            let st = style(view, 4);
+            let rows = st.render(&store, seq);
+            assert_eq!(rows.len() as u32, st.rows_of(record), "{view:?}");
+            let last = rows.last().unwrap();
+            assert!(last.ends_with("  «+0D 0A 84 0A»"), "{view:?}: {rows:?}");
+            assert!(!rows[0].contains("0D"), "{view:?}: {rows:?}");
+        }
+        assert_eq!(
+            style(View::Text, 16).render(&store, seq),
+            ["01234567  «+0D 0A 84 0A»"]
+        );
+        // Only added bytes: one row with the marker.
+        let seq = store.push_tx_added(SystemTime::now(), peer(), Bytes::from_static(b"\r\n"), 2);
+        assert_eq!(style(View::Text, 16).render(&store, seq), ["  «+0D 0A»"]);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 
+use super::earlier::Earlier;
 use super::record::{Direction, Note, Record};
 
 /// A merged record stops growing at this size, so a continuous stream with
@@ -60,6 +61,8 @@ pub struct RecordStore {
     /// Time of the last read merged into the newest record, when that record
     /// is RX and may take more reads.
     last_read: Option<SystemTime>,
+    /// What the records no longer held had established.
+    pub(crate) earlier: Earlier,
 }
 
 /// Memory a record costs besides its payload: the record itself, its boxed
@@ -82,6 +85,7 @@ impl RecordStore {
             streams: HashMap::new(),
             prune_at: MIN_PRUNE_AT,
             last_read: None,
+            earlier: Earlier::default(),
         }
     }
 
@@ -122,15 +126,22 @@ impl RecordStore {
 
     /// Records bytes sent to `peer` and returns the new seq.
     pub fn push_tx(&mut self, time: SystemTime, peer: SocketAddr, bytes: Bytes) -> u64 {
+        self.push_tx_added(time, peer, bytes, 0)
+    }
+
+    /// Records a send whose last `added` bytes NetAssist added (line
+    /// ending, checksum), so the log can show them apart.
+    pub fn push_tx_added(
+        &mut self,
+        time: SystemTime,
+        peer: SocketAddr,
+        bytes: Bytes,
+        added: u32,
+    ) -> u64 {
         self.last_read = None;
-        self.push(Record::new(
-            self.end_seq(),
-            time,
-            Direction::Tx,
-            Some(peer),
-            bytes,
-            None,
-        ))
+        let mut record = Record::new(self.end_seq(), time, Direction::Tx, Some(peer), bytes, None);
+        record.added = added.min(u32::try_from(record.bytes.len()).unwrap_or(u32::MAX));
+        self.push(record)
     }
 
     /// Records an event (optionally about `peer`) and returns the new seq.
@@ -203,6 +214,9 @@ impl RecordStore {
     /// Removes every record and resets the drop counters; seqs keep counting
     /// up, and records pushed afterwards start new streams.
     pub fn clear(&mut self) {
+        for record in &self.records {
+            self.earlier.absorb(record);
+        }
         self.first_seq = self.end_seq();
         self.records.clear();
         self.payload_bytes = 0;
@@ -332,6 +346,7 @@ impl RecordStore {
     }
 
     fn drop_counted(&mut self, oldest: &Record) {
+        self.earlier.absorb(oldest);
         self.payload_bytes -= oldest.bytes.len();
         self.dropped_bytes += oldest.bytes.len() as u64;
         self.dropped_records += 1;
@@ -484,7 +499,14 @@ mod tests {
         s.push_rx(at(0), peer(1), bytes(1)); // 0
         s.push_rx(at(0), peer(2), bytes(1)); // 1
         s.push_tx(at(0), peer(1), bytes(1)); // 2
-        s.push_event(at(0), Some(peer(1)), Note::Connected); // 3
+        s.push_event(
+            at(0),
+            Some(peer(1)),
+            Note::Connected {
+                local: peer(9),
+                by: crate::records::Opener::Peer,
+            },
+        ); // 3
         s.push_rx(at(0), peer(1), bytes(1)); // 4
         let links: Vec<u32> = s.iter().map(|r| r.link).collect();
         assert_eq!(links, [0, 0, 0, 0, 4]);

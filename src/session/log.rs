@@ -10,9 +10,10 @@ use std::time::{Instant, SystemTime};
 use crate::files::Recorder;
 use crate::i18n::T;
 use crate::messages::Msg;
-use crate::net::{CloseReason, Event, Mode, NetError, PeerId};
-use crate::records::{Note, RecordStore, StoreConfig};
+use crate::net::{CloseReason, Event, Mode, NetError, PeerId, PeriodicEnd};
+use crate::records::{Note, Opener, RecordStore, StoreConfig};
 
+use super::automation::{RuleStatus, SequenceStatus};
 use super::throughput::Throughput;
 
 /// Most records one session's store keeps, whatever the memory budget.
@@ -97,6 +98,10 @@ pub struct SessionLog {
     pub rx_records: u64,
     /// Recording received bytes to a file, when on.
     pub recorder: Option<Recorder>,
+    /// The auto-reply rules' hits and errors, in rule order.
+    pub rules: Vec<RuleStatus>,
+    /// The sequence run, once one was started.
+    pub sequence: Option<SequenceStatus>,
 }
 
 impl Default for SessionLog {
@@ -124,6 +129,8 @@ impl SessionLog {
             last_sender: None,
             rx_records: 0,
             recorder: None,
+            rules: Vec::new(),
+            sequence: None,
         }
     }
 
@@ -157,10 +164,12 @@ impl SessionLog {
         match event {
             Event::Opened { mode, local } => {
                 self.link = LinkState::Open(mode, local);
-                self.store.push_event(wall, None, Note::Opened { local });
+                self.store
+                    .push_event(wall, None, Note::Opened { local, mode });
                 self.status = None;
             }
-            Event::Connected { peer, addr, .. } => {
+            Event::Connected { peer, addr, local } => {
+                let by = self.link.mode().map_or(Opener::Peer, Opener::for_mode);
                 if self.link.mode() == Some(Mode::TcpServer) {
                     self.clients.insert(
                         peer,
@@ -173,7 +182,8 @@ impl SessionLog {
                     );
                     self.clients_version += 1;
                 }
-                self.store.push_event(wall, Some(addr), Note::Connected);
+                self.store
+                    .push_event(wall, Some(addr), Note::Connected { local, by });
             }
             Event::Received {
                 peer,
@@ -207,6 +217,7 @@ impl SessionLog {
                 addr,
                 time,
                 data,
+                meta,
             } => {
                 let n = data.len() as u64;
                 self.counters.tx_bytes += n;
@@ -216,20 +227,38 @@ impl SessionLog {
                     c.tx += n;
                     self.clients_version += 1;
                 }
-                self.store.push_tx(time, addr, data);
+                self.store.push_tx_added(time, addr, data, meta.added_tail);
             }
             Event::PeerClosed { peer, addr, how } => {
                 if self.clients.remove(&peer).is_some() {
                     self.clients_version += 1;
                 }
                 let note = match how {
-                    CloseReason::Fin => Note::ClosedByPeer,
+                    CloseReason::Orderly => Note::ClosedByPeer,
                     CloseReason::Reset => Note::Reset,
                     CloseReason::Local => Note::Disconnected,
                     CloseReason::Error(message) => Note::Error { message },
                 };
                 self.store.push_event(wall, Some(addr), note);
             }
+            Event::HalfClosed { addr, .. } => {
+                self.store.push_event(wall, Some(addr), Note::PeerFinished);
+            }
+            Event::GroupFailed { error, .. } => self.error(error),
+            Event::PeriodicEnded { sent, why, .. } => {
+                let (msg, error) = match why {
+                    PeriodicEnd::Done => (Msg::with(T::LoopDone, &[&sent]), false),
+                    PeriodicEnd::Stopped => (Msg::with(T::LoopStopped, &[&sent]), false),
+                    PeriodicEnd::ConnectionClosed => (Msg::with(T::LoopClosed, &[&sent]), true),
+                    PeriodicEnd::Failed(err) => (
+                        Msg::TextAndNet(T::LoopFailed, vec![sent.to_string()], err),
+                        true,
+                    ),
+                };
+                self.set_status(msg, error);
+            }
+            // Multicast and name lookups are not in the window yet.
+            Event::GroupJoined { .. } | Event::GroupLeft { .. } | Event::Resolved { .. } => {}
             Event::Error(err) => self.error(err),
             Event::Closed => {
                 self.link = LinkState::Closed;

@@ -3,6 +3,7 @@
 //! eframe itself). Plain data with serde, no UI: the window saves it, and
 //! tests check its size and round trip without a display.
 
+pub mod automation_text;
 mod session;
 mod validate;
 
@@ -11,10 +12,18 @@ pub use validate::{FieldErrors, remote_target, session_config};
 
 use serde::{Deserialize, Serialize};
 
+use crate::automation::Automation;
+use crate::codec::summary::BIG_INPUT;
 use crate::i18n::Lang;
 
 /// Most remembered remotes and sent items.
 pub const HISTORY_LEN: usize = 20;
+
+/// Most bytes the send history holds in memory; older items go first.
+pub const HISTORY_BYTES: usize = 32 << 20;
+
+/// Longest label a history item keeps, in characters.
+const LABEL_CHARS: usize = 200;
 
 /// Default memory budget for all tabs' logs together, in MiB.
 pub const DEFAULT_BUDGET_MIB: usize = 256;
@@ -45,8 +54,27 @@ pub struct AppSettings {
     pub active: usize,
     /// Recently used remotes, newest first.
     pub remote_history: Vec<String>,
-    /// Recently sent items, newest first.
+    /// Recently sent items, newest first. Items larger than
+    /// [`BIG_INPUT`] are kept for this run only, never in the settings file.
+    #[serde(serialize_with = "small_items")]
     pub sent_history: Vec<SentItem>,
+    /// Presets (quick commands) and sequences, shared by every tab.
+    #[serde(with = "automation_text")]
+    pub automation: Automation,
+}
+
+/// Writes only the history items small enough for the settings file.
+fn small_items<S: serde::Serializer>(items: &[SentItem], ser: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let small: Vec<&SentItem> = items
+        .iter()
+        .filter(|i| i.bytes.len() <= BIG_INPUT)
+        .collect();
+    let mut seq = ser.serialize_seq(Some(small.len()))?;
+    for item in small {
+        seq.serialize_element(item)?;
+    }
+    seq.end()
 }
 
 impl Default for AppSettings {
@@ -65,6 +93,7 @@ impl AppSettings {
             active: 0,
             remote_history: Vec::new(),
             sent_history: Vec::new(),
+            automation: Automation::default(),
         }
     }
 
@@ -83,11 +112,20 @@ impl AppSettings {
         self.remote_history.truncate(HISTORY_LEN);
     }
 
-    /// Remembers a sent item, newest first, without duplicates.
-    pub fn remember_sent(&mut self, item: SentItem) {
+    /// Remembers a sent item, newest first, without duplicates, with its
+    /// label cut to a readable length and the history bounded in bytes.
+    pub fn remember_sent(&mut self, mut item: SentItem) {
+        if item.label.chars().count() > LABEL_CHARS {
+            item.label = item.label.chars().take(LABEL_CHARS).collect::<String>() + "…";
+        }
         self.sent_history.retain(|s| s.bytes != item.bytes);
         self.sent_history.insert(0, item);
         self.sent_history.truncate(HISTORY_LEN);
+        let mut total = 0;
+        self.sent_history.retain(|s| {
+            total += s.bytes.len();
+            total <= HISTORY_BYTES || total == s.bytes.len()
+        });
     }
 }
 
@@ -125,6 +163,7 @@ mod tests {
             escapes: true,
             encoding: TextEncoding::Gbk,
             line_ending: LineEnding::CrLf,
+            checksum: None,
         };
         s.tabs.push(udp);
         s.active = 1;
@@ -163,6 +202,43 @@ mod tests {
         assert_eq!(s.remote_history.len(), HISTORY_LEN);
         assert_eq!(s.remote_history[0], "h:25");
         assert_eq!(s.remote_history.iter().filter(|r| *r == "h:25").count(), 1);
+    }
+
+    #[test]
+    fn big_inputs_stay_out_of_the_settings_file() {
+        let mut s = sample();
+        let big = "大".repeat(4_000_000); // 12 MB of UTF-8
+        s.tabs[0].send_text = big.clone();
+        for i in 0..HISTORY_LEN {
+            s.remember_sent(SentItem {
+                label: big.clone(),
+                bytes: vec![i as u8; 3_000_000],
+            });
+        }
+        s.remember_sent(SentItem {
+            label: "small".into(),
+            bytes: b"small".to_vec(),
+        });
+        // Memory is bounded too: labels are cut, old big items dropped.
+        let held: usize = s
+            .sent_history
+            .iter()
+            .map(|i| i.bytes.len() + i.label.len())
+            .sum();
+        assert!(held <= HISTORY_BYTES + 64 * 1024, "{held}");
+        let text = ron::ser::to_string(&s).expect("serialise");
+        assert!(
+            text.len() < 1 << 20,
+            "settings file of {} bytes",
+            text.len()
+        );
+        let back: AppSettings = ron::from_str(&text).expect("deserialise");
+        assert_eq!(
+            back.tabs[0].send_text, "",
+            "a big send box is kept for this run only"
+        );
+        let labels: Vec<&String> = back.sent_history.iter().map(|i| &i.label).collect();
+        assert_eq!(labels, ["small"]);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::automation::Automation;
+use crate::codec::summary::is_big;
 use crate::codec::{DisplayEncoding, SendOptions};
 use crate::net::Mode;
 use crate::records::View;
@@ -70,12 +72,30 @@ pub struct SessionSettings {
     pub send: SendOptions,
     /// Loop-send interval in ms (text, validated on start).
     pub loop_ms: String,
-    /// The send box's contents.
+    /// How many loop sends; empty repeats until stopped.
+    pub loop_count: String,
+    /// The send box's contents (not saved when larger than
+    /// [`BIG_INPUT`](crate::codec::summary::BIG_INPUT): it is kept for this
+    /// run only).
+    #[serde(serialize_with = "small_text")]
     pub send_text: String,
     /// TCP server: send to the selected clients only.
     pub to_selected: bool,
     /// Show the throughput plot.
     pub show_plot: bool,
+    /// This tab's auto-reply rules (and whether the first or every
+    /// matching rule answers).
+    #[serde(with = "super::automation_text")]
+    pub rules: Automation,
+    /// After a peer finishes sending (FIN), finish ours too once our
+    /// replies are out; otherwise keep the connection half-open.
+    pub finish_on_peer_fin: bool,
+}
+
+/// Writes the send box's text only when it is small enough for the
+/// settings file.
+fn small_text<S: serde::Serializer>(text: &str, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(if is_big(text) { "" } else { text })
 }
 
 impl Default for SessionSettings {
@@ -96,9 +116,12 @@ impl Default for SessionSettings {
             auto_scroll: true,
             send: SendOptions::default(),
             loop_ms: "1000".to_string(),
+            loop_count: String::new(),
             send_text: String::new(),
             to_selected: false,
             show_plot: false,
+            rules: Automation::default(),
+            finish_on_peer_fin: true,
         }
     }
 }

@@ -88,7 +88,7 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
                 return Err(Box::new(e));
             }
         },
-        ModeChoice::Udp => SessionConfig::Udp { bind, remote },
+        ModeChoice::Udp => SessionConfig::udp(bind, remote),
     })
 }
 

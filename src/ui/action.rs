@@ -52,4 +52,14 @@ pub enum Action {
     FindNext,
     /// Show the previous match.
     FindPrev,
+    /// Send a preset.
+    SendPreset(usize),
+    /// Save the send box as a new preset.
+    AddPreset,
+    /// Show or hide the automation window.
+    ToggleAutomation,
+    /// Run a sequence in the current tab.
+    RunSequence(usize),
+    /// Stop the current tab's sequence.
+    StopSequence,
 }

@@ -8,11 +8,11 @@ use egui::{Color32, TextStyle, Ui};
 
 use crate::codec::DisplayEncoding;
 use crate::i18n::{Lang, T, fill};
-use crate::records::{Direction, Note, Record, RecordStore, RowStyle, View};
+use crate::records::{Direction, Note, Record, RecordStore, RowStyle, View, added_marker};
 use crate::session::SessionLog;
 use crate::session::search::{Found, Query, find_ignore_ascii_case};
 use crate::settings::SessionSettings;
-use crate::ui::view::{FindUi, TabUi};
+use crate::ui::view::{FindUi, RowKey, TabUi};
 
 /// Width kept for the peer column (an IPv4 address and port).
 const PEER_COLS: usize = 21;
@@ -72,8 +72,9 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
     let mut only_peer = None;
     let style = tab.style;
     let index = &tab.rows;
+    let cache = &mut tab.rendered;
     area.show_rows(ui, row_h, rows, |ui, range| {
-        let mut current: Option<(u64, Vec<String>)> = None;
+        let mut current: Option<(u64, std::sync::Arc<Vec<String>>)> = None;
         for row in range {
             let Some((seq, sub)) = index.locate(row as u64) else {
                 break;
@@ -82,7 +83,13 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
                 break;
             };
             if current.as_ref().is_none_or(|(c, _)| *c != seq) {
-                current = Some((seq, style.render(store, seq)));
+                let key = RowKey {
+                    seq,
+                    len: record.bytes.len(),
+                    head: store.is_newest_of_stream(seq),
+                    style,
+                };
+                current = Some((seq, cache.get(key, || style.render(store, seq))));
             }
             let payload = current
                 .as_ref()
@@ -218,8 +225,9 @@ fn meta(s: &SessionSettings, store: &RecordStore, record: &Record) -> String {
 pub fn note_text(note: &Note, lang: Lang) -> String {
     let t = |k: T| k.get(lang);
     match note {
-        Note::Opened { local } => fill(t(T::EvOpened), &[local]),
-        Note::Connected => t(T::EvConnected).to_string(),
+        Note::Opened { local, .. } => fill(t(T::EvOpened), &[local]),
+        Note::Connected { .. } => t(T::EvConnected).to_string(),
+        Note::PeerFinished => t(T::EvPeerFinished).to_string(),
         Note::ClosedByPeer => t(T::EvClosedByPeer).to_string(),
         Note::Reset => t(T::EvReset).to_string(),
         Note::Disconnected => t(T::EvDisconnected).to_string(),
@@ -229,6 +237,15 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
             &[&crate::messages::net_error_text(err, lang)],
         ),
         Note::Closed => t(T::EvClosed).to_string(),
+    }
+}
+
+/// The colour of the bytes NetAssist added to a send.
+fn added_color(ui: &Ui) -> Color32 {
+    if ui.visuals().dark_mode {
+        Color32::from_rgb(0xD8, 0x9C, 0xF6)
+    } else {
+        Color32::from_rgb(0x8E, 0x24, 0xAA)
     }
 }
 
@@ -284,7 +301,22 @@ fn draw_row(
         background: ui.visuals().warn_fg_color.gamma_multiply(0.45),
         ..plain.clone()
     };
-    append_marked(&mut job, &payload, &marks.needles, matched, &plain, &hit);
+    // What NetAssist added to a send (line ending, checksum) ends the last
+    // row as «+0D 0A», in its own colour, apart from what was typed.
+    let marker = (record.added > 0).then(|| added_marker(record.added_bytes()));
+    let (typed, added) = match &marker {
+        Some(m) if payload.ends_with(m.as_str()) => payload.split_at(payload.len() - m.len()),
+        _ => (payload.as_str(), ""),
+    };
+    append_marked(&mut job, typed, &marks.needles, matched, &plain, &hit);
+    if !added.is_empty() {
+        let tail = egui::TextFormat {
+            color: added_color(ui),
+            italics: true,
+            ..plain.clone()
+        };
+        job.append(added, 0.0, tail);
+    }
     let label = egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend);
     let response = ui.add(label);
     let mut only = None;

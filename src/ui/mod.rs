@@ -4,6 +4,7 @@
 //! session or the application itself.
 
 pub mod action;
+pub mod automation;
 pub mod clients;
 pub mod dialogs;
 pub mod find_bar;

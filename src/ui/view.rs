@@ -3,13 +3,16 @@
 
 use std::collections::BTreeSet;
 
-use crate::codec::DisplayEncoding;
+use crate::automation::Preset;
+use crate::codec::payload::Payload;
+use crate::codec::summary::Summary;
+use crate::codec::{DisplayEncoding, SendOptions};
 use crate::i18n::{Lang, T};
 use crate::messages::Msg;
-use crate::net::PeerId;
+use crate::net::{PeerId, PeriodicProgress};
 use crate::records::{RowFilter, RowIndex, RowStyle};
 use crate::session::search::{Query, Search};
-use crate::session::{ClientInfo, Counters, LinkState, Status};
+use crate::session::{ClientInfo, Counters, LinkState, RuleStatus, SequenceStatus, Status};
 use crate::settings::{FieldErrors, SentItem};
 
 /// Progress of a file being sent.
@@ -48,8 +51,8 @@ pub struct TabView<'a> {
     pub remote_history: &'a [String],
     /// Recently sent items.
     pub sent_history: &'a [SentItem],
-    /// Loop sending is running.
-    pub looping: bool,
+    /// Loop sending's progress while it runs.
+    pub looping: Option<PeriodicProgress>,
     /// A file is being sent.
     pub file_send: Option<FileProgress>,
     /// Received bytes are being recorded to a file.
@@ -62,6 +65,12 @@ pub struct TabView<'a> {
     /// Bytes per second over the last minute (`(seconds ago, rx, tx)`),
     /// when the plot is shown.
     pub plot: Option<Vec<(i64, u64, u64)>>,
+    /// The presets (shared by every tab).
+    pub presets: &'a [Preset],
+    /// This tab's rules' hits and errors, in rule order.
+    pub rules: Vec<RuleStatus>,
+    /// This tab's sequence run, once one was started.
+    pub sequence: Option<SequenceStatus>,
 }
 
 impl TabView<'_> {
@@ -103,6 +112,61 @@ pub struct FilterUi {
     pub error: Option<String>,
 }
 
+/// The send box's state for a large input.
+#[derive(Debug, Default)]
+pub struct BigUi {
+    /// The user chose to edit the large text in place.
+    pub edit_anyway: bool,
+    /// The summary and what it was made from (text size, send options).
+    pub summary: Option<((usize, SendOptions), Summary)>,
+}
+
+/// The rows of the records drawn lately, so a large record (a 10 MB send)
+/// is decoded and split once, not in every frame.
+#[derive(Debug, Default)]
+pub struct RowCache {
+    entries: std::collections::VecDeque<(RowKey, std::sync::Arc<Vec<String>>)>,
+}
+
+/// What a record's rows depend on: the record, its size (a merged record
+/// grows), whether it is still the newest of its stream (its last character
+/// may still be completed), and the style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowKey {
+    /// The record.
+    pub seq: u64,
+    /// Its size in bytes.
+    pub len: usize,
+    /// Whether it is the newest record of its stream.
+    pub head: bool,
+    /// The style of the rows.
+    pub style: RowStyle,
+}
+
+impl RowCache {
+    /// Records whose rows are kept.
+    const ENTRIES: usize = 16;
+
+    /// The rows for `key`, made by `render` if they are not kept.
+    pub fn get(
+        &mut self,
+        key: RowKey,
+        render: impl FnOnce() -> Vec<String>,
+    ) -> std::sync::Arc<Vec<String>> {
+        if let Some(i) = self.entries.iter().position(|(k, _)| *k == key) {
+            let hit = self.entries.remove(i).map(|(_, r)| r).unwrap_or_default();
+            self.entries.push_back((key, std::sync::Arc::clone(&hit)));
+            return hit;
+        }
+        let rows = std::sync::Arc::new(render());
+        self.entries.push_back((key, std::sync::Arc::clone(&rows)));
+        while self.entries.len() > Self::ENTRIES {
+            self.entries.pop_front();
+        }
+        rows
+    }
+}
+
 /// What one tab keeps for drawing only.
 #[derive(Debug)]
 pub struct TabUi {
@@ -118,6 +182,14 @@ pub struct TabUi {
     pub find: FindUi,
     /// Which rows the log shows.
     pub filter: FilterUi,
+    /// A large input in the send box.
+    pub big: BigUi,
+    /// Rows of recently drawn records.
+    pub rendered: RowCache,
+    /// The checksum range as typed, and whether it parses.
+    pub checksum_range: Option<(String, bool)>,
+    /// The send preview and the input it was made from.
+    pub preview: Option<(u64, Result<Payload, crate::codec::PayloadError>)>,
 }
 
 impl TabUi {
@@ -130,6 +202,10 @@ impl TabUi {
             selected: BTreeSet::new(),
             find: FindUi::default(),
             filter: FilterUi::default(),
+            big: BigUi::default(),
+            rendered: RowCache::default(),
+            checksum_range: None,
+            preview: None,
         }
     }
 }

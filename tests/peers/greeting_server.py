@@ -3,6 +3,7 @@ and close.
 
 --split N sends the greeting in two writes, the first N bytes and the rest,
 with a pause between, so a character can be cut in half across two reads.
+--reply N waits for N bytes of reply (reported) before it closes.
 """
 
 import time
@@ -14,6 +15,7 @@ p.add_argument("--text", default="你好,客户端,我是服务器")
 p.add_argument("--encoding", default="utf-8")
 p.add_argument("--split", type=int, default=None)
 p.add_argument("--pause", type=float, default=0.3)
+p.add_argument("--reply", type=int, default=0, help="bytes of reply to wait for before closing")
 args = common.parse(p)
 
 server = common.tcp_listen(args.host, args.port)
@@ -26,6 +28,8 @@ else:
     conn.sendall(data[: args.split])
     time.sleep(args.pause)
     conn.sendall(data[args.split :])
+if args.reply:
+    common.report(common.recv_at_least(conn, args.reply), "utf-8")
 conn.close()
 server.close()
 common.say("DONE")

@@ -1,0 +1,176 @@
+//! The window's ingest path under a flood, run with `cargo bench --bench ingest`.
+//!
+//! A 1 GiB burst from one loopback client into a TCP server opened in the
+//! real app state (headless: `Context::run_ui` plus tessellation at 60
+//! frames a second), beside a plain read-and-discard sink in the same run.
+//! Prints the throughput as a ratio to the sink, the frame times while the
+//! data arrives, and the resident memory over idle against the memory
+//! budget. Then a 10 MB burst while drawing, the case that freezes other
+//! tools for minutes: every frame time of it.
+//!
+//! Goals: at least 0.5x the sink; every frame under 33 ms; RSS within the
+//! budget plus 64 MiB over idle.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use netassist::app::NetAssistApp;
+use netassist::i18n::Lang;
+use netassist::session::LinkState;
+use netassist::settings::AppSettings;
+use netassist::ui::action::Action;
+
+const GIB: u64 = 1 << 30;
+const FRAME: Duration = Duration::from_micros(16_667);
+
+fn main() {
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let want = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    if want("ingest") {
+        flood(GIB, "1 GiB burst");
+    }
+    if want("burst") {
+        flood(10_000_000, "10 MB burst");
+    }
+}
+
+/// Sends `total` bytes to `addr` as fast as possible.
+fn blast(addr: SocketAddr, total: u64) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut c = TcpStream::connect(addr).expect("connect");
+        let block = vec![b'Z'; 256 * 1024];
+        let mut sent = 0u64;
+        while sent < total {
+            let n = (block.len() as u64).min(total - sent) as usize;
+            c.write_all(&block[..n]).expect("write");
+            sent += n as u64;
+        }
+    })
+}
+
+/// Baseline: a plain blocking read-and-discard sink; bytes per second.
+fn plain_sink(total: u64) -> f64 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let start = Instant::now();
+    let writer = blast(addr, total);
+    let (mut s, _) = listener.accept().unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut got = 0u64;
+    while got < total {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got += n as u64,
+            Err(e) => panic!("sink read: {e}"),
+        }
+    }
+    writer.join().unwrap();
+    got as f64 / start.elapsed().as_secs_f64()
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn input() -> egui::RawInput {
+    egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1280.0, 780.0),
+        )),
+        ..Default::default()
+    }
+}
+
+/// One frame as the window draws it; returns its duration.
+fn frame(ctx: &egui::Context, app: &mut NetAssistApp) -> Duration {
+    let start = Instant::now();
+    let out = ctx.run_ui(input(), |ui| app.show(ui));
+    let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
+    start.elapsed()
+}
+
+fn flood(total: u64, what: &str) {
+    let sink = plain_sink(total);
+    let ctx = egui::Context::default();
+    netassist::ui::fonts::install(&ctx);
+    let mut settings = AppSettings::with_lang(Lang::En);
+    settings.tabs[0].local_port = "0".into();
+    let mut app = NetAssistApp::new(&ctx, settings);
+    let budget_mib = app.budget().limit() >> 20;
+    for _ in 0..10 {
+        frame(&ctx, &mut app);
+    }
+    app.apply(Action::ToggleOpen);
+    let addr = loop {
+        frame(&ctx, &mut app);
+        if let LinkState::Open(_, local) = app.tab().link() {
+            break local;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    for _ in 0..30 {
+        frame(&ctx, &mut app);
+    }
+    let idle = rss_kib();
+    let start = Instant::now();
+    let writer = blast(addr, total);
+    let mut frames = Vec::new();
+    let mut peak = idle;
+    let mut next = Instant::now();
+    while app.tab().counters().rx_bytes < total {
+        frames.push(frame(&ctx, &mut app));
+        peak = peak.max(rss_kib());
+        next += FRAME;
+        let now = Instant::now();
+        if next > now {
+            std::thread::sleep(next - now);
+        } else {
+            next = now;
+        }
+        assert!(start.elapsed() < Duration::from_secs(600), "stalled");
+    }
+    let elapsed = start.elapsed();
+    writer.join().unwrap();
+    let rate = total as f64 / elapsed.as_secs_f64();
+    frames.sort();
+    let pct = |p: f64| frames[((frames.len() - 1) as f64 * p) as usize];
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let over_idle = (peak.saturating_sub(idle)) / 1024;
+    println!("== {what} into the window's TCP server (headless frames at 60 Hz)");
+    println!(
+        "plain sink:      {:8.1} MiB/s",
+        sink / f64::from(1u32 << 20)
+    );
+    println!(
+        "window ingest:   {:8.1} MiB/s  ({:.2}x the sink)",
+        rate / f64::from(1u32 << 20),
+        rate / sink
+    );
+    println!(
+        "frames:          {} drawn; p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (goal: all under 33 ms)",
+        frames.len(),
+        ms(pct(0.5)),
+        ms(pct(0.99)),
+        ms(pct(1.0))
+    );
+    println!(
+        "RSS over idle:   {over_idle} MiB peak (budget {budget_mib} MiB; goal: within budget + 64 MiB)"
+    );
+    let log = app.tab().session.log();
+    println!(
+        "log holds:       {} MiB in {} records; dropped {} MiB",
+        log.store.payload_bytes() >> 20,
+        log.store.len(),
+        log.store.dropped_bytes() >> 20
+    );
+}

@@ -1,0 +1,32 @@
+//! Send automation without a window or sockets: presets (quick commands),
+//! sequences, auto-reply rules, their TOML file, and the tutorial partners.
+//!
+//! Everything here is a pure model: the window and the command line drive
+//! it with engine events and the time, and carry out what it returns
+//! ([`Action`]s from a [`Responder`], [`SequenceOutput`]s from a
+//! [`SequenceRun`]). Every input that comes from a file or a peer is
+//! bounded: file size, counts, pattern and template lengths, regex size and
+//! reply size all have limits with clear errors.
+
+pub mod file;
+pub mod hex_pattern;
+pub mod matcher;
+pub mod partners;
+pub mod preset;
+pub mod responder;
+pub mod rule;
+pub mod sequence;
+pub mod template;
+
+pub use file::{Automation, FileError, LoadError, Parsed, load_strict, parse, parse_strict};
+pub use hex_pattern::{HexPattern, HexPatternError};
+pub use matcher::{Groups, MatchError, MatchKind, Matcher};
+pub use partners::{Partner, PartnerRole, partner, partners};
+pub use preset::{Hotkey, ParseHotkeyError, Preset};
+pub use responder::{Action, Responder, ResponderSettings, RuleState};
+pub use rule::{AnswerMode, Echo, Rule, RuleError, RuleErrorKind, RuleField, Trigger};
+pub use sequence::{
+    Progress, Repeat, RunState, Sequence, SequenceError, SequenceFailure, SequenceOutput,
+    SequenceRun, Step, StepSend, StepWait,
+};
+pub use template::{Placeholder, RenderError, Template, TemplateError};

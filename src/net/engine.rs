@@ -1,0 +1,160 @@
+//! [`Engine`]: one event queue that outlives sessions, and at most one open
+//! session at a time.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread::JoinHandle;
+
+use bytes::Bytes;
+
+use super::queue::{self, EventSink};
+use super::worker::{self, Spawned};
+use super::{
+    Event, EventQueue, NetError, PeerId, Resolver, SendMeta, SessionConfig, SessionHandle,
+    SystemResolver, Target, Wake,
+};
+
+/// Commands into the engine.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Open a session (closing any session that is open).
+    Open(SessionConfig),
+    /// Send bytes.
+    Send {
+        /// Where to.
+        target: Target,
+        /// The exact bytes.
+        data: Bytes,
+        /// Facts for the log, carried to the matching `Sent` event.
+        meta: SendMeta,
+    },
+    /// TCP: close one connection at once.
+    Disconnect(PeerId),
+    /// TCP: finish our sending on one connection once its queue is written.
+    Finish(PeerId),
+    /// Close the session and join its threads.
+    Close,
+}
+
+/// One running worker thread and the handle to talk to it.
+struct Session {
+    handle: SessionHandle,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Session {
+    fn close(&mut self) {
+        self.handle.shared.stop.store(true, Ordering::Release);
+        self.handle.shared.wake_worker();
+        if let Some(thread) = self.thread.take() {
+            // The worker never blocks on the event channel or a name lookup,
+            // so this returns as soon as it has closed its sockets.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The engine. Dropping it closes the session.
+pub struct Engine {
+    sink: EventSink,
+    events: EventQueue,
+    resolver: Arc<dyn Resolver>,
+    session: Option<Session>,
+}
+
+impl Engine {
+    /// Creates an engine whose events go to one queue; `wake` is called after
+    /// new events are queued.
+    pub fn new(wake: Wake) -> Engine {
+        Engine::with_limit(wake, queue::DEFAULT_INFLIGHT_LIMIT)
+    }
+
+    /// Like [`Engine::new`] with a custom cap on received bytes waiting in the
+    /// event queue (the back-pressure threshold).
+    pub fn with_limit(wake: Wake, inflight_limit: usize) -> Engine {
+        let (sink, events) = queue::channel(wake, inflight_limit);
+        Engine {
+            sink,
+            events,
+            resolver: Arc::new(SystemResolver),
+            session: None,
+        }
+    }
+
+    /// Uses `resolver` for host names in sessions opened from now on
+    /// (the default is the system's, [`SystemResolver`]).
+    pub fn with_resolver(mut self, resolver: Arc<dyn Resolver>) -> Engine {
+        self.resolver = resolver;
+        self
+    }
+
+    /// The queue of events from every session this engine has run.
+    pub fn events(&self) -> &EventQueue {
+        &self.events
+    }
+
+    /// Carries out one command. `Open` and `Close` never block on the network:
+    /// binding, resolving and connecting happen in the worker, which reports
+    /// the outcome as events.
+    pub fn execute(&mut self, cmd: Command) -> Result<(), NetError> {
+        match cmd {
+            Command::Open(config) => {
+                self.open(config);
+                Ok(())
+            }
+            Command::Send { target, data, meta } => self.handle()?.send_with(target, data, meta),
+            Command::Disconnect(peer) => self.handle()?.disconnect(peer),
+            Command::Finish(peer) => self.handle()?.finish(peer),
+            Command::Close => {
+                self.close();
+                Ok(())
+            }
+        }
+    }
+
+    /// Opens a session, closing any open one first.
+    pub fn open(&mut self, config: SessionConfig) {
+        self.close();
+        match worker::spawn(config, self.sink.clone(), Arc::clone(&self.resolver)) {
+            Ok(Spawned { tx, shared, thread }) => {
+                self.session = Some(Session {
+                    handle: SessionHandle { tx, shared },
+                    thread: Some(thread),
+                });
+            }
+            Err(err) => {
+                self.sink
+                    .emit(Event::Error(NetError::io("cannot start a session", &err)));
+                self.sink.emit(Event::Closed);
+                self.sink.wake();
+            }
+        }
+    }
+
+    /// Closes the open session, if any, and joins its threads (never a name
+    /// lookup's: those finish on their own).
+    pub fn close(&mut self) {
+        if let Some(mut session) = self.session.take() {
+            session.close();
+        }
+    }
+
+    /// A handle to the open session for other threads.
+    pub fn handle(&self) -> Result<SessionHandle, NetError> {
+        match &self.session {
+            Some(s) if s.handle.is_alive() => Ok(s.handle.clone()),
+            _ => Err(NetError::NotOpen),
+        }
+    }
+
+    /// True while a session's worker is running (it may still be connecting).
+    pub fn is_running(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.handle.is_alive())
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

@@ -1,0 +1,138 @@
+//! What the engine reports: [`Event`]s, in the order things happened.
+
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+
+use super::{HostPort, Membership, Mode, NetError, PeerId, PeriodicEnd, PeriodicId, SendMeta};
+
+/// How a TCP connection ended. Together with [`Event::HalfClosed`] ("the peer
+/// finished sending") these tell every ending of a connection apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReason {
+    /// Both sides finished sending (a FIN each way): an orderly close. If the
+    /// peer finished first, an [`Event::HalfClosed`] came before this.
+    Orderly,
+    /// The peer reset the connection (RST): it closed abortively, or it had
+    /// closed fully and our data reached a socket that no longer exists.
+    Reset,
+    /// Another error ended the connection.
+    Error(String),
+    /// We closed it (a disconnect command or closing the session).
+    Local,
+}
+
+/// Joining or leaving a multicast group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupOp {
+    /// Joining (IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP).
+    Join,
+    /// Leaving (IP_DROP_MEMBERSHIP / IPV6_LEAVE_GROUP).
+    Leave,
+}
+
+/// Events out of the engine, in the order they happened.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The session is up: listening, bound, or (TCP client) connected.
+    Opened {
+        /// The mode opened.
+        mode: Mode,
+        /// The real local address (port 0 resolved).
+        local: SocketAddr,
+    },
+    /// A TCP connection is established (a client of our server, or our
+    /// client's connection to its server).
+    Connected {
+        /// The connection's id.
+        peer: PeerId,
+        /// The remote address.
+        addr: SocketAddr,
+        /// Our side's address.
+        local: SocketAddr,
+    },
+    /// Bytes from one read (TCP) or one datagram (UDP), exactly as received.
+    Received {
+        /// The TCP connection, if any.
+        peer: Option<PeerId>,
+        /// Who sent them.
+        addr: SocketAddr,
+        /// When they were read.
+        time: SystemTime,
+        /// The exact bytes of this read.
+        data: Bytes,
+    },
+    /// Bytes handed to the operating system for one peer.
+    Sent {
+        /// The TCP connection, if any.
+        peer: Option<PeerId>,
+        /// The destination.
+        addr: SocketAddr,
+        /// When the last byte was written.
+        time: SystemTime,
+        /// The exact bytes.
+        data: Bytes,
+        /// What the sender said about these bytes.
+        meta: SendMeta,
+    },
+    /// The peer finished sending (it shut down its write side: FIN, a
+    /// zero-length read). The connection stays open for our sends until we
+    /// finish or close too, or a send shows the peer has gone (RST).
+    HalfClosed {
+        /// The connection's id.
+        peer: PeerId,
+        /// The remote address.
+        addr: SocketAddr,
+    },
+    /// A TCP connection ended.
+    PeerClosed {
+        /// The connection's id.
+        peer: PeerId,
+        /// The remote address.
+        addr: SocketAddr,
+        /// How it ended.
+        how: CloseReason,
+    },
+    /// A timed send ended; its progress is gone from
+    /// [`SessionHandle::periodic_progress`](super::SessionHandle::periodic_progress).
+    PeriodicEnded {
+        /// Which one.
+        id: PeriodicId,
+        /// How many sends it made.
+        sent: u64,
+        /// Why it ended.
+        why: PeriodicEnd,
+    },
+    /// A UDP session joined a multicast group.
+    GroupJoined {
+        /// The group and interface.
+        membership: Membership,
+    },
+    /// A UDP session left a multicast group.
+    GroupLeft {
+        /// The group and interface.
+        membership: Membership,
+    },
+    /// Joining or leaving a multicast group failed; the session goes on.
+    GroupFailed {
+        /// The group and interface.
+        membership: Membership,
+        /// What was tried.
+        op: GroupOp,
+        /// Why it failed.
+        error: NetError,
+    },
+    /// A host name was looked up for sending (UDP), at open, on first use
+    /// or after a refresh.
+    Resolved {
+        /// The name and port as given.
+        host: HostPort,
+        /// The address sends to it now go to.
+        addr: SocketAddr,
+    },
+    /// Something failed; the session may still be open (see [`Event::Closed`]).
+    Error(NetError),
+    /// The session has ended; no more events will come from it.
+    Closed,
+}

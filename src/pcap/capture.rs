@@ -1,0 +1,526 @@
+//! The synthesiser: turns what the sockets did (connects, reads, sends,
+//! closes) into the packets that carried it, and writes them as pcapng.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::time::{Duration, SystemTime};
+
+use pcap_file::DataLink;
+use pcap_file::pcapng::PcapNgWriter;
+use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption,
+};
+use pcap_file::pcapng::blocks::section_header::{SectionHeaderBlock, SectionHeaderOption};
+
+use super::PcapError;
+use super::frame::{self, Ends, TcpHeader, Transport, flags};
+
+/// Largest TCP payload put in one synthesised segment; longer reads and
+/// sends are split.
+pub const MAX_SEGMENT: usize = 32 * 1024;
+
+/// Distinct peers whose route source address is remembered before the cache
+/// starts afresh (so a UDP session with endless senders stays bounded).
+const SOURCE_CACHE: usize = 1024;
+
+/// EPB flag bits for the packet's direction (pcapng `epb_flags`).
+const INBOUND: u32 = 0b01;
+const OUTBOUND: u32 = 0b10;
+
+/// One end of a conversation.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// This machine: NetAssist's socket.
+    Local,
+    /// The peer.
+    Remote,
+}
+
+impl Side {
+    fn other(self) -> Side {
+        match self {
+            Side::Local => Side::Remote,
+            Side::Remote => Side::Local,
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Side::Local => 0,
+            Side::Remote => 1,
+        }
+    }
+}
+
+/// What a finished capture holds.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaptureSummary {
+    /// Packets written.
+    pub packets: u64,
+    /// UDP datagrams left out because no IP packet can hold them (only a
+    /// store that merged several datagrams into one record could have them).
+    pub oversized: u64,
+}
+
+/// One TCP connection's sequence space.
+#[derive(Clone, Debug)]
+struct Flow {
+    local: SocketAddr,
+    remote: SocketAddr,
+    /// Next sequence number of each side, by [`Side::index`].
+    next: [u32; 2],
+    /// Whether each side has sent its FIN.
+    fin: [bool; 2],
+}
+
+impl Flow {
+    fn ends(&self, from: Side) -> Ends {
+        match from {
+            Side::Local => Ends {
+                src: self.local,
+                dst: self.remote,
+                from_local: true,
+            },
+            Side::Remote => Ends {
+                src: self.remote,
+                dst: self.local,
+                from_local: false,
+            },
+        }
+    }
+
+    fn header(&self, from: Side, flags: u8) -> TcpHeader {
+        TcpHeader {
+            seq: self.next[from.index()],
+            ack: if flags & frame::flags::ACK != 0 {
+                self.next[from.other().index()]
+            } else {
+                0
+            },
+            flags,
+        }
+    }
+}
+
+/// A pcapng writer fed with socket facts. Each TCP connection is known by
+/// its peer's address (within one session a peer address names at most one
+/// live connection); only live connections are held, so memory stays
+/// bounded however long the capture runs.
+pub struct Capture<W: Write> {
+    out: PcapNgWriter<W>,
+    flows: HashMap<SocketAddr, Flow>,
+    /// The session's own address, for UDP and for connections first seen
+    /// after their start.
+    local: Option<SocketAddr>,
+    /// Our source address towards a peer, for a local address that is a
+    /// wildcard (`0.0.0.0`, `[::]`).
+    sources: HashMap<IpAddr, IpAddr>,
+    last: Duration,
+    frame: Vec<u8>,
+    ip_id: u16,
+    summary: CaptureSummary,
+}
+
+impl<W: Write> Capture<W> {
+    /// Starts a capture: writes the section header and one Ethernet
+    /// interface with nanosecond timestamps.
+    pub fn new(out: W) -> Result<Capture<W>, PcapError> {
+        let section = SectionHeaderBlock {
+            options: vec![SectionHeaderOption::UserApplication(Cow::Owned(format!(
+                "NetAssist {}",
+                env!("CARGO_PKG_VERSION")
+            )))],
+            ..SectionHeaderBlock::default()
+        };
+        let mut out = PcapNgWriter::with_section_header(out, section)?;
+        out.write_pcapng_block(InterfaceDescriptionBlock {
+            linktype: DataLink::ETHERNET,
+            snaplen: 0,
+            options: vec![
+                InterfaceDescriptionOption::IfName(Cow::Borrowed("netassist")),
+                InterfaceDescriptionOption::IfDescription(Cow::Borrowed(
+                    "packets rebuilt by NetAssist from its socket log",
+                )),
+                // The writer stores timestamps in nanoseconds.
+                InterfaceDescriptionOption::IfTsResol(9),
+            ],
+        })?;
+        Ok(Capture {
+            out,
+            flows: HashMap::new(),
+            local: None,
+            sources: HashMap::new(),
+            last: Duration::ZERO,
+            frame: Vec::new(),
+            ip_id: 0,
+            summary: CaptureSummary::default(),
+        })
+    }
+
+    /// Sets the session's own address (as it was opened; a wildcard is
+    /// replaced per peer by this machine's source address towards it).
+    pub fn set_local(&mut self, local: Option<SocketAddr>) {
+        self.local = local;
+    }
+
+    /// A TCP connection was set up: SYN, SYN-ACK, ACK, the first from `opener`.
+    pub fn tcp_connect(
+        &mut self,
+        time: SystemTime,
+        local: SocketAddr,
+        remote: SocketAddr,
+        opener: Side,
+    ) -> Result<(), PcapError> {
+        let mut flow = self.new_flow(local, remote);
+        let other = opener.other();
+        self.tcp_packet(time, &flow, opener, flags::SYN, &[])?;
+        // SYN and FIN each take one sequence number.
+        flow.next[opener.index()] = flow.next[opener.index()].wrapping_add(1);
+        self.tcp_packet(time, &flow, other, flags::SYN | flags::ACK, &[])?;
+        flow.next[other.index()] = flow.next[other.index()].wrapping_add(1);
+        self.tcp_packet(time, &flow, opener, flags::ACK, &[])?;
+        self.flows.insert(flow.remote, flow);
+        Ok(())
+    }
+
+    /// Registers a connection that was set up before the capture's first
+    /// record, writing nothing.
+    pub fn tcp_known(&mut self, local: SocketAddr, remote: SocketAddr) {
+        let flow = self.new_flow(local, remote);
+        self.flows.insert(flow.remote, flow);
+    }
+
+    /// A connection's state before its first packet.
+    fn new_flow(&mut self, local: SocketAddr, remote: SocketAddr) -> Flow {
+        let (local, remote) = self.concrete(local, remote);
+        Flow {
+            local,
+            remote,
+            next: [initial_seq(local, remote), initial_seq(remote, local)],
+            fin: [false; 2],
+        }
+    }
+
+    /// Bytes went over a TCP connection from `from`: one segment per
+    /// [`MAX_SEGMENT`] bytes, each acknowledged by the other side.
+    pub fn tcp_data(
+        &mut self,
+        time: SystemTime,
+        remote: SocketAddr,
+        from: Side,
+        data: &[u8],
+    ) -> Result<(), PcapError> {
+        let mut flow = self.flow(remote);
+        for chunk in data.chunks(MAX_SEGMENT) {
+            self.segment_acked(time, &mut flow, from, flags::PSH | flags::ACK, chunk)?;
+        }
+        self.flows.insert(flow.remote, flow);
+        Ok(())
+    }
+
+    /// `from` finished sending (FIN), and the other side acknowledged it.
+    /// A second FIN from the same side writes nothing.
+    pub fn tcp_fin(
+        &mut self,
+        time: SystemTime,
+        remote: SocketAddr,
+        from: Side,
+    ) -> Result<(), PcapError> {
+        let mut flow = self.flow(remote);
+        if !flow.fin[from.index()] {
+            self.segment_acked(time, &mut flow, from, flags::FIN | flags::ACK, &[])?;
+            flow.fin[from.index()] = true;
+        }
+        self.flows.insert(flow.remote, flow);
+        Ok(())
+    }
+
+    /// `from` reset the connection (RST); it is over.
+    pub fn tcp_reset(
+        &mut self,
+        time: SystemTime,
+        remote: SocketAddr,
+        from: Side,
+    ) -> Result<(), PcapError> {
+        let flow = self.flow(remote);
+        self.tcp_packet(time, &flow, from, flags::RST | flags::ACK, &[])?;
+        Ok(())
+    }
+
+    /// Our socket for this connection is closed: nothing more of it can be
+    /// seen, so it is forgotten (no packet is written).
+    pub fn tcp_forget(&mut self, remote: SocketAddr) {
+        self.flows.remove(&remote);
+    }
+
+    /// The session closed every connection it had: our FIN on each that
+    /// has not sent one, then each is forgotten.
+    pub fn tcp_close_all(&mut self, time: SystemTime) -> Result<(), PcapError> {
+        let mut remotes: Vec<SocketAddr> = self.flows.keys().copied().collect();
+        remotes.sort();
+        for remote in remotes {
+            self.tcp_fin(time, remote, Side::Local)?;
+            self.tcp_forget(remote);
+        }
+        Ok(())
+    }
+
+    /// A UDP datagram between the session's address and `remote`.
+    pub fn udp(
+        &mut self,
+        time: SystemTime,
+        remote: SocketAddr,
+        from: Side,
+        data: &[u8],
+    ) -> Result<(), PcapError> {
+        let local = self.local.unwrap_or_else(|| unspecified_like(remote));
+        let (local, remote) = self.concrete(local, remote);
+        if data.len() > frame::max_udp_payload(remote.is_ipv6()) {
+            self.summary.oversized += 1;
+            return Ok(());
+        }
+        let ends = match from {
+            Side::Local => Ends {
+                src: local,
+                dst: remote,
+                from_local: true,
+            },
+            Side::Remote => Ends {
+                src: remote,
+                dst: local,
+                from_local: false,
+            },
+        };
+        self.packet(time, ends, Transport::Udp, data)
+    }
+
+    /// Hands what was written so far to the underlying writer (so a run that
+    /// is killed leaves a readable file up to here).
+    pub fn flush(&mut self) -> Result<(), PcapError> {
+        self.out.get_mut().flush()?;
+        Ok(())
+    }
+
+    /// Flushes and returns the writer and what was written.
+    pub fn finish(self) -> Result<(W, CaptureSummary), PcapError> {
+        let mut out = self.out.into_inner();
+        out.flush()?;
+        Ok((out, self.summary))
+    }
+
+    /// Whether a TCP connection to `remote` is known.
+    pub(crate) fn is_tcp_peer(&self, remote: SocketAddr) -> bool {
+        self.flows.contains_key(&canonical(remote))
+    }
+
+    /// What has been written so far.
+    pub fn summary(&self) -> CaptureSummary {
+        self.summary
+    }
+
+    /// The flow for `remote`, taken out of the map (the caller puts it back
+    /// when it lives on); one first seen mid-stream starts from the
+    /// session's address.
+    fn flow(&mut self, remote: SocketAddr) -> Flow {
+        let remote = canonical(remote);
+        if let Some(flow) = self.flows.remove(&remote) {
+            return flow;
+        }
+        let local = self.local.unwrap_or_else(|| unspecified_like(remote));
+        self.new_flow(local, remote)
+    }
+
+    /// One segment from `from` (it uses up its payload's sequence numbers,
+    /// and one more for a FIN), then the other side's ACK of it.
+    fn segment_acked(
+        &mut self,
+        time: SystemTime,
+        flow: &mut Flow,
+        from: Side,
+        flags: u8,
+        payload: &[u8],
+    ) -> Result<(), PcapError> {
+        self.tcp_packet(time, flow, from, flags, payload)?;
+        // A payload is at most MAX_SEGMENT bytes.
+        let used = payload.len() as u32 + u32::from(flags & flags::FIN != 0);
+        let i = from.index();
+        flow.next[i] = flow.next[i].wrapping_add(used);
+        self.tcp_packet(time, flow, from.other(), flags::ACK, &[])
+    }
+
+    fn tcp_packet(
+        &mut self,
+        time: SystemTime,
+        flow: &Flow,
+        from: Side,
+        flags: u8,
+        payload: &[u8],
+    ) -> Result<(), PcapError> {
+        let header = flow.header(from, flags);
+        self.packet(time, flow.ends(from), Transport::Tcp(header), payload)
+    }
+
+    fn packet(
+        &mut self,
+        time: SystemTime,
+        ends: Ends,
+        transport: Transport,
+        payload: &[u8],
+    ) -> Result<(), PcapError> {
+        self.ip_id = self.ip_id.wrapping_add(1);
+        frame::build(&mut self.frame, ends, transport, payload, self.ip_id);
+        // Records from different threads may be a little out of order in
+        // time; a packet never goes before the one written ahead of it.
+        let since_epoch = time
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO);
+        self.last = self.last.max(since_epoch);
+        let direction = if ends.from_local { OUTBOUND } else { INBOUND };
+        let len = u32::try_from(self.frame.len()).unwrap_or(u32::MAX);
+        self.out.write_pcapng_block(EnhancedPacketBlock {
+            interface_id: 0,
+            timestamp: self.last,
+            original_len: len,
+            data: Cow::Borrowed(&self.frame),
+            options: vec![EnhancedPacketOption::Flags(direction)],
+        })?;
+        self.summary.packets += 1;
+        Ok(())
+    }
+
+    /// Both addresses in one family, with a wildcard local address replaced
+    /// by this machine's source address towards the peer.
+    fn concrete(&mut self, local: SocketAddr, remote: SocketAddr) -> (SocketAddr, SocketAddr) {
+        let (local, remote) = (canonical(local), canonical(remote));
+        if !local.ip().is_unspecified() && local.is_ipv4() == remote.is_ipv4() {
+            return (local, remote);
+        }
+        if self.sources.len() >= SOURCE_CACHE {
+            self.sources.clear();
+        }
+        let ip = *self
+            .sources
+            .entry(remote.ip())
+            .or_insert_with(|| route_source(remote));
+        (SocketAddr::new(ip, local.port()), remote)
+    }
+}
+
+/// An IPv4-mapped IPv6 address as plain IPv4.
+fn canonical(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(addr.ip().to_canonical(), addr.port())
+}
+
+/// The wildcard address of `remote`'s family, port 0.
+fn unspecified_like(remote: SocketAddr) -> SocketAddr {
+    match remote.ip() {
+        IpAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+        IpAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
+    }
+}
+
+/// The address this machine sends from towards `remote`: what the routing
+/// table picks for a UDP socket connected there. Connecting a UDP socket
+/// sends nothing. Falls back to the wildcard address.
+fn route_source(remote: SocketAddr) -> IpAddr {
+    let any = unspecified_like(remote);
+    UdpSocket::bind(any)
+        .and_then(|s| {
+            s.connect(remote)?;
+            s.local_addr()
+        })
+        .map(|a| a.ip().to_canonical())
+        .unwrap_or(any.ip())
+}
+
+/// A made-up but stable initial sequence number for one direction (FNV-1a
+/// of the two addresses), so the same log always gives the same file.
+fn initial_seq(from: SocketAddr, to: SocketAddr) -> u32 {
+    let mut hash: u32 = 0x811C_9DC5;
+    let text = format!("{from}>{to}");
+    for byte in text.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(text: &str) -> SocketAddr {
+        text.parse().unwrap()
+    }
+
+    fn at(ms: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
+    }
+
+    #[test]
+    fn wildcard_and_mapped_addresses_become_concrete() {
+        let mut cap = Capture::new(Vec::new()).unwrap();
+        let (local, remote) = cap.concrete(addr("0.0.0.0:7788"), addr("127.0.0.1:9"));
+        assert_eq!(
+            (local, remote),
+            (addr("127.0.0.1:7788"), addr("127.0.0.1:9"))
+        );
+        // A dual-stack socket's peer in IPv4-mapped form is IPv4.
+        let (local, remote) = cap.concrete(addr("[::]:80"), addr("[::ffff:127.0.0.1]:5"));
+        assert_eq!((local, remote), (addr("127.0.0.1:80"), addr("127.0.0.1:5")));
+        let (local, _) = cap.concrete(addr("[::1]:80"), addr("[::1]:5"));
+        assert_eq!(local, addr("[::1]:80"));
+    }
+
+    #[test]
+    fn sequence_numbers_follow_the_bytes_and_flags() {
+        let mut cap = Capture::new(Vec::new()).unwrap();
+        let (local, remote) = (addr("127.0.0.1:1000"), addr("127.0.0.1:2000"));
+        cap.tcp_connect(at(0), local, remote, Side::Local).unwrap();
+        let isn = |from, to| initial_seq(from, to);
+        let flow = cap.flows.get(&remote).unwrap().clone();
+        assert_eq!(
+            flow.next,
+            [
+                isn(local, remote).wrapping_add(1),
+                isn(remote, local).wrapping_add(1)
+            ]
+        );
+        cap.tcp_data(at(1), remote, Side::Local, &vec![7; MAX_SEGMENT + 5])
+            .unwrap();
+        cap.tcp_fin(at(2), remote, Side::Remote).unwrap();
+        cap.tcp_fin(at(2), remote, Side::Remote).unwrap(); // no second FIN
+        let after = cap.flows.get(&remote).unwrap();
+        let sent = (MAX_SEGMENT + 5) as u32;
+        assert_eq!(after.next[0], flow.next[0].wrapping_add(sent));
+        assert_eq!(after.next[1], flow.next[1].wrapping_add(1));
+        // 3 handshake + 2 segments with 2 ACKs + FIN and its ACK.
+        assert_eq!(cap.summary().packets, 9);
+        cap.tcp_reset(at(3), remote, Side::Local).unwrap();
+        assert!(cap.flows.is_empty());
+        cap.tcp_close_all(at(4)).unwrap();
+        assert_eq!(cap.summary().packets, 10);
+    }
+
+    #[test]
+    fn oversized_datagrams_are_counted_not_written() {
+        let mut cap = Capture::new(Vec::new()).unwrap();
+        cap.set_local(Some(addr("127.0.0.1:1")));
+        cap.udp(at(0), addr("127.0.0.1:2"), Side::Remote, &[0; 70_000])
+            .unwrap();
+        cap.udp(at(0), addr("127.0.0.1:2"), Side::Remote, &[])
+            .unwrap();
+        let (out, summary) = cap.finish().unwrap();
+        assert_eq!(
+            summary,
+            CaptureSummary {
+                packets: 1,
+                oversized: 1
+            }
+        );
+        assert!(!out.is_empty());
+    }
+}

@@ -1,0 +1,309 @@
+//! Ethernet frames with IPv4/IPv6 and TCP/UDP headers around a payload, with
+//! valid checksums: the packets a capture on the wire would have shown.
+
+use std::net::{IpAddr, SocketAddr};
+
+/// Our end's made-up hardware address (locally administered).
+const LOCAL_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];
+/// Every peer's made-up hardware address.
+const REMOTE_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
+
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_IPV6: u16 = 0x86DD;
+const PROTO_TCP: u8 = 6;
+const PROTO_UDP: u8 = 17;
+const HOP_LIMIT: u8 = 64;
+
+const ETH_LEN: usize = 14;
+const IPV4_LEN: usize = 20;
+const IPV6_LEN: usize = 40;
+const TCP_LEN: usize = 20;
+const UDP_LEN: usize = 8;
+
+/// Largest UDP payload an IP packet can carry: IPv4's total length and
+/// IPv6's payload length are 16-bit fields.
+pub(crate) fn max_udp_payload(ipv6: bool) -> usize {
+    if ipv6 {
+        usize::from(u16::MAX) - UDP_LEN
+    } else {
+        usize::from(u16::MAX) - IPV4_LEN - UDP_LEN
+    }
+}
+
+/// TCP flag bits.
+pub(crate) mod flags {
+    /// No more data from the sender.
+    pub(crate) const FIN: u8 = 0x01;
+    /// Synchronise sequence numbers (connection set-up).
+    pub(crate) const SYN: u8 = 0x02;
+    /// Reset the connection.
+    pub(crate) const RST: u8 = 0x04;
+    /// Push the data to the application.
+    pub(crate) const PSH: u8 = 0x08;
+    /// The acknowledgement number is valid.
+    pub(crate) const ACK: u8 = 0x10;
+}
+
+/// The advertised receive window (no window scaling is negotiated).
+const WINDOW: u16 = u16::MAX;
+
+/// One TCP segment's header fields.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TcpHeader {
+    /// Sequence number of the first payload byte (or of the SYN/FIN).
+    pub(crate) seq: u32,
+    /// Next sequence number expected from the other end.
+    pub(crate) ack: u32,
+    /// Flag bits, see [`flags`].
+    pub(crate) flags: u8,
+}
+
+/// The layer-4 part of a packet.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum Transport {
+    /// A TCP segment.
+    Tcp(TcpHeader),
+    /// A UDP datagram.
+    Udp,
+}
+
+/// Both ends of a packet: same address family (the caller sees to it).
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Ends {
+    /// Source address and port.
+    pub(crate) src: SocketAddr,
+    /// Destination address and port.
+    pub(crate) dst: SocketAddr,
+    /// Whether the source is our end (picks the hardware addresses).
+    pub(crate) from_local: bool,
+}
+
+/// Writes a whole Ethernet frame into `buf` (cleared first). `ip_id` is the
+/// IPv4 identification field (unused for IPv6). The payload must fit in one
+/// IP packet; the caller splits or refuses bigger ones.
+pub(crate) fn build(
+    buf: &mut Vec<u8>,
+    ends: Ends,
+    transport: Transport,
+    payload: &[u8],
+    ip_id: u16,
+) {
+    buf.clear();
+    buf.reserve(ETH_LEN + IPV6_LEN + TCP_LEN + payload.len());
+    let (src_mac, dst_mac) = if ends.from_local {
+        (LOCAL_MAC, REMOTE_MAC)
+    } else {
+        (REMOTE_MAC, LOCAL_MAC)
+    };
+    let (proto, l4_len) = match transport {
+        Transport::Tcp(_) => (PROTO_TCP, TCP_LEN + payload.len()),
+        Transport::Udp => (PROTO_UDP, UDP_LEN + payload.len()),
+    };
+    buf.extend_from_slice(&dst_mac);
+    buf.extend_from_slice(&src_mac);
+    let pseudo = match (ends.src.ip(), ends.dst.ip()) {
+        (IpAddr::V4(src), IpAddr::V4(dst)) => {
+            buf.extend_from_slice(&ETHERTYPE_IPV4.to_be_bytes());
+            let start = buf.len();
+            let total = u16::try_from(IPV4_LEN + l4_len).unwrap_or(u16::MAX);
+            buf.extend_from_slice(&[0x45, 0]);
+            buf.extend_from_slice(&total.to_be_bytes());
+            buf.extend_from_slice(&ip_id.to_be_bytes());
+            buf.extend_from_slice(&[0x40, 0, HOP_LIMIT, proto, 0, 0]); // DF, TTL
+            buf.extend_from_slice(&src.octets());
+            buf.extend_from_slice(&dst.octets());
+            let sum = checksum(&[&buf[start..]]);
+            buf[start + 10..start + 12].copy_from_slice(&sum.to_be_bytes());
+            pseudo_sum(&src.octets(), &dst.octets(), proto, l4_len)
+        }
+        (src, dst) => {
+            let (src, dst) = (v6_octets(src), v6_octets(dst));
+            buf.extend_from_slice(&ETHERTYPE_IPV6.to_be_bytes());
+            let len = u16::try_from(l4_len).unwrap_or(u16::MAX);
+            buf.extend_from_slice(&[0x60, 0, 0, 0]);
+            buf.extend_from_slice(&len.to_be_bytes());
+            buf.extend_from_slice(&[proto, HOP_LIMIT]);
+            buf.extend_from_slice(&src);
+            buf.extend_from_slice(&dst);
+            pseudo_sum(&src, &dst, proto, l4_len)
+        }
+    };
+    let l4 = buf.len();
+    buf.extend_from_slice(&ends.src.port().to_be_bytes());
+    buf.extend_from_slice(&ends.dst.port().to_be_bytes());
+    let sum_at = match transport {
+        Transport::Tcp(h) => {
+            buf.extend_from_slice(&h.seq.to_be_bytes());
+            buf.extend_from_slice(&h.ack.to_be_bytes());
+            buf.extend_from_slice(&[(TCP_LEN as u8 / 4) << 4, h.flags]);
+            buf.extend_from_slice(&WINDOW.to_be_bytes());
+            buf.extend_from_slice(&[0, 0, 0, 0]); // checksum, urgent pointer
+            l4 + 16
+        }
+        Transport::Udp => {
+            let len = u16::try_from(l4_len).unwrap_or(u16::MAX);
+            buf.extend_from_slice(&len.to_be_bytes());
+            buf.extend_from_slice(&[0, 0]);
+            l4 + 6
+        }
+    };
+    buf.extend_from_slice(payload);
+    let mut sum = fold(pseudo + sum_words(&buf[l4..]));
+    if sum == 0 && matches!(transport, Transport::Udp) {
+        // In UDP an all-zero checksum means "none"; a computed zero is sent
+        // as all ones.
+        sum = 0xFFFF;
+    }
+    buf[sum_at..sum_at + 2].copy_from_slice(&sum.to_be_bytes());
+}
+
+/// An IPv4 address as its IPv4-mapped IPv6 form, an IPv6 one as is.
+fn v6_octets(ip: IpAddr) -> [u8; 16] {
+    match ip {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+        IpAddr::V6(v6) => v6.octets(),
+    }
+}
+
+/// The unfolded sum of the pseudo-header words.
+fn pseudo_sum(src: &[u8], dst: &[u8], proto: u8, len: usize) -> u64 {
+    sum_words(src) + sum_words(dst) + u64::from(proto) + len as u64
+}
+
+/// Sum of big-endian 16-bit words (an odd last byte is padded with zero).
+fn sum_words(data: &[u8]) -> u64 {
+    let mut chunks = data.chunks_exact(2);
+    let mut sum: u64 = chunks
+        .by_ref()
+        .map(|w| u64::from(u16::from_be_bytes([w[0], w[1]])))
+        .sum();
+    if let [last] = chunks.remainder() {
+        sum += u64::from(*last) << 8;
+    }
+    sum
+}
+
+/// The one's complement of the one's complement sum.
+fn fold(mut sum: u64) -> u16 {
+    while sum > 0xFFFF {
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// The Internet checksum (RFC 1071) over several parts.
+fn checksum(parts: &[&[u8]]) -> u16 {
+    fold(parts.iter().map(|p| sum_words(p)).sum())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ends(src: &str, dst: &str) -> Ends {
+        Ends {
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            from_local: true,
+        }
+    }
+
+    #[test]
+    fn rfc1071_example() {
+        // RFC 1071 section 3: the words 0001 f203 f4f5 f6f7 sum to ddf2.
+        let data = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
+        assert_eq!(checksum(&[&data]), !0xddf2);
+        // An odd length pads with a zero byte.
+        assert_eq!(checksum(&[&[0x01]]), !0x0100);
+    }
+
+    /// A correct checksum makes the sum over the covered bytes all ones.
+    fn verifies(parts: &[&[u8]]) -> bool {
+        checksum(parts) == 0
+    }
+
+    #[test]
+    fn ipv4_tcp_headers_and_checksums() {
+        let mut buf = Vec::new();
+        let h = TcpHeader {
+            seq: 1000,
+            ack: 2000,
+            flags: flags::PSH | flags::ACK,
+        };
+        build(
+            &mut buf,
+            ends("127.0.0.1:5000", "127.0.0.2:80"),
+            Transport::Tcp(h),
+            b"hello",
+            7,
+        );
+        assert_eq!(buf.len(), ETH_LEN + IPV4_LEN + TCP_LEN + 5);
+        assert_eq!(&buf[0..6], &REMOTE_MAC);
+        assert_eq!(&buf[6..12], &LOCAL_MAC);
+        assert_eq!(&buf[12..14], &[0x08, 0x00]);
+        let ip = &buf[ETH_LEN..ETH_LEN + IPV4_LEN];
+        assert_eq!(u16::from_be_bytes([ip[2], ip[3]]), 45);
+        assert_eq!(u16::from_be_bytes([ip[4], ip[5]]), 7);
+        assert_eq!(ip[9], PROTO_TCP);
+        assert!(verifies(&[ip]));
+        let tcp = &buf[ETH_LEN + IPV4_LEN..];
+        assert_eq!(&tcp[0..4], &[0x13, 0x88, 0x00, 0x50]);
+        assert_eq!(u32::from_be_bytes([tcp[4], tcp[5], tcp[6], tcp[7]]), 1000);
+        assert_eq!(u32::from_be_bytes([tcp[8], tcp[9], tcp[10], tcp[11]]), 2000);
+        assert_eq!(tcp[13], 0x18);
+        assert_eq!(&tcp[20..], b"hello");
+        let pseudo = [
+            &[127, 0, 0, 1, 127, 0, 0, 2, 0, PROTO_TCP][..],
+            &(tcp.len() as u16).to_be_bytes(),
+        ]
+        .concat();
+        assert!(verifies(&[&pseudo, tcp]));
+    }
+
+    #[test]
+    fn ipv6_udp_headers_and_checksums() {
+        let mut buf = Vec::new();
+        let e = Ends {
+            from_local: false,
+            ..ends("[::1]:7788", "[fe80::1]:9")
+        };
+        build(&mut buf, e, Transport::Udp, b"odd", 0);
+        assert_eq!(buf.len(), ETH_LEN + IPV6_LEN + UDP_LEN + 3);
+        assert_eq!(&buf[0..6], &LOCAL_MAC);
+        assert_eq!(&buf[12..14], &[0x86, 0xDD]);
+        let ip = &buf[ETH_LEN..ETH_LEN + IPV6_LEN];
+        assert_eq!(ip[0] >> 4, 6);
+        assert_eq!(u16::from_be_bytes([ip[4], ip[5]]), 11);
+        assert_eq!(ip[6], PROTO_UDP);
+        let udp = &buf[ETH_LEN + IPV6_LEN..];
+        assert_eq!(u16::from_be_bytes([udp[4], udp[5]]), 11);
+        assert_ne!(&udp[6..8], &[0, 0]);
+        let pseudo = [&ip[8..40], &[0, 0, 0, 11, 0, 0, 0, PROTO_UDP][..]].concat();
+        assert!(verifies(&[&pseudo, udp]));
+    }
+
+    #[test]
+    fn largest_udp_payloads_fit_the_length_fields() {
+        let mut buf = Vec::new();
+        let payload = vec![0xAB; max_udp_payload(false)];
+        build(
+            &mut buf,
+            ends("10.0.0.1:1", "10.0.0.2:2"),
+            Transport::Udp,
+            &payload,
+            0,
+        );
+        let ip = &buf[ETH_LEN..];
+        assert_eq!(u16::from_be_bytes([ip[2], ip[3]]), u16::MAX);
+        let payload = vec![0xAB; max_udp_payload(true)];
+        build(
+            &mut buf,
+            ends("[::1]:1", "[::1]:2"),
+            Transport::Udp,
+            &payload,
+            0,
+        );
+        let ip = &buf[ETH_LEN..];
+        assert_eq!(u16::from_be_bytes([ip[4], ip[5]]), u16::MAX);
+    }
+}

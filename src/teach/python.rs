@@ -1,0 +1,602 @@
+//! "Copy as Python": a short Python 3 program, in the socket tutorials'
+//! style (the `socket` module, no frameworks), that talks to the current
+//! session with its address, port and encodings.
+//!
+//! - TCP server session: a client that connects, sends what you type and
+//!   prints NetAssist's replies.
+//! - TCP client session: a server that NetAssist connects to; it prints
+//!   what NetAssist sends and answers it in upper case.
+//! - UDP session: a sender (to NetAssist) and a receiver (of what NetAssist
+//!   sends to its remote).
+//!
+//! Comments are looked up by key in one language table ([`Say`]), so a
+//! second language is one more column.
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, SocketAddr};
+
+use thiserror::Error;
+
+use crate::codec::{DisplayEncoding, TextEncoding};
+use crate::net::{HostPort, Mode, SessionConfig};
+
+/// The language of a snippet's comments.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum CommentLanguage {
+    /// English.
+    #[default]
+    English,
+}
+
+/// What a snippet needs to know about the session it talks to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PythonSession {
+    /// The session's mode.
+    pub mode: Mode,
+    /// Its local address with the real port (after opening, for port 0).
+    pub local: SocketAddr,
+    /// TCP client: the server. UDP: where NetAssist sends (its remote).
+    pub remote: Option<HostPort>,
+    /// How NetAssist encodes what it sends: the snippet decodes with it.
+    pub send_encoding: TextEncoding,
+    /// How NetAssist shows what it receives: the snippet encodes with it
+    /// (UTF-8 for Auto).
+    pub display_encoding: DisplayEncoding,
+}
+
+impl PythonSession {
+    /// The facts of a configured session. `opened` is the real local
+    /// address once the session is open; without it the configured one is
+    /// used, which must not have port 0 for a TCP server or UDP.
+    pub fn from_config(
+        config: &SessionConfig,
+        opened: Option<SocketAddr>,
+        send_encoding: TextEncoding,
+        display_encoding: DisplayEncoding,
+    ) -> PythonSession {
+        let (local, remote) = match config {
+            SessionConfig::TcpServer { bind } => (*bind, None),
+            SessionConfig::TcpClient { remote, bind } => (
+                bind.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
+                Some(remote.clone()),
+            ),
+            SessionConfig::Udp { bind, remote, .. } => (*bind, remote.clone()),
+        };
+        PythonSession {
+            mode: config.mode(),
+            local: opened.unwrap_or(local),
+            remote,
+            send_encoding,
+            display_encoding,
+        }
+    }
+}
+
+/// Why no snippet can be made.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum PythonError {
+    /// The session listens or binds on port 0, which is chosen on opening.
+    #[error("the port is chosen when the session opens: open it first")]
+    PortNotKnown,
+    /// A TCP client session without a server address.
+    #[error("a TCP client needs the server's address")]
+    NoRemote,
+}
+
+/// What a snippet does.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SnippetRole {
+    /// Connects to NetAssist's TCP server.
+    TcpClient,
+    /// Accepts NetAssist's TCP client.
+    TcpServer,
+    /// Sends datagrams to NetAssist.
+    UdpSender,
+    /// Receives NetAssist's datagrams.
+    UdpReceiver,
+}
+
+/// One ready-to-run program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snippet {
+    /// What it does.
+    pub role: SnippetRole,
+    /// A file name to save it under.
+    pub file_name: &'static str,
+    /// The program text (ends with a newline).
+    pub code: String,
+}
+
+/// The programs that talk to `session`: one for TCP, two for UDP.
+pub fn python_snippets(
+    session: &PythonSession,
+    lang: CommentLanguage,
+) -> Result<Vec<Snippet>, PythonError> {
+    let snippet = |role, file_name, code| Snippet {
+        role,
+        file_name,
+        code,
+    };
+    Ok(match session.mode {
+        Mode::TcpServer => vec![snippet(
+            SnippetRole::TcpClient,
+            "tcp_client.py",
+            tcp_client(session, lang)?,
+        )],
+        Mode::TcpClient => vec![snippet(
+            SnippetRole::TcpServer,
+            "tcp_server.py",
+            tcp_server(session, lang)?,
+        )],
+        Mode::Udp => vec![
+            snippet(
+                SnippetRole::UdpSender,
+                "udp_sender.py",
+                udp_sender(session, lang)?,
+            ),
+            snippet(
+                SnippetRole::UdpReceiver,
+                "udp_receiver.py",
+                udp_receiver(session, lang),
+            ),
+        ],
+    })
+}
+
+/// Every comment a snippet may carry. `{}` marks where a value goes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Say {
+    ClientTitle,
+    ServerTitle,
+    SenderTitle,
+    ReceiverTitle,
+    ReceiverNoRemote,
+    Encodings,
+    Tcp,
+    Udp,
+    AllAddresses,
+    Connect,
+    Reuse,
+    Backlog,
+    Accept,
+    Prompt,
+    Quit,
+    Send,
+    Recv,
+    Closed,
+    Upper,
+    SendTo,
+    Bind,
+    RecvFrom,
+}
+
+impl Say {
+    fn text(self, lang: CommentLanguage) -> &'static str {
+        match lang {
+            CommentLanguage::English => self.english(),
+        }
+    }
+
+    fn english(self) -> &'static str {
+        match self {
+            Say::ClientTitle => "A TCP client for NetAssist's TCP server on {}.",
+            Say::ServerTitle => "A TCP server for NetAssist's TCP client, which connects to {}.",
+            Say::SenderTitle => "Sends UDP datagrams to NetAssist on {}.",
+            Say::ReceiverTitle => "Receives the UDP datagrams NetAssist sends to {}.",
+            Say::ReceiverNoRemote => "Set NetAssist's remote address to {} so it sends here.",
+            Say::Encodings => "NetAssist shows what it receives as {}; it sends {}.",
+            Say::Tcp => "TCP: a byte stream",
+            Say::Udp => "UDP: separate datagrams",
+            Say::AllAddresses => "NetAssist listens on every address; this one is this machine",
+            Say::Connect => "the three-way handshake happens here",
+            Say::Reuse => "restart at once, even with old connections in TIME_WAIT",
+            Say::Backlog => "connections waiting to be accepted",
+            Say::Accept => "waits until NetAssist connects",
+            Say::Prompt => "type a message; 'quit' ends",
+            Say::Quit => "closing sends FIN: NetAssist shows the peer closed",
+            Say::Send => "NetAssist decodes these bytes as {}",
+            Say::Recv => "at most 1024 bytes; a message may arrive in pieces",
+            Say::Closed => "b'' means the other side closed the connection",
+            Say::Upper => "answer in upper case",
+            Say::SendTo => "each sendto() is one datagram",
+            Say::Bind => "the address and port NetAssist sends to",
+            Say::RecvFrom => "one datagram, and who sent it",
+        }
+    }
+}
+
+/// Builds a program line by line, with comments from the language table.
+struct Program {
+    lang: CommentLanguage,
+    text: String,
+}
+
+impl Program {
+    fn new(lang: CommentLanguage) -> Program {
+        Program {
+            lang,
+            text: String::new(),
+        }
+    }
+
+    /// A comment line (`# ...`), with `args` filling the `{}` marks.
+    fn comment(&mut self, indent: usize, say: Say, args: &[&str]) -> &mut Self {
+        let text = fill(say.text(self.lang), args);
+        let _ = writeln!(self.text, "{:indent$}# {text}", "");
+        self
+    }
+
+    /// A line of code.
+    fn line(&mut self, indent: usize, code: &str) -> &mut Self {
+        let _ = writeln!(self.text, "{:indent$}{code}", "");
+        self
+    }
+
+    /// A line of code with a short comment after it.
+    fn noted(&mut self, indent: usize, code: &str, say: Say, args: &[&str]) -> &mut Self {
+        let text = fill(say.text(self.lang), args);
+        let _ = writeln!(self.text, "{:indent$}{code}  # {text}", "");
+        self
+    }
+
+    fn blank(&mut self) -> &mut Self {
+        self.text.push('\n');
+        self
+    }
+
+    fn done(&mut self) -> String {
+        std::mem::take(&mut self.text)
+    }
+}
+
+/// Replaces each `{}` in `template` by the next of `args`.
+fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut parts = template.split("{}").peekable();
+    while let Some(part) = parts.next() {
+        out.push_str(part);
+        if parts.peek().is_some() {
+            out.push_str(args.next().copied().unwrap_or(""));
+        }
+    }
+    out
+}
+
+/// A Python string literal.
+fn py_str(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('\'', "\\'");
+    format!("'{escaped}'")
+}
+
+/// Python's name of an encoding.
+fn py_encoding(enc: TextEncoding) -> &'static str {
+    match enc {
+        TextEncoding::Utf8 => "utf-8",
+        TextEncoding::Gbk => "gbk",
+    }
+}
+
+/// The encoding a snippet sends in: what NetAssist decodes with.
+fn shown_as(display: DisplayEncoding) -> TextEncoding {
+    match display {
+        DisplayEncoding::Gbk => TextEncoding::Gbk,
+        DisplayEncoding::Utf8 | DisplayEncoding::Auto => TextEncoding::Utf8,
+    }
+}
+
+/// `socket.AF_INET` or `socket.AF_INET6` for a host.
+fn family(ip: Option<IpAddr>) -> &'static str {
+    match ip {
+        Some(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => "socket.AF_INET6",
+        _ => "socket.AF_INET",
+    }
+}
+
+/// The host a program on this machine reaches a local address by: the
+/// loopback address for a wildcard one.
+fn reach(local: SocketAddr) -> (String, Option<IpAddr>, bool) {
+    let ip = local.ip().to_canonical();
+    if ip.is_unspecified() {
+        let loopback = IpAddr::from([127, 0, 0, 1]);
+        (loopback.to_string(), Some(loopback), true)
+    } else {
+        (ip.to_string(), Some(ip), false)
+    }
+}
+
+/// `(host, port)` as a Python tuple.
+fn py_addr(host: &str, port: u16) -> String {
+    format!("({}, {port})", py_str(host))
+}
+
+/// The shared opening: title, an optional note, encodings, import.
+fn header(p: &mut Program, title: (Say, &str), note: Option<(Say, &str)>, session: &PythonSession) {
+    let shown = py_encoding(shown_as(session.display_encoding));
+    let sent = py_encoding(session.send_encoding);
+    p.comment(0, title.0, &[title.1]);
+    if let Some((say, arg)) = note {
+        p.comment(0, say, &[arg]);
+    }
+    p.comment(0, Say::Encodings, &[shown, sent])
+        .line(0, "import socket")
+        .blank();
+}
+
+/// The opening of a program that reaches NetAssist's own address: title,
+/// encodings, the socket `var` (TCP when `stream`), and a note when
+/// NetAssist listens on every address. Returns the address as Python.
+fn opening_to_local(
+    p: &mut Program,
+    s: &PythonSession,
+    title: Say,
+    var: &str,
+    stream: bool,
+) -> Result<String, PythonError> {
+    if s.local.port() == 0 {
+        return Err(PythonError::PortNotKnown);
+    }
+    let (host, ip, wildcard) = reach(s.local);
+    header(p, (title, &s.local.to_string()), None, s);
+    let (kind, say) = if stream {
+        ("socket.SOCK_STREAM", Say::Tcp)
+    } else {
+        ("socket.SOCK_DGRAM", Say::Udp)
+    };
+    let create = format!("{var} = socket.socket({}, {kind})", family(ip));
+    p.noted(0, &create, say, &[]);
+    if wildcard {
+        p.comment(0, Say::AllAddresses, &[]);
+    }
+    Ok(py_addr(&host, s.local.port()))
+}
+
+/// `while True:` reading a typed message into `msg`; 'quit' ends the loop.
+fn prompt_loop(p: &mut Program) {
+    p.line(0, "while True:")
+        .noted(4, "msg = input('>>: ').strip()", Say::Prompt, &[])
+        .line(4, "if not msg:")
+        .line(8, "continue")
+        .line(4, "if msg == 'quit':")
+        .line(8, "break");
+}
+
+fn tcp_client(s: &PythonSession, lang: CommentLanguage) -> Result<String, PythonError> {
+    let send = py_encoding(shown_as(s.display_encoding));
+    let recv = py_encoding(s.send_encoding);
+    let mut p = Program::new(lang);
+    let addr = opening_to_local(&mut p, s, Say::ClientTitle, "client", true)?;
+    p.noted(0, &format!("client.connect({addr})"), Say::Connect, &[])
+        .blank();
+    prompt_loop(&mut p);
+    p.noted(
+        4,
+        &format!("client.send(msg.encode({}))", py_str(send)),
+        Say::Send,
+        &[send],
+    )
+    .noted(4, "data = client.recv(1024)", Say::Recv, &[])
+    .noted(4, "if not data:", Say::Closed, &[])
+    .line(8, "break")
+    .line(
+        4,
+        &format!(
+            "print('NetAssist:', data.decode({}, 'replace'))",
+            py_str(recv)
+        ),
+    )
+    .blank()
+    .noted(0, "client.close()", Say::Quit, &[]);
+    Ok(p.done())
+}
+
+fn tcp_server(s: &PythonSession, lang: CommentLanguage) -> Result<String, PythonError> {
+    let remote = s.remote.as_ref().ok_or(PythonError::NoRemote)?;
+    let ip = remote.ip();
+    // A name is bound as every address (''); a literal as itself.
+    let host = if ip.is_some() {
+        remote.host.as_str()
+    } else {
+        ""
+    };
+    let send = py_encoding(shown_as(s.display_encoding));
+    let recv = py_encoding(s.send_encoding);
+    let mut p = Program::new(lang);
+    header(&mut p, (Say::ServerTitle, &remote.to_string()), None, s);
+    p.noted(
+        0,
+        &format!("server = socket.socket({}, socket.SOCK_STREAM)", family(ip)),
+        Say::Tcp,
+        &[],
+    )
+    .noted(
+        0,
+        "server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+        Say::Reuse,
+        &[],
+    )
+    .line(0, &format!("server.bind({})", py_addr(host, remote.port)))
+    .noted(0, "server.listen(5)", Say::Backlog, &[])
+    .line(0, "print('waiting on', server.getsockname())")
+    .blank()
+    .noted(0, "conn, addr = server.accept()", Say::Accept, &[])
+    .line(0, "print('connected:', addr)")
+    .line(0, "while True:")
+    .noted(4, "data = conn.recv(1024)", Say::Recv, &[])
+    .noted(4, "if not data:", Say::Closed, &[])
+    .line(8, "break")
+    .line(
+        4,
+        &format!("text = data.decode({}, 'replace')", py_str(recv)),
+    )
+    .line(4, "print('NetAssist:', text)")
+    .noted(
+        4,
+        &format!("conn.send(text.upper().encode({}))", py_str(send)),
+        Say::Upper,
+        &[],
+    )
+    .blank()
+    .line(0, "conn.close()")
+    .line(0, "server.close()");
+    Ok(p.done())
+}
+
+fn udp_sender(s: &PythonSession, lang: CommentLanguage) -> Result<String, PythonError> {
+    let send = py_encoding(shown_as(s.display_encoding));
+    let mut p = Program::new(lang);
+    let addr = opening_to_local(&mut p, s, Say::SenderTitle, "sock", false)?;
+    p.line(0, &format!("netassist = {addr}")).blank();
+    prompt_loop(&mut p);
+    p.noted(
+        4,
+        &format!("sock.sendto(msg.encode({}), netassist)", py_str(send)),
+        Say::SendTo,
+        &[],
+    )
+    .blank()
+    .line(0, "sock.close()");
+    Ok(p.done())
+}
+
+fn udp_receiver(s: &PythonSession, lang: CommentLanguage) -> String {
+    let recv = py_encoding(s.send_encoding);
+    let (host, port, ip) = match &s.remote {
+        // A name is bound as every address (''); a literal as itself.
+        Some(r) => match r.ip() {
+            Some(ip) => (r.host.clone(), r.port, Some(ip)),
+            None => (String::new(), r.port, None),
+        },
+        // No remote yet: the next port, and a note to set it.
+        None => {
+            let (host, ip, _) = reach(s.local);
+            let port = s.local.port().checked_add(1).unwrap_or(s.local.port() - 1);
+            (host, port, ip)
+        }
+    };
+    let unset = SocketAddr::new(ip.unwrap_or(s.local.ip()), port).to_string();
+    let title = match &s.remote {
+        Some(r) => r.to_string(),
+        None => unset.clone(),
+    };
+    let note = s
+        .remote
+        .is_none()
+        .then_some((Say::ReceiverNoRemote, unset.as_str()));
+    let mut p = Program::new(lang);
+    header(&mut p, (Say::ReceiverTitle, &title), note, s);
+    p.noted(
+        0,
+        &format!("sock = socket.socket({}, socket.SOCK_DGRAM)", family(ip)),
+        Say::Udp,
+        &[],
+    )
+    .noted(
+        0,
+        &format!("sock.bind({})", py_addr(&host, port)),
+        Say::Bind,
+        &[],
+    )
+    .line(0, "print('waiting on', sock.getsockname())")
+    .blank()
+    .line(0, "while True:")
+    .noted(4, "data, addr = sock.recvfrom(65535)", Say::RecvFrom, &[])
+    .line(
+        4,
+        &format!("print(addr, data.decode({}, 'replace'))", py_str(recv)),
+    );
+    p.done()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(mode: Mode, local: &str, remote: Option<(&str, u16)>) -> PythonSession {
+        PythonSession {
+            mode,
+            local: local.parse().unwrap(),
+            remote: remote.map(|(h, p)| HostPort::new(h, p).unwrap()),
+            send_encoding: TextEncoding::Gbk,
+            display_encoding: DisplayEncoding::Auto,
+        }
+    }
+
+    fn code(s: &PythonSession) -> Vec<String> {
+        python_snippets(s, CommentLanguage::English)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.code)
+            .collect()
+    }
+
+    #[test]
+    fn tcp_client_for_a_wildcard_server_reaches_loopback() {
+        let s = session(Mode::TcpServer, "0.0.0.0:8888", None);
+        let c = &code(&s)[0];
+        assert!(c.contains("client.connect(('127.0.0.1', 8888))"), "{c}");
+        assert!(c.contains("msg.encode('utf-8')"), "{c}");
+        assert!(c.contains("data.decode('gbk', 'replace')"), "{c}");
+        assert!(c.contains("# NetAssist listens on every address"), "{c}");
+        assert!(c.starts_with("# A TCP client for NetAssist's TCP server on 0.0.0.0:8888.\n"));
+    }
+
+    #[test]
+    fn tcp_server_binds_the_clients_remote() {
+        let s = session(Mode::TcpClient, "0.0.0.0:0", Some(("::1", 6000)));
+        let c = &code(&s)[0];
+        assert!(
+            c.contains("socket.socket(socket.AF_INET6, socket.SOCK_STREAM)"),
+            "{c}"
+        );
+        assert!(c.contains("server.bind(('::1', 6000))"), "{c}");
+        let named = session(Mode::TcpClient, "0.0.0.0:0", Some(("localhost", 6000)));
+        assert!(code(&named)[0].contains("server.bind(('', 6000))"));
+        let none = session(Mode::TcpClient, "0.0.0.0:0", None);
+        assert_eq!(
+            python_snippets(&none, CommentLanguage::English),
+            Err(PythonError::NoRemote)
+        );
+    }
+
+    #[test]
+    fn udp_gives_a_sender_and_a_receiver() {
+        let s = session(Mode::Udp, "127.0.0.1:7788", Some(("127.0.0.1", 9000)));
+        let all = python_snippets(&s, CommentLanguage::English).unwrap();
+        let roles: Vec<SnippetRole> = all.iter().map(|s| s.role).collect();
+        assert_eq!(roles, [SnippetRole::UdpSender, SnippetRole::UdpReceiver]);
+        assert!(all[0].code.contains("netassist = ('127.0.0.1', 7788)"));
+        assert!(all[1].code.contains("sock.bind(('127.0.0.1', 9000))"));
+        let no_remote = session(Mode::Udp, "127.0.0.1:7788", None);
+        let recv = &code(&no_remote)[1];
+        assert!(recv.contains("sock.bind(('127.0.0.1', 7789))"), "{recv}");
+        assert!(
+            recv.contains("Set NetAssist's remote address to 127.0.0.1:7789"),
+            "{recv}"
+        );
+    }
+
+    #[test]
+    fn port_zero_needs_an_open_session() {
+        let s = session(Mode::TcpServer, "127.0.0.1:0", None);
+        assert_eq!(
+            python_snippets(&s, CommentLanguage::English),
+            Err(PythonError::PortNotKnown)
+        );
+        let config = SessionConfig::TcpServer {
+            bind: "127.0.0.1:0".parse().unwrap(),
+        };
+        let opened = "127.0.0.1:4321".parse().ok();
+        let s =
+            PythonSession::from_config(&config, opened, TextEncoding::Utf8, DisplayEncoding::Gbk);
+        assert!(code(&s)[0].contains("(('127.0.0.1', 4321))"));
+        assert!(code(&s)[0].contains("msg.encode('gbk')"));
+    }
+
+    #[test]
+    fn fill_and_quote() {
+        assert_eq!(fill("a {} b {}", &["1", "2"]), "a 1 b 2");
+        assert_eq!(fill("{}", &[]), "");
+        assert_eq!(py_str(r"it's \ here"), r"'it\'s \\ here'");
+    }
+}

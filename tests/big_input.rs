@@ -1,0 +1,133 @@
+//! A large paste into the send box: the window shows a summary instead of
+//! laying the text out, still sends exactly the bytes, and keeps the text
+//! out of the settings file.
+
+mod support;
+
+use std::io::Read;
+use std::time::Instant;
+
+use egui::Event;
+use egui_kittest::kittest::{NodeT, Queryable};
+use netassist::codec::TextEncoding;
+use netassist::i18n::{T, fill};
+use support::*;
+
+/// About 10 MB of mixed Chinese and ASCII lines, like a pasted log.
+fn big_text() -> String {
+    let mut text = String::with_capacity(10_500_000);
+    let mut i = 0u32;
+    while text.len() < 10_000_000 {
+        text.push_str(&format!(
+            "{i:07} 接收到的数据 received data line, 温度 23.5°C\n"
+        ));
+        i += 1;
+    }
+    text
+}
+
+#[test]
+fn a_10_mb_paste_is_summarised_and_sent_exactly() {
+    let mut h = app();
+    let port = open_server(&mut h);
+    let mut peer = connect_client(&mut h, port);
+    choose(&mut h, en(T::TxEncoding), "GBK");
+    let text = big_text();
+    let want = encoding_rs::GBK.encode(&text).0.into_owned();
+
+    h.get_by_label(en(T::SendBox)).focus();
+    h.run();
+    h.event(Event::Paste(text.clone()));
+    h.run();
+    let lines = text.lines().count();
+    let summary = fill(en(T::BigInput), &[&text.len(), &lines]);
+    wait_text(&mut h, &summary);
+    wait_text(&mut h, &fill(en(T::BigWillSend), &[&want.len(), &"GBK"]));
+    assert_eq!(h.state().tab().settings.send_text.len(), text.len());
+    // Nothing on screen carries the text itself: no field holds it and no
+    // label is longer than a summary line.
+    let longest = h
+        .root()
+        .children_recursive()
+        .filter_map(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
+        .map(|t| t.len())
+        .max()
+        .unwrap_or(0);
+    assert!(longest < 1000, "a widget holds {longest} bytes of text");
+    assert!(h.query_by_label(en(T::EditAnyway)).is_some());
+
+    // Send: the peer gets exactly the GBK bytes.
+    let reader = std::thread::spawn(move || {
+        let mut got = Vec::with_capacity(want.len());
+        let mut buf = vec![0u8; 1 << 16];
+        peer.set_read_timeout(Some(WAIT * 6)).unwrap();
+        while got.len() < want.len() {
+            match peer.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        (got, want)
+    });
+    click(&mut h, en(T::SendBtn));
+    let start = Instant::now();
+    let (got, want) = reader.join().unwrap();
+    assert!(
+        got == want,
+        "sent {} bytes, wanted {}",
+        got.len(),
+        want.len()
+    );
+    step_until(&mut h, "the send counted", |h| {
+        (h.state().tab().counters().tx_bytes == want.len() as u64).then_some(())
+    });
+    assert!(start.elapsed() < WAIT * 6);
+
+    // The settings file stays small: the text and the history item are kept
+    // for this run only.
+    let saved = ron::ser::to_string(&h.state().settings_to_save()).unwrap();
+    assert!(saved.len() < 1 << 20, "settings of {} bytes", saved.len());
+    assert!(!h.state().settings.sent_history.is_empty());
+    let label = &h.state().settings.sent_history[0].label;
+    assert!(
+        label.chars().count() <= 201,
+        "history label of {} chars",
+        label.chars().count()
+    );
+
+    // Clear empties the box.
+    click(&mut h, en(T::ClearInput));
+    assert!(h.state().tab().settings.send_text.is_empty());
+    assert!(h.query_by_label(en(T::EditAnyway)).is_none());
+}
+
+#[test]
+fn a_big_hex_paste_replaces_the_selection_and_edit_anyway_shows_it() {
+    let mut h = app();
+    click(&mut h, en(T::TxHex));
+    set_field(&mut h, en(T::SendBox), "AA BB");
+    // Select all, then paste over it.
+    h.get_by_label(en(T::SendBox)).focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run();
+    let hex = "0D 0A ".repeat(60_000);
+    h.event(Event::Paste(hex.clone()));
+    h.run();
+    assert_eq!(
+        h.state().tab().settings.send_text,
+        hex,
+        "the paste replaced AA BB"
+    );
+    wait_text(
+        &mut h,
+        &fill(en(T::BigWillSend), &[&120_000, &en(T::AsHex)]),
+    );
+    let _ = TextEncoding::Utf8;
+    click(&mut h, en(T::EditAnyway));
+    assert!(h.state().tab().ui.big.edit_anyway);
+    assert_eq!(
+        h.get_by_label(en(T::SendBox)).value().map(|v| v.len()),
+        Some(hex.len())
+    );
+}
