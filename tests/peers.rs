@@ -581,7 +581,10 @@ fn server_restarts_on_the_same_port_at_once() {
 
 #[test]
 fn peer_reset_is_reported_and_server_goes_on() {
-    if wine::skip_rst_test_under_wine("peer_reset_is_reported_and_server_goes_on") {
+    if wine::skip_under_wine(
+        "peer_reset_is_reported_and_server_goes_on",
+        wine::RST_LOOKS_LIKE_FIN,
+    ) {
         return;
     }
     let (mut na, port) = tcp_server(&[]);
@@ -861,6 +864,12 @@ mod netns;
 #[cfg(target_os = "linux")]
 #[test]
 fn cli_multicast_and_broadcast_in_a_private_network_namespace() {
+    if wine::skip_under_wine(
+        "cli_multicast_and_broadcast_in_a_private_network_namespace",
+        wine::INTERFACES_OUTSIDE_NETNS,
+    ) {
+        return;
+    }
     netns::run_inner("inner_cli_multicast_and_broadcast");
 }
 

@@ -5,6 +5,16 @@
 use std::ffi::OsString;
 use std::io::Write;
 
+/// Why reset tests skip: wine hands a peer's reset (RST) to the program as
+/// an orderly end of stream, so a test that tells the two apart cannot pass.
+pub const RST_LOOKS_LIKE_FIN: &str = "wine reports a peer's reset as an orderly close";
+
+/// Why network-namespace tests skip: wine lists network interfaces in its
+/// device service, which runs outside the namespace the test makes.
+#[allow(dead_code)] // only the tests with a network namespace use it
+pub const INTERFACES_OUTSIDE_NETNS: &str =
+    "wine lists interfaces in its device service, outside the test's network namespace";
+
 /// The netassist to run: `NETASSIST_BIN` when set (check-wine.sh points it
 /// at a wrapper that starts netassist.exe under wine), else the binary cargo
 /// built for these tests.
@@ -13,19 +23,15 @@ pub fn netassist_bin() -> OsString {
     std::env::var_os("NETASSIST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_netassist").into())
 }
 
-/// True (and a note on stderr) when the tests run under wine:
-/// check-wine.sh sets `NETASSIST_UNDER_WINE=1`. wine hands a peer's reset
-/// (RST) to the program as an orderly end of stream, so `test`, which tells
-/// the two apart, cannot pass there. The note is written to stderr directly,
-/// so the test harness does not hide it.
+/// True, with a note on stderr, when the tests run under wine
+/// (check-wine.sh sets `NETASSIST_UNDER_WINE=1`) and `test` cannot pass
+/// there for the reason `why`. The note is written to stderr directly, so
+/// the test harness does not hide it.
 #[allow(dead_code)] // not every test file has such a check
-pub fn skip_rst_test_under_wine(test: &str) -> bool {
+pub fn skip_under_wine(test: &str, why: &str) -> bool {
     let wine = std::env::var_os("NETASSIST_UNDER_WINE").is_some_and(|v| v == "1");
     if wine {
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: {test} skipped under wine: wine reports a peer's reset as an orderly close"
-        );
+        let _ = writeln!(std::io::stderr(), "note: {test} skipped under wine: {why}");
     }
     wine
 }
