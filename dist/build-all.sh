@@ -21,7 +21,7 @@ skip_build=0
 for arg in "$@"; do
     case "$arg" in
         --skip-build) skip_build=1 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) na_die "unknown option: $arg (try --help)" ;;
     esac
 done

@@ -24,7 +24,7 @@ while (($#)); do
     case "$1" in
         --skip-build) skip_build=1; shift ;;
         --out) out="$2"; shift 2 ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) na_die "unknown option: $1 (try --help)" ;;
     esac
 done

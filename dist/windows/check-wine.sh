@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the Windows build of NetAssist under wine: the engine tests
-# (tests/engine.rs, cross-compiled), the command-line and tutorial-peer
-# tests (tests/cli_errors.rs, tests/peers.rs, against netassist.exe), and a
-# window smoke test under Xvfb. One command:
+# (tests/engine.rs, cross-compiled), the command-line, automation and
+# tutorial-peer tests (tests/cli_errors.rs, tests/automation.rs,
+# tests/peers.rs, against netassist.exe), and a window smoke test under
+# Xvfb. One command:
 #
 #   dist/windows/check-wine.sh [--skip-build] [--screenshot FILE]
 #
@@ -133,9 +134,9 @@ step "engine tests under wine"
 CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
     cargo test --release --target "$target" --test engine 2>&1 | tee -a "$log"
 
-step "CLI and tutorial-peer tests against netassist.exe"
+step "CLI, automation and tutorial-peer tests against netassist.exe"
 NETASSIST_BIN="$NA_ROOT/dist/windows/wine/netassist.sh" NETASSIST_EXE="$exe" \
-    cargo test --test cli_errors --test peers 2>&1 | tee -a "$log"
+    cargo test --test cli_errors --test automation --test peers 2>&1 | tee -a "$log"
 
 # --- the window -------------------------------------------------------------
 step "window smoke test under Xvfb"
