@@ -98,6 +98,21 @@ table! {
     BoundTo: "已绑定 {}", "Bound to {}";
     ListeningOn: "正在监听 {}", "Listening on {}";
     ConnectedFrom: "已连接，本地 {}", "Connected, local {}";
+    // Multicast (UDP)
+    Multicast: "组播", "Multicast";
+    JoinGroup: "加入组播组（组地址@网卡，如 239.1.2.3@eth0）", "Join group (GROUP@IFACE, e.g. 239.1.2.3@eth0)";
+    JoinBtn: "加入", "Join";
+    LeaveBtn: "退出", "Leave";
+    GroupsJoined: "已加入的组", "Joined groups";
+    GroupsAtOpen: "打开时加入", "Joined at open";
+    NoGroups: "（没有）", "(none)";
+    MulticastTtl: "组播 TTL（空=系统默认 1）", "Multicast TTL (empty = system default, 1)";
+    MulticastLoop: "本机也收到自己发的组播", "Our multicast sends come back to this machine";
+    MulticastIf: "组播发送网卡（空=系统选择）", "Send multicast by interface (empty = system choice)";
+    ErrGroup: "“{}” 不是组播地址（IPv4 224.0.0.0–239.255.255.255，IPv6 ff00::/8），可以写 组地址@网卡", "'{}' is not a multicast group (IPv4 224.0.0.0 to 239.255.255.255, IPv6 ff00::/8); write GROUP or GROUP@IFACE";
+    ErrTtl: "TTL “{}” 必须是 0 到 255 之间的数字", "TTL '{}' must be a number from 0 to 255";
+    EvJoined: "已加入组播组 {}", "joined multicast group {}";
+    EvLeft: "已退出组播组 {}", "left multicast group {}";
     // Receive settings
     RxSettings: "接收设置", "Receive settings";
     ViewText: "文本显示", "Show text";

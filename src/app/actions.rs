@@ -149,6 +149,14 @@ impl Tab {
                 }
             }
             Action::StartLoop => self.start_loop(),
+            Action::JoinGroup => self.join_group(),
+            Action::LeaveGroup(m) => {
+                if let Ok(h) = self.session.handle()
+                    && let Err(e) = h.leave(m)
+                {
+                    self.errors.multicast = Some(crate::messages::Msg::Net(e));
+                }
+            }
             Action::StopLoop => self.stop_loop(),
             Action::FindChanged => {
                 let find = &mut self.ui.find;

@@ -153,7 +153,19 @@ impl NetAssistApp {
         tab.refresh_clients();
         tab.keep_search_current(&self.wake);
         let now = Instant::now();
-        let (link, counters, rates, status, dropped, end_seq, recording, plot, rules, sequence) = {
+        let (
+            link,
+            counters,
+            rates,
+            status,
+            dropped,
+            end_seq,
+            recording,
+            plot,
+            rules,
+            sequence,
+            groups,
+        ) = {
             let log = tab.session.log();
             (
                 log.link,
@@ -166,6 +178,7 @@ impl NetAssistApp {
                 tab.settings.show_plot.then(|| log.throughput.series(now)),
                 log.rules.clone(),
                 log.sequence.clone(),
+                log.groups.clone(),
             )
         };
         let looping = tab.loop_progress();
@@ -195,6 +208,7 @@ impl NetAssistApp {
             presets: &presets,
             rules,
             sequence,
+            groups,
         };
         let mut lang_choice = lang;
         let actions = layout::show(

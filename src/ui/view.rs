@@ -9,7 +9,7 @@ use crate::codec::summary::Summary;
 use crate::codec::{DisplayEncoding, SendOptions};
 use crate::i18n::{Lang, T};
 use crate::messages::Msg;
-use crate::net::{PeerId, PeriodicProgress};
+use crate::net::{Membership, PeerId, PeriodicProgress};
 use crate::records::{RowFilter, RowIndex, RowStyle};
 use crate::session::search::{Query, Search};
 use crate::session::{ClientInfo, Counters, LinkState, RuleStatus, SequenceStatus, Status};
@@ -71,6 +71,8 @@ pub struct TabView<'a> {
     pub rules: Vec<RuleStatus>,
     /// This tab's sequence run, once one was started.
     pub sequence: Option<SequenceStatus>,
+    /// UDP: the multicast groups joined now.
+    pub groups: Vec<Membership>,
 }
 
 impl TabView<'_> {
