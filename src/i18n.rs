@@ -128,6 +128,7 @@ table! {
     ClearLog: "清空接收区", "Clear log";
     SaveLog: "保存日志…", "Save log…";
     SaveRaw: "保存原始数据…", "Save raw data…";
+    SavePcap: "保存为 pcapng（Wireshark）…", "Save as pcapng (Wireshark)…";
     RecordToFile: "接收转向文件…", "Record to file…";
     StopRecording: "停止记录", "Stop recording";
     Recording: "记录到 {}", "Recording to {}";

@@ -104,6 +104,17 @@ impl NetAssistApp {
         &self.budget
     }
 
+    /// Answers a file dialog for the current tab as if the user had chosen
+    /// `path` for `purpose` (what a dialog does; tests and drops use it).
+    pub fn file_chosen(&mut self, purpose: crate::files::Purpose, path: std::path::PathBuf) {
+        let _ = self.tab().jobs_tx.send(crate::files::JobMsg::Picked {
+            purpose,
+            path: Some(path),
+            shown: true,
+        });
+        (self.wake)();
+    }
+
     /// Everything to remember, with every tab's settings.
     pub fn settings_to_save(&self) -> AppSettings {
         let mut s = self.settings.clone();
