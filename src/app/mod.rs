@@ -17,8 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::i18n::{Lang, T};
-use crate::net::Wake;
-use crate::session::Budget;
+use crate::net::{Engine, Wake};
+use crate::session::{Budget, Session};
 use crate::settings::{AppSettings, SessionSettings};
 use crate::ui::automation::AutomationUi;
 use crate::ui::dialogs::Dialog;
@@ -42,12 +42,30 @@ pub struct NetAssistApp {
     renaming: Option<(usize, String)>,
     dialog: Option<Dialog>,
     automation_ui: AutomationUi,
+    /// Makes each new tab's engine (real, or fake in UI tests).
+    engines: EngineFactory,
 }
+
+/// Makes the engine of each new tab.
+pub type EngineFactory = Box<dyn FnMut() -> Engine>;
 
 impl NetAssistApp {
     /// Creates the app with `settings`; sessions wake `ctx` when their logs
     /// change. Every tab starts closed.
-    pub fn new(ctx: &egui::Context, mut settings: AppSettings) -> NetAssistApp {
+    pub fn new(ctx: &egui::Context, settings: AppSettings) -> NetAssistApp {
+        // Sessions wait on their engines' queues themselves: the engines
+        // need no wake-up of their own.
+        let engines: EngineFactory = Box::new(|| Engine::new(Arc::new(|| {})));
+        NetAssistApp::from_state(ctx, settings, engines)
+    }
+
+    /// Creates the app with `settings`, each tab's engine made by `engines`:
+    /// [`Engine::fake`] lets a test drive the window without sockets.
+    pub fn from_state(
+        ctx: &egui::Context,
+        mut settings: AppSettings,
+        mut engines: EngineFactory,
+    ) -> NetAssistApp {
         let wake_ctx = ctx.clone();
         let wake: Wake = Arc::new(move || wake_ctx.request_repaint());
         let budget = Budget::new(settings.budget_bytes());
@@ -57,7 +75,12 @@ impl NetAssistApp {
         }
         let tabs: Vec<Tab> = tab_settings
             .into_iter()
-            .map(|s| Tab::new(s, &budget, Arc::clone(&wake)))
+            .map(|s| {
+                Tab::new(
+                    Session::with_engine(&budget, Arc::clone(&wake), engines()),
+                    s,
+                )
+            })
             .collect();
         let active = settings.active.min(tabs.len() - 1);
         NetAssistApp {
@@ -71,7 +94,17 @@ impl NetAssistApp {
             renaming: None,
             dialog: None,
             automation_ui: AutomationUi::default(),
+            engines,
         }
+    }
+
+    /// A new tab with `settings` over a fresh session.
+    pub(crate) fn make_tab(&mut self, settings: SessionSettings) -> Tab {
+        let engine = (self.engines)();
+        Tab::new(
+            Session::with_engine(&self.budget, Arc::clone(&self.wake), engine),
+            settings,
+        )
     }
 
     /// Creates the app for eframe, restoring saved settings.
