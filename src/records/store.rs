@@ -297,6 +297,8 @@ impl RecordStore {
         buf.extend_from_slice(bytes);
         newest.bytes = buf.freeze();
         newest.reads.push(offset);
+        // Auto must look at the grown bytes again.
+        newest.auto.set(0);
         self.payload_bytes += bytes.len();
         Some(newest.seq)
     }

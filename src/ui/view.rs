@@ -143,7 +143,12 @@ pub struct RowKey {
     pub head: bool,
     /// The style of the rows.
     pub style: RowStyle,
+    /// Which block of [`ROW_CHUNK`] rows.
+    pub chunk: u32,
 }
+
+/// Rows of a record are rendered and kept in blocks of this many.
+pub const ROW_CHUNK: u32 = 256;
 
 impl RowCache {
     /// Records whose rows are kept.
