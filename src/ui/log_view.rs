@@ -74,7 +74,7 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
     let index = &tab.rows;
     let cache = &mut tab.rendered;
     area.show_rows(ui, row_h, rows, |ui, range| {
-        let mut current: Option<((u64, u32), std::sync::Arc<Vec<String>>)> = None;
+        let mut current: Option<(BlockId, Rows)> = None;
         for row in range {
             let Some((seq, sub)) = index.locate(row as u64) else {
                 break;
@@ -145,6 +145,11 @@ impl Marks<'_> {
         self.found.as_ref().is_some_and(|f| f.seqs.contains(&seq)) || self.current == Some(seq)
     }
 }
+
+/// A record's seq and a block of its rows.
+type BlockId = (u64, u32);
+/// Rendered rows, shared with the cache.
+type Rows = std::sync::Arc<Vec<String>>;
 
 /// One display row of a record.
 struct Row<'a> {
