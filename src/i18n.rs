@@ -152,7 +152,8 @@ table! {
     LoopEvery: "间隔（毫秒）", "Every (ms)";
     LoopStart: "开始循环", "Start loop";
     LoopStop: "停止循环", "Stop loop";
-    LoopTimes: "次数（空=一直）", "Times (empty = until stopped)";
+    LoopTimes: "次数", "Times";
+    LoopTimesHint: "留空：一直发送，直到点停止", "Empty: send until stopped";
     LoopSent: "已发送 {} 次", "sent {}";
     LoopSentOf: "已发送 {} / {} 次", "sent {} of {}";
     LoopDone: "循环发送完成：共 {} 次", "Loop send done: {} sent";
