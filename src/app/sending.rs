@@ -194,6 +194,34 @@ impl Tab {
         }
     }
 
+    /// UDP: joins the group typed in the multicast field, now if the link
+    /// is open, else at the next open.
+    pub(crate) fn join_group(&mut self) {
+        self.errors.multicast = None;
+        let text = self.settings.multicast_join.trim().to_string();
+        let m = match crate::net::parse_membership(&text) {
+            Ok(m) => m,
+            Err(_) => {
+                self.errors.multicast = Some(Msg::with(T::ErrGroup, &[&text]));
+                return;
+            }
+        };
+        match (self.link(), self.session.handle()) {
+            (LinkState::Open(..), Ok(h)) => {
+                if let Err(e) = h.join(m) {
+                    self.errors.multicast = Some(Msg::Net(e));
+                    return;
+                }
+            }
+            _ => {
+                if !self.settings.multicast_groups.contains(&text) {
+                    self.settings.multicast_groups.push(text);
+                }
+            }
+        }
+        self.settings.multicast_join.clear();
+    }
+
     /// Stops loop sending at once.
     pub(crate) fn stop_loop(&mut self) {
         if let Some(run) = self.looping.take() {

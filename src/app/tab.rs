@@ -11,7 +11,7 @@ use crate::i18n::Lang;
 use crate::messages::Msg;
 use crate::net::{Mode, PeerId, Wake};
 use crate::session::search::{Query, Search};
-use crate::session::{Budget, ClientInfo, Counters, LinkState, Session};
+use crate::session::{ClientInfo, Counters, LinkState, Session};
 use crate::settings::{FieldErrors, ModeChoice, SessionSettings};
 use crate::ui::layout;
 use crate::ui::net_panel::mode_name;
@@ -51,12 +51,12 @@ pub struct Tab {
 }
 
 impl Tab {
-    /// A closed tab with `settings`, whose log counts against `budget`.
-    pub fn new(settings: SessionSettings, budget: &std::sync::Arc<Budget>, wake: Wake) -> Tab {
+    /// A tab over a closed `session`, with `settings`.
+    pub fn new(session: Session, settings: SessionSettings) -> Tab {
         let (jobs_tx, jobs_rx) = crate::files::channel();
         let ui = TabUi::new(layout::initial_style(&settings));
         Tab {
-            session: Session::new(budget, wake),
+            session,
             settings,
             ui,
             errors: FieldErrors::default(),

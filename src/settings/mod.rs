@@ -8,7 +8,7 @@ mod session;
 mod validate;
 
 pub use session::{ModeChoice, SessionSettings};
-pub use validate::{FieldErrors, remote_target, session_config};
+pub use validate::{FieldErrors, multicast, remote_target, session_config};
 
 use serde::{Deserialize, Serialize};
 

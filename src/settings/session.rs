@@ -90,6 +90,17 @@ pub struct SessionSettings {
     /// After a peer finishes sending (FIN), finish ours too once our
     /// replies are out; otherwise keep the connection half-open.
     pub finish_on_peer_fin: bool,
+    /// UDP: multicast groups to join at open, as `GROUP[@IFACE]`.
+    pub multicast_groups: Vec<String>,
+    /// UDP: the group being typed.
+    pub multicast_join: String,
+    /// UDP: TTL (hop limit) of multicast sends; empty keeps the system's.
+    pub multicast_ttl: String,
+    /// UDP: our own multicast sends come back to this machine.
+    pub multicast_loop: bool,
+    /// UDP: the interface multicast sends leave by; empty lets the system
+    /// choose.
+    pub multicast_if: String,
 }
 
 /// Writes the send box's text only when it is small enough for the
@@ -122,6 +133,11 @@ impl Default for SessionSettings {
             show_plot: false,
             rules: Automation::default(),
             finish_on_peer_fin: true,
+            multicast_groups: Vec::new(),
+            multicast_join: String::new(),
+            multicast_ttl: String::new(),
+            multicast_loop: true,
+            multicast_if: String::new(),
         }
     }
 }

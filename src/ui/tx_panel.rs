@@ -122,7 +122,8 @@ fn loop_send(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Ve
     ui.add_enabled_ui(!running, |ui| {
         ui.horizontal_wrapped(|ui| {
             labelled_field(ui, v.t(T::LoopEvery), &mut s.loop_ms, 60.0);
-            labelled_field(ui, v.t(T::LoopTimes), &mut s.loop_count, 50.0);
+            labelled_field(ui, v.t(T::LoopTimes), &mut s.loop_count, 50.0)
+                .on_hover_text(v.t(T::LoopTimesHint));
         });
     });
     field_error(ui, &v.errors.loop_ms, v.lang);
