@@ -73,6 +73,7 @@ pub fn show(
         preview(ui, s, v, tab);
     }
     field_error(ui, &v.errors.send, v.lang);
+    crate::ui::repeat_bar::show(ui, s, v, actions);
     ui.add_space(2.0);
 }
 
