@@ -271,6 +271,11 @@ fn save_log_raw_and_pcapng_from_the_window() {
     c.write_all("你好 pcap".as_bytes()).unwrap();
     wait_text(&mut h, "你好 pcap");
     send(&mut h, "reply");
+    step_until(&mut h, "the reply logged", |h| {
+        log_rows(h)
+            .into_iter()
+            .find(|r| r.contains(" TX ") && r.contains("reply"))
+    });
     let dir = std::env::temp_dir().join(format!("netassist-save-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for (purpose, name) in [

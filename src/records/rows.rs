@@ -434,6 +434,9 @@ pub struct RowIndex {
     total: u64,
     /// The style and filter the rows were counted with.
     built: Option<(RowStyle, RowFilter)>,
+    /// The size of the newest record when it was counted (a merged read
+    /// makes it grow, and it must be counted again).
+    newest_len: usize,
 }
 
 impl RowIndex {
@@ -454,6 +457,7 @@ impl RowIndex {
         self.total = 0;
         self.first_seq = store.first_seq();
         self.built = Some((*style, filter.clone()));
+        self.newest_len = 0;
     }
 
     /// Brings the index up to date after records were added (or the newest
@@ -486,7 +490,10 @@ impl RowIndex {
             self.first_seq += 1;
         }
         // The newest record may have grown (merged reads): recount it.
-        if let Some(last) = self.starts.pop_back() {
+        let newest = self.end_seq().checked_sub(1).and_then(|s| store.get(s));
+        if newest.is_some_and(|r| r.bytes.len() != self.newest_len)
+            && let Some(last) = self.starts.pop_back()
+        {
             self.total = last;
         }
         let mut seq = self.end_seq();
@@ -501,6 +508,7 @@ impl RowIndex {
             seq += 1;
             records += 1;
             bytes += record.bytes.len();
+            self.newest_len = record.bytes.len();
             // Reading the clock every 256 records or 1 MiB keeps its cost
             // small and the deadline close.
             if records >= 256 || bytes >= 1 << 20 {

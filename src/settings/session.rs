@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use crate::automation::Automation;
 use crate::codec::summary::is_big;
 use crate::codec::{DisplayEncoding, SendOptions};
-use crate::net::Mode;
 use crate::records::View;
 
 /// The protocol choice, stored by name.
@@ -26,15 +25,6 @@ impl ModeChoice {
         ModeChoice::TcpClient,
         ModeChoice::Udp,
     ];
-
-    /// The engine's mode for this choice.
-    pub fn mode(self) -> Mode {
-        match self {
-            ModeChoice::TcpServer => Mode::TcpServer,
-            ModeChoice::TcpClient => Mode::TcpClient,
-            ModeChoice::Udp => Mode::Udp,
-        }
-    }
 }
 
 /// Every setting of one tab (one session).

@@ -6,7 +6,7 @@ use crate::automation::{AnswerMode, Echo, Rule, Trigger};
 use crate::i18n::{T, fill};
 use crate::settings::SessionSettings;
 use crate::ui::view::TabView;
-use crate::ui::widgets::labelled_field;
+use crate::ui::widgets::{labelled_field, labelled_field_max};
 
 /// Draws the rules page.
 pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
@@ -75,7 +75,8 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
                     .labelled_by(l.id);
                 if r.echo.is_none() {
                     let mut reply = r.reply.join("");
-                    if labelled_field(ui, v.t(T::RuleReply), &mut reply, 200.0).changed() {
+                    let max = 4 * crate::automation::template::MAX_TEMPLATE_CHARS;
+                    if labelled_field_max(ui, v.t(T::RuleReply), &mut reply, 200.0, max).changed() {
                         r.reply = if reply.is_empty() {
                             Vec::new()
                         } else {
