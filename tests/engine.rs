@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use netassist::net::{
-    CloseReason, Engine, ErrorKind, Event, GroupOp, HostPort, Iface, Membership, MulticastConfig,
-    MulticastOptions, NetError, PeerId, Periodic, PeriodicEnd, Resolver, SendMeta, SessionConfig,
-    SessionHandle, Target,
+    CloseReason, Engine, ErrorKind, Event, HostPort, NetError, PeerId, Periodic, PeriodicEnd,
+    Resolver, SendMeta, SessionConfig, SessionHandle, Target,
 };
+// Only the multicast tests use these, and they run in a Linux network namespace.
+#[cfg(target_os = "linux")]
+use netassist::net::{GroupOp, Iface, Membership, MulticastConfig, MulticastOptions};
 
 #[cfg(target_os = "linux")]
 #[path = "support/netns.rs"]
