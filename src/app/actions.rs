@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::messages::Msg;
 use crate::net::SendMeta;
 
 use crate::ui::action::Action;
@@ -140,6 +141,11 @@ impl Tab {
                     for p in &self.ui.selected {
                         let _ = h.disconnect(*p);
                     }
+                }
+            }
+            Action::Finish(peer) => {
+                if let Err(e) = self.session.finish(peer) {
+                    self.session.log().set_status(Msg::Net(e), true);
                 }
             }
             Action::StopRecording => self.session.log().recorder = None,

@@ -153,10 +153,21 @@ impl NetAssistApp {
         tab.refresh_clients();
         tab.keep_search_current(&self.wake);
         let now = Instant::now();
-        let (link, counters, rates, status, dropped, end_seq, recording, plot, rules, sequence) = {
+        let (
+            (link, connection),
+            counters,
+            rates,
+            status,
+            dropped,
+            end_seq,
+            recording,
+            plot,
+            rules,
+            sequence,
+        ) = {
             let log = tab.session.log();
             (
-                log.link,
+                (log.link, log.connection.clone()),
                 log.counters,
                 log.throughput.rate(now),
                 log.status.clone(),
@@ -178,6 +189,7 @@ impl NetAssistApp {
             lang,
             link,
             clients: &tab.clients,
+            connection,
             counters,
             rates,
             status,

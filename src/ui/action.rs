@@ -20,6 +20,8 @@ pub enum Action {
     ResetCounters,
     /// Drop the selected clients.
     DisconnectSelected,
+    /// Finish our sending on one TCP connection (half-close: send a FIN).
+    Finish(crate::net::PeerId),
     /// Ask for a file for one of the file jobs.
     Pick(Purpose),
     /// Stop recording to a file.

@@ -6,6 +6,7 @@ use egui::Ui;
 use crate::i18n::{T, fill};
 use crate::settings::SessionSettings;
 use crate::ui::action::Action;
+use crate::ui::net_panel::{finish_button, halves};
 use crate::ui::view::{TabUi, TabView};
 
 /// Draws the client list.
@@ -67,6 +68,8 @@ pub fn show(
                     if only.clicked() {
                         tab.filter.filter.peer = Some(c.addr);
                     }
+                    finish_button(ui, v, *id, c, T::FinishClient, actions);
+                    halves(ui, v, c);
                 });
             }
         });

@@ -12,6 +12,8 @@ use crate::records::{Direction, Note, Record, RecordStore, RowStyle, View, added
 use crate::session::SessionLog;
 use crate::session::search::{Found, Query, find_ignore_ascii_case};
 use crate::settings::SessionSettings;
+use crate::teach::explain;
+use crate::ui::explained::{ExplainLines, Line};
 use crate::ui::view::{FindUi, RowKey, TabUi};
 
 /// Width kept for the peer column (an IPv4 address and port).
@@ -53,9 +55,14 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
         Some(end) => tab.rows.rows_before(end),
         None => tab.rows.rows(),
     };
-    let rows = usize::try_from(total).unwrap_or(usize::MAX);
+    let cols = ((ui.available_width() - 20.0) / char_w.max(1.0)).max(0.0) as usize;
+    let explained = ExplainLines::new(&tab.expanded, store, &tab.rows, tab.paused_at, cols, lang);
+    let rows = usize::try_from(total + explained.extra()).unwrap_or(usize::MAX);
     let jump_to = if std::mem::take(&mut tab.find.jump) {
-        tab.find.current.and_then(|seq| tab.rows.row_of(seq))
+        tab.find
+            .current
+            .and_then(|seq| tab.rows.row_of(seq))
+            .map(|row| explained.display_row(row))
     } else {
         None
     };
@@ -70,13 +77,24 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
     }
     let marks = Marks::new(&tab.find);
     let mut only_peer = None;
+    let mut toggled = None;
     let style = tab.style;
     let index = &tab.rows;
     let cache = &mut tab.rendered;
+    let expanded = &tab.expanded;
     area.show_rows(ui, row_h, rows, |ui, range| {
         let mut current: Option<(u64, std::sync::Arc<Vec<String>>)> = None;
         for row in range {
-            let Some((seq, sub)) = index.locate(row as u64) else {
+            let index_row = match explained.line(row as u64) {
+                Line::Record(r) => r,
+                Line::Explain(text) => {
+                    if draw_explain_line(ui, text) {
+                        toggled = index.locate(explained_owner(&explained, row as u64));
+                    }
+                    continue;
+                }
+            };
+            let Some((seq, sub)) = index.locate(index_row) else {
                 break;
             };
             let Some(record) = store.get(seq) else {
@@ -100,9 +118,12 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
                 record,
                 sub,
                 payload,
+                expanded: expanded.contains(seq),
             };
-            if let Some(peer) = draw_row(ui, s, lang, store, &row, &marks) {
-                only_peer = Some(peer);
+            match draw_row(ui, s, lang, store, &row, &marks) {
+                Some(RowClick::OnlyPeer(peer)) => only_peer = Some(peer),
+                Some(RowClick::Explain) => toggled = Some((seq, 0)),
+                None => {}
             }
         }
     });
@@ -110,6 +131,32 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
     if only_peer.is_some() {
         tab.filter.filter.peer = only_peer;
     }
+    if let Some((seq, _)) = toggled {
+        tab.expanded.toggle(seq);
+    }
+}
+
+/// The record row whose explanation holds display row `row`.
+fn explained_owner(lines: &ExplainLines, row: u64) -> u64 {
+    let mut r = row;
+    while r > 0 {
+        r -= 1;
+        if let Line::Record(index_row) = lines.line(r) {
+            return index_row;
+        }
+    }
+    0
+}
+
+/// Draws one line of an explanation; true when it was clicked (which
+/// folds the explanation).
+fn draw_explain_line(ui: &mut Ui, text: &str) -> bool {
+    let color = ui.visuals().weak_text_color();
+    let label = egui::Label::new(egui::RichText::new(text).monospace().italics().color(color))
+        .wrap_mode(egui::TextWrapMode::Extend)
+        .selectable(false)
+        .sense(egui::Sense::click());
+    ui.add(label).clicked()
 }
 
 /// What the find bar marks in the rows: the records with a match, the
@@ -147,6 +194,16 @@ struct Row<'a> {
     record: &'a Record,
     sub: u32,
     payload: &'a str,
+    /// Its explanation is shown below it.
+    expanded: bool,
+}
+
+/// What a click on a row asked for.
+enum RowClick {
+    /// Show only this peer's rows.
+    OnlyPeer(std::net::SocketAddr),
+    /// Show or hide the row's explanation.
+    Explain,
 }
 
 /// The style that fits `width` pixels of monospace text.
@@ -231,6 +288,10 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
         Note::ClosedByPeer => t(T::EvClosedByPeer).to_string(),
         Note::Reset => t(T::EvReset).to_string(),
         Note::Disconnected => t(T::EvDisconnected).to_string(),
+        Note::WeFinished => t(T::EvWeFinished).to_string(),
+        Note::EncodingHint { shown, sent } => {
+            fill(t(T::EvEncodingHint), &[&shown.label(), &sent.label()])
+        }
         Note::Error { message } => fill(t(T::EvError), &[message]),
         Note::Failure(err) => fill(
             t(T::EvError),
@@ -262,7 +323,7 @@ fn row_color(ui: &Ui, record: &Record) -> Color32 {
     }
 }
 
-/// Draws one row; returns a peer when the user asked to show only it.
+/// Draws one row; returns what a click on it asked for.
 fn draw_row(
     ui: &mut Ui,
     s: &SessionSettings,
@@ -270,7 +331,7 @@ fn draw_row(
     store: &RecordStore,
     row: &Row<'_>,
     marks: &Marks<'_>,
-) -> Option<std::net::SocketAddr> {
+) -> Option<RowClick> {
     let record = row.record;
     let head = meta(s, store, record);
     let (head, payload) = if row.sub == 0 {
@@ -317,9 +378,24 @@ fn draw_row(
         };
         job.append(added, 0.0, tail);
     }
-    let label = egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend);
-    let response = ui.add(label);
+    let note = record.note.as_deref().filter(|_| row.sub == 0);
+    let mut label = egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend);
+    if note.is_some() {
+        // An event row explains itself on hover, and below it when clicked.
+        label = label.selectable(false).sense(egui::Sense::click());
+    }
+    let mut response = ui.add(label);
     let mut only = None;
+    if let Some(note) = note {
+        if response.clicked() {
+            only = Some(RowClick::Explain);
+        }
+        if !row.expanded {
+            let ex = explain::note(note);
+            response =
+                response.on_hover_text(format!("{}\n{}", ex.text(lang), T::ExClick.get(lang)));
+        }
+    }
     response.context_menu(|ui| {
         if ui.button(T::CopyText.get(lang)).clicked() {
             ui.ctx().copy_text(store.text(record.seq, s.encoding));
@@ -332,7 +408,7 @@ fn draw_row(
         if let Some(peer) = record.peer
             && ui.button(T::OnlyThisPeer.get(lang)).clicked()
         {
-            only = Some(peer);
+            only = Some(RowClick::OnlyPeer(peer));
             ui.close();
         }
     });

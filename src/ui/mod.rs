@@ -7,6 +7,7 @@ pub mod action;
 pub mod automation;
 pub mod clients;
 pub mod dialogs;
+pub mod explained;
 pub mod find_bar;
 pub mod fonts;
 pub mod layout;

@@ -3,8 +3,8 @@
 use egui::Ui;
 
 use crate::i18n::{Lang, T, fill};
-use crate::net::Mode;
-use crate::session::LinkState;
+use crate::net::{Mode, PeerId};
+use crate::session::{ClientInfo, LinkState};
 use crate::settings::{ModeChoice, SessionSettings};
 use crate::ui::action::Action;
 use crate::ui::view::TabView;
@@ -28,6 +28,12 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     if ui.add(button).clicked() {
         actions.push(Action::ToggleOpen);
     }
+    if let Some((peer, conn)) = &v.connection {
+        ui.horizontal_wrapped(|ui| {
+            finish_button(ui, v, *peer, conn, T::FinishSending, actions);
+            halves(ui, v, conn);
+        });
+    }
     if let LinkState::Open(mode, local) = v.link {
         let key = match mode {
             Mode::TcpServer => T::ListeningOn,
@@ -35,6 +41,36 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
             Mode::Udp => T::BoundTo,
         };
         ui.label(fill(v.t(key), &[&local]));
+    }
+}
+
+/// "Finish sending (FIN)" for one connection (greyed once we finished).
+pub fn finish_button(
+    ui: &mut Ui,
+    v: &TabView,
+    peer: PeerId,
+    conn: &ClientInfo,
+    label: T,
+    actions: &mut Vec<Action>,
+) {
+    let button = egui::Button::new(v.t(label)).small();
+    if ui
+        .add_enabled(!conn.we_finished, button)
+        .on_hover_text(v.t(T::FinishHint))
+        .on_disabled_hover_text(v.t(T::ClientWeFinished))
+        .clicked()
+    {
+        actions.push(Action::Finish(peer));
+    }
+}
+
+/// Which sides of a connection have finished sending.
+pub fn halves(ui: &mut Ui, v: &TabView, conn: &ClientInfo) {
+    if conn.peer_finished {
+        ui.weak(v.t(T::ClientPeerFinished));
+    }
+    if conn.we_finished {
+        ui.weak(v.t(T::ClientWeFinished));
     }
 }
 

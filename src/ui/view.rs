@@ -35,6 +35,8 @@ pub struct TabView<'a> {
     pub link: LinkState,
     /// Connected clients (TCP server), in connection order.
     pub clients: &'a [(PeerId, ClientInfo)],
+    /// TCP client: the connection to the server, while it is up.
+    pub connection: Option<(PeerId, ClientInfo)>,
     /// Counters since the last reset.
     pub counters: Counters,
     /// Bytes per second received and sent in the last second.
@@ -190,6 +192,8 @@ pub struct TabUi {
     pub checksum_range: Option<(String, bool)>,
     /// The send preview and the input it was made from.
     pub preview: Option<(u64, Result<Payload, crate::codec::PayloadError>)>,
+    /// Event rows whose explanation is shown.
+    pub expanded: crate::ui::explained::Expanded,
 }
 
 impl TabUi {
@@ -206,6 +210,7 @@ impl TabUi {
             rendered: RowCache::default(),
             checksum_range: None,
             preview: None,
+            expanded: Default::default(),
         }
     }
 }
