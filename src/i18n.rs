@@ -398,6 +398,18 @@ table! {
     ExNotJoinedFix: "检查组地址和网卡。", "Check the group address and the interface.";
     ExIoWhy: "操作系统报告了一个错误。", "The operating system reported an error.";
     ExIoFix: "看错误文字；检查地址、端口和网络连接。", "Read the error text; check the address, the port and the network.";
+    PartnerMenu: "教程伙伴", "Tutorial partner";
+    PartnerMenuHint: "把当前标签页设成教程里某个程序的对方：协议、端口、编码和自动回复规则都会填好，之后可以随意修改", "Set this tab up as the other side of a tutorial program: protocol, port, encodings and auto-reply rules are filled in, and stay yours to change";
+    PartnerCloseFirst: "先关闭连接，再选择教程伙伴", "Close the connection before choosing a tutorial partner";
+    PartnerIs: "教程伙伴：{}", "Tutorial partner: {}";
+    PartnerShowRules: "查看它的规则", "Show its rules";
+    PartnerDismiss: "收起", "Dismiss";
+    RuleName: "规则名称", "Rule name";
+    RuleThen: "接着发送", "then send";
+    RuleAddPart: "再加一段", "Add a part";
+    RuleRemovePart: "去掉这段", "Remove this part";
+    RuleEncoding: "回复编码", "Reply encoding";
+    RuleEncodingSession: "同发送设置", "As send settings";
     ExUnmappableWhy: "所选的发送编码里没有这个字符，例如 GBK 没有表情符号，也缺少许多少见的字。", "The chosen send encoding has no bytes for this character: GBK, for example, has no emoji and lacks many rare characters.";
     ExUnmappableFix: "把发送编码改成 UTF-8，或者删掉这个字符。", "Set the send encoding to UTF-8, or remove the character.";
 }

@@ -51,6 +51,10 @@ impl NetAssistApp {
             Action::SendPreset(i) => self.send_preset(i),
             Action::AddPreset => self.add_preset(),
             Action::ToggleAutomation => self.automation_ui.open = !self.automation_ui.open,
+            Action::ShowRules => {
+                self.automation_ui.open = true;
+                self.automation_ui.page = crate::ui::automation::Page::Rules;
+            }
             Action::RunSequence(i) => self.run_sequence(i),
             Action::StopSequence => self.tabs[active].session.stop_sequence(),
             Action::Pick(purpose) => {
@@ -149,6 +153,15 @@ impl Tab {
                 }
             }
             Action::StopRecording => self.session.log().recorder = None,
+            Action::UsePartner(id) => {
+                if self.is_open() {
+                    let msg = Msg::key(crate::i18n::T::PartnerCloseFirst);
+                    self.session.log().set_status(msg, true);
+                } else if let Some(p) = crate::automation::partner(id) {
+                    self.settings.use_partner(&p);
+                    self.errors = Default::default();
+                }
+            }
             Action::CancelFile => {
                 if let Some(f) = &self.file_send {
                     f.cancel();
@@ -193,6 +206,7 @@ impl Tab {
             | Action::ToggleAutomation
             | Action::RunSequence(_)
             | Action::StopSequence
+            | Action::ShowRules
             | Action::Pick(_) => {}
         }
     }

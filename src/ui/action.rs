@@ -64,4 +64,8 @@ pub enum Action {
     RunSequence(usize),
     /// Stop the current tab's sequence.
     StopSequence,
+    /// Set the current tab up as this tutorial partner (by id).
+    UsePartner(&'static str),
+    /// Show the automation window's rules page.
+    ShowRules,
 }

@@ -17,7 +17,8 @@ use crate::ui::dialogs::{self, Dialog};
 use crate::ui::tabs::{self, TabTitle};
 use crate::ui::view::{TabUi, TabView};
 use crate::ui::{
-    clients, find_bar, log_view, net_panel, plot, rx_panel, send_box, status_bar, tx_panel,
+    clients, find_bar, log_view, net_panel, partner_menu, plot, rx_panel, send_box, status_bar,
+    tx_panel,
 };
 
 /// Width of the settings panel.
@@ -71,7 +72,7 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
     let s = tab.settings;
     let lang = v.lang;
     egui::Panel::top("top_bar").show(ui, |ui| {
-        top_bar(ui, chrome.lang, chrome.dialog, v);
+        top_bar(ui, chrome.lang, chrome.dialog, v, &mut actions);
         tabs::show(
             ui,
             lang,
@@ -121,9 +122,17 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
     actions
 }
 
-fn top_bar(ui: &mut Ui, lang: &mut Lang, dialog: &mut Option<Dialog>, v: &TabView) {
+fn top_bar(
+    ui: &mut Ui,
+    lang: &mut Lang,
+    dialog: &mut Option<Dialog>,
+    v: &TabView,
+    actions: &mut Vec<Action>,
+) {
     ui.horizontal(|ui| {
         ui.strong(T::AppTitle.get(*lang));
+        ui.separator();
+        partner_menu::menu(ui, v, actions);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button(T::SettingsBtn.get(*lang)).clicked() {
                 *dialog = Some(Dialog::Settings {

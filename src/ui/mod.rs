@@ -13,6 +13,7 @@ pub mod fonts;
 pub mod layout;
 pub mod log_view;
 pub mod net_panel;
+pub mod partner_menu;
 pub mod plot;
 pub mod rx_panel;
 pub mod send_box;

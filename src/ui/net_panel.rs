@@ -13,6 +13,7 @@ use crate::ui::widgets::{field_error, labelled_field};
 /// Draws the network settings.
 pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
     ui.heading(v.t(T::NetSettings));
+    crate::ui::partner_menu::note(ui, s, v, actions);
     let closed = v.link == LinkState::Closed;
     ui.add_enabled_ui(closed, |ui| {
         protocol(ui, s, v.lang);
