@@ -410,6 +410,19 @@ table! {
     RuleRemovePart: "去掉这段", "Remove this part";
     RuleEncoding: "回复编码", "Reply encoding";
     RuleEncodingSession: "同发送设置", "As send settings";
+    CopyPython: "复制为 Python…", "Copy as Python…";
+    CopyPythonHint: "生成一段与本会话通信的 Python 3 程序（教程风格，只用 socket 模块）", "A Python 3 program that talks to this session (tutorial style, the socket module only)";
+    PyTitle: "复制为 Python：与本会话通信的程序", "Copy as Python: a program that talks to this session";
+    PyCopy: "复制", "Copy";
+    PySave: "另存为 .py…", "Save as .py…";
+    PyCopied: "已复制到剪贴板", "Copied to the clipboard";
+    PyRun: "保存后运行：python3 {}", "Save it, then run: python3 {}";
+    PyFixFields: "先改正网络设置里标出的字段", "Fix the network settings first";
+    PyPortNotKnown: "端口为 0 时由系统在打开时选定：请先打开", "Port 0 is chosen when the session opens: open it first";
+    PyRoleClient: "TCP 客户端（连接本服务器）", "TCP client (connects to this server)";
+    PyRoleServer: "TCP 服务器（本客户端连接它）", "TCP server (this client connects to it)";
+    PyRoleSender: "UDP 发送方（发给本会话）", "UDP sender (sends to this session)";
+    PyRoleReceiver: "UDP 接收方（收本会话发出的数据）", "UDP receiver (gets what this session sends)";
     ExUnmappableWhy: "所选的发送编码里没有这个字符，例如 GBK 没有表情符号，也缺少许多少见的字。", "The chosen send encoding has no bytes for this character: GBK, for example, has no emoji and lacks many rare characters.";
     ExUnmappableFix: "把发送编码改成 UTF-8，或者删掉这个字符。", "Set the send encoding to UTF-8, or remove the character.";
 }

@@ -925,25 +925,6 @@ fn snippet_code(session: &PythonSession, role: SnippetRole) -> String {
         .code
 }
 
-/// Runs a generated program, saved under a fresh temporary name.
-fn run_python(code: &str, name: &str) -> Proc {
-    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!(
-        "netassist-snippet-{}-{n}-{name}",
-        std::process::id()
-    ));
-    std::fs::write(&path, code).expect("write the snippet");
-    let mut cmd = Command::new(python3());
-    cmd.arg("-B")
-        .arg(&path)
-        .env("PYTHONIOENCODING", "utf-8")
-        .env("PYTHONUNBUFFERED", "1");
-    let mut proc = Proc::spawn(name, cmd);
-    proc.file = Some(path);
-    proc
-}
-
 /// Starts the `role` program of a `mode` session whose remote is a port
 /// chosen here (bound and released first, as no socket can be handed to
 /// the program). When another test took the port meanwhile the program

@@ -51,6 +51,12 @@ impl NetAssistApp {
             Action::SendPreset(i) => self.send_preset(i),
             Action::AddPreset => self.add_preset(),
             Action::ToggleAutomation => self.automation_ui.open = !self.automation_ui.open,
+            Action::TogglePython => self.python_ui.open = !self.python_ui.open,
+            Action::SavePython { file_name, code } => {
+                let tx = self.tabs[active].jobs_tx.clone();
+                let wake = Arc::clone(&self.wake);
+                super::dialogs::save_text(file_name, code, tx, move || wake());
+            }
             Action::ShowRules => {
                 self.automation_ui.open = true;
                 self.automation_ui.page = crate::ui::automation::Page::Rules;
@@ -207,6 +213,8 @@ impl Tab {
             | Action::RunSequence(_)
             | Action::StopSequence
             | Action::ShowRules
+            | Action::TogglePython
+            | Action::SavePython { .. }
             | Action::Pick(_) => {}
         }
     }

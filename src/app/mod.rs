@@ -23,6 +23,7 @@ use crate::settings::{AppSettings, SessionSettings};
 use crate::ui::automation::AutomationUi;
 use crate::ui::dialogs::Dialog;
 use crate::ui::layout::{self, Chrome, Current};
+use crate::ui::python_window::PythonUi;
 use crate::ui::view::{FileProgress, TabView};
 
 /// The NetAssist window.
@@ -42,6 +43,7 @@ pub struct NetAssistApp {
     renaming: Option<(usize, String)>,
     dialog: Option<Dialog>,
     automation_ui: AutomationUi,
+    python_ui: PythonUi,
 }
 
 impl NetAssistApp {
@@ -71,6 +73,7 @@ impl NetAssistApp {
             renaming: None,
             dialog: None,
             automation_ui: AutomationUi::default(),
+            python_ui: PythonUi::default(),
         }
     }
 
@@ -219,6 +222,7 @@ impl NetAssistApp {
                 dialog: &mut self.dialog,
                 automation: &mut self.automation_ui,
                 shared: &mut self.settings.automation,
+                python: &mut self.python_ui,
             },
             Current {
                 settings: &mut tab.settings,

@@ -68,4 +68,13 @@ pub enum Action {
     UsePartner(&'static str),
     /// Show the automation window's rules page.
     ShowRules,
+    /// Show or hide the Copy as Python window.
+    TogglePython,
+    /// Save a generated Python program (a file dialog asks where).
+    SavePython {
+        /// The name the dialog suggests.
+        file_name: &'static str,
+        /// The program.
+        code: String,
+    },
 }

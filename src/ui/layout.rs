@@ -14,6 +14,7 @@ use crate::settings::{ModeChoice, SessionSettings};
 use crate::ui::action::Action;
 use crate::ui::automation::{self, AutomationUi};
 use crate::ui::dialogs::{self, Dialog};
+use crate::ui::python_window::{self, PythonUi};
 use crate::ui::tabs::{self, TabTitle};
 use crate::ui::view::{TabUi, TabView};
 use crate::ui::{
@@ -50,6 +51,8 @@ pub struct Chrome<'a> {
     pub automation: &'a mut AutomationUi,
     /// Presets and sequences, shared by every tab.
     pub shared: &'a mut Automation,
+    /// The Copy as Python window.
+    pub python: &'a mut PythonUi,
 }
 
 /// The tab shown: its settings, its state, its drawing state and its
@@ -114,6 +117,7 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
         log_view::show(ui, s, lang, tab.ui, &log);
     });
     automation::show(ui, chrome.automation, chrome.shared, s, v, &mut actions);
+    python_window::show(ui, chrome.python, s, v, &mut actions);
     if let Some(dialog) = chrome.dialog.as_mut()
         && !dialogs::show(ui, lang, dialog, &mut actions)
     {
@@ -133,6 +137,13 @@ fn top_bar(
         ui.strong(T::AppTitle.get(*lang));
         ui.separator();
         partner_menu::menu(ui, v, actions);
+        if ui
+            .button(v.t(T::CopyPython))
+            .on_hover_text(v.t(T::CopyPythonHint))
+            .clicked()
+        {
+            actions.push(Action::TogglePython);
+        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button(T::SettingsBtn.get(*lang)).clicked() {
                 *dialog = Some(Dialog::Settings {

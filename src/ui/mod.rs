@@ -15,6 +15,7 @@ pub mod log_view;
 pub mod net_panel;
 pub mod partner_menu;
 pub mod plot;
+pub mod python_window;
 pub mod rx_panel;
 pub mod send_box;
 pub mod status_bar;

@@ -290,6 +290,26 @@ pub fn peer(script: &str, args: &[&str]) -> Proc {
     Proc::spawn(&format!("{script} {}", args.join(" ")), cmd)
 }
 
+/// Runs a Python program (a generated one), saved under a fresh
+/// temporary name that is removed with the process.
+pub fn run_python(code: &str, name: &str) -> Proc {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!(
+        "netassist-snippet-{}-{n}-{name}",
+        std::process::id()
+    ));
+    std::fs::write(&path, code).expect("write the snippet");
+    let mut cmd = Command::new(python3());
+    cmd.arg("-B")
+        .arg(&path)
+        .env("PYTHONIOENCODING", "utf-8")
+        .env("PYTHONUNBUFFERED", "1");
+    let mut proc = Proc::spawn(name, cmd);
+    proc.file = Some(path);
+    proc
+}
+
 /// The port at the end of a status line such as `listening on 127.0.0.1:8888`.
 pub fn port_of(line: &str) -> u16 {
     line.rsplit(':')
