@@ -93,6 +93,8 @@ pub struct SessionSettings {
     /// The tutorial partner this tab was last set up as (its id), shown
     /// with what to run against it until dismissed.
     pub partner: Option<String>,
+    /// How the log groups received bytes into messages (a view only).
+    pub framing: super::FramingSettings,
 }
 
 /// Writes the send box's text only when it is small enough for the
@@ -126,6 +128,7 @@ impl Default for SessionSettings {
             rules: Automation::default(),
             finish_on_peer_fin: true,
             partner: None,
+            framing: super::FramingSettings::default(),
         }
     }
 }

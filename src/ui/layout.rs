@@ -18,8 +18,8 @@ use crate::ui::python_window::{self, PythonUi};
 use crate::ui::tabs::{self, TabTitle};
 use crate::ui::view::{TabUi, TabView};
 use crate::ui::{
-    clients, find_bar, log_view, net_panel, partner_menu, plot, rx_panel, send_box, status_bar,
-    tx_panel,
+    clients, find_bar, log_view, message_view, net_panel, partner_menu, plot, rx_panel, send_box,
+    status_bar, tx_panel,
 };
 
 /// Width of the settings panel.
@@ -114,7 +114,13 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
         }
         ui.separator();
         let log = tab.session.log();
-        log_view::show(ui, s, lang, tab.ui, &log);
+        match s.framing.framing() {
+            Ok(Some(framing)) => {
+                let style = initial_style(s);
+                message_view::show(ui, s, lang, &mut tab.ui.framed, &style, &log, &framing);
+            }
+            _ => log_view::show(ui, s, lang, tab.ui, &log),
+        }
     });
     automation::show(ui, chrome.automation, chrome.shared, s, v, &mut actions);
     python_window::show(ui, chrome.python, s, v, &mut actions);

@@ -27,6 +27,7 @@ pub fn show(
         ui.radio_value(&mut s.view, View::Both, t(T::ViewBoth));
     });
     encoding_combo(ui, "rx_encoding", t(T::RxEncoding), &mut s.encoding, v.lang);
+    crate::ui::framing_panel::show(ui, s, v);
     ui.horizontal_wrapped(|ui| {
         ui.checkbox(&mut s.timestamps, t(T::ShowTime));
         ui.checkbox(&mut s.show_peer, t(T::ShowPeer));

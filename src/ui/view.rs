@@ -194,6 +194,8 @@ pub struct TabUi {
     pub preview: Option<(u64, Result<Payload, crate::codec::PayloadError>)>,
     /// Event rows whose explanation is shown.
     pub expanded: crate::ui::explained::Expanded,
+    /// The messages view's framer.
+    pub framed: crate::ui::message_view::FramedView,
 }
 
 impl TabUi {
@@ -211,6 +213,7 @@ impl TabUi {
             checksum_range: None,
             preview: None,
             expanded: Default::default(),
+            framed: Default::default(),
         }
     }
 }
