@@ -318,7 +318,7 @@ table! {
     ClientPeerFinished: "对方已结束发送", "peer finished";
     ClientWeFinished: "我方已结束发送", "we finished";
     EvWeFinished: "我方已结束发送（发出 FIN，半关闭）", "we finished sending (FIN sent, half-close)";
-    EvEncodingHint: "这个对端发来的是 {}，而你发送用的是 {}", "this peer sends {}, but you send {}";
+    EvEncodingHint: "这个对端发来的是 {}，而你发送用的是 {}：把发送编码改成 {}", "this peer sends {}, but you send {}: set the send encoding to {}";
     ExWhy: "为什么：", "Why: ";
     ExFix: "怎么办：", "What to do: ";
     ExClick: "点击这一行可展开或收起说明", "Click the row to show or hide the explanation";
@@ -455,6 +455,11 @@ table! {
     FramingHint: "TCP 是字节流，没有消息边界：一次 send 可能要几次 recv 才收完，几次 send 也可能一次就收到。", "TCP is a byte stream with no message boundaries: one send may take several recv() calls, and several sends may arrive in one.";
     FramingRxOnly: "只显示收到的数据，按对端分帧；原始读取照常保存。", "Received data only, framed per peer; the raw reads are kept and saved as they came.";
     FramingNone: "还没有完整的消息", "No complete message yet";
+    ShowDelta: "显示间隔 Δt", "Show Δt";
+    DeltaHint: "每一行与本会话上一行相隔的时间", "Time since the previous row of this session";
+    ShowRtt: "显示往返时间 RTT", "Show round trip (RTT)";
+    RttHint: "从发给某个对端，到收到它随后第一份数据所用的时间", "Time from a send to a peer until the first data it sent back";
+    RttTag: "RTT {}", "RTT {}";
     ExUnmappableWhy: "所选的发送编码里没有这个字符，例如 GBK 没有表情符号，也缺少许多少见的字。", "The chosen send encoding has no bytes for this character: GBK, for example, has no emoji and lacks many rare characters.";
     ExUnmappableFix: "把发送编码改成 UTF-8，或者删掉这个字符。", "Set the send encoding to UTF-8, or remove the character.";
 }
@@ -481,7 +486,7 @@ mod tests {
     use super::*;
 
     /// Strings that are the same in both languages on purpose.
-    const SAME: &[T] = &[T::Udp, T::NetOther];
+    const SAME: &[T] = &[T::Udp, T::NetOther, T::RttTag];
 
     #[test]
     fn every_key_has_both_languages() {

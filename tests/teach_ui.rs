@@ -222,3 +222,64 @@ fn a_character_the_send_encoding_lacks_is_explained_at_the_send_box() {
     wait_text(&mut h, T::ExUnmappableFix.get(Lang::En));
     assert_quiet(&mut peer);
 }
+
+#[test]
+fn delta_and_round_trip_columns() {
+    let mut h = app();
+    let port = open_server(&mut h);
+    let mut peer = connect_client(&mut h, port);
+    click(&mut h, en(T::ShowDelta));
+    click(&mut h, en(T::ShowRtt));
+    send(&mut h, "ping");
+    expect_bytes(&mut peer, b"ping");
+    peer.write_all(b"pong").unwrap();
+    let pong = step_until(&mut h, "the answer", |h| {
+        log_rows(h).into_iter().find(|r| r.ends_with(" pong"))
+    });
+    // `HH:MM:SS.mmm +Δt RTT t RX …`: the answer says how long it took.
+    let rtt = pong.split("RTT ").nth(1).expect("an RTT column");
+    let took = rtt.split_whitespace().next().unwrap();
+    assert!(
+        ["us", "ms", "s"].iter().any(|u| took.ends_with(u)),
+        "{pong}"
+    );
+    assert!(
+        pong[13..].trim_start().starts_with('+'),
+        "Δt after the time: {pong}"
+    );
+    // Only the first answer after a send ends its round trip.
+    peer.write_all(b"more").unwrap();
+    let more = step_until(&mut h, "the second answer", |h| {
+        log_rows(h).into_iter().find(|r| r.ends_with(" more"))
+    });
+    assert!(!more.contains("RTT "), "{more}");
+    let ping = log_rows(&h)
+        .into_iter()
+        .find(|r| r.contains(" TX ") && r.ends_with(" ping"))
+        .expect("the TX row");
+    assert!(!ping.contains("RTT "), "a send has no RTT: {ping}");
+    assert!(ping[13..].trim_start().starts_with('+'), "{ping}");
+}
+
+#[test]
+fn a_peer_in_the_other_encoding_is_told_once_with_the_fix() {
+    let mut h = app();
+    let port = open_server(&mut h);
+    let mut gbk_peer = connect_client(&mut h, port);
+    gbk_peer.write_all(&gbk("你好")).unwrap();
+    let hint = fill(en(T::EvEncodingHint), &[&"GBK", &"UTF-8", &"GBK"]);
+    wait_text(&mut h, &hint);
+    gbk_peer.write_all(&gbk("再见")).unwrap();
+    wait_text(&mut h, "再见");
+    let told = log_rows(&h).iter().filter(|r| r.contains(&hint)).count();
+    assert_eq!(told, 1, "once for that peer: {:?}", log_rows(&h));
+    explained_row(&mut h, &hint, T::ExEncodingHintWhy, T::ExEncodingHintFix);
+    // The other way round: sending GBK to a UTF-8 peer.
+    choose(&mut h, en(T::TxEncoding), "GBK");
+    let mut utf8_peer = connect_client(&mut h, port);
+    utf8_peer.write_all("你好".as_bytes()).unwrap();
+    wait_text(
+        &mut h,
+        &fill(en(T::EvEncodingHint), &[&"UTF-8", &"GBK", &"UTF-8"]),
+    );
+}

@@ -9,6 +9,7 @@ mod dialogs;
 mod jobs;
 mod sending;
 mod tab;
+mod teaching;
 pub mod window;
 
 pub use tab::Tab;
@@ -128,6 +129,9 @@ impl NetAssistApp {
         }
         for tab in &mut self.tabs {
             tab.sync_automation();
+            if !tab.watch_encoding() {
+                soonest(Duration::ZERO);
+            }
             if tab.file_send.is_some() || tab.looping.is_some() {
                 soonest(Duration::from_millis(100));
             }

@@ -48,6 +48,8 @@ pub struct Tab {
     )>,
     /// The close policy last handed to the session.
     pub(crate) fin_policy_sent: Option<bool>,
+    /// Peers told they use the other encoding than this tab sends.
+    pub(crate) encoding_watch: crate::teach::encoding_hint::EncodingWatch,
 }
 
 impl Tab {
@@ -69,6 +71,7 @@ impl Tab {
             clients_version: None,
             rules_sent: None,
             fin_policy_sent: None,
+            encoding_watch: Default::default(),
         }
     }
 

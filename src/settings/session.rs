@@ -66,6 +66,10 @@ pub struct SessionSettings {
     pub show_peer: bool,
     /// Show ␍ ␊ ␉ and `\xHH`.
     pub show_control: bool,
+    /// Show the time since the previous row (Δt).
+    pub show_delta: bool,
+    /// Show round trips (RTT) on the rows that answer a send.
+    pub show_rtt: bool,
     /// Follow new data.
     pub auto_scroll: bool,
     /// How typed text becomes bytes.
@@ -118,6 +122,8 @@ impl Default for SessionSettings {
             timestamps: true,
             show_peer: true,
             show_control: false,
+            show_delta: false,
+            show_rtt: false,
             auto_scroll: true,
             send: SendOptions::default(),
             loop_ms: "1000".to_string(),

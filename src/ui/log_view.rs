@@ -8,7 +8,9 @@ use egui::{Color32, TextStyle, Ui};
 
 use crate::codec::DisplayEncoding;
 use crate::i18n::{Lang, T, fill};
-use crate::records::{Direction, Note, Record, RecordStore, RowStyle, View, added_marker};
+use crate::records::{
+    Direction, Note, Record, RecordStore, RoundTrips, RowStyle, View, added_marker, short_duration,
+};
 use crate::session::SessionLog;
 use crate::session::search::{Found, Query, find_ignore_ascii_case};
 use crate::settings::SessionSettings;
@@ -30,7 +32,8 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
     let caught_up = tab
         .rows
         .sync_until(store, &tab.style, &tab.filter.filter, deadline);
-    if !caught_up {
+    let timed = !s.show_rtt || tab.round_trips.sync_until(store, deadline);
+    if !caught_up || !timed {
         ui.ctx().request_repaint();
     }
     if tab.paused_at.is_some() {
@@ -80,6 +83,7 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
     let mut toggled = None;
     let style = tab.style;
     let index = &tab.rows;
+    let trips = &tab.round_trips;
     let cache = &mut tab.rendered;
     let expanded = &tab.expanded;
     area.show_rows(ui, row_h, rows, |ui, range| {
@@ -120,7 +124,7 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
                 payload,
                 expanded: expanded.contains(seq),
             };
-            match draw_row(ui, s, lang, store, &row, &marks) {
+            match draw_row(ui, s, lang, (store, trips), &row, &marks) {
                 Some(RowClick::OnlyPeer(peer)) => only_peer = Some(peer),
                 Some(RowClick::Explain) => toggled = Some((seq, 0)),
                 None => {}
@@ -228,6 +232,12 @@ fn meta_cols(s: &SessionSettings) -> usize {
     if s.timestamps {
         n += 13;
     }
+    if s.show_delta {
+        n += DELTA_COLS + 1;
+    }
+    if s.show_rtt {
+        n += RTT_COLS + 1;
+    }
     if s.show_peer {
         n += PEER_COLS + 1 + 8;
     }
@@ -236,6 +246,12 @@ fn meta_cols(s: &SessionSettings) -> usize {
     }
     n
 }
+
+/// Width of the Δt column (`+999.999ms`).
+const DELTA_COLS: usize = 10;
+
+/// Width of the RTT column (`RTT 999.999ms`).
+const RTT_COLS: usize = 13;
 
 /// Width of the column that says which encoding Auto chose.
 const ENCODING_COLS: usize = 6;
@@ -247,11 +263,34 @@ fn shows_chosen_encoding(s: &SessionSettings) -> bool {
 }
 
 /// The columns before the payload on a record's first row.
-fn meta(s: &SessionSettings, store: &RecordStore, record: &Record) -> String {
+fn meta(
+    s: &SessionSettings,
+    lang: Lang,
+    (store, trips): (&RecordStore, &RoundTrips),
+    record: &Record,
+) -> String {
     let mut m = String::with_capacity(48);
     if s.timestamps {
         let t: chrono::DateTime<chrono::Local> = record.time.into();
         m.push_str(&t.format("%H:%M:%S%.3f ").to_string());
+    }
+    if s.show_delta {
+        let since = record
+            .seq
+            .checked_sub(1)
+            .and_then(|p| store.get(p))
+            .and_then(|p| record.time.duration_since(p.time).ok())
+            .map(|d| format!("+{}", short_duration(d)))
+            .unwrap_or_default();
+        m.push_str(&format!("{since:>DELTA_COLS$} "));
+    }
+    if s.show_rtt {
+        let rtt = (record.dir == Direction::Rx)
+            .then(|| trips.rtt(record.seq))
+            .flatten()
+            .map(|d| fill(T::RttTag.get(lang), &[&short_duration(d)]))
+            .unwrap_or_default();
+        m.push_str(&format!("{rtt:<RTT_COLS$} "));
     }
     m.push_str(record.dir.label());
     m.push(' ');
@@ -289,9 +328,10 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
         Note::Reset => t(T::EvReset).to_string(),
         Note::Disconnected => t(T::EvDisconnected).to_string(),
         Note::WeFinished => t(T::EvWeFinished).to_string(),
-        Note::EncodingHint { shown, sent } => {
-            fill(t(T::EvEncodingHint), &[&shown.label(), &sent.label()])
-        }
+        Note::EncodingHint { shown, sent } => fill(
+            t(T::EvEncodingHint),
+            &[&shown.label(), &sent.label(), &shown.label()],
+        ),
         Note::Error { message } => fill(t(T::EvError), &[message]),
         Note::Failure(err) => fill(
             t(T::EvError),
@@ -328,12 +368,12 @@ fn draw_row(
     ui: &mut Ui,
     s: &SessionSettings,
     lang: Lang,
-    store: &RecordStore,
+    (store, trips): (&RecordStore, &RoundTrips),
     row: &Row<'_>,
     marks: &Marks<'_>,
 ) -> Option<RowClick> {
     let record = row.record;
-    let head = meta(s, store, record);
+    let head = meta(s, lang, (store, trips), record);
     let (head, payload) = if row.sub == 0 {
         match record.note.as_deref() {
             Some(note) => (head, note_text(note, lang)),

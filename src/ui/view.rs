@@ -196,6 +196,8 @@ pub struct TabUi {
     pub expanded: crate::ui::explained::Expanded,
     /// The messages view's framer.
     pub framed: crate::ui::message_view::FramedView,
+    /// Round trips for the RTT column.
+    pub round_trips: crate::records::RoundTrips,
 }
 
 impl TabUi {
@@ -214,6 +216,7 @@ impl TabUi {
             preview: None,
             expanded: Default::default(),
             framed: Default::default(),
+            round_trips: Default::default(),
         }
     }
 }
