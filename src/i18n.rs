@@ -314,9 +314,11 @@ table! {
     // Teaching
     FinishSending: "结束发送（FIN）", "Finish sending (FIN)";
     FinishHint: "发出 FIN：告诉对方我方不再发送（半关闭），对方的 recv() 会返回 b''，但它仍可继续发来数据", "Send a FIN: tell the peer we send nothing more (half-close). Its recv() returns b'', and it can still send to us";
-    FinishClient: "结束发送", "Finish";
+    FinishSelected: "对选中的结束发送（FIN）", "Finish sending to selected (FIN)";
     ClientPeerFinished: "对方已结束发送", "peer finished";
     ClientWeFinished: "我方已结束发送", "we finished";
+    ClientPeerFin: "对方已 FIN", "peer FIN";
+    ClientWeFin: "我方已 FIN", "our FIN";
     EvWeFinished: "我方已结束发送（发出 FIN，半关闭）", "we finished sending (FIN sent, half-close)";
     EvEncodingHint: "这个对端发来的是 {}，而你发送用的是 {}：把发送编码改成 {}", "this peer sends {}, but you send {}: set the send encoding to {}";
     ExWhy: "为什么：", "Why: ";
@@ -423,7 +425,8 @@ table! {
     PyRoleServer: "TCP 服务器（本客户端连接它）", "TCP server (this client connects to it)";
     PyRoleSender: "UDP 发送方（发给本会话）", "UDP sender (sends to this session)";
     PyRoleReceiver: "UDP 接收方（收本会话发出的数据）", "UDP receiver (gets what this session sends)";
-    FramingLabel: "消息分帧（只改变显示）", "Message framing (display only)";
+    FramingLabel: "分帧", "Framing";
+    FramingLabelHint: "把收到的字节按规则分成一条条消息来显示；只改变显示，原始数据照常保存", "Show received bytes grouped into messages by a rule; only the view changes, the raw data is kept and saved as it came";
     FramingOff: "不分帧：每次读取一行", "Off: one row per read";
     FramingLf: "按分隔符 \\n", "Delimiter \\n";
     FramingCrLf: "按分隔符 \\r\\n", "Delimiter \\r\\n";

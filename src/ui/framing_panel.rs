@@ -12,18 +12,21 @@ use crate::ui::widgets::{field_error, labelled_field};
 /// Draws the framing choice and its fields.
 pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
     let f = &mut s.framing;
-    // Label and field on lines of their own: the panel stays narrow.
-    let l = ui.label(v.t(T::FramingLabel));
-    egui::ComboBox::from_id_salt("framing")
-        .selected_text(v.t(f.kind.name()))
-        .width(200.0)
-        .show_ui(ui, |ui| {
-            for k in FramingKind::ALL {
-                ui.selectable_value(&mut f.kind, k, v.t(k.name()));
-            }
-        })
-        .response
-        .labelled_by(l.id);
+    ui.horizontal(|ui| {
+        let l = ui
+            .label(v.t(T::FramingLabel))
+            .on_hover_text(v.t(T::FramingLabelHint));
+        egui::ComboBox::from_id_salt("framing")
+            .selected_text(v.t(f.kind.name()))
+            .width(170.0)
+            .show_ui(ui, |ui| {
+                for k in FramingKind::ALL {
+                    ui.selectable_value(&mut f.kind, k, v.t(k.name()));
+                }
+            })
+            .response
+            .labelled_by(l.id);
+    });
     match f.kind {
         FramingKind::Off | FramingKind::Lf | FramingKind::CrLf => {}
         FramingKind::Delimiter => {

@@ -31,8 +31,13 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     }
     if let Some((peer, conn)) = &v.connection {
         ui.horizontal_wrapped(|ui| {
-            finish_button(ui, v, *peer, conn, T::FinishSending, actions);
-            halves(ui, v, conn);
+            finish_button(ui, v, *peer, conn, actions);
+            if conn.peer_finished {
+                ui.weak(v.t(T::ClientPeerFinished));
+            }
+            if conn.we_finished {
+                ui.weak(v.t(T::ClientWeFinished));
+            }
         });
     }
     if let LinkState::Open(mode, local) = v.link {
@@ -45,16 +50,16 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     }
 }
 
-/// "Finish sending (FIN)" for one connection (greyed once we finished).
-pub fn finish_button(
+/// "Finish sending (FIN)" for the client's connection (greyed once we
+/// finished).
+fn finish_button(
     ui: &mut Ui,
     v: &TabView,
     peer: PeerId,
     conn: &ClientInfo,
-    label: T,
     actions: &mut Vec<Action>,
 ) {
-    let button = egui::Button::new(v.t(label)).small();
+    let button = egui::Button::new(v.t(T::FinishSending)).small();
     if ui
         .add_enabled(!conn.we_finished, button)
         .on_hover_text(v.t(T::FinishHint))
@@ -62,16 +67,6 @@ pub fn finish_button(
         .clicked()
     {
         actions.push(Action::Finish(peer));
-    }
-}
-
-/// Which sides of a connection have finished sending.
-pub fn halves(ui: &mut Ui, v: &TabView, conn: &ClientInfo) {
-    if conn.peer_finished {
-        ui.weak(v.t(T::ClientPeerFinished));
-    }
-    if conn.we_finished {
-        ui.weak(v.t(T::ClientWeFinished));
     }
 }
 

@@ -109,7 +109,11 @@ pub fn log_rows(h: &App) -> Vec<String> {
         .collect()
 }
 
+/// Clicks the widget named `label`, scrolling it into view first, as a
+/// person scrolls the settings panel to reach a button below its fold.
 pub fn click(h: &mut App, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run();
     h.get_by_label(label).click();
     h.run();
 }
