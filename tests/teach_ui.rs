@@ -125,8 +125,10 @@ fn the_four_endings_are_rows_that_explain_themselves() {
     finisher.write_all(b"ping").unwrap();
     finisher.shutdown(Shutdown::Write).unwrap();
     wait_text(&mut h, en(T::EvPeerFinished));
-    // NetAssist finishes too (the default policy): an orderly close.
+    // NetAssist finishes too (the default policy), and says so: an
+    // orderly close.
     assert_eq!(read_to_eof(&mut finisher), b"");
+    wait_text(&mut h, en(T::EvWeFinished));
     wait_text(&mut h, en(T::EvClosedByPeer));
 
     // 2. A reset: the peer closes with SO_LINGER 0.

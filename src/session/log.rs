@@ -183,9 +183,9 @@ impl SessionLog {
     }
 
     /// We asked to finish sending to `peer` (our FIN follows what is
-    /// queued): marks the connection and logs it.
+    /// queued): marks the connection and logs it, once.
     pub fn we_finished(&mut self, peer: PeerId) {
-        let Some(info) = self.conn_mut(peer) else {
+        let Some(info) = self.conn_mut(peer).filter(|c| !c.we_finished) else {
             return;
         };
         info.we_finished = true;
@@ -426,6 +426,7 @@ mod tests {
         assert_eq!((peer, info.addr), (PeerId(7), addr(8888)));
         assert!(!info.peer_finished && !info.we_finished);
         log.we_finished(PeerId(7));
+        log.we_finished(PeerId(7)); // once is enough
         log.we_finished(PeerId(99)); // not a connection: nothing happens
         log.apply(
             Event::HalfClosed {
