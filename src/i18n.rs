@@ -319,7 +319,7 @@ table! {
     ClientWeFinished: "我方已结束发送", "we finished";
     ClientPeerFin: "对方已 FIN", "peer FIN";
     ClientWeFin: "我方已 FIN", "our FIN";
-    EvWeFinished: "我方已结束发送（发出 FIN，半关闭）", "we finished sending (FIN sent, half-close)";
+    EvWeFinished: "我方结束发送：排在前面的数据发完后发出 FIN（半关闭）", "we finish sending: our FIN follows the data queued before it (half-close)";
     EvEncodingHint: "这个对端发来的是 {}，而你发送用的是 {}：把发送编码改成 {}", "this peer sends {}, but you send {}: set the send encoding to {}";
     ExWhy: "为什么：", "Why: ";
     ExFix: "怎么办：", "What to do: ";
@@ -342,7 +342,7 @@ table! {
     ExResetFix: "让对方读完数据再 close()。Python 里这会表现为 ConnectionResetError；重新连接即可继续。", "Have the peer read everything before close(). In Python this shows as ConnectionResetError; connect again to go on.";
     ExDisconnectedWhy: "这个连接是我方关闭的：点了断开或关闭，或者规则里勾了“然后关闭连接”。", "We closed this connection: Disconnect or Close was clicked, or a rule says Then close.";
     ExDisconnectedFix: "对方的 recv() 会返回 b''；要继续就重新连接。", "The peer's recv() returns b''; connect again to go on.";
-    ExWeFinishedWhy: "我方发出了 FIN（相当于 shutdown(SHUT_WR)）：不再发送，但仍然接收对方的数据。", "We sent a FIN (like shutdown(SHUT_WR)): we send nothing more, but still receive.";
+    ExWeFinishedWhy: "我方做了相当于 shutdown(SHUT_WR) 的事：已经排队的数据照常发出，接着发出 FIN；之后不再发送，但仍然接收对方的数据。", "We did what shutdown(SHUT_WR) does: data already queued still goes out, then our FIN; after that we send nothing more, but still receive.";
     ExWeFinishedFix: "对方的 recv() 现在返回 b''；等它也结束发送，连接就正常关闭。", "The peer's recv() now returns b''; once it finishes too, the connection closes normally.";
     ExClosedWhy: "本会话的套接字已关闭，不再收发数据。", "This session's socket is closed: nothing more is sent or received.";
     ExClosedFix: "点“打开”或“连接”重新开始。", "Click Open or Connect to start again.";
