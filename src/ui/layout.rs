@@ -119,7 +119,10 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
                 let style = initial_style(s);
                 message_view::show(ui, s, lang, &mut tab.ui.framed, &style, &log, &framing);
             }
-            _ => log_view::show(ui, s, lang, tab.ui, &log),
+            _ => {
+                tab.ui.framed.clear();
+                log_view::show(ui, s, lang, tab.ui, &log);
+            }
         }
     });
     automation::show(ui, chrome.automation, chrome.shared, s, v, &mut actions);

@@ -34,6 +34,11 @@ pub struct FramedView {
 }
 
 impl FramedView {
+    /// Forgets the messages (the view is off): nothing is kept for it.
+    pub fn clear(&mut self) {
+        self.framer = None;
+    }
+
     /// The framer for `framing`, made afresh when the rule changed.
     fn framer_for(&mut self, framing: &Framing) -> Option<&mut Framer> {
         if self.framer.as_ref().map(Framer::framing) != Some(framing) {
