@@ -24,6 +24,8 @@ pub enum Purpose {
     SaveLog,
     /// Save the raw received bytes.
     SaveRaw,
+    /// Save the session as a pcapng capture.
+    SavePcap,
     /// Record everything received from now on.
     Record,
     /// Pick a file to send.

@@ -98,6 +98,21 @@ table! {
     BoundTo: "已绑定 {}", "Bound to {}";
     ListeningOn: "正在监听 {}", "Listening on {}";
     ConnectedFrom: "已连接，本地 {}", "Connected, local {}";
+    // Multicast (UDP)
+    Multicast: "组播", "Multicast";
+    JoinGroup: "加入组播组（组地址@网卡，如 239.1.2.3@eth0）", "Join group (GROUP@IFACE, e.g. 239.1.2.3@eth0)";
+    JoinBtn: "加入", "Join";
+    LeaveBtn: "退出", "Leave";
+    GroupsJoined: "已加入的组", "Joined groups";
+    GroupsAtOpen: "打开时加入", "Joined at open";
+    NoGroups: "（没有）", "(none)";
+    MulticastTtl: "组播 TTL（空=系统默认 1）", "Multicast TTL (empty = system default, 1)";
+    MulticastLoop: "本机也收到自己发的组播", "Our multicast sends come back to this machine";
+    MulticastIf: "组播发送网卡（空=系统选择）", "Send multicast by interface (empty = system choice)";
+    ErrGroup: "“{}” 不是组播地址（IPv4 224.0.0.0–239.255.255.255，IPv6 ff00::/8），可以写 组地址@网卡", "'{}' is not a multicast group (IPv4 224.0.0.0 to 239.255.255.255, IPv6 ff00::/8); write GROUP or GROUP@IFACE";
+    ErrTtl: "TTL “{}” 必须是 0 到 255 之间的数字", "TTL '{}' must be a number from 0 to 255";
+    EvJoined: "已加入组播组 {}", "joined multicast group {}";
+    EvLeft: "已退出组播组 {}", "left multicast group {}";
     // Receive settings
     RxSettings: "接收设置", "Receive settings";
     ViewText: "文本显示", "Show text";
@@ -113,6 +128,7 @@ table! {
     ClearLog: "清空接收区", "Clear log";
     SaveLog: "保存日志…", "Save log…";
     SaveRaw: "保存原始数据…", "Save raw data…";
+    SavePcap: "保存为 pcapng（Wireshark）…", "Save as pcapng (Wireshark)…";
     RecordToFile: "接收转向文件…", "Record to file…";
     StopRecording: "停止记录", "Stop recording";
     Recording: "记录到 {}", "Recording to {}";
@@ -136,7 +152,8 @@ table! {
     LoopEvery: "间隔（毫秒）", "Every (ms)";
     LoopStart: "开始循环", "Start loop";
     LoopStop: "停止循环", "Stop loop";
-    LoopTimes: "次数（空=一直）", "Times (empty = until stopped)";
+    LoopTimes: "次数", "Times";
+    LoopTimesHint: "留空：一直发送，直到点停止", "Empty: send until stopped";
     LoopSent: "已发送 {} 次", "sent {}";
     LoopSentOf: "已发送 {} / {} 次", "sent {} of {}";
     LoopDone: "循环发送完成：共 {} 次", "Loop send done: {} sent";

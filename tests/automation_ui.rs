@@ -247,3 +247,55 @@ fn echo_rule_and_peer_closing_with_a_delayed_reply() {
     wait_text(&mut h, en(T::EvPeerFinished));
     let _ = TcpListener::bind("127.0.0.1:0");
 }
+
+#[test]
+fn import_and_export_the_automation_file() {
+    use netassist::files::Purpose;
+    let mut h = app();
+    set_field(&mut h, en(T::SendBox), "01 02");
+    click(&mut h, en(T::AddPreset));
+    h.state_mut()
+        .tab_mut()
+        .settings
+        .rules
+        .rules
+        .push(netassist::automation::Rule::echo());
+    let dir = std::env::temp_dir().join(format!("netassist-auto-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("class.toml");
+    h.state_mut()
+        .file_chosen(Purpose::ExportAutomation, file.clone());
+    wait_text(&mut h, &fill(en(T::Saved), &[&file.display()]));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("[[preset]]") && text.contains("[[rule]]"),
+        "{text}"
+    );
+
+    // A bad file names the line, and nothing loaded is lost.
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[[rule]]\nwhen = \"regex\"\npattern = 5\n").unwrap();
+    h.state_mut().file_chosen(Purpose::ImportAutomation, bad);
+    let msg = wait_text(&mut h, "Import failed: line 3");
+    assert!(msg.contains("nothing loaded was changed"), "{msg}");
+    assert_eq!(h.state().settings.automation.presets.len(), 1);
+    assert_eq!(h.state().tab().settings.rules.rules.len(), 1);
+
+    // A good file replaces what it has: here, rules only.
+    let rules = dir.join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nwhen = \"contains\"\npattern = \"hi\"\nreply = \"hello\"\n\n[[rule]]\nwhen = \"connect\"\nreply = \"welcome\"\n",
+    )
+    .unwrap();
+    h.state_mut()
+        .file_chosen(Purpose::ImportAutomation, rules.clone());
+    wait_text(&mut h, &fill(en(T::Imported), &[&rules.display()]));
+    assert_eq!(h.state().tab().settings.rules.rules.len(), 2);
+    assert_eq!(
+        h.state().settings.automation.presets.len(),
+        1,
+        "presets kept"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

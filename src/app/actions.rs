@@ -88,7 +88,7 @@ impl NetAssistApp {
             .tab()
             .settings
             .for_new_tab(|port| !used.contains(&port.to_string()) && port_is_free(&ip, port));
-        let tab = Tab::new(settings, &self.budget, Arc::clone(&self.wake));
+        let tab = self.make_tab(settings);
         self.active += 1;
         self.tabs.insert(self.active, tab);
     }
@@ -102,8 +102,8 @@ impl NetAssistApp {
         let closed = self.tabs.remove(i);
         if self.tabs.is_empty() {
             let settings = closed.settings.for_new_tab(|_| false);
-            self.tabs
-                .push(Tab::new(settings, &self.budget, Arc::clone(&self.wake)));
+            let tab = self.make_tab(settings);
+            self.tabs.push(tab);
         }
         if self.active > i || self.active >= self.tabs.len() {
             self.active = self.active.saturating_sub(1);
@@ -174,6 +174,14 @@ impl Tab {
                 }
             }
             Action::StartLoop => self.start_loop(),
+            Action::JoinGroup => self.join_group(),
+            Action::LeaveGroup(m) => {
+                if let Ok(h) = self.session.handle()
+                    && let Err(e) = h.leave(m)
+                {
+                    self.errors.multicast = Some(crate::messages::Msg::Net(e));
+                }
+            }
             Action::StopLoop => self.stop_loop(),
             Action::FindChanged => {
                 let find = &mut self.ui.find;

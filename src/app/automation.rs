@@ -90,7 +90,7 @@ impl NetAssistApp {
         let wake = self.wake.clone();
         match msg {
             JobMsg::Picked {
-                purpose,
+                purpose: purpose @ (Purpose::ImportAutomation | Purpose::ExportAutomation),
                 path,
                 shown,
             } => {

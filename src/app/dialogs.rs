@@ -21,6 +21,10 @@ pub fn pick(purpose: Purpose, tx: Sender<JobMsg>, wake: impl Fn() + Send + 'stat
                 Purpose::SendFile => dialog.pick_file(),
                 Purpose::SaveLog => dialog.set_file_name(default_name("log", "txt")).save_file(),
                 Purpose::SaveRaw => dialog.set_file_name(default_name("raw", "bin")).save_file(),
+                Purpose::SavePcap => dialog
+                    .add_filter("pcapng", &["pcapng"])
+                    .set_file_name(default_name("capture", "pcapng"))
+                    .save_file(),
                 Purpose::Record => dialog
                     .set_file_name(default_name("recv", "bin"))
                     .save_file(),

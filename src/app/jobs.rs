@@ -40,6 +40,7 @@ impl Tab {
                         }
                         Purpose::SaveLog => fallback_path("log", "txt"),
                         Purpose::SaveRaw => fallback_path("raw", "bin"),
+                        Purpose::SavePcap => fallback_path("capture", "pcapng"),
                         Purpose::Record => fallback_path("recv", "bin"),
                         Purpose::SaveInput => fallback_path("send", "bin"),
                         Purpose::ImportAutomation | Purpose::ExportAutomation => return,
@@ -80,15 +81,15 @@ impl Tab {
     ) {
         let tx = self.jobs_tx.clone();
         match purpose {
-            Purpose::SaveLog | Purpose::SaveRaw => {
-                let kind = if purpose == Purpose::SaveRaw {
-                    SaveKind::RawRx
-                } else {
-                    SaveKind::Text(TextExportOptions {
+            Purpose::SaveLog | Purpose::SaveRaw | Purpose::SavePcap => {
+                let kind = match purpose {
+                    Purpose::SaveRaw => SaveKind::RawRx,
+                    Purpose::SavePcap => SaveKind::Pcapng,
+                    _ => SaveKind::Text(TextExportOptions {
                         hex: self.settings.view == View::Hex,
                         encoding: self.settings.encoding,
                         include_events: true,
-                    })
+                    }),
                 };
                 if !shown {
                     self.status(Msg::with(T::NoDialog, &[&path.display()]), false);

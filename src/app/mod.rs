@@ -18,8 +18,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::i18n::{Lang, T};
-use crate::net::Wake;
-use crate::session::Budget;
+use crate::net::{Engine, Wake};
+use crate::session::{Budget, Session};
 use crate::settings::{AppSettings, SessionSettings};
 use crate::ui::automation::AutomationUi;
 use crate::ui::dialogs::Dialog;
@@ -45,12 +45,30 @@ pub struct NetAssistApp {
     dialog: Option<Dialog>,
     automation_ui: AutomationUi,
     python_ui: PythonUi,
+    /// Makes each new tab's engine (real, or fake in UI tests).
+    engines: EngineFactory,
 }
+
+/// Makes the engine of each new tab.
+pub type EngineFactory = Box<dyn FnMut() -> Engine>;
 
 impl NetAssistApp {
     /// Creates the app with `settings`; sessions wake `ctx` when their logs
     /// change. Every tab starts closed.
-    pub fn new(ctx: &egui::Context, mut settings: AppSettings) -> NetAssistApp {
+    pub fn new(ctx: &egui::Context, settings: AppSettings) -> NetAssistApp {
+        // Sessions wait on their engines' queues themselves: the engines
+        // need no wake-up of their own.
+        let engines: EngineFactory = Box::new(|| Engine::new(Arc::new(|| {})));
+        NetAssistApp::from_state(ctx, settings, engines)
+    }
+
+    /// Creates the app with `settings`, each tab's engine made by `engines`:
+    /// [`Engine::fake`] lets a test drive the window without sockets.
+    pub fn from_state(
+        ctx: &egui::Context,
+        mut settings: AppSettings,
+        mut engines: EngineFactory,
+    ) -> NetAssistApp {
         let wake_ctx = ctx.clone();
         let wake: Wake = Arc::new(move || wake_ctx.request_repaint());
         let budget = Budget::new(settings.budget_bytes());
@@ -60,7 +78,12 @@ impl NetAssistApp {
         }
         let tabs: Vec<Tab> = tab_settings
             .into_iter()
-            .map(|s| Tab::new(s, &budget, Arc::clone(&wake)))
+            .map(|s| {
+                Tab::new(
+                    Session::with_engine(&budget, Arc::clone(&wake), engines()),
+                    s,
+                )
+            })
             .collect();
         let active = settings.active.min(tabs.len() - 1);
         NetAssistApp {
@@ -75,7 +98,17 @@ impl NetAssistApp {
             dialog: None,
             automation_ui: AutomationUi::default(),
             python_ui: PythonUi::default(),
+            engines,
         }
+    }
+
+    /// A new tab with `settings` over a fresh session.
+    pub(crate) fn make_tab(&mut self, settings: SessionSettings) -> Tab {
+        let engine = (self.engines)();
+        Tab::new(
+            Session::with_engine(&self.budget, Arc::clone(&self.wake), engine),
+            settings,
+        )
     }
 
     /// Creates the app for eframe, restoring saved settings.
@@ -106,6 +139,17 @@ impl NetAssistApp {
     /// The memory budget shared by every tab's log.
     pub fn budget(&self) -> &Arc<Budget> {
         &self.budget
+    }
+
+    /// Answers a file dialog for the current tab as if the user had chosen
+    /// `path` for `purpose` (what a dialog does; tests and drops use it).
+    pub fn file_chosen(&mut self, purpose: crate::files::Purpose, path: std::path::PathBuf) {
+        let _ = self.tab().jobs_tx.send(crate::files::JobMsg::Picked {
+            purpose,
+            path: Some(path),
+            shown: true,
+        });
+        (self.wake)();
     }
 
     /// Everything to remember, with every tab's settings.
@@ -171,6 +215,7 @@ impl NetAssistApp {
             plot,
             rules,
             sequence,
+            groups,
         ) = {
             let log = tab.session.log();
             (
@@ -184,6 +229,7 @@ impl NetAssistApp {
                 tab.settings.show_plot.then(|| log.throughput.series(now)),
                 log.rules.clone(),
                 log.sequence.clone(),
+                log.groups.clone(),
             )
         };
         let looping = tab.loop_progress();
@@ -214,6 +260,7 @@ impl NetAssistApp {
             presets: &presets,
             rules,
             sequence,
+            groups,
         };
         let mut lang_choice = lang;
         let actions = layout::show(

@@ -8,25 +8,16 @@ use bytes::Bytes;
 use crate::codec::{InputMode, build_payload};
 use crate::i18n::T;
 use crate::messages::Msg;
-use crate::net::{Periodic, PeriodicId, PeriodicProgress, SendMeta, SessionHandle, Target};
+use crate::net::{Periodic, PeriodicProgress, SendMeta, SessionHandle, Target};
 use crate::session::LinkState;
 use crate::settings::{
     AppSettings, FieldErrors, ModeChoice, SentItem, remote_target, session_config,
 };
 
-use super::tab::Tab;
+use super::tab::{LoopRun, Tab};
 
 /// Longest loop interval the window accepts: 24 hours.
 const MAX_LOOP_MS: u64 = 24 * 60 * 60 * 1000;
-
-/// A loop send running on the engine's clock.
-#[derive(Clone)]
-pub struct LoopRun {
-    /// The engine's timed send.
-    pub id: PeriodicId,
-    /// The session it runs on.
-    pub handle: SessionHandle,
-}
 
 impl Tab {
     /// Opens the link, or closes it when it is open or opening.
@@ -192,6 +183,34 @@ impl Tab {
             Ok(id) => self.looping = Some(LoopRun { id, handle }),
             Err(e) => self.errors.loop_ms = Some(Msg::Net(e)),
         }
+    }
+
+    /// UDP: joins the group typed in the multicast field, now if the link
+    /// is open, else at the next open.
+    pub(crate) fn join_group(&mut self) {
+        self.errors.multicast = None;
+        let text = self.settings.multicast_join.trim().to_string();
+        let m = match crate::net::parse_membership(&text) {
+            Ok(m) => m,
+            Err(_) => {
+                self.errors.multicast = Some(Msg::with(T::ErrGroup, &[&text]));
+                return;
+            }
+        };
+        match (self.link(), self.session.handle()) {
+            (LinkState::Open(..), Ok(h)) => {
+                if let Err(e) = h.join(m) {
+                    self.errors.multicast = Some(Msg::Net(e));
+                    return;
+                }
+            }
+            _ => {
+                if !self.settings.multicast_groups.contains(&text) {
+                    self.settings.multicast_groups.push(text);
+                }
+            }
+        }
+        self.settings.multicast_join.clear();
     }
 
     /// Stops loop sending at once.

@@ -9,16 +9,23 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::files::{FileSend, JobMsg};
 use crate::i18n::Lang;
 use crate::messages::Msg;
-use crate::net::{Mode, PeerId, Wake};
+use crate::net::{Mode, PeerId, PeriodicId, SessionHandle, Wake};
 use crate::session::search::{Query, Search};
-use crate::session::{Budget, ClientInfo, Counters, LinkState, Session};
+use crate::session::{ClientInfo, Counters, LinkState, Session};
 use crate::settings::{FieldErrors, ModeChoice, SessionSettings};
 use crate::ui::layout;
 use crate::ui::net_panel::mode_name;
 use crate::ui::tabs::TabTitle;
 use crate::ui::view::TabUi;
 
-use super::sending::LoopRun;
+/// A loop send running on the engine's clock.
+#[derive(Clone)]
+pub struct LoopRun {
+    /// The engine's timed send.
+    pub id: PeriodicId,
+    /// The session it runs on.
+    pub handle: SessionHandle,
+}
 
 /// One session with its settings and drawing state.
 pub struct Tab {
@@ -53,12 +60,12 @@ pub struct Tab {
 }
 
 impl Tab {
-    /// A closed tab with `settings`, whose log counts against `budget`.
-    pub fn new(settings: SessionSettings, budget: &std::sync::Arc<Budget>, wake: Wake) -> Tab {
+    /// A tab over a closed `session`, with `settings`.
+    pub fn new(session: Session, settings: SessionSettings) -> Tab {
         let (jobs_tx, jobs_rx) = crate::files::channel();
         let ui = TabUi::new(layout::initial_style(&settings));
         Tab {
-            session: Session::new(budget, wake),
+            session,
             settings,
             ui,
             errors: FieldErrors::default(),

@@ -201,6 +201,9 @@ pub struct Record {
     pub(crate) next: u32,
     /// Memoized carry-in per concrete encoding, indexed by [`carry_slot`].
     pub(crate) carry: [Cell<Carry>; 2],
+    /// Memoized choice of Auto: 0 not made yet, 1 UTF-8, 2 GBK. It depends
+    /// on the bytes, so a record that grows (merged reads) forgets it.
+    pub(crate) auto: Cell<u8>,
 }
 
 impl Record {
@@ -225,6 +228,7 @@ impl Record {
             next: 0,
             added: 0,
             carry: [Cell::new(Carry::UNKNOWN), Cell::new(Carry::UNKNOWN)],
+            auto: Cell::new(0),
         }
     }
 

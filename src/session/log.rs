@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime};
 use crate::files::Recorder;
 use crate::i18n::T;
 use crate::messages::Msg;
-use crate::net::{CloseReason, Event, Mode, NetError, PeerId, PeriodicEnd};
+use crate::net::{CloseReason, Event, Membership, Mode, NetError, PeerId, PeriodicEnd};
 use crate::records::{Note, Opener, RecordStore, StoreConfig};
 
 use super::automation::{RuleStatus, SequenceStatus};
@@ -121,6 +121,8 @@ pub struct SessionLog {
     pub rules: Vec<RuleStatus>,
     /// The sequence run, once one was started.
     pub sequence: Option<SequenceStatus>,
+    /// UDP: the multicast groups joined now.
+    pub groups: Vec<Membership>,
 }
 
 impl Default for SessionLog {
@@ -151,6 +153,7 @@ impl SessionLog {
             recorder: None,
             rules: Vec::new(),
             sequence: None,
+            groups: Vec::new(),
         }
     }
 
@@ -305,11 +308,22 @@ impl SessionLog {
                 self.set_status(msg, error);
             }
             // Multicast and name lookups are not in the window yet.
-            Event::GroupJoined { .. } | Event::GroupLeft { .. } | Event::Resolved { .. } => {}
+            Event::GroupJoined { membership } => {
+                self.set_status(Msg::with(T::EvJoined, &[&membership]), false);
+                if !self.groups.contains(&membership) {
+                    self.groups.push(membership);
+                }
+            }
+            Event::GroupLeft { membership } => {
+                self.set_status(Msg::with(T::EvLeft, &[&membership]), false);
+                self.groups.retain(|g| *g != membership);
+            }
+            Event::Resolved { .. } => {}
             Event::Error(err) => self.error(err),
             Event::Closed => {
                 self.link = LinkState::Closed;
                 self.connection = None;
+                self.groups.clear();
                 self.set_clients(BTreeMap::new());
                 self.store.push_event(wall, None, Note::Closed);
             }

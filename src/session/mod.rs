@@ -25,7 +25,7 @@ use std::thread::JoinHandle;
 use crossbeam_channel::Sender;
 
 use crate::automation::{ResponderSettings, Rule, SequenceRun};
-use crate::net::{NetError, PeerId, SessionConfig, SessionHandle, Wake};
+use crate::net::{Engine, NetError, PeerId, SessionConfig, SessionHandle, Wake};
 
 use budget::Member;
 use runtime::Cmd;
@@ -69,10 +69,19 @@ impl Session {
     /// A closed session whose log counts against `budget`; `wake` is called
     /// (at most about a hundred times a second) when the log has changed.
     pub fn new(budget: &Arc<Budget>, wake: Wake) -> Session {
+        // The session's thread waits on the engine's queue itself, so the
+        // engine needs no wake-up of its own.
+        Session::with_engine(budget, wake, Engine::new(Arc::new(|| {})))
+    }
+
+    /// A closed session over `engine` (a real one, or [`Engine::fake`] for
+    /// tests of the window alone).
+    pub fn with_engine(budget: &Arc<Budget>, wake: Wake, engine: Engine) -> Session {
         let member = Arc::new(Member::default());
         budget.register(&member);
         let shared = Arc::new(Shared::default());
         let (cmds, thread) = runtime::spawn(
+            engine,
             Arc::clone(&member),
             Arc::clone(&shared),
             Arc::clone(budget),

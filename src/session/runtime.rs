@@ -40,6 +40,7 @@ pub(super) enum Cmd {
 /// Starts the thread. If it cannot start, the session stays closed and
 /// every command reports that.
 pub(super) fn spawn(
+    engine: Engine,
     member: Arc<Member>,
     shared: Arc<Shared>,
     budget: Arc<Budget>,
@@ -50,7 +51,7 @@ pub(super) fn spawn(
         .name("netassist-session".to_string())
         .spawn(move || {
             let mut rt = Runtime {
-                engine: Engine::new(Arc::new(|| {})),
+                engine,
                 member,
                 shared,
                 budget,

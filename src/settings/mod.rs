@@ -10,7 +10,7 @@ mod validate;
 
 pub use framing::{FramingKind, FramingSettings, MAX_GAP_MS};
 pub use session::{ModeChoice, SessionSettings};
-pub use validate::{FieldErrors, remote_target, session_config};
+pub use validate::{FieldErrors, multicast, remote_target, session_config};
 
 use serde::{Deserialize, Serialize};
 

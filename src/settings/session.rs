@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::automation::{Automation, Partner, PartnerRole};
 use crate::codec::summary::is_big;
 use crate::codec::{DisplayEncoding, SendOptions};
-use crate::net::{Mode, SessionConfig};
+use crate::net::SessionConfig;
 use crate::records::View;
 
 /// The protocol choice, stored by name.
@@ -26,15 +26,6 @@ impl ModeChoice {
         ModeChoice::TcpClient,
         ModeChoice::Udp,
     ];
-
-    /// The engine's mode for this choice.
-    pub fn mode(self) -> Mode {
-        match self {
-            ModeChoice::TcpServer => Mode::TcpServer,
-            ModeChoice::TcpClient => Mode::TcpClient,
-            ModeChoice::Udp => Mode::Udp,
-        }
-    }
 }
 
 /// Every setting of one tab (one session).
@@ -99,6 +90,17 @@ pub struct SessionSettings {
     pub partner: Option<String>,
     /// How the log groups received bytes into messages (a view only).
     pub framing: super::FramingSettings,
+    /// UDP: multicast groups to join at open, as `GROUP[@IFACE]`.
+    pub multicast_groups: Vec<String>,
+    /// UDP: the group being typed.
+    pub multicast_join: String,
+    /// UDP: TTL (hop limit) of multicast sends; empty keeps the system's.
+    pub multicast_ttl: String,
+    /// UDP: our own multicast sends come back to this machine.
+    pub multicast_loop: bool,
+    /// UDP: the interface multicast sends leave by; empty lets the system
+    /// choose.
+    pub multicast_if: String,
 }
 
 /// Writes the send box's text only when it is small enough for the
@@ -135,6 +137,11 @@ impl Default for SessionSettings {
             finish_on_peer_fin: true,
             partner: None,
             framing: super::FramingSettings::default(),
+            multicast_groups: Vec::new(),
+            multicast_join: String::new(),
+            multicast_ttl: String::new(),
+            multicast_loop: true,
+            multicast_if: String::new(),
         }
     }
 }
@@ -225,7 +232,12 @@ mod tests {
                 ..SessionSettings::default()
             };
             s.use_partner(&p);
-            assert_eq!(s.mode.mode(), p.mode(), "{}", p.id);
+            let mode = match s.mode {
+                ModeChoice::TcpServer => crate::net::Mode::TcpServer,
+                ModeChoice::TcpClient => crate::net::Mode::TcpClient,
+                ModeChoice::Udp => crate::net::Mode::Udp,
+            };
+            assert_eq!(mode, p.mode(), "{}", p.id);
             assert_eq!(s.encoding, p.display, "{}", p.id);
             assert_eq!(s.send.encoding, p.send_encoding, "{}", p.id);
             assert_eq!(s.rules, p.automation(), "{}", p.id);

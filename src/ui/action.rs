@@ -2,6 +2,7 @@
 //! applies them after layout, so a panel never touches a session itself.
 
 use crate::files::Purpose;
+use crate::net::Membership;
 
 /// One request from a panel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,4 +78,8 @@ pub enum Action {
         /// The program.
         code: String,
     },
+    /// UDP: join the group typed in the multicast field now.
+    JoinGroup,
+    /// UDP: leave a joined group.
+    LeaveGroup(Membership),
 }

@@ -95,7 +95,7 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
                 ui.separator();
                 rx_panel::show(ui, s, v, tab.ui, v.end_seq, &mut actions);
                 ui.separator();
-                tx_panel::show(ui, s, v, tab.ui, &mut actions);
+                tx_panel::show(ui, s, v, tab.ui);
             });
         });
     if s.mode == ModeChoice::TcpServer {

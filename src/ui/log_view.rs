@@ -16,7 +16,7 @@ use crate::session::search::{Found, Query, find_ignore_ascii_case};
 use crate::settings::SessionSettings;
 use crate::teach::explain;
 use crate::ui::explained::{ExplainLines, Line};
-use crate::ui::view::{FindUi, RowKey, TabUi};
+use crate::ui::view::{FindUi, ROW_CHUNK, RowKey, TabUi};
 
 /// Width kept for the peer column (an IPv4 address and port).
 const PEER_COLS: usize = 21;
@@ -87,7 +87,7 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
     let cache = &mut tab.rendered;
     let expanded = &tab.expanded;
     area.show_rows(ui, row_h, rows, |ui, range| {
-        let mut current: Option<(u64, std::sync::Arc<Vec<String>>)> = None;
+        let mut current: Option<(BlockId, Rows)> = None;
         for row in range {
             let index_row = match explained.line(row as u64) {
                 Line::Record(r) => r,
@@ -104,18 +104,22 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
             let Some(record) = store.get(seq) else {
                 break;
             };
-            if current.as_ref().is_none_or(|(c, _)| *c != seq) {
+            let chunk = sub / ROW_CHUNK;
+            if current.as_ref().is_none_or(|(c, _)| *c != (seq, chunk)) {
                 let key = RowKey {
                     seq,
                     len: record.bytes.len(),
                     head: store.is_newest_of_stream(seq),
                     style,
+                    chunk,
                 };
-                current = Some((seq, cache.get(key, || style.render(store, seq))));
+                let rows = chunk * ROW_CHUNK..(chunk + 1) * ROW_CHUNK;
+                let made = cache.get(key, || style.render_range(store, seq, rows));
+                current = Some(((seq, chunk), made));
             }
             let payload = current
                 .as_ref()
-                .and_then(|(_, rows)| rows.get(sub as usize))
+                .and_then(|(_, rows)| rows.get((sub % ROW_CHUNK) as usize))
                 .map(String::as_str)
                 .unwrap_or("");
             let row = Row {
@@ -192,6 +196,11 @@ impl Marks<'_> {
         self.found.as_ref().is_some_and(|f| f.seqs.contains(&seq)) || self.current == Some(seq)
     }
 }
+
+/// A record's seq and a block of its rows.
+type BlockId = (u64, u32);
+/// Rendered rows, shared with the cache.
+type Rows = std::sync::Arc<Vec<String>>;
 
 /// One display row of a record.
 struct Row<'a> {

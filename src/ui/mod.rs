@@ -18,6 +18,7 @@ pub mod net_panel;
 pub mod partner_menu;
 pub mod plot;
 pub mod python_window;
+pub mod repeat_bar;
 pub mod rx_panel;
 pub mod send_box;
 pub mod status_bar;

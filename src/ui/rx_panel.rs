@@ -52,6 +52,9 @@ pub fn show(
         if ui.button(t(T::SaveRaw)).clicked() {
             actions.push(Action::Pick(Purpose::SaveRaw));
         }
+        if ui.button(t(T::SavePcap)).clicked() {
+            actions.push(Action::Pick(Purpose::SavePcap));
+        }
         if v.recording {
             if ui.button(t(T::StopRecording)).clicked() {
                 actions.push(Action::StopRecording);

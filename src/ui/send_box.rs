@@ -2,7 +2,7 @@
 //! large input (a pasted log or capture) is summarised instead of laid out,
 //! so the window stays fast whatever is pasted; it still sends exactly.
 
-use egui::{Event, Ui};
+use egui::Ui;
 
 use crate::codec::summary::{BIG_INPUT, is_big, summarize};
 use crate::codec::{InputMode, build_payload, to_hex};
@@ -12,7 +12,7 @@ use crate::messages::Msg;
 use crate::settings::SessionSettings;
 use crate::ui::action::Action;
 use crate::ui::view::{TabUi, TabView};
-use crate::ui::widgets::field_error;
+use crate::ui::widgets::{field_error, take_big_paste};
 
 /// Draws the send box.
 pub fn show(
@@ -26,7 +26,9 @@ pub fn show(
     presets_bar(ui, v, actions);
     let label = ui.label(v.t(T::SendBox));
     let id = ui.make_persistent_id("send_text");
-    take_big_paste(ui, id, &mut s.send_text, tab);
+    if take_big_paste(ui, id, &mut s.send_text, BIG_INPUT, true) {
+        tab.big.edit_anyway = false;
+    }
     ui.horizontal(|ui| {
         let width = (ui.available_width() - 110.0).max(100.0);
         if is_big(&s.send_text) && !tab.big.edit_anyway {
@@ -71,6 +73,7 @@ pub fn show(
         preview(ui, s, v, tab);
     }
     field_error(ui, &v.errors.send, v.lang);
+    crate::ui::repeat_bar::show(ui, s, v, actions);
     ui.add_space(2.0);
 }
 
@@ -135,46 +138,6 @@ fn presets_bar(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
             actions.push(Action::ToggleAutomation);
         }
     });
-}
-
-/// Takes a paste into the focused send box that would make its text large,
-/// before the text field sees it: the text field would lay it out in every
-/// frame. The paste replaces the selection, as the field would do.
-fn take_big_paste(ui: &mut Ui, id: egui::Id, text: &mut String, tab: &mut TabUi) {
-    if !ui.memory(|m| m.has_focus(id)) {
-        return;
-    }
-    let current = text.len();
-    let pasted = ui.input_mut(|i| {
-        let at = i
-            .events
-            .iter()
-            .position(|e| matches!(e, Event::Paste(p) if p.len() + current > BIG_INPUT))?;
-        match i.events.remove(at) {
-            Event::Paste(p) => Some(p),
-            _ => None,
-        }
-    });
-    let Some(pasted) = pasted else {
-        return;
-    };
-    let range = egui::TextEdit::load_state(ui.ctx(), id)
-        .and_then(|state| state.cursor.char_range())
-        .map(|r| {
-            let (a, b) = (r.primary.index.0, r.secondary.index.0);
-            (byte_at(text, a.min(b)), byte_at(text, a.max(b)))
-        })
-        .unwrap_or((text.len(), text.len()));
-    text.replace_range(range.0..range.1, &pasted);
-    tab.big.edit_anyway = false;
-    ui.memory_mut(|m| m.surrender_focus(id));
-}
-
-/// The byte offset of character `chars` of `text` (its end if past it).
-fn byte_at(text: &str, chars: usize) -> usize {
-    text.char_indices()
-        .nth(chars)
-        .map_or(text.len(), |(i, _)| i)
 }
 
 /// The summary of a large input, with what can be done with it.

@@ -1,24 +1,16 @@
-//! 发送设置: text or hex, escapes, line ending, encoding, loop and file send.
+//! 发送设置: text or hex, escapes, line ending, encoding, checksum.
 
 use egui::Ui;
 
 use crate::codec::checksum::{Checksum, ChecksumKind, ChecksumRange};
 use crate::codec::{InputMode, LineEnding, TextEncoding};
-use crate::files::Purpose;
-use crate::i18n::{T, fill};
+use crate::i18n::T;
 use crate::settings::SessionSettings;
-use crate::ui::action::Action;
 use crate::ui::view::{TabUi, TabView};
-use crate::ui::widgets::{field_error, labelled_field};
+use crate::ui::widgets::labelled_field;
 
 /// Draws the send settings.
-pub fn show(
-    ui: &mut Ui,
-    s: &mut SessionSettings,
-    v: &TabView,
-    tab: &mut TabUi,
-    actions: &mut Vec<Action>,
-) {
+pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, tab: &mut TabUi) {
     let t = |k: T| v.t(k);
     ui.heading(t(T::TxSettings));
     let send = &mut s.send;
@@ -63,9 +55,6 @@ pub fn show(
         });
     });
     checksum(ui, s, v, tab);
-    ui.separator();
-    loop_send(ui, s, v, actions);
-    file_send(ui, v, actions);
 }
 
 /// The checksum appended to each send, and the bytes it covers.
@@ -114,54 +103,5 @@ fn checksum(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, tab: &mut TabUi) 
     }
     if !*ok {
         ui.colored_label(ui.visuals().error_fg_color, v.t(T::ErrChecksumRange));
-    }
-}
-
-fn loop_send(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
-    let running = v.looping.is_some();
-    ui.add_enabled_ui(!running, |ui| {
-        ui.horizontal_wrapped(|ui| {
-            labelled_field(ui, v.t(T::LoopEvery), &mut s.loop_ms, 60.0);
-            labelled_field(ui, v.t(T::LoopTimes), &mut s.loop_count, 50.0);
-        });
-    });
-    field_error(ui, &v.errors.loop_ms, v.lang);
-    ui.horizontal(|ui| {
-        if running {
-            if ui.button(v.t(T::LoopStop)).clicked() {
-                actions.push(Action::StopLoop);
-            }
-        } else if ui.button(v.t(T::LoopStart)).clicked() {
-            actions.push(Action::StartLoop);
-        }
-        if let Some(p) = &v.looping {
-            let text = match p.total {
-                Some(n) => fill(v.t(T::LoopSentOf), &[&p.sent, &n]),
-                None => fill(v.t(T::LoopSent), &[&p.sent]),
-            };
-            ui.label(text);
-        }
-    });
-}
-
-fn file_send(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
-    match &v.file_send {
-        Some(job) => {
-            let text = fill(v.t(T::FileProgress), &[&job.name, &job.sent, &job.total]);
-            let fraction = if job.total == 0 {
-                1.0
-            } else {
-                (job.sent as f64 / job.total as f64) as f32
-            };
-            ui.add(egui::ProgressBar::new(fraction).text(text));
-            if ui.button(v.t(T::Cancel)).clicked() {
-                actions.push(Action::CancelFile);
-            }
-        }
-        None => {
-            if ui.button(v.t(T::SendFile)).clicked() {
-                actions.push(Action::Pick(Purpose::SendFile));
-            }
-        }
     }
 }

@@ -9,7 +9,7 @@ use crate::codec::summary::Summary;
 use crate::codec::{DisplayEncoding, SendOptions};
 use crate::i18n::{Lang, T};
 use crate::messages::Msg;
-use crate::net::{PeerId, PeriodicProgress};
+use crate::net::{Membership, PeerId, PeriodicProgress};
 use crate::records::{RowFilter, RowIndex, RowStyle};
 use crate::session::search::{Query, Search};
 use crate::session::{ClientInfo, Counters, LinkState, RuleStatus, SequenceStatus, Status};
@@ -73,6 +73,8 @@ pub struct TabView<'a> {
     pub rules: Vec<RuleStatus>,
     /// This tab's sequence run, once one was started.
     pub sequence: Option<SequenceStatus>,
+    /// UDP: the multicast groups joined now.
+    pub groups: Vec<Membership>,
 }
 
 impl TabView<'_> {
@@ -143,7 +145,12 @@ pub struct RowKey {
     pub head: bool,
     /// The style of the rows.
     pub style: RowStyle,
+    /// Which block of [`ROW_CHUNK`] rows.
+    pub chunk: u32,
 }
+
+/// Rows of a record are rendered and kept in blocks of this many.
+pub const ROW_CHUNK: u32 = 256;
 
 impl RowCache {
     /// Records whose rows are kept.

@@ -3,12 +3,12 @@
 use egui::Ui;
 
 use crate::automation::{Automation, Hotkey};
-use crate::codec::summary::is_big;
+use crate::codec::summary::{BIG_INPUT, is_big};
 use crate::codec::{InputMode, LineEnding, TextEncoding};
-use crate::i18n::T;
+use crate::i18n::{T, fill};
 use crate::ui::action::Action;
 use crate::ui::view::TabView;
-use crate::ui::widgets::labelled_field;
+use crate::ui::widgets::{labelled_field, take_big_paste};
 
 /// Draws the presets page.
 pub fn show(
@@ -70,12 +70,24 @@ pub fn show(
                         .response
                         .labelled_by(l.id);
                 });
+                let id = ui.make_persistent_id(("preset_text", i));
+                take_big_paste(ui, id, &mut p.text, BIG_INPUT, true);
                 if is_big(&p.text) {
-                    ui.label(format!("{}: {} B", v.t(T::PresetText), p.text.len()));
+                    // Not laid out (a large paste): its size, and a way out.
+                    ui.horizontal(|ui| {
+                        ui.label(fill(
+                            v.t(T::BigInput),
+                            &[&p.text.len(), &p.text.lines().count()],
+                        ));
+                        if ui.button(v.t(T::ClearInput)).clicked() {
+                            p.text.clear();
+                        }
+                    });
                 } else {
                     let l = ui.label(v.t(T::PresetText));
                     ui.add(
                         egui::TextEdit::multiline(&mut p.text)
+                            .id(id)
                             .desired_rows(2)
                             .desired_width(f32::INFINITY)
                             .font(egui::TextStyle::Monospace),

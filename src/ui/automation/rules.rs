@@ -7,7 +7,7 @@ use crate::codec::TextEncoding;
 use crate::i18n::{T, fill};
 use crate::settings::SessionSettings;
 use crate::ui::view::TabView;
-use crate::ui::widgets::labelled_field;
+use crate::ui::widgets::{labelled_field, labelled_field_max};
 
 /// Draws the rules page.
 pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
@@ -106,7 +106,8 @@ fn reply_parts(ui: &mut Ui, v: &TabView, r: &mut Rule) {
     for k in 0..parts {
         let mut text = r.reply.get(k).cloned().unwrap_or_default();
         let label = if k == 0 { T::RuleReply } else { T::RuleThen };
-        if labelled_field(ui, v.t(label), &mut text, 200.0).changed() {
+        let max = 4 * crate::automation::template::MAX_TEMPLATE_CHARS;
+        if labelled_field_max(ui, v.t(label), &mut text, 200.0, max).changed() {
             match r.reply.get_mut(k) {
                 Some(part) => *part = text,
                 None => r.reply.push(text),
