@@ -6,8 +6,7 @@
 mod support;
 
 use std::io::Write;
-use std::net::SocketAddr;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use egui_kittest::kittest::Queryable;
@@ -149,19 +148,8 @@ fn an_idle_gap_ends_a_message_when_the_peer_goes_quiet() {
 fn switching_the_rule_reframes_a_huge_log_over_several_frames() {
     const N: usize = 300_000;
     let mut h = app();
-    let peer: SocketAddr = "127.0.0.1:4242".parse().unwrap();
-    {
-        let tab = h.state_mut().tab_mut();
-        let mut log = tab.session.log();
-        for i in 0..N {
-            // Each read ends one message and starts the next.
-            log.store.push_rx(
-                SystemTime::now(),
-                peer,
-                Bytes::from(format!("{i:06}\nnext ")),
-            );
-        }
-    }
+    // Each read ends one message and starts the next.
+    fill_log(&mut h, N, |i| Bytes::from(format!("{i:06}\nnext ")));
     h.run();
     // Picking the rule by hand: `run()` would wait for a window that is
     // busy framing for many frames.

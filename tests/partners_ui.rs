@@ -9,7 +9,7 @@ mod support;
 use egui_kittest::kittest::Queryable;
 use netassist::automation::partner;
 use netassist::i18n::{T, fill};
-use peer_support::{Proc, peer, peer_done, peer_local, peer_port, peer_rx, peer_rx_all};
+use peer_support::{Proc, peer, peer_done, peer_port, peer_rx, peer_rx_all, udp_send_once};
 use support::*;
 
 /// A window whose tab was set up as partner `id` from the menu; checks
@@ -113,18 +113,7 @@ fn partner_001_udp_receivers_show_gbk_and_utf8() {
         assert_eq!(shown(&h, en(T::LocalPort)), "7788");
         assert_eq!(shown(&h, en(T::RxEncoding)), shown_as);
         let port = open_here(&mut h, T::BoundTo);
-        let mut sender = peer(
-            "udp_sender.py",
-            &[
-                "127.0.0.1",
-                &port.to_string(),
-                "你好 udp",
-                "--encoding",
-                encoding,
-            ],
-        );
-        let local = peer_local(&sender);
-        peer_done(&mut sender);
+        let local = udp_send_once(port, "你好 udp", encoding);
         let row = wait_text(&mut h, "你好 udp");
         assert!(row.contains(&local), "{row}");
     }

@@ -57,10 +57,7 @@ fn a_client_finishes_sending_and_still_receives() {
     let server = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = server.local_addr().unwrap().port();
     let mut h = app();
-    choose(&mut h, en(T::Protocol), en(T::TcpClient));
-    set_field(&mut h, en(T::LocalPortAny), "");
-    set_field(&mut h, en(T::RemotePort), &port.to_string());
-    click(&mut h, en(T::Connect));
+    connect_tab(&mut h, port);
     let mut peer = accept(&server);
     send(&mut h, "last words");
     click(&mut h, en(T::FinishSending));
@@ -185,10 +182,7 @@ fn error_rows_explain_refused_and_address_in_use() {
     // Refused: nothing listens there.
     let (_held, refused) = reserved_port();
     let mut h = app();
-    choose(&mut h, en(T::Protocol), en(T::TcpClient));
-    set_field(&mut h, en(T::LocalPortAny), "");
-    set_field(&mut h, en(T::RemotePort), &refused.to_string());
-    click(&mut h, en(T::Connect));
+    connect_tab(&mut h, refused);
     let msg = fill(en(T::NetRefused), &[&format!("127.0.0.1:{refused}")]);
     // The log row, not the status bar.
     let row = fill(en(T::EvError), &[&msg]);

@@ -356,6 +356,19 @@ pub fn peer_server(script: &str, extra: &[&str]) -> (Proc, String) {
     (server, remote)
 }
 
+/// Runs the tutorial UDP sender once: `text` in `encoding` to `port` on
+/// 127.0.0.1; returns the address it sent from once it is done.
+pub fn udp_send_once(port: u16, text: &str, encoding: &str) -> String {
+    let port = port.to_string();
+    let mut sender = peer(
+        "udp_sender.py",
+        &["127.0.0.1", &port, text, "--encoding", encoding],
+    );
+    let local = peer_local(&sender);
+    peer_done(&mut sender);
+    local
+}
+
 /// The local address of a peer's socket (`LOCAL host:port`).
 pub fn peer_local(p: &Proc) -> String {
     let line = p.out_line("'LOCAL <addr>'", |l| l.starts_with("LOCAL "));
