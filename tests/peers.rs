@@ -12,7 +12,6 @@ mod peer_support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -967,25 +966,6 @@ fn snippet_code(session: &PythonSession, role: SnippetRole) -> String {
         .find(|s| s.role == role)
         .expect("the snippet asked for")
         .code
-}
-
-/// Runs a generated program, saved under a fresh temporary name.
-fn run_python(code: &str, name: &str) -> Proc {
-    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!(
-        "netassist-snippet-{}-{n}-{name}",
-        std::process::id()
-    ));
-    std::fs::write(&path, code).expect("write the snippet");
-    let mut cmd = Command::new(python3());
-    cmd.arg("-B")
-        .arg(&path)
-        .env("PYTHONIOENCODING", "utf-8")
-        .env("PYTHONUNBUFFERED", "1");
-    let mut proc = Proc::spawn(name, cmd);
-    proc.file = Some(path);
-    proc
 }
 
 /// Starts the `role` program of a `mode` session whose remote is a port

@@ -55,6 +55,8 @@ pub struct Tab {
     )>,
     /// The close policy last handed to the session.
     pub(crate) fin_policy_sent: Option<bool>,
+    /// Peers told they use the other encoding than this tab sends.
+    pub(crate) encoding_watch: crate::teach::encoding_hint::EncodingWatch,
 }
 
 impl Tab {
@@ -76,6 +78,7 @@ impl Tab {
             clients_version: None,
             rules_sent: None,
             fin_policy_sent: None,
+            encoding_watch: Default::default(),
         }
     }
 
