@@ -2,7 +2,7 @@
 # Cross-build the Windows executable of NetAssist on Linux and zip it with
 # the README and the licenses.
 #
-#   dist/windows/build-exe.sh [--skip-build] [--out DIR]
+#   dist/windows/build-exe.sh [--debug] [--skip-build] [--out DIR]
 #
 # Output: dist/out/netassist-<version>-windows-x86_64.zip holding
 # netassist.exe (GUI subsystem, icon and version resource embedded by
@@ -12,6 +12,8 @@
 # Needs: rustup (adds the x86_64-pc-windows-gnu target when missing),
 # gcc-mingw-w64-x86-64 (linker, windres, strip), python3 (writes the zip).
 # --skip-build packages the exe already in target/x86_64-pc-windows-gnu/release.
+# --debug builds and packages the debug build instead (quicker to build; CI
+# tests it), from target/x86_64-pc-windows-gnu/debug.
 set -euo pipefail
 # shellcheck source=dist/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
@@ -19,19 +21,22 @@ set -euo pipefail
 target=x86_64-pc-windows-gnu
 out="$NA_OUT"
 skip_build=0
+profile_args=(--release)
+profile_dir=release
 
 while (($#)); do
     case "$1" in
         --skip-build) skip_build=1; shift ;;
+        --debug) profile_args=(); profile_dir=debug; shift ;;
         --out) out="$2"; shift 2 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) na_die "unknown option: $1 (try --help)" ;;
     esac
 done
 
 version="$(na_version)"
 [[ -n "$version" ]] || na_die "could not read the version from Cargo.toml"
-exe="$NA_ROOT/target/$target/release/netassist.exe"
+exe="$NA_ROOT/target/$target/$profile_dir/netassist.exe"
 
 if ((skip_build)); then
     echo "==> skipping cargo build (--skip-build)"
@@ -42,8 +47,8 @@ else
         echo "==> rustup target add $target"
         rustup target add "$target"
     fi
-    echo "==> cargo build --release --target $target"
-    (cd "$NA_ROOT" && cargo build --release --target "$target")
+    echo "==> cargo build ${profile_args[*]} --target $target"
+    (cd "$NA_ROOT" && cargo build "${profile_args[@]}" --target "$target")
 fi
 [[ -f "$exe" ]] || na_die "no $exe; run without --skip-build"
 command -v python3 >/dev/null 2>&1 || na_die "python3 not found (it writes the zip): apt-get install python3"

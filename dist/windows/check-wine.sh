@@ -5,11 +5,12 @@
 # tests/peers.rs, against netassist.exe), and a window smoke test under
 # Xvfb. One command:
 #
-#   dist/windows/check-wine.sh [--skip-build] [--screenshot FILE]
+#   dist/windows/check-wine.sh [--debug] [--skip-build] [--screenshot FILE]
 #
 # It builds the release zip with dist/windows/build-exe.sh (--skip-build:
 # use the zip already in dist/out) and tests the netassist.exe inside it,
-# the file users get. The wine prefix lives in target/wine/prefix
+# the file users get. --debug builds, packages and tests the debug build
+# (quicker to build; what CI runs). The wine prefix lives in target/wine/prefix
 # (NETASSIST_WINEPREFIX overrides); it is made on first use and gets a
 # stand-in bcryptprimitives.dll (dist/windows/wine/processprng.c), because
 # Rust's std needs ProcessPrng, which wine 8 lacks. --screenshot copies the
@@ -23,12 +24,15 @@ set -euo pipefail
 
 target=x86_64-pc-windows-gnu
 skip_build=0
+profile_args=(--release)
+debug_arg=()
 screenshot=""
 while (($#)); do
     case "$1" in
         --skip-build) skip_build=1; shift ;;
+        --debug) profile_args=(); debug_arg=(--debug); shift ;;
         --screenshot) screenshot="$2"; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) na_die "unknown option: $1 (try --help)" ;;
     esac
 done
@@ -84,18 +88,18 @@ trap cleanup EXIT
 # --- the exe users get --------------------------------------------------
 version="$(na_version)"
 zip="$NA_OUT/netassist-$version-windows-x86_64.zip"
-step "release cross-build and zip"
+step "cross-build and zip"
 if ((skip_build)); then
     [[ -f "$zip" ]] || na_die "no $zip; run without --skip-build"
 else
-    dist/windows/build-exe.sh
+    dist/windows/build-exe.sh "${debug_arg[@]}"
 fi
 exe="$work/netassist.exe"
 python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("netassist.exe"))' \
     "$zip" "$exe"
 
 step "engine tests, cross-compiled (build)"
-cargo test --release --target "$target" --test engine --no-run
+cargo test "${profile_args[@]}" --target "$target" --test engine --no-run
 
 # --- the prefix -----------------------------------------------------------
 step "wine prefix"
@@ -132,7 +136,7 @@ log="$work/tests.log"
 # --- the tests --------------------------------------------------------------
 step "engine tests under wine"
 CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
-    cargo test --release --target "$target" --test engine 2>&1 | tee -a "$log"
+    cargo test "${profile_args[@]}" --target "$target" --test engine 2>&1 | tee -a "$log"
 
 step "CLI, automation and tutorial-peer tests against netassist.exe"
 NETASSIST_BIN="$NA_ROOT/dist/windows/wine/netassist.sh" NETASSIST_EXE="$exe" \
