@@ -1,12 +1,13 @@
 //! The `netassist` binary: the window, or a headless subcommand.
-#![cfg_attr(all(windows, not(debug_assertions)), windows_subsystem = "windows")]
+// Debug builds too: the build CI runs under wine is then the kind users get.
+#![cfg_attr(windows, windows_subsystem = "windows")]
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     netassist::platform::raise_fd_limit();
     if std::env::args_os().nth(1).is_some() {
-        // A release build on Windows has no console of its own: print into
+        // netassist.exe has no console of its own: print into
         // the terminal that started us.
         netassist::platform::attach_parent_console();
     }

@@ -6,7 +6,7 @@
 /// Lets a CLI subcommand print to the terminal it was started from, on
 /// Windows.
 ///
-/// Why this exists: release builds of `netassist.exe` are linked for the
+/// Why this exists: `netassist.exe` (debug and release) is linked for the
 /// Windows GUI subsystem (`#![windows_subsystem = "windows"]` in `main.rs`),
 /// so that double-clicking the exe opens only the NetAssist window and no
 /// empty black console next to it. The price is that Windows gives a GUI
@@ -22,7 +22,7 @@
 ///
 /// Returns `true` if it attached to a parent console. It returns `false`
 /// when there is no parent console (started from Explorer) or the process
-/// already has one (debug builds are console programs), and always on
+/// already has one, and always on
 /// other platforms, where it does nothing.
 pub fn attach_parent_console() -> bool {
     imp::attach_parent_console()
