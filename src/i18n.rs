@@ -276,6 +276,7 @@ table! {
     // Clients
     Clients: "客户端", "Clients";
     ClientCount: "{} 个客户端", "{} clients";
+    OneClient: "1 个客户端", "1 client";
     SendTo: "发送到", "Send to";
     AllClients: "所有客户端", "All clients";
     SelectedClients: "选中的客户端", "Selected clients";

@@ -74,7 +74,7 @@ fn a_fake_server_shows_clients_and_sends_exactly() {
     );
     // Disconnect the ticked one.
     click(&mut h, en(T::DisconnectSelected));
-    wait_text(&mut h, &fill(en(T::ClientCount), &[&1]));
+    wait_text(&mut h, en(T::OneClient));
     assert!(h.query_by_label(&b.to_string()).is_none());
 }
 

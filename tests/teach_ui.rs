@@ -109,7 +109,7 @@ fn a_server_finishes_one_client_and_keeps_the_other() {
     // A finishes too: it leaves the list, B stays.
     a.shutdown(Shutdown::Write).unwrap();
     wait_text(&mut h, en(T::EvClosedByPeer));
-    wait_text(&mut h, &fill(en(T::ClientCount), &[&1]));
+    wait_text(&mut h, en(T::OneClient));
 }
 
 #[test]

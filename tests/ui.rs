@@ -297,7 +297,7 @@ fn server_sends_to_selected_client_and_disconnects_it() {
     a.set_read_timeout(Some(WAIT)).unwrap();
     let mut buf = [0u8; 16];
     assert_eq!(a.read(&mut buf).unwrap(), 0, "the selected client sees EOF");
-    wait_text(&mut h, &fill(en(T::ClientCount), &[&1]));
+    wait_text(&mut h, en(T::OneClient));
     assert!(h.query_by_label(&a_addr).is_none(), "gone from the list");
     assert_quiet(&mut b);
 
@@ -556,7 +556,7 @@ fn language_switch_changes_every_label() {
     check_language_switch(
         &mut h,
         "open server",
-        &[T::ListeningOn, T::CloseBtn, T::StateOpen, T::ClientCount],
+        &[T::ListeningOn, T::CloseBtn, T::StateOpen, T::OneClient],
     );
     // The log words its events in the UI language too.
     let opened = |lang: Lang| fill(T::EvOpened.get(lang), &[&format!("127.0.0.1:{port}")]);

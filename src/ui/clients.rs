@@ -18,7 +18,10 @@ pub fn show(
 ) {
     let t = |k: T| v.t(k);
     ui.heading(t(T::Clients));
-    ui.label(fill(t(T::ClientCount), &[&v.clients.len()]));
+    ui.label(match v.clients.len() {
+        1 => t(T::OneClient).to_string(),
+        n => fill(t(T::ClientCount), &[&n]),
+    });
     ui.horizontal(|ui| {
         ui.label(t(T::SendTo));
         ui.radio_value(&mut s.to_selected, false, t(T::AllClients));
