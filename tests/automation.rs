@@ -169,19 +169,8 @@ fn partner_002_upper_echo_tcp_answers_the_tutorial_client() {
 #[test]
 fn partner_002_upper_echo_udp_answers_the_sender() {
     let (_na, port) = partner_bound("002-upper-echo-udp", "bound to", &[]);
-    let mut client = peer(
-        "udp_send_recv.py",
-        &[
-            "127.0.0.1",
-            &port.to_string(),
-            "--text",
-            "hello egon 哈哈哈",
-            "--decode",
-            "utf-8",
-        ],
-    );
+    let client = udp_send_recv_once(port, "hello egon 哈哈哈");
     let local = peer_local(&client);
-    peer_done(&mut client);
     let rx = peer_rx(&client);
     assert_eq!(rx.len(), 1);
     assert_eq!(rx[0].0, "HELLO EGON 哈哈哈".as_bytes());

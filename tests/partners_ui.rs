@@ -9,7 +9,9 @@ mod support;
 use egui_kittest::kittest::Queryable;
 use netassist::automation::partner;
 use netassist::i18n::{T, fill};
-use peer_support::{Proc, peer, peer_done, peer_port, peer_rx, peer_rx_all, udp_send_once};
+use peer_support::{
+    Proc, peer, peer_done, peer_port, peer_rx, peer_rx_all, udp_send_once, udp_send_recv_once,
+};
 use support::*;
 
 /// A window whose tab was set up as partner `id` from the menu; checks
@@ -148,18 +150,7 @@ fn partner_002_upper_echo_udp_answers_the_sender() {
     assert_eq!(shown(&h, en(T::LocalPort)), "8081");
     assert_eq!(shown(&h, en(T::RemotePort)), "", "replies go to the sender");
     let port = open_here(&mut h, T::BoundTo);
-    let mut client = peer(
-        "udp_send_recv.py",
-        &[
-            "127.0.0.1",
-            &port.to_string(),
-            "--text",
-            "hello egon 哈哈哈",
-            "--decode",
-            "utf-8",
-        ],
-    );
-    peer_done(&mut client);
+    let client = udp_send_recv_once(port, "hello egon 哈哈哈");
     let rx = peer_rx(&client);
     assert_eq!(rx.len(), 1, "{}", client.describe());
     assert_eq!(rx[0].0, "HELLO EGON 哈哈哈".as_bytes());

@@ -373,6 +373,18 @@ pub fn udp_send_once(port: u16, text: &str, encoding: &str) -> String {
     local
 }
 
+/// Runs the tutorial UDP send-then-receive peer once: `text` in UTF-8 to
+/// `port` on 127.0.0.1, replies read as UTF-8; returns it once it is done.
+pub fn udp_send_recv_once(port: u16, text: &str) -> Proc {
+    let port = port.to_string();
+    let mut client = peer(
+        "udp_send_recv.py",
+        &["127.0.0.1", &port, "--text", text, "--decode", "utf-8"],
+    );
+    peer_done(&mut client);
+    client
+}
+
 /// The local address of a peer's socket (`LOCAL host:port`).
 pub fn peer_local(p: &Proc) -> String {
     let line = p.out_line("'LOCAL <addr>'", |l| l.starts_with("LOCAL "));
