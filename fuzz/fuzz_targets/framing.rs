@@ -56,6 +56,9 @@ fuzz_target!(|data: &[u8]| {
             match (&framing, e) {
                 (Framing::Delimiter(d), FramingError::EmptyDelimiter) => assert!(d.is_empty()),
                 (Framing::FixedLength(n), FramingError::LengthOverLimit(..)) => assert!(*n > max),
+                (Framing::LengthPrefix(p), FramingError::PrefixOverLimit(..)) => {
+                    assert!(p.width.bytes() > max)
+                }
                 (_, e) => panic!("{framing:?} refused: {e}"),
             }
             return;
