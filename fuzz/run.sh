@@ -4,7 +4,8 @@
 #   rustup toolchain install nightly && cargo install cargo-fuzz
 # New inputs go to fuzz/corpus/TARGET (not checked in); the checked-in seeds
 # in fuzz/seeds/TARGET are read too. A failing input is saved under
-# fuzz/artifacts/TARGET and the run stops there.
+# fuzz/artifacts/TARGET and the run stops there. Keywords in
+# fuzz/dicts/TARGET.dict, where there is one, are given to libFuzzer.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -24,8 +25,12 @@ cargo +nightly fuzz build "${build[@]}"
 for target in "${targets[@]}"; do
     echo "== $target: ${secs}s"
     mkdir -p "corpus/$target"
+    dict=()
+    if [ -f "dicts/$target.dict" ]; then
+        dict=(-dict="dicts/$target.dict")
+    fi
     cargo +nightly fuzz run "${build[@]}" "$target" "corpus/$target" "seeds/$target" -- \
         -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
-        -print_final_stats=1
+        -print_final_stats=1 "${dict[@]}"
     echo "== $target: corpus $(find "corpus/$target" -type f | wc -l) inputs"
 done
