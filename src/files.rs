@@ -24,12 +24,18 @@ pub enum Purpose {
     SaveLog,
     /// Save the raw received bytes.
     SaveRaw,
+    /// Save the session as a pcapng capture.
+    SavePcap,
     /// Record everything received from now on.
     Record,
     /// Pick a file to send.
     SendFile,
     /// Save the bytes the send box would send.
     SaveInput,
+    /// Import an automation file (presets, sequences, rules).
+    ImportAutomation,
+    /// Export the automation file.
+    ExportAutomation,
 }
 
 /// News from a background job.
@@ -49,6 +55,14 @@ pub enum JobMsg {
     Saved(PathBuf),
     /// A file job failed.
     Failed(String),
+    /// An automation file was read and parsed (or not: the message says
+    /// why, with line and column).
+    AutomationRead {
+        /// The file.
+        path: PathBuf,
+        /// What it holds.
+        parsed: Result<crate::automation::Parsed, String>,
+    },
     /// A file send finished (or was cancelled).
     SendDone {
         /// The file's name.

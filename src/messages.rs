@@ -2,6 +2,7 @@
 //! status texts. They are kept as data ([`Msg`]) and worded when drawn, so
 //! switching the language rewords the messages already on screen.
 
+use crate::codec::checksum::ChecksumError;
 use crate::codec::{EncodeError, EscapeError, HexError, PayloadError};
 use crate::i18n::{Lang, T, fill};
 use crate::net::NetError;
@@ -52,7 +53,9 @@ pub fn payload_error_text(err: &PayloadError, lang: Lang) -> String {
             fill(t(T::ErrGbk), &[position, ch])
         }
         // The send box has no checksum field yet; the codec's message is English.
-        PayloadError::Checksum(err) => err.to_string(),
+        PayloadError::Checksum(ChecksumError::OutOfRange { range, len }) => {
+            fill(t(T::ErrChecksumFit), &[range, len])
+        }
     }
 }
 
@@ -65,6 +68,9 @@ pub enum Msg {
     Net(NetError),
     /// Typed input that could not become bytes.
     Payload(PayloadError),
+    /// A table string whose last argument is an engine error, worded in
+    /// the same language.
+    TextAndNet(T, Vec<String>, NetError),
 }
 
 impl Msg {
@@ -87,6 +93,13 @@ impl Msg {
                 fill(key.get(lang), &args)
             }
             Msg::Net(err) => net_error_text(err, lang),
+            Msg::TextAndNet(key, args, err) => {
+                let why = net_error_text(err, lang);
+                let mut all: Vec<&dyn std::fmt::Display> =
+                    args.iter().map(|a| a as &dyn std::fmt::Display).collect();
+                all.push(&why);
+                fill(key.get(lang), &all)
+            }
             Msg::Payload(err) => payload_error_text(err, lang),
         }
     }

@@ -131,3 +131,36 @@ fn a_big_hex_paste_replaces_the_selection_and_edit_anyway_shows_it() {
         Some(hex.len())
     );
 }
+
+#[test]
+fn other_fields_take_no_layout_breaking_paste() {
+    let mut h = app();
+    // The find field and the filter refuse a paste they could not use.
+    h.get_by_label(en(T::Find)).focus();
+    h.run();
+    h.event(Event::Paste("x".repeat(2_000_000)));
+    h.run();
+    assert!(h.state().tab().ui.find.text.len() <= 4096);
+    // A preset's text takes it, shown as a summary, not laid out.
+    set_field(&mut h, en(T::SendBox), "seed");
+    click(&mut h, en(T::AddPreset));
+    h.get_by_label(en(T::PresetText)).focus();
+    h.run();
+    let text = big_text();
+    h.event(Event::Paste(text.clone()));
+    h.run();
+    let preset = &h.state().settings.automation.presets[0].text;
+    assert!(preset.len() >= text.len(), "the paste went into the preset");
+    wait_text(&mut h, "Large input:");
+    let longest = h
+        .root()
+        .children_recursive()
+        .filter_map(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
+        .map(|t| t.len())
+        .max()
+        .unwrap_or(0);
+    assert!(longest < 1000, "a widget holds {longest} bytes of text");
+    // Kept for this run only: the settings file stays small.
+    let saved = ron::ser::to_string(&h.state().settings_to_save()).unwrap();
+    assert!(saved.len() < 1 << 20, "settings of {} bytes", saved.len());
+}

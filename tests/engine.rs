@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use netassist::net::{
-    CloseReason, Command, Engine, ErrorKind, Event, GroupOp, HostPort, Iface, Membership,
-    MulticastConfig, MulticastOptions, NetError, PeerId, Periodic, PeriodicEnd, Resolver, SendMeta,
-    SessionConfig, SessionHandle, Target,
+    CloseReason, Engine, ErrorKind, Event, GroupOp, HostPort, Iface, Membership, MulticastConfig,
+    MulticastOptions, NetError, PeerId, Periodic, PeriodicEnd, Resolver, SendMeta, SessionConfig,
+    SessionHandle, Target,
 };
 
 #[cfg(target_os = "linux")]
@@ -168,12 +168,14 @@ fn tcp_server_serves_many_and_targets_each() {
     assert_eq!(received(&e, addr_b, 3), b"\x00\xff\xfe");
 
     // To one chosen client only.
-    e.execute(Command::Send {
-        target: Target::Peers(vec![id_b]),
-        data: Bytes::from_static(b"only-b"),
-        meta: SendMeta::default(),
-    })
-    .unwrap();
+    e.handle()
+        .unwrap()
+        .send_with(
+            Target::Peers(vec![id_b]),
+            Bytes::from_static(b"only-b"),
+            SendMeta::default(),
+        )
+        .unwrap();
     assert_eq!(read_exact(&mut b, 6), b"only-b");
     // To all.
     e.handle()

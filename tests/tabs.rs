@@ -261,3 +261,61 @@ fn plot_and_memory_budget_settings() {
         "dialog closed"
     );
 }
+
+#[test]
+fn save_log_raw_and_pcapng_from_the_window() {
+    use netassist::files::Purpose;
+    let mut h = app();
+    let port = open_server(&mut h);
+    let mut c = connect_client(&mut h, port);
+    c.write_all("你好 pcap".as_bytes()).unwrap();
+    wait_text(&mut h, "你好 pcap");
+    send(&mut h, "reply");
+    step_until(&mut h, "the reply logged", |h| {
+        log_rows(h)
+            .into_iter()
+            .find(|r| r.contains(" TX ") && r.contains("reply"))
+    });
+    let dir = std::env::temp_dir().join(format!("netassist-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (purpose, name) in [
+        (Purpose::SaveLog, "log.txt"),
+        (Purpose::SaveRaw, "raw.bin"),
+        (Purpose::SavePcap, "capture.pcapng"),
+    ] {
+        let path = dir.join(name);
+        h.state_mut().file_chosen(purpose, path.clone());
+        wait_text(&mut h, &fill(en(T::Saved), &[&path.display()]));
+    }
+    let log = std::fs::read_to_string(dir.join("log.txt")).unwrap();
+    assert!(
+        log.contains("RX") && log.contains("你好 pcap") && log.contains("reply"),
+        "{log}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("raw.bin")).unwrap(),
+        "你好 pcap".as_bytes()
+    );
+    let pcap = std::fs::read(dir.join("capture.pcapng")).unwrap();
+    // A pcapng file starts with a section header block.
+    assert_eq!(&pcap[..4], &[0x0A, 0x0D, 0x0D, 0x0A]);
+    let out = std::process::Command::new("tshark")
+        .args(["-r"])
+        .arg(dir.join("capture.pcapng"))
+        .args(["-q", "-z", "follow,tcp,raw,0"])
+        .output()
+        .expect("tshark is needed (Debian: apt-get install tshark)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let sent_hex: String = "你好 pcap".bytes().map(|b| format!("{b:02x}")).collect();
+    assert!(text.contains(&sent_hex), "{text}");
+    assert!(
+        text.contains(
+            &"reply"
+                .bytes()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        ),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -81,10 +81,7 @@ fn tcp_server_receives_utf8_and_gbk_and_shows_hex() {
 
     // The status bar counts what arrived.
     assert!(has_text(&h, "RX 20 bytes / 2 packets"), "{:?}", texts(&h));
-    click(&mut h, en(T::CloseBtn));
-    step_until(&mut h, "link closed", |h| {
-        (h.state().tab().link() == LinkState::Closed).then_some(())
-    });
+    close_link(&mut h);
     assert!(
         TcpStream::connect(("127.0.0.1", port)).is_err(),
         "still listening after Close"
@@ -250,7 +247,7 @@ fn udp_both_directions_and_reply_to_last_sender() {
     assert!(row.contains(&peer_addr.to_string()), "{row}");
 
     // No remote: nothing to send to until someone sends first.
-    click(&mut h, en(T::CloseBtn));
+    close_link(&mut h);
     set_field(&mut h, en(T::RemoteHost), "");
     set_field(&mut h, en(T::RemotePort), "");
     click(&mut h, en(T::Open));
@@ -586,7 +583,7 @@ fn language_switch_changes_every_label() {
         "{rows:?}"
     );
     click(&mut h, "English");
-    click(&mut h, en(T::CloseBtn));
+    close_link(&mut h);
 
     choose(&mut h, en(T::Protocol), en(T::TcpClient));
     let mut client = common.to_vec();

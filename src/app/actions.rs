@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::net::SendMeta;
+
 use crate::ui::action::Action;
 use crate::ui::dialogs::Dialog;
 
@@ -45,6 +47,11 @@ impl NetAssistApp {
                 self.budget.enforce_all();
             }
             Action::RefreshInterfaces => self.interfaces = crate::net::interfaces::list(),
+            Action::SendPreset(i) => self.send_preset(i),
+            Action::AddPreset => self.add_preset(),
+            Action::ToggleAutomation => self.automation_ui.open = !self.automation_ui.open,
+            Action::RunSequence(i) => self.run_sequence(i),
+            Action::StopSequence => self.tabs[active].session.stop_sequence(),
             Action::Pick(purpose) => {
                 let tx = self.tabs[active].jobs_tx.clone();
                 let wake = Arc::clone(&self.wake);
@@ -70,7 +77,7 @@ impl NetAssistApp {
             .tab()
             .settings
             .for_new_tab(|port| !used.contains(&port.to_string()) && port_is_free(&ip, port));
-        let tab = Tab::new(settings, &self.budget, Arc::clone(&self.wake));
+        let tab = self.make_tab(settings);
         self.active += 1;
         self.tabs.insert(self.active, tab);
     }
@@ -84,8 +91,8 @@ impl NetAssistApp {
         let closed = self.tabs.remove(i);
         if self.tabs.is_empty() {
             let settings = closed.settings.for_new_tab(|_| false);
-            self.tabs
-                .push(Tab::new(settings, &self.budget, Arc::clone(&self.wake)));
+            let tab = self.make_tab(settings);
+            self.tabs.push(tab);
         }
         if self.active > i || self.active >= self.tabs.len() {
             self.active = self.active.saturating_sub(1);
@@ -112,7 +119,7 @@ impl Tab {
             Action::Send => self.send_box(app),
             Action::Resend(i) => {
                 if let Some(item) = app.sent_history.get(i).cloned() {
-                    self.send_bytes(Bytes::from(item.bytes));
+                    self.send_bytes(Bytes::from(item.bytes), SendMeta::default());
                 }
             }
             Action::UseRemote(r) => {
@@ -142,7 +149,15 @@ impl Tab {
                 }
             }
             Action::StartLoop => self.start_loop(),
-            Action::StopLoop => self.looping = None,
+            Action::JoinGroup => self.join_group(),
+            Action::LeaveGroup(m) => {
+                if let Ok(h) = self.session.handle()
+                    && let Err(e) = h.leave(m)
+                {
+                    self.errors.multicast = Some(crate::messages::Msg::Net(e));
+                }
+            }
+            Action::StopLoop => self.stop_loop(),
             Action::FindChanged => {
                 let find = &mut self.ui.find;
                 find.search = None;
@@ -175,6 +190,11 @@ impl Tab {
             | Action::RenameTab(..)
             | Action::SetBudget(_)
             | Action::RefreshInterfaces
+            | Action::SendPreset(_)
+            | Action::AddPreset
+            | Action::ToggleAutomation
+            | Action::RunSequence(_)
+            | Action::StopSequence
             | Action::Pick(_) => {}
         }
     }

@@ -21,11 +21,20 @@ pub fn pick(purpose: Purpose, tx: Sender<JobMsg>, wake: impl Fn() + Send + 'stat
                 Purpose::SendFile => dialog.pick_file(),
                 Purpose::SaveLog => dialog.set_file_name(default_name("log", "txt")).save_file(),
                 Purpose::SaveRaw => dialog.set_file_name(default_name("raw", "bin")).save_file(),
+                Purpose::SavePcap => dialog
+                    .add_filter("pcapng", &["pcapng"])
+                    .set_file_name(default_name("capture", "pcapng"))
+                    .save_file(),
                 Purpose::Record => dialog
                     .set_file_name(default_name("recv", "bin"))
                     .save_file(),
                 Purpose::SaveInput => dialog
                     .set_file_name(default_name("send", "bin"))
+                    .save_file(),
+                Purpose::ImportAutomation => dialog.add_filter("TOML", &["toml"]).pick_file(),
+                Purpose::ExportAutomation => dialog
+                    .add_filter("TOML", &["toml"])
+                    .set_file_name(default_name("automation", "toml"))
                     .save_file(),
             };
             let shown = path.is_some() || start.elapsed() >= NO_DIALOG;

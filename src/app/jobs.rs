@@ -40,8 +40,10 @@ impl Tab {
                         }
                         Purpose::SaveLog => fallback_path("log", "txt"),
                         Purpose::SaveRaw => fallback_path("raw", "bin"),
+                        Purpose::SavePcap => fallback_path("capture", "pcapng"),
                         Purpose::Record => fallback_path("recv", "bin"),
                         Purpose::SaveInput => fallback_path("send", "bin"),
+                        Purpose::ImportAutomation | Purpose::ExportAutomation => return,
                     },
                 };
                 self.start_file_job(purpose, path, shown, wake);
@@ -51,6 +53,8 @@ impl Tab {
                 self.status(Msg::with(T::FileError, &[&e]), true);
                 self.session.log().recorder = None;
             }
+            // The window handles these (they concern every tab).
+            JobMsg::AutomationRead { .. } => {}
             JobMsg::SendDone {
                 name,
                 sent,
@@ -77,15 +81,15 @@ impl Tab {
     ) {
         let tx = self.jobs_tx.clone();
         match purpose {
-            Purpose::SaveLog | Purpose::SaveRaw => {
-                let kind = if purpose == Purpose::SaveRaw {
-                    SaveKind::RawRx
-                } else {
-                    SaveKind::Text(TextExportOptions {
+            Purpose::SaveLog | Purpose::SaveRaw | Purpose::SavePcap => {
+                let kind = match purpose {
+                    Purpose::SaveRaw => SaveKind::RawRx,
+                    Purpose::SavePcap => SaveKind::Pcapng,
+                    _ => SaveKind::Text(TextExportOptions {
                         hex: self.settings.view == View::Hex,
                         encoding: self.settings.encoding,
                         include_events: true,
-                    })
+                    }),
                 };
                 if !shown {
                     self.status(Msg::with(T::NoDialog, &[&path.display()]), false);
@@ -106,6 +110,7 @@ impl Tab {
                     self.status(Msg::with(T::FileError, &[&e]), true);
                 }
             }
+            Purpose::ImportAutomation | Purpose::ExportAutomation => {}
             Purpose::SaveInput => {
                 if !shown {
                     self.status(Msg::with(T::NoDialog, &[&path.display()]), false);

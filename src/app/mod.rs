@@ -4,6 +4,7 @@
 //! threads, so nothing here is on the data path.
 
 mod actions;
+mod automation;
 mod dialogs;
 mod jobs;
 mod sending;
@@ -16,9 +17,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::i18n::{Lang, T};
-use crate::net::Wake;
-use crate::session::Budget;
+use crate::net::{Engine, Wake};
+use crate::session::{Budget, Session};
 use crate::settings::{AppSettings, SessionSettings};
+use crate::ui::automation::AutomationUi;
 use crate::ui::dialogs::Dialog;
 use crate::ui::layout::{self, Chrome, Current};
 use crate::ui::view::{FileProgress, TabView};
@@ -39,12 +41,31 @@ pub struct NetAssistApp {
     titled: Option<Lang>,
     renaming: Option<(usize, String)>,
     dialog: Option<Dialog>,
+    automation_ui: AutomationUi,
+    /// Makes each new tab's engine (real, or fake in UI tests).
+    engines: EngineFactory,
 }
+
+/// Makes the engine of each new tab.
+pub type EngineFactory = Box<dyn FnMut() -> Engine>;
 
 impl NetAssistApp {
     /// Creates the app with `settings`; sessions wake `ctx` when their logs
     /// change. Every tab starts closed.
-    pub fn new(ctx: &egui::Context, mut settings: AppSettings) -> NetAssistApp {
+    pub fn new(ctx: &egui::Context, settings: AppSettings) -> NetAssistApp {
+        // Sessions wait on their engines' queues themselves: the engines
+        // need no wake-up of their own.
+        let engines: EngineFactory = Box::new(|| Engine::new(Arc::new(|| {})));
+        NetAssistApp::from_state(ctx, settings, engines)
+    }
+
+    /// Creates the app with `settings`, each tab's engine made by `engines`:
+    /// [`Engine::fake`] lets a test drive the window without sockets.
+    pub fn from_state(
+        ctx: &egui::Context,
+        mut settings: AppSettings,
+        mut engines: EngineFactory,
+    ) -> NetAssistApp {
         let wake_ctx = ctx.clone();
         let wake: Wake = Arc::new(move || wake_ctx.request_repaint());
         let budget = Budget::new(settings.budget_bytes());
@@ -54,7 +75,12 @@ impl NetAssistApp {
         }
         let tabs: Vec<Tab> = tab_settings
             .into_iter()
-            .map(|s| Tab::new(s, &budget, Arc::clone(&wake)))
+            .map(|s| {
+                Tab::new(
+                    Session::with_engine(&budget, Arc::clone(&wake), engines()),
+                    s,
+                )
+            })
             .collect();
         let active = settings.active.min(tabs.len() - 1);
         NetAssistApp {
@@ -67,7 +93,18 @@ impl NetAssistApp {
             titled: None,
             renaming: None,
             dialog: None,
+            automation_ui: AutomationUi::default(),
+            engines,
         }
+    }
+
+    /// A new tab with `settings` over a fresh session.
+    pub(crate) fn make_tab(&mut self, settings: SessionSettings) -> Tab {
+        let engine = (self.engines)();
+        Tab::new(
+            Session::with_engine(&self.budget, Arc::clone(&self.wake), engine),
+            settings,
+        )
     }
 
     /// Creates the app for eframe, restoring saved settings.
@@ -100,6 +137,17 @@ impl NetAssistApp {
         &self.budget
     }
 
+    /// Answers a file dialog for the current tab as if the user had chosen
+    /// `path` for `purpose` (what a dialog does; tests and drops use it).
+    pub fn file_chosen(&mut self, purpose: crate::files::Purpose, path: std::path::PathBuf) {
+        let _ = self.tab().jobs_tx.send(crate::files::JobMsg::Picked {
+            purpose,
+            path: Some(path),
+            shown: true,
+        });
+        (self.wake)();
+    }
+
     /// Everything to remember, with every tab's settings.
     pub fn settings_to_save(&self) -> AppSettings {
         let mut s = self.settings.clone();
@@ -114,14 +162,14 @@ impl NetAssistApp {
         let now = Instant::now();
         let mut next: Option<Duration> = None;
         let mut soonest = |d: Duration| next = Some(next.map_or(d, |n: Duration| n.min(d)));
+        for i in 0..self.tabs.len() {
+            while let Ok(msg) = self.tabs[i].jobs_rx.try_recv() {
+                self.on_automation_job(i, msg);
+            }
+        }
         for tab in &mut self.tabs {
-            while let Ok(msg) = tab.jobs_rx.try_recv() {
-                tab.on_job(msg, &self.wake);
-            }
-            if let Some(d) = tab.tick_loop(now) {
-                soonest(d);
-            }
-            if tab.file_send.is_some() {
+            tab.sync_automation();
+            if tab.file_send.is_some() || tab.looping.is_some() {
                 soonest(Duration::from_millis(100));
             }
         }
@@ -144,11 +192,24 @@ impl NetAssistApp {
             .enumerate()
             .map(|(i, t)| t.strip_title(lang, i == active))
             .collect();
+        let presets = self.settings.automation.presets.clone();
         let tab = &mut self.tabs[active];
         tab.refresh_clients();
         tab.keep_search_current(&self.wake);
         let now = Instant::now();
-        let (link, counters, rates, status, dropped, end_seq, recording, plot) = {
+        let (
+            link,
+            counters,
+            rates,
+            status,
+            dropped,
+            end_seq,
+            recording,
+            plot,
+            rules,
+            sequence,
+            groups,
+        ) = {
             let log = tab.session.log();
             (
                 log.link,
@@ -159,8 +220,12 @@ impl NetAssistApp {
                 log.store.end_seq(),
                 log.recorder.is_some(),
                 tab.settings.show_plot.then(|| log.throughput.series(now)),
+                log.rules.clone(),
+                log.sequence.clone(),
+                log.groups.clone(),
             )
         };
+        let looping = tab.loop_progress();
         let file_send = tab.file_send.as_ref().map(|f| FileProgress {
             name: f.name.clone(),
             sent: f.sent.load(std::sync::atomic::Ordering::Relaxed),
@@ -178,12 +243,16 @@ impl NetAssistApp {
             interfaces: &self.interfaces,
             remote_history: &self.settings.remote_history,
             sent_history: &self.settings.sent_history,
-            looping: tab.looping.is_some(),
+            looping,
             file_send,
             recording,
             errors: &tab.errors,
             end_seq,
             plot,
+            presets: &presets,
+            rules,
+            sequence,
+            groups,
         };
         let mut lang_choice = lang;
         let actions = layout::show(
@@ -194,6 +263,8 @@ impl NetAssistApp {
                 active,
                 renaming: &mut self.renaming,
                 dialog: &mut self.dialog,
+                automation: &mut self.automation_ui,
+                shared: &mut self.settings.automation,
             },
             Current {
                 settings: &mut tab.settings,
@@ -215,7 +286,29 @@ impl NetAssistApp {
         let ctrl = Modifiers::COMMAND;
         let ctrl_shift = Modifiers::COMMAND | Modifiers::SHIFT;
         let mut actions = Vec::new();
+        let hotkeys: Vec<(usize, crate::automation::Hotkey)> = self
+            .settings
+            .automation
+            .presets
+            .iter()
+            .enumerate()
+            .filter_map(|(n, p)| p.hotkey.map(|k| (n, k)))
+            .collect();
         ctx.input_mut(|i| {
+            // Preset hotkeys first: a preset on F3 takes it from find.
+            for (n, key) in &hotkeys {
+                let pressed = match key {
+                    crate::automation::Hotkey::Ctrl(d) => {
+                        digit_key(*d).is_some_and(|k| i.consume_key(ctrl, k))
+                    }
+                    crate::automation::Hotkey::F(f) => {
+                        function_key(*f).is_some_and(|k| i.consume_key(Modifiers::NONE, k))
+                    }
+                };
+                if pressed {
+                    actions.push(Action::SendPreset(*n));
+                }
+            }
             if i.consume_key(ctrl, Key::F) {
                 self.tabs[self.active].ui.find.focus = true;
             }
@@ -242,6 +335,22 @@ impl NetAssistApp {
             self.apply(a);
         }
     }
+}
+
+/// The key for digit `d` (1 to 9).
+fn digit_key(d: u8) -> Option<egui::Key> {
+    use egui::Key::*;
+    [Num1, Num2, Num3, Num4, Num5, Num6, Num7, Num8, Num9]
+        .get(usize::from(d).checked_sub(1)?)
+        .copied()
+}
+
+/// The key for function key `f` (1 to 12).
+fn function_key(f: u8) -> Option<egui::Key> {
+    use egui::Key::*;
+    [F1, F2, F3, F4, F5, F6, F7, F8, F9, F10, F11, F12]
+        .get(usize::from(f).checked_sub(1)?)
+        .copied()
 }
 
 impl eframe::App for NetAssistApp {

@@ -1,14 +1,14 @@
 //! Opening and closing a tab's link, and sending: every check on what the
 //! user typed happens here, and nothing opens or is sent when one fails.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 
 use crate::codec::{InputMode, build_payload};
 use crate::i18n::T;
 use crate::messages::Msg;
-use crate::net::{SessionHandle, Target};
+use crate::net::{Periodic, PeriodicId, PeriodicProgress, SendMeta, SessionHandle, Target};
 use crate::session::LinkState;
 use crate::settings::{
     AppSettings, FieldErrors, ModeChoice, SentItem, remote_target, session_config,
@@ -16,24 +16,23 @@ use crate::settings::{
 
 use super::tab::Tab;
 
-/// Loop sending in progress.
-#[derive(Debug, Clone)]
-pub struct LoopSend {
-    /// Interval.
-    pub every: Duration,
-    /// When the next send is due.
-    pub next: Instant,
-    /// What is sent each time.
-    pub data: Bytes,
-    /// Where to.
-    pub target: Target,
+/// Longest loop interval the window accepts: 24 hours.
+const MAX_LOOP_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// A loop send running on the engine's clock.
+#[derive(Clone)]
+pub struct LoopRun {
+    /// The engine's timed send.
+    pub id: PeriodicId,
+    /// The session it runs on.
+    pub handle: SessionHandle,
 }
 
 impl Tab {
     /// Opens the link, or closes it when it is open or opening.
     pub(crate) fn toggle_open(&mut self, app: &mut AppSettings) {
         if self.link() != LinkState::Closed {
-            self.looping = None;
+            self.stop_loop();
             if let Some(f) = &self.file_send {
                 f.cancel();
             }
@@ -97,15 +96,21 @@ impl Tab {
         Ok((handle, target))
     }
 
-    /// Builds the send box's bytes, or the message for the field.
-    pub(crate) fn payload(&self) -> Result<Bytes, Msg> {
+    /// Builds the send box's bytes and how many of them NetAssist added
+    /// (line ending, checksum), or the message for the field.
+    pub(crate) fn payload(&self) -> Result<(Bytes, SendMeta), Msg> {
         let s = &self.settings;
         if s.send_text.is_empty() {
             return Err(Msg::key(T::ErrEmpty));
         }
         match build_payload(&s.send_text, &s.send) {
             Ok(p) if p.bytes.is_empty() => Err(Msg::key(T::ErrEmpty)),
-            Ok(p) => Ok(Bytes::from(p.bytes)),
+            Ok(p) => {
+                let meta = SendMeta {
+                    added_tail: u32::try_from(p.added_tail).unwrap_or(0),
+                };
+                Ok((Bytes::from(p.bytes), meta))
+            }
             Err(e) => Err(Msg::Payload(e)),
         }
     }
@@ -113,7 +118,7 @@ impl Tab {
     /// Sends the send box's contents.
     pub(crate) fn send_box(&mut self, app: &mut AppSettings) {
         self.errors.send = None;
-        let data = match self.payload() {
+        let (data, meta) = match self.payload() {
             Ok(d) => d,
             Err(msg) => return self.errors.send = Some(msg),
         };
@@ -123,7 +128,7 @@ impl Tab {
             InputMode::Text => self.settings.send_text.chars().take(200).collect(),
             InputMode::Hex => crate::codec::to_hex(&data[..data.len().min(64)]),
         };
-        if self.send_bytes(data.clone()) {
+        if self.send_bytes(data.clone(), meta) {
             app.remember_sent(SentItem {
                 label,
                 bytes: data.to_vec(),
@@ -132,10 +137,10 @@ impl Tab {
     }
 
     /// Sends `data` to the current target; true when it was handed over.
-    pub(crate) fn send_bytes(&mut self, data: Bytes) -> bool {
+    pub(crate) fn send_bytes(&mut self, data: Bytes, meta: SendMeta) -> bool {
         self.errors.send = None;
         match self.send_target() {
-            Ok((handle, target)) => match handle.send(target, data) {
+            Ok((handle, target)) => match handle.send_with(target, data, meta) {
                 Ok(()) => true,
                 Err(e) => {
                     self.errors.send = Some(Msg::Net(e));
@@ -149,45 +154,90 @@ impl Tab {
         }
     }
 
+    /// Starts sending the send box's contents on the engine's clock: every
+    /// N ms, a given number of times or until stopped.
     pub(crate) fn start_loop(&mut self) {
         self.errors.loop_ms = None;
         let every = match self.settings.loop_ms.trim().parse::<u64>() {
-            Ok(ms) if (1..=3_600_000).contains(&ms) => Duration::from_millis(ms),
+            Ok(ms) if (1..=MAX_LOOP_MS).contains(&ms) => Duration::from_millis(ms),
             _ => {
                 self.errors.loop_ms = Some(Msg::key(T::ErrInterval));
                 return;
             }
         };
-        let data = match self.payload() {
+        let count = match self.settings.loop_count.trim() {
+            "" => None,
+            text => match text.parse::<u64>() {
+                Ok(n) if n >= 1 => Some(n),
+                _ => {
+                    self.errors.loop_ms = Some(Msg::key(T::ErrLoopCount));
+                    return;
+                }
+            },
+        };
+        let (data, meta) = match self.payload() {
             Ok(d) => d,
             Err(msg) => return self.errors.send = Some(msg),
         };
-        match self.send_target() {
-            Ok((_, target)) => {
-                self.looping = Some(LoopSend {
-                    every,
-                    next: Instant::now(),
-                    data,
-                    target,
-                });
-            }
-            Err(msg) => self.errors.send = Some(msg),
+        let (handle, target) = match self.send_target() {
+            Ok(ht) => ht,
+            Err(msg) => return self.errors.send = Some(msg),
+        };
+        let periodic = Periodic {
+            meta,
+            count,
+            ..Periodic::repeat(target, data, every)
+        };
+        match handle.start_periodic(periodic) {
+            Ok(id) => self.looping = Some(LoopRun { id, handle }),
+            Err(e) => self.errors.loop_ms = Some(Msg::Net(e)),
         }
     }
 
-    /// Sends the loop's payload when it is due; returns how long until the
-    /// next one.
-    pub(crate) fn tick_loop(&mut self, now: Instant) -> Option<Duration> {
-        if self.link() == LinkState::Closed {
-            self.looping = None;
-        }
-        let lp = self.looping.as_mut()?;
-        if now >= lp.next {
-            lp.next = now + lp.every;
-            if let Ok(h) = self.session.handle() {
-                let _ = h.send(lp.target.clone(), lp.data.clone());
+    /// UDP: joins the group typed in the multicast field, now if the link
+    /// is open, else at the next open.
+    pub(crate) fn join_group(&mut self) {
+        self.errors.multicast = None;
+        let text = self.settings.multicast_join.trim().to_string();
+        let m = match crate::net::parse_membership(&text) {
+            Ok(m) => m,
+            Err(_) => {
+                self.errors.multicast = Some(Msg::with(T::ErrGroup, &[&text]));
+                return;
+            }
+        };
+        match (self.link(), self.session.handle()) {
+            (LinkState::Open(..), Ok(h)) => {
+                if let Err(e) = h.join(m) {
+                    self.errors.multicast = Some(Msg::Net(e));
+                    return;
+                }
+            }
+            _ => {
+                if !self.settings.multicast_groups.contains(&text) {
+                    self.settings.multicast_groups.push(text);
+                }
             }
         }
-        Some(lp.next.saturating_duration_since(now))
+        self.settings.multicast_join.clear();
+    }
+
+    /// Stops loop sending at once.
+    pub(crate) fn stop_loop(&mut self) {
+        if let Some(run) = self.looping.take() {
+            run.handle.stop_periodic(run.id);
+        }
+    }
+
+    /// How far the loop has got, `None` once it has ended (the log says why).
+    pub(crate) fn loop_progress(&mut self) -> Option<PeriodicProgress> {
+        let progress = self
+            .looping
+            .as_ref()
+            .and_then(|run| run.handle.periodic_progress(run.id));
+        if progress.is_none() {
+            self.looping = None;
+        }
+        progress
     }
 }

@@ -11,14 +11,14 @@ use crate::i18n::Lang;
 use crate::messages::Msg;
 use crate::net::{Mode, PeerId, Wake};
 use crate::session::search::{Query, Search};
-use crate::session::{Budget, ClientInfo, Counters, LinkState, Session};
+use crate::session::{ClientInfo, Counters, LinkState, Session};
 use crate::settings::{FieldErrors, ModeChoice, SessionSettings};
 use crate::ui::layout;
 use crate::ui::net_panel::mode_name;
 use crate::ui::tabs::TabTitle;
 use crate::ui::view::TabUi;
 
-use super::sending::LoopSend;
+use super::sending::LoopRun;
 
 /// One session with its settings and drawing state.
 pub struct Tab {
@@ -31,7 +31,7 @@ pub struct Tab {
     /// Messages next to fields.
     pub errors: FieldErrors,
     /// Loop sending, when running.
-    pub(crate) looping: Option<LoopSend>,
+    pub(crate) looping: Option<LoopRun>,
     /// A file being sent.
     pub(crate) file_send: Option<FileSend>,
     pub(crate) jobs_tx: Sender<JobMsg>,
@@ -41,15 +41,22 @@ pub struct Tab {
     /// The client list as last copied from the log, and its version.
     pub(crate) clients: Vec<(PeerId, ClientInfo)>,
     pub(crate) clients_version: Option<u64>,
+    /// The rules last handed to the session.
+    pub(crate) rules_sent: Option<(
+        Vec<crate::automation::Rule>,
+        crate::automation::ResponderSettings,
+    )>,
+    /// The close policy last handed to the session.
+    pub(crate) fin_policy_sent: Option<bool>,
 }
 
 impl Tab {
-    /// A closed tab with `settings`, whose log counts against `budget`.
-    pub fn new(settings: SessionSettings, budget: &std::sync::Arc<Budget>, wake: Wake) -> Tab {
+    /// A tab over a closed `session`, with `settings`.
+    pub fn new(session: Session, settings: SessionSettings) -> Tab {
         let (jobs_tx, jobs_rx) = crate::files::channel();
         let ui = TabUi::new(layout::initial_style(&settings));
         Tab {
-            session: Session::new(budget, wake),
+            session,
             settings,
             ui,
             errors: FieldErrors::default(),
@@ -60,6 +67,8 @@ impl Tab {
             seen_rx: 0,
             clients: Vec::new(),
             clients_version: None,
+            rules_sent: None,
+            fin_policy_sent: None,
         }
     }
 

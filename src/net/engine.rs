@@ -5,36 +5,12 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 
-use bytes::Bytes;
-
+use super::fake::FakeNet;
 use super::queue::{self, EventSink};
 use super::worker::{self, Spawned};
 use super::{
-    Event, EventQueue, NetError, PeerId, Resolver, SendMeta, SessionConfig, SessionHandle,
-    SystemResolver, Target, Wake,
+    Event, EventQueue, NetError, Resolver, SessionConfig, SessionHandle, SystemResolver, Wake,
 };
-
-/// Commands into the engine.
-#[derive(Debug, Clone)]
-pub enum Command {
-    /// Open a session (closing any session that is open).
-    Open(SessionConfig),
-    /// Send bytes.
-    Send {
-        /// Where to.
-        target: Target,
-        /// The exact bytes.
-        data: Bytes,
-        /// Facts for the log, carried to the matching `Sent` event.
-        meta: SendMeta,
-    },
-    /// TCP: close one connection at once.
-    Disconnect(PeerId),
-    /// TCP: finish our sending on one connection once its queue is written.
-    Finish(PeerId),
-    /// Close the session and join its threads.
-    Close,
-}
 
 /// One running worker thread and the handle to talk to it.
 struct Session {
@@ -60,6 +36,8 @@ pub struct Engine {
     events: EventQueue,
     resolver: Arc<dyn Resolver>,
     session: Option<Session>,
+    /// Set for an engine made by [`Engine::fake`].
+    fake: Option<FakeNet>,
 }
 
 impl Engine {
@@ -78,7 +56,18 @@ impl Engine {
             events,
             resolver: Arc::new(SystemResolver),
             session: None,
+            fake: None,
         }
+    }
+
+    /// An engine whose sessions touch no socket: they open at once, take
+    /// every send as written, and the returned [`FakeNet`] plays the peers.
+    /// For tests of what sits above the engine (the window).
+    pub fn fake(wake: Wake) -> (Engine, FakeNet) {
+        let net = FakeNet::default();
+        let mut engine = Engine::new(wake);
+        engine.fake = Some(net.clone());
+        (engine, net)
     }
 
     /// Uses `resolver` for host names in sessions opened from now on
@@ -93,29 +82,11 @@ impl Engine {
         &self.events
     }
 
-    /// Carries out one command. `Open` and `Close` never block on the network:
-    /// binding, resolving and connecting happen in the worker, which reports
-    /// the outcome as events.
-    pub fn execute(&mut self, cmd: Command) -> Result<(), NetError> {
-        match cmd {
-            Command::Open(config) => {
-                self.open(config);
-                Ok(())
-            }
-            Command::Send { target, data, meta } => self.handle()?.send_with(target, data, meta),
-            Command::Disconnect(peer) => self.handle()?.disconnect(peer),
-            Command::Finish(peer) => self.handle()?.finish(peer),
-            Command::Close => {
-                self.close();
-                Ok(())
-            }
-        }
-    }
-
     /// Opens a session, closing any open one first.
     pub fn open(&mut self, config: SessionConfig) {
         self.close();
-        match worker::spawn(config, self.sink.clone(), Arc::clone(&self.resolver)) {
+        let fake = self.fake.as_ref().map(|f| Arc::clone(&f.inner));
+        match worker::spawn(config, self.sink.clone(), Arc::clone(&self.resolver), fake) {
             Ok(Spawned { tx, shared, thread }) => {
                 self.session = Some(Session {
                     handle: SessionHandle { tx, shared },

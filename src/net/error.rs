@@ -8,8 +8,9 @@ use super::PeerId;
 
 /// Everything that can go wrong in a session, in words a learner can act on.
 ///
-/// Messages are plain English for the command line; the window matches on
-/// [`NetError::kind`] and shows its own translated text.
+/// Messages are plain English for the command line; the window words each
+/// variant in the user's language itself (`messages::net_error_text`).
+/// [`NetError::kind`] names a variant without its data, for scripts and tests.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NetError {
     /// Another socket already listens on (or is bound to) this address.

@@ -18,6 +18,7 @@ mod conn;
 mod engine;
 mod error;
 mod event;
+pub mod fake;
 mod handle;
 pub mod interfaces;
 mod multicast;
@@ -32,7 +33,7 @@ mod worker;
 
 pub use addr::{AddrError, HostPort, parse_bind_addr, parse_host_port, parse_port};
 pub use config::{SendMeta, SessionConfig, Target};
-pub use engine::{Command, Engine};
+pub use engine::Engine;
 pub use error::{ErrorKind, NetError};
 pub use event::{CloseReason, Event, GroupOp};
 pub use handle::SessionHandle;

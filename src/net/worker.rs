@@ -13,6 +13,7 @@ use bytes::Bytes;
 use crossbeam_channel::{Receiver, Sender};
 use mio::{Events, Poll, Token, Waker};
 
+use super::fake::{FakeDriver, FakeInner};
 use super::multicast::MulticastOptions;
 use super::periodic::{Jobs, PeriodicState};
 use super::queue::EventSink;
@@ -209,6 +210,7 @@ pub(crate) fn spawn(
     config: SessionConfig,
     sink: EventSink,
     resolver: Arc<dyn Resolver>,
+    fake: Option<Arc<FakeInner>>,
 ) -> io::Result<Spawned> {
     let poll = Poll::new()?;
     let waker = Waker::new(poll.registry(), WAKER)?;
@@ -232,25 +234,14 @@ pub(crate) fn spawn(
     let name = format!("netassist-{}", config.mode().name().replace(' ', "-"));
     let thread = std::thread::Builder::new()
         .name(name)
-        .spawn(move || run(config, ctx, rx))?;
+        .spawn(move || run(config, ctx, rx, fake))?;
     Ok(Spawned { tx, shared, thread })
 }
 
-fn run(config: SessionConfig, mut ctx: Ctx, rx: Receiver<WorkerCmd>) {
-    let driver: Result<Box<dyn Driver>, NetError> = match config {
-        SessionConfig::TcpServer { bind } => {
-            tcp_server::Server::open(&mut ctx, bind).map(|d| Box::new(d) as Box<dyn Driver>)
-        }
-        SessionConfig::TcpClient { remote, bind } => {
-            tcp_client::Client::start(&mut ctx, remote, bind)
-                .map(|d| Box::new(d) as Box<dyn Driver>)
-        }
-        SessionConfig::Udp {
-            bind,
-            remote,
-            multicast,
-        } => udp::Udp::open(&mut ctx, bind, remote, multicast)
-            .map(|d| Box::new(d) as Box<dyn Driver>),
+fn run(config: SessionConfig, mut ctx: Ctx, rx: Receiver<WorkerCmd>, fake: Option<Arc<FakeInner>>) {
+    let driver: Result<Box<dyn Driver>, NetError> = match (config, fake) {
+        (config, Some(inner)) => Ok(Box::new(FakeDriver::open(&mut ctx, config, inner))),
+        (config, None) => open_driver(&mut ctx, config),
     };
     let mut jobs = Jobs::default();
     match driver {
@@ -275,6 +266,23 @@ fn run(config: SessionConfig, mut ctx: Ctx, rx: Receiver<WorkerCmd>) {
     }
     ctx.sink.emit(Event::Closed);
     ctx.sink.wake();
+}
+
+/// Opens the driver of a real mode.
+fn open_driver(ctx: &mut Ctx, config: SessionConfig) -> Result<Box<dyn Driver>, NetError> {
+    match config {
+        SessionConfig::TcpServer { bind } => {
+            tcp_server::Server::open(ctx, bind).map(|d| Box::new(d) as Box<dyn Driver>)
+        }
+        SessionConfig::TcpClient { remote, bind } => {
+            tcp_client::Client::start(ctx, remote, bind).map(|d| Box::new(d) as Box<dyn Driver>)
+        }
+        SessionConfig::Udp {
+            bind,
+            remote,
+            multicast,
+        } => udp::Udp::open(ctx, bind, remote, multicast).map(|d| Box::new(d) as Box<dyn Driver>),
+    }
 }
 
 fn run_loop(driver: &mut dyn Driver, jobs: &mut Jobs, ctx: &mut Ctx, rx: &Receiver<WorkerCmd>) {

@@ -26,7 +26,7 @@ mod session;
 use thiserror::Error;
 
 pub use capture::{Capture, CaptureSummary, MAX_SEGMENT, Side};
-pub use session::EventCapture;
+pub use session::{EventCapture, StoreCapture};
 
 /// Writing a capture failed.
 #[derive(Debug, Error)]

@@ -217,17 +217,49 @@ impl RecordStore {
     /// SYN/SYN-ACK/ACK and closes as FIN or RST, at the records' own times.
     /// Connections whose start was dropped from the store begin mid-stream.
     pub fn save_pcapng<W: Write>(&self, out: W) -> Result<CaptureSummary, PcapError> {
+        let mut cap = StoreCapture::new(out, self)?;
+        cap.write_from(self, self.first_seq(), usize::MAX)?;
+        cap.finish()
+    }
+}
+
+/// A pcapng file written from a store in slices, so a saver can let go of
+/// the store between slices: [`StoreCapture::new`] with the store as it is
+/// at the start, then [`StoreCapture::write_from`] until done.
+pub struct StoreCapture<W: Write> {
+    cap: SessionCapture<W>,
+}
+
+impl<W: Write> StoreCapture<W> {
+    /// Starts the file with what the store knows from before its oldest
+    /// record (the open session and its live connections).
+    pub fn new(out: W, store: &RecordStore) -> Result<StoreCapture<W>, PcapError> {
         let mut cap = SessionCapture::new(out)?;
-        if let Some((mode, local)) = self.earlier.session {
+        if let Some((mode, local)) = store.earlier.session {
             cap.apply(SystemTime::UNIX_EPOCH, Fact::Opened { mode, local })?;
         }
-        let mut live: Vec<_> = self.earlier.conns.iter().collect();
+        let mut live: Vec<_> = store.earlier.conns.iter().collect();
         live.sort_by_key(|(peer, _)| **peer);
         for (peer, conn) in live {
             cap.cap.tcp_known(conn.local, *peer);
         }
-        for record in self.iter() {
+        Ok(StoreCapture { cap })
+    }
+
+    /// Writes at most `max` records from seq `from` on (records dropped
+    /// meanwhile are skipped) and returns the seq to continue from.
+    pub fn write_from(
+        &mut self,
+        store: &RecordStore,
+        from: u64,
+        max: usize,
+    ) -> Result<u64, PcapError> {
+        let start = from.max(store.first_seq());
+        let mut next = start;
+        for record in store.iter_from(start).take(max) {
+            next = record.seq + 1;
             let time = record.time;
+            let cap = &mut self.cap;
             match (record.dir, record.peer) {
                 (Direction::Rx, Some(remote)) => {
                     for read in record.read_slices() {
@@ -245,7 +277,12 @@ impl RecordStore {
                 (Direction::Rx | Direction::Tx, None) => {}
             }
         }
-        let (_, summary) = cap.cap.finish()?;
+        Ok(next)
+    }
+
+    /// Flushes the file.
+    pub fn finish(self) -> Result<CaptureSummary, PcapError> {
+        let (_, summary) = self.cap.cap.finish()?;
         Ok(summary)
     }
 }

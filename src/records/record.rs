@@ -172,6 +172,9 @@ pub struct Record {
     pub reads: Vec<u32>,
     /// What happened, for event records.
     pub note: Option<Box<Note>>,
+    /// How many trailing bytes of a send NetAssist added (line ending,
+    /// checksum), shown apart from what was typed; 0 for everything else.
+    pub added: u32,
     /// Distance in seqs back to the previous record of the same stream
     /// (same direction and peer); 0 = none.
     pub(crate) link: u32,
@@ -180,6 +183,9 @@ pub struct Record {
     pub(crate) next: u32,
     /// Memoized carry-in per concrete encoding, indexed by [`carry_slot`].
     pub(crate) carry: [Cell<Carry>; 2],
+    /// Memoized choice of Auto: 0 not made yet, 1 UTF-8, 2 GBK. It depends
+    /// on the bytes, so a record that grows (merged reads) forgets it.
+    pub(crate) auto: Cell<u8>,
 }
 
 impl Record {
@@ -202,8 +208,21 @@ impl Record {
             note: note.map(Box::new),
             link: 0,
             next: 0,
+            added: 0,
             carry: [Cell::new(Carry::UNKNOWN), Cell::new(Carry::UNKNOWN)],
+            auto: Cell::new(0),
         }
+    }
+
+    /// The bytes as typed: a send without what NetAssist added to it.
+    pub fn typed(&self) -> &[u8] {
+        let n = self.bytes.len().saturating_sub(self.added as usize);
+        &self.bytes[..n]
+    }
+
+    /// The bytes NetAssist added to a send (line ending, checksum).
+    pub fn added_bytes(&self) -> &[u8] {
+        &self.bytes[self.typed().len()..]
     }
 
     /// The memo cell for `enc`.

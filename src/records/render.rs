@@ -116,8 +116,20 @@ impl RecordStore {
             return (fixed, self.carry_in(idx, fixed));
         }
         let utf8 = self.carry_in(idx, TextEncoding::Utf8);
-        let bytes = self.records.get(idx).map_or(&[][..], |r| &r.bytes[..]);
-        if is_utf8_allowing_incomplete_tail_joined(utf8.as_slice(), bytes) {
+        let Some(record) = self.records.get(idx) else {
+            return (TextEncoding::Utf8, utf8);
+        };
+        // Validating a large record is not free: the choice is kept.
+        let is_utf8 = match record.auto.get() {
+            1 => true,
+            2 => false,
+            _ => {
+                let ok = is_utf8_allowing_incomplete_tail_joined(utf8.as_slice(), &record.bytes);
+                record.auto.set(if ok { 1 } else { 2 });
+                ok
+            }
+        };
+        if is_utf8 {
             (TextEncoding::Utf8, utf8)
         } else {
             (TextEncoding::Gbk, self.carry_in(idx, TextEncoding::Gbk))

@@ -7,6 +7,7 @@
 //! view changes; the text of a row is produced only when the row is visible.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::time::Instant;
 
 use crate::codec::{DisplayEncoding, StreamDecoder, TextEncoding, push_hex};
@@ -38,15 +39,22 @@ pub struct RowStyle {
 }
 
 impl RowStyle {
-    /// How many rows `record` takes.
+    /// How many rows `record` takes. The bytes NetAssist added to a send
+    /// follow the typed bytes on their last row.
     pub fn rows_of(&self, record: &Record) -> u32 {
-        if record.dir == Direction::Event || record.bytes.is_empty() {
+        let bytes = record.typed();
+        if record.dir == Direction::Event || bytes.is_empty() {
             return 1;
         }
         let b = self.bytes_per_row.max(1);
         let rows = match self.view {
-            View::Text => self.line_rows(&record.bytes).iter().sum(),
-            View::Hex | View::Both => record.bytes.len().div_ceil(b),
+            View::Text => {
+                let gbk = self.encoding == DisplayEncoding::Gbk;
+                lines(bytes)
+                    .map(|line| thirds(line, gbk).div_ceil(3 * b).max(1))
+                    .sum()
+            }
+            View::Hex | View::Both => bytes.len().div_ceil(b),
         };
         u32::try_from(rows).unwrap_or(u32::MAX)
     }
@@ -55,14 +63,16 @@ impl RowStyle {
     fn line_rows(&self, bytes: &[u8]) -> Vec<usize> {
         let b = self.bytes_per_row.max(1);
         let gbk = self.encoding == DisplayEncoding::Gbk;
-        bytes
-            .split_inclusive(|&c| c == b'\n')
+        lines(bytes)
             .map(|line| thirds(line, gbk).div_ceil(3 * b).max(1))
             .collect()
     }
 
     /// The payload text of every row of record `seq` (events excluded: the
     /// window words them itself). Exactly [`RowStyle::rows_of`] strings.
+    ///
+    /// The bytes NetAssist added to a send end the last row, as
+    /// [`added_marker`] shows them.
     pub fn render(&self, store: &RecordStore, seq: u64) -> Vec<String> {
         let Some(record) = store.get(seq) else {
             return Vec::new();
@@ -70,11 +80,186 @@ impl RowStyle {
         if record.dir == Direction::Event || record.bytes.is_empty() {
             return vec![String::new()];
         }
+        let mut rows = self.render_typed(store, record);
+        if record.added > 0 {
+            if rows.is_empty() {
+                rows.push(String::new());
+            }
+            if let Some(last) = rows.last_mut() {
+                last.push_str(&added_marker(record.added_bytes()));
+            }
+        }
+        rows
+    }
+
+    /// Rows `rows` of record `seq` (clamped to the rows it has). A record of
+    /// up to [`RENDER_WHOLE`] bytes is rendered whole; a larger one (a
+    /// 10 MB send) only as far as those rows need: its lines are counted,
+    /// and only the lines they show are decoded. Exactly the same text as
+    /// [`RowStyle::render`] gives for those rows.
+    pub fn render_range(&self, store: &RecordStore, seq: u64, rows: Range<u32>) -> Vec<String> {
+        let Some(record) = store.get(seq) else {
+            return Vec::new();
+        };
+        let typed = record.typed();
+        if record.dir == Direction::Event || typed.len() <= RENDER_WHOLE {
+            let (from, len) = (rows.start as usize, rows.len());
+            return self
+                .render(store, seq)
+                .into_iter()
+                .skip(from)
+                .take(len)
+                .collect();
+        }
+        let total = self.rows_of(record);
+        let to = rows.end.min(total);
+        let from = rows.start.min(to);
+        let b = self.bytes_per_row.max(1);
+        let mut out: Vec<String> = match self.view {
+            View::Hex => typed
+                .chunks(b)
+                .skip(from as usize)
+                .take((to - from) as usize)
+                .map(|chunk| {
+                    let mut s = String::with_capacity(chunk.len() * 3);
+                    push_hex(chunk, &mut s);
+                    s
+                })
+                .collect(),
+            View::Both => self.both_range(store, record, from, to),
+            View::Text => self.text_range(store, record, from, to),
+        };
+        if record.added > 0
+            && to == total
+            && let Some(last) = out.last_mut()
+        {
+            last.push_str(&added_marker(record.added_bytes()));
+        }
+        out
+    }
+
+    /// Text rows `from..to` of a large record: only the lines they fall in
+    /// are decoded. A line starts after a `\n`, which is never part of a
+    /// UTF-8 or GBK character, so each line decodes on its own (the first
+    /// with the bytes its stream carries in).
+    fn text_range(&self, store: &RecordStore, record: &Record, from: u32, to: u32) -> Vec<String> {
+        let b = self.bytes_per_row.max(1);
+        let gbk = self.encoding == DisplayEncoding::Gbk;
+        let typed = record.typed();
+        let (enc, carry) = store
+            .stream_start(record.seq, self.encoding)
+            .unwrap_or((TextEncoding::Utf8, Vec::new()));
+        // As `push_text`: the last character shows unfinished only while
+        // nothing later can complete it.
+        let finish = record.added > 0 || store.is_newest_of_stream(record.seq);
+        let mut out = Vec::with_capacity((to - from) as usize);
+        let (mut row, mut offset) = (0u32, 0usize);
+        for line in lines(typed) {
+            let k = u32::try_from(thirds(line, gbk).div_ceil(3 * b).max(1)).unwrap_or(u32::MAX);
+            let start = offset;
+            offset += line.len();
+            if row.saturating_add(k) <= from {
+                row = row.saturating_add(k);
+                continue;
+            }
+            if row >= to {
+                break;
+            }
+            let mut decoder = StreamDecoder::new(enc.into());
+            let mut text = String::new();
+            if start == 0 {
+                decoder.decode_into(&carry, &mut text);
+            }
+            decoder.decode_into(line, &mut text);
+            if offset == typed.len() && finish {
+                text.push_str(&decoder.finish());
+            }
+            for (i, piece) in split_weighted(&text, k as usize).into_iter().enumerate() {
+                let r = row + i as u32;
+                if (from..to).contains(&r) {
+                    out.push(self.visible(piece));
+                }
+            }
+            row = row.saturating_add(k);
+        }
+        out
+    }
+
+    /// Hex-and-text rows `from..to` of a large record: the decoder starts at
+    /// the beginning of the line the first row is in.
+    fn both_range(&self, store: &RecordStore, record: &Record, from: u32, to: u32) -> Vec<String> {
+        let b = self.bytes_per_row.max(1);
+        let typed = record.typed();
+        let start = (from as usize * b).min(typed.len());
+        let end = (to as usize * b).min(typed.len());
+        let (enc, carry) = store
+            .stream_start(record.seq, self.encoding)
+            .unwrap_or((TextEncoding::Utf8, Vec::new()));
+        let line_start = memchr::memrchr(b'\n', &typed[..start]).map_or(0, |i| i + 1);
+        let mut decoder = StreamDecoder::new(enc.into());
+        let mut text = String::new();
+        if line_start == 0 {
+            decoder.decode_into(&carry, &mut text);
+        }
+        decoder.decode_into(&typed[line_start..start], &mut text);
+        if start > 0 {
+            // Those characters belong to rows before `from`.
+            text.clear();
+        }
+        let finish = record.added > 0 || store.is_newest_of_stream(record.seq);
+        let chunks: Vec<&[u8]> = typed[start..end].chunks(b).collect();
+        let last_of_record = end == typed.len();
+        let n = chunks.len();
+        chunks
+            .into_iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                decoder.decode_into(chunk, &mut text);
+                if i + 1 == n && last_of_record && finish {
+                    text.push_str(&decoder.finish());
+                }
+                let row = self.both_row(chunk, &text);
+                text.clear();
+                row
+            })
+            .collect()
+    }
+
+    /// One hex-and-text row: the chunk's hex, padded, then its text.
+    fn both_row(&self, chunk: &[u8], text: &str) -> String {
+        let b = self.bytes_per_row.max(1);
+        let mut s = String::with_capacity(b * 3 + 4 + text.len());
+        push_hex(chunk, &mut s);
+        let pad = (b * 3).saturating_sub(s.len());
+        s.extend(std::iter::repeat_n(' ', pad + 2));
+        s.push_str("| ");
+        s.push_str(&self.visible(text));
+        s
+    }
+
+    fn render_typed(&self, store: &RecordStore, record: &Record) -> Vec<String> {
+        let seq = record.seq;
+        let bytes = record.typed();
+        if bytes.is_empty() {
+            return Vec::new();
+        }
         match self.view {
             View::Text => {
                 let mut text = String::new();
-                store.push_text(seq, self.encoding, &mut text);
-                let counts = self.line_rows(&record.bytes);
+                if record.added == 0 {
+                    store.push_text(seq, self.encoding, &mut text);
+                } else {
+                    // The typed part alone, decoded from where its stream
+                    // stands (the added bytes are shown apart).
+                    let (enc, carry) = store
+                        .stream_start(seq, self.encoding)
+                        .unwrap_or((TextEncoding::Utf8, Vec::new()));
+                    let mut decoder = StreamDecoder::new(enc.into());
+                    decoder.decode_into(&carry, &mut text);
+                    decoder.decode_into(bytes, &mut text);
+                    text.push_str(&decoder.finish());
+                }
+                let counts = self.line_rows(bytes);
                 let mut lines = text.split_inclusive('\n');
                 let mut rows = Vec::with_capacity(counts.iter().sum());
                 for k in counts {
@@ -91,8 +276,7 @@ impl RowStyle {
                 }
                 rows
             }
-            View::Hex => record
-                .bytes
+            View::Hex => bytes
                 .chunks(self.bytes_per_row.max(1))
                 .map(|chunk| {
                     let mut s = String::with_capacity(chunk.len() * 3);
@@ -100,7 +284,7 @@ impl RowStyle {
                     s
                 })
                 .collect(),
-            View::Both => self.render_both(store, seq, &record.bytes),
+            View::Both => self.render_both(store, seq, bytes),
         }
     }
 
@@ -123,12 +307,7 @@ impl RowStyle {
                 if i == last && store.is_newest_of_stream(seq) {
                     text.push_str(&decoder.finish());
                 }
-                let mut s = String::with_capacity(b * 3 + 4 + text.len());
-                push_hex(chunk, &mut s);
-                let pad = (b * 3).saturating_sub(s.len());
-                s.extend(std::iter::repeat_n(' ', pad + 2));
-                s.push_str("| ");
-                s.push_str(&self.visible(&text));
+                let s = self.both_row(chunk, &text);
                 text.clear();
                 s
             })
@@ -156,18 +335,59 @@ impl RowStyle {
     }
 }
 
+/// Records of up to this many bytes are rendered whole; larger ones only in
+/// the rows a view asks for ([`RowStyle::render_range`]).
+pub const RENDER_WHOLE: usize = 64 * 1024;
+
+/// How the bytes NetAssist added to a send (line ending, checksum) end its
+/// last row: `  «+0D 0A»`. A view can colour this suffix apart.
+pub fn added_marker(added: &[u8]) -> String {
+    let mut s = String::with_capacity(added.len() * 3 + 6);
+    s.push_str("  «+");
+    push_hex(added, &mut s);
+    s.push('»');
+    s
+}
+
 /// Display columns a line of bytes takes, in thirds of a column: a control
 /// byte shows as `\xHH` (4 columns); a character beyond ASCII is two columns
 /// wide, which is 2/3 of a column per byte in UTF-8 (3 bytes) and one column
 /// per byte in GBK (2 bytes).
+///
+/// The window counts the rows of every record that arrives, so this is
+/// written to vectorise.
 fn thirds(line: &[u8], gbk: bool) -> usize {
-    line.iter()
-        .map(|&b| match b {
-            _ if is_control_byte(b) => 12,
-            0x80.. if !gbk => 2,
-            _ => 3,
-        })
-        .sum()
+    let (mut high, mut control) = (0usize, 0usize);
+    // Byte-wide counters over slices short enough not to overflow: the
+    // compiler then counts 16 or 32 bytes per instruction.
+    for chunk in line.chunks(255) {
+        let (mut h, mut c) = (0u8, 0u8);
+        for &b in chunk {
+            h += u8::from(b >= 0x80);
+            c += u8::from(is_control_byte(b));
+        }
+        high += usize::from(h);
+        control += usize::from(c);
+    }
+    if gbk {
+        high = 0;
+    }
+    3 * line.len() - high + 9 * control
+}
+
+/// The lines of `bytes`, each with its `\n` (as `split_inclusive`), found
+/// with memchr.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
+    let mut rest = bytes;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let (line, tail) = rest.split_at(end);
+        rest = tail;
+        Some(line)
+    })
 }
 
 fn is_control_byte(b: u8) -> bool {
@@ -214,6 +434,9 @@ pub struct RowIndex {
     total: u64,
     /// The style and filter the rows were counted with.
     built: Option<(RowStyle, RowFilter)>,
+    /// The size of the newest record when it was counted (a merged read
+    /// makes it grow, and it must be counted again).
+    newest_len: usize,
 }
 
 impl RowIndex {
@@ -234,6 +457,7 @@ impl RowIndex {
         self.total = 0;
         self.first_seq = store.first_seq();
         self.built = Some((*style, filter.clone()));
+        self.newest_len = 0;
     }
 
     /// Brings the index up to date after records were added (or the newest
@@ -266,22 +490,32 @@ impl RowIndex {
             self.first_seq += 1;
         }
         // The newest record may have grown (merged reads): recount it.
-        if let Some(last) = self.starts.pop_back() {
+        let newest = self.end_seq().checked_sub(1).and_then(|s| store.get(s));
+        if newest.is_some_and(|r| r.bytes.len() != self.newest_len)
+            && let Some(last) = self.starts.pop_back()
+        {
             self.total = last;
         }
         let mut seq = self.end_seq();
-        let mut counted = 0u32;
         let plain = filter.is_empty();
+        // Work since the clock was last read: records, and bytes counted.
+        let (mut records, mut bytes) = (0u32, 0usize);
         while let Some(record) = store.get(seq) {
             self.starts.push_back(self.total);
             if plain || filter.shows(store, record, style.encoding) {
                 self.total += u64::from(style.rows_of(record));
             }
             seq += 1;
-            counted = counted.wrapping_add(1);
-            // Looking at the clock every 256 records keeps its cost small.
-            if counted.is_multiple_of(256) && deadline.is_some_and(|d| Instant::now() >= d) {
-                return store.get(seq).is_none();
+            records += 1;
+            bytes += record.bytes.len();
+            self.newest_len = record.bytes.len();
+            // Reading the clock every 256 records or 1 MiB keeps its cost
+            // small and the deadline close.
+            if records >= 256 || bytes >= 1 << 20 {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return store.get(seq).is_none();
+                }
+                (records, bytes) = (0, 0);
             }
         }
         true
@@ -345,6 +579,20 @@ mod tests {
             encoding: DisplayEncoding::Utf8,
             show_control: false,
         }
+    }
+
+    #[test]
+    fn counted_widths_match_the_byte_rules() {
+        // Control bytes are \xHH (4 columns), UTF-8 bytes above 0x7F 2/3 of a
+        // column, GBK ones a whole column, everything else one.
+        let line = b"a\x01\x7f\xe4\xbd\xa0\n";
+        assert_eq!(thirds(line, false), 3 + 12 + 12 + 2 * 3 + 3);
+        assert_eq!(thirds(line, true), 3 + 12 + 12 + 3 * 3 + 3);
+        let split: Vec<&[u8]> = lines(b"ab\ncd\n\nx").collect();
+        assert_eq!(split, [&b"ab\n"[..], b"cd\n", b"\n", b"x"]);
+        assert_eq!(lines(b"").count(), 0);
+        let same: Vec<&[u8]> = b"ab\ncd\n\nx".split_inclusive(|&c| c == b'\n').collect();
+        assert_eq!(split, same);
     }
 
     #[test]
@@ -457,6 +705,84 @@ mod tests {
             "{rows:?}"
         );
         assert!(rows[1].ends_with("| 好"), "{rows:?}");
+    }
+
+    #[test]
+    fn added_bytes_end_the_last_row_in_every_view() {
+        let mut store = RecordStore::new(StoreConfig::default());
+        let seq = store.push_tx_added(
+            SystemTime::now(),
+            peer(),
+            Bytes::from(&b"01234567\r\n\x84\x0A"[..]),
+            4,
+        );
+        let record = store.get(seq).unwrap();
+        assert_eq!(record.typed(), b"01234567");
+        assert_eq!(record.added_bytes(), b"\r\n\x84\x0A");
+        for view in [View::Text, View::Hex, View::Both] {
+            let st = style(view, 4);
+            let rows = st.render(&store, seq);
+            assert_eq!(rows.len() as u32, st.rows_of(record), "{view:?}");
+            let last = rows.last().unwrap();
+            assert!(last.ends_with("  «+0D 0A 84 0A»"), "{view:?}: {rows:?}");
+            assert!(!rows[0].contains("0D"), "{view:?}: {rows:?}");
+        }
+        assert_eq!(
+            style(View::Text, 16).render(&store, seq),
+            ["01234567  «+0D 0A 84 0A»"]
+        );
+        // Only added bytes: one row with the marker.
+        let seq = store.push_tx_added(SystemTime::now(), peer(), Bytes::from_static(b"\r\n"), 2);
+        assert_eq!(style(View::Text, 16).render(&store, seq), ["  «+0D 0A»"]);
+    }
+
+    #[test]
+    fn a_large_record_renders_any_rows_as_the_whole_render_does() {
+        let mut store = RecordStore::new(StoreConfig::default());
+        // Over RENDER_WHOLE, with UTF-8 and GBK lines, a long line, control
+        // bytes, and a character split from the record before.
+        let mut big = Vec::new();
+        let mut i = 0;
+        while big.len() <= RENDER_WHOLE + 5000 {
+            big.extend_from_slice(format!("{i:05} 数据 data\x01\t\r\n").as_bytes());
+            if i % 97 == 0 {
+                big.extend_from_slice(&vec![b'z'; 700]);
+                big.push(b'\n');
+            }
+            i += 1;
+        }
+        let utf8 = "好".as_bytes();
+        store.push_rx(
+            SystemTime::now(),
+            peer(),
+            Bytes::copy_from_slice(&utf8[..1]),
+        );
+        let mut second = utf8[1..].to_vec();
+        second.extend_from_slice(&big);
+        second.extend_from_slice(&utf8[..2]);
+        let seq = store.push_rx(SystemTime::now(), peer(), Bytes::from(second));
+        let tx = store.push_tx_added(SystemTime::now(), peer(), Bytes::from(big.clone()), 2);
+        for view in [View::Text, View::Both, View::Hex] {
+            for b in [7, 64] {
+                for show_control in [false, true] {
+                    let st = RowStyle {
+                        show_control,
+                        ..style(view, b)
+                    };
+                    for s in [seq, tx] {
+                        let whole = st.render(&store, s);
+                        let n = whole.len() as u32;
+                        assert_eq!(n, st.rows_of(store.get(s).unwrap()));
+                        for range in [0..5, 3..40, n / 2..n / 2 + 30, n - 10..n + 5, 0..n] {
+                            let got = st.render_range(&store, s, range.clone());
+                            let end = (range.end as usize).min(whole.len());
+                            let start = (range.start as usize).min(end);
+                            assert_eq!(got, whole[start..end], "{view:?} b={b} {range:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

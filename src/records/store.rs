@@ -16,10 +16,11 @@ pub const MAX_MERGED_BYTES: usize = 64 * 1024;
 /// Limits and framing of a [`RecordStore`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct StoreConfig {
-    /// Payload bytes kept before the oldest records are dropped (64 MiB).
+    /// Payload bytes kept before the oldest records are dropped (64 MiB by
+    /// default; a session's store leaves this to the shared budget).
     pub max_payload_bytes: usize,
-    /// Records kept before the oldest are dropped (2 000 000; at least one
-    /// record is always kept).
+    /// Records kept before the oldest are dropped (1 000 000 by default; at
+    /// least one record is always kept).
     pub max_records: usize,
     /// When set, an RX read from the same peer arriving within this time
     /// (inclusive) of the previous read is appended to the previous record,
@@ -126,15 +127,22 @@ impl RecordStore {
 
     /// Records bytes sent to `peer` and returns the new seq.
     pub fn push_tx(&mut self, time: SystemTime, peer: SocketAddr, bytes: Bytes) -> u64 {
+        self.push_tx_added(time, peer, bytes, 0)
+    }
+
+    /// Records a send whose last `added` bytes NetAssist added (line
+    /// ending, checksum), so the log can show them apart.
+    pub fn push_tx_added(
+        &mut self,
+        time: SystemTime,
+        peer: SocketAddr,
+        bytes: Bytes,
+        added: u32,
+    ) -> u64 {
         self.last_read = None;
-        self.push(Record::new(
-            self.end_seq(),
-            time,
-            Direction::Tx,
-            Some(peer),
-            bytes,
-            None,
-        ))
+        let mut record = Record::new(self.end_seq(), time, Direction::Tx, Some(peer), bytes, None);
+        record.added = added.min(u32::try_from(record.bytes.len()).unwrap_or(u32::MAX));
+        self.push(record)
     }
 
     /// Records an event (optionally about `peer`) and returns the new seq.
@@ -289,6 +297,8 @@ impl RecordStore {
         buf.extend_from_slice(bytes);
         newest.bytes = buf.freeze();
         newest.reads.push(offset);
+        // Auto must look at the grown bytes again.
+        newest.auto.set(0);
         self.payload_bytes += bytes.len();
         Some(newest.seq)
     }

@@ -5,24 +5,23 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
+use parking_lot::{Mutex as LogMutex, MutexGuard as LogGuard};
+
 use super::log::SessionLog;
 
 /// A session's log as the budget sees it: the log and what it costs.
 #[derive(Debug, Default)]
 pub(crate) struct Member {
-    pub(crate) log: Mutex<SessionLog>,
+    pub(crate) log: LogMutex<SessionLog>,
     /// The store's [`cost`](crate::records::RecordStore::cost) after the
     /// last change, kept current by whoever changed the store.
     cost: AtomicUsize,
 }
 
 impl Member {
-    /// Locks the log (a poisoned lock still holds a consistent log: every
-    /// change to it is a single push or pop).
-    pub(crate) fn lock(&self) -> MutexGuard<'_, SessionLog> {
-        self.log
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Locks the log.
+    pub(crate) fn lock(&self) -> LogGuard<'_, SessionLog> {
+        self.log.lock()
     }
 
     /// Records the store's cost after a change made under `log`'s lock.

@@ -10,9 +10,10 @@ use std::time::{Instant, SystemTime};
 use crate::files::Recorder;
 use crate::i18n::T;
 use crate::messages::Msg;
-use crate::net::{CloseReason, Event, Mode, NetError, PeerId};
+use crate::net::{CloseReason, Event, Membership, Mode, NetError, PeerId, PeriodicEnd};
 use crate::records::{Note, Opener, RecordStore, StoreConfig};
 
+use super::automation::{RuleStatus, SequenceStatus};
 use super::throughput::Throughput;
 
 /// Most records one session's store keeps, whatever the memory budget.
@@ -97,6 +98,12 @@ pub struct SessionLog {
     pub rx_records: u64,
     /// Recording received bytes to a file, when on.
     pub recorder: Option<Recorder>,
+    /// The auto-reply rules' hits and errors, in rule order.
+    pub rules: Vec<RuleStatus>,
+    /// The sequence run, once one was started.
+    pub sequence: Option<SequenceStatus>,
+    /// UDP: the multicast groups joined now.
+    pub groups: Vec<Membership>,
 }
 
 impl Default for SessionLog {
@@ -124,6 +131,9 @@ impl SessionLog {
             last_sender: None,
             rx_records: 0,
             recorder: None,
+            rules: Vec::new(),
+            sequence: None,
+            groups: Vec::new(),
         }
     }
 
@@ -210,7 +220,7 @@ impl SessionLog {
                 addr,
                 time,
                 data,
-                ..
+                meta,
             } => {
                 let n = data.len() as u64;
                 self.counters.tx_bytes += n;
@@ -220,7 +230,7 @@ impl SessionLog {
                     c.tx += n;
                     self.clients_version += 1;
                 }
-                self.store.push_tx(time, addr, data);
+                self.store.push_tx_added(time, addr, data, meta.added_tail);
             }
             Event::PeerClosed { peer, addr, how } => {
                 if self.clients.remove(&peer).is_some() {
@@ -238,14 +248,34 @@ impl SessionLog {
                 self.store.push_event(wall, Some(addr), Note::PeerFinished);
             }
             Event::GroupFailed { error, .. } => self.error(error),
-            // Timed sends, multicast and name lookups are not in the window yet.
-            Event::PeriodicEnded { .. }
-            | Event::GroupJoined { .. }
-            | Event::GroupLeft { .. }
-            | Event::Resolved { .. } => {}
+            Event::PeriodicEnded { sent, why, .. } => {
+                let (msg, error) = match why {
+                    PeriodicEnd::Done => (Msg::with(T::LoopDone, &[&sent]), false),
+                    PeriodicEnd::Stopped => (Msg::with(T::LoopStopped, &[&sent]), false),
+                    PeriodicEnd::ConnectionClosed => (Msg::with(T::LoopClosed, &[&sent]), true),
+                    PeriodicEnd::Failed(err) => (
+                        Msg::TextAndNet(T::LoopFailed, vec![sent.to_string()], err),
+                        true,
+                    ),
+                };
+                self.set_status(msg, error);
+            }
+            // Multicast and name lookups are not in the window yet.
+            Event::GroupJoined { membership } => {
+                self.set_status(Msg::with(T::EvJoined, &[&membership]), false);
+                if !self.groups.contains(&membership) {
+                    self.groups.push(membership);
+                }
+            }
+            Event::GroupLeft { membership } => {
+                self.set_status(Msg::with(T::EvLeft, &[&membership]), false);
+                self.groups.retain(|g| *g != membership);
+            }
+            Event::Resolved { .. } => {}
             Event::Error(err) => self.error(err),
             Event::Closed => {
                 self.link = LinkState::Closed;
+                self.groups.clear();
                 self.set_clients(BTreeMap::new());
                 self.store.push_event(wall, None, Note::Closed);
             }

@@ -6,6 +6,7 @@
 //! counted and recorded as they arrive, whether the window is drawing, hidden
 //! or minimised. The window only locks the log to read the rows it draws.
 
+mod automation;
 mod budget;
 mod log;
 mod runtime;
@@ -13,6 +14,7 @@ mod save;
 pub mod search;
 pub mod throughput;
 
+pub use automation::{RuleStatus, SequenceStatus};
 pub use budget::Budget;
 pub use log::{ClientInfo, Counters, LinkState, MAX_RECORDS, SessionLog, Status};
 pub use save::{SaveKind, save_log};
@@ -22,7 +24,8 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::Sender;
 
-use crate::net::{NetError, SessionConfig, SessionHandle, Wake};
+use crate::automation::{ResponderSettings, Rule, SequenceRun};
+use crate::net::{Engine, NetError, SessionConfig, SessionHandle, Wake};
 
 use budget::Member;
 use runtime::Cmd;
@@ -48,7 +51,7 @@ pub struct SharedLog(Arc<Member>);
 
 impl SharedLog {
     /// Locks the log; hold it briefly.
-    pub fn lock(&self) -> MutexGuard<'_, SessionLog> {
+    pub fn lock(&self) -> parking_lot::MutexGuard<'_, SessionLog> {
         self.0.lock()
     }
 }
@@ -66,10 +69,19 @@ impl Session {
     /// A closed session whose log counts against `budget`; `wake` is called
     /// (at most about a hundred times a second) when the log has changed.
     pub fn new(budget: &Arc<Budget>, wake: Wake) -> Session {
+        // The session's thread waits on the engine's queue itself, so the
+        // engine needs no wake-up of its own.
+        Session::with_engine(budget, wake, Engine::new(Arc::new(|| {})))
+    }
+
+    /// A closed session over `engine` (a real one, or [`Engine::fake`] for
+    /// tests of the window alone).
+    pub fn with_engine(budget: &Arc<Budget>, wake: Wake, engine: Engine) -> Session {
         let member = Arc::new(Member::default());
         budget.register(&member);
         let shared = Arc::new(Shared::default());
         let (cmds, thread) = runtime::spawn(
+            engine,
             Arc::clone(&member),
             Arc::clone(&shared),
             Arc::clone(budget),
@@ -117,8 +129,30 @@ impl Session {
 
     /// Locks the log for reading or changing it. Hold it briefly: the
     /// session's thread waits for it to ingest.
-    pub fn log(&self) -> MutexGuard<'_, SessionLog> {
+    pub fn log(&self) -> parking_lot::MutexGuard<'_, SessionLog> {
         self.member.lock()
+    }
+
+    /// Runs these auto-reply rules on every event from now on (none: no
+    /// auto-replies). Their hits and errors appear in the log's `rules`.
+    pub fn set_rules(&self, rules: Vec<Rule>, settings: ResponderSettings) {
+        self.command(Cmd::Rules(rules, settings));
+    }
+
+    /// Starts a sequence run (its progress appears in the log's `sequence`).
+    pub fn run_sequence(&self, run: SequenceRun) {
+        self.command(Cmd::RunSequence(Box::new(run)));
+    }
+
+    /// Stops the sequence run.
+    pub fn stop_sequence(&self) {
+        self.command(Cmd::StopSequence);
+    }
+
+    /// Whether our side finishes sending after a peer finishes (once our
+    /// replies are out); otherwise the connection stays half-open.
+    pub fn finish_on_peer_fin(&self, on: bool) {
+        self.command(Cmd::FinishOnPeerFin(on));
     }
 
     /// A handle to the log that another thread can lock (a saver).

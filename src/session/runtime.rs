@@ -1,5 +1,6 @@
 //! The session's own thread: it owns the engine, carries out open and close,
-//! and ingests the engine's events into the log in short batches.
+//! ingests the engine's events into the log in short batches, and runs the
+//! session's rules and sequence on its own clock.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -7,11 +8,14 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::net::{Engine, Event, Next, SessionConfig, SessionHandle, Wake};
+use crate::automation::{ResponderSettings, Rule, SequenceRun};
+use crate::i18n::T;
+use crate::messages::Msg;
+use crate::net::{Engine, Event, Next, SessionConfig, Wake};
 
 use super::Shared;
+use super::automation::{Automation, Report};
 use super::budget::{Budget, Member};
-use super::log::SessionLog;
 
 /// Longest the thread holds the log's lock for one batch of events.
 const BATCH_TIME: Duration = Duration::from_millis(2);
@@ -27,11 +31,16 @@ const IDLE: Duration = Duration::from_millis(500);
 pub(super) enum Cmd {
     Open(SessionConfig),
     Close,
+    Rules(Vec<Rule>, ResponderSettings),
+    RunSequence(Box<SequenceRun>),
+    StopSequence,
+    FinishOnPeerFin(bool),
 }
 
 /// Starts the thread. If it cannot start, the session stays closed and
 /// every command reports that.
 pub(super) fn spawn(
+    engine: Engine,
     member: Arc<Member>,
     shared: Arc<Shared>,
     budget: Arc<Budget>,
@@ -42,11 +51,13 @@ pub(super) fn spawn(
         .name("netassist-session".to_string())
         .spawn(move || {
             let mut rt = Runtime {
-                engine: Engine::new(Arc::new(|| {})),
+                engine,
                 member,
                 shared,
                 budget,
                 wake: Throttle::new(wake),
+                auto: Automation::default(),
+                finish_on_peer_fin: true,
             };
             rt.run(&rx);
         })
@@ -60,27 +71,92 @@ struct Runtime {
     shared: Arc<Shared>,
     budget: Arc<Budget>,
     wake: Throttle,
+    auto: Automation,
+    /// After a peer finishes sending, finish ours too (once our replies
+    /// are out), as most servers and clients expect; otherwise the
+    /// connection stays half-open for the user's sends.
+    finish_on_peer_fin: bool,
 }
 
 impl Runtime {
     fn run(&mut self, cmds: &Receiver<Cmd>) {
         loop {
-            let wait = self.wake.pending_for().unwrap_or(IDLE);
+            let now = Instant::now();
+            let wait = [
+                self.wake.pending_for(),
+                super::automation::until(self.auto.next_due(), now),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(IDLE);
             match self.engine.events().recv_or(cmds, wait) {
                 Next::Event(ev) => self.ingest(ev),
-                Next::Other(Some(Cmd::Open(config))) => {
-                    self.engine.open(config);
-                    *self.shared.handle_slot() = self.engine.handle().ok();
-                }
-                Next::Other(Some(Cmd::Close)) => self.close(),
+                Next::Other(Some(cmd)) => self.command(cmd),
                 Next::Other(None) => {
                     self.close();
                     return;
                 }
                 Next::Timeout => {}
             }
+            self.run_due();
             self.wake.flush();
         }
+    }
+
+    fn command(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Open(config) => {
+                self.engine.open(config);
+                *self.shared.handle_slot() = self.engine.handle().ok();
+            }
+            Cmd::Close => self.close(),
+            Cmd::Rules(rules, settings) => {
+                self.auto.set_rules(rules, settings);
+                self.publish();
+            }
+            Cmd::RunSequence(run) => {
+                self.auto.run_sequence(*run, Instant::now());
+                self.publish();
+            }
+            Cmd::StopSequence => {
+                self.auto.stop_sequence();
+                self.publish();
+            }
+            Cmd::FinishOnPeerFin(on) => self.finish_on_peer_fin = on,
+        }
+    }
+
+    /// Copies the rules' hits and the sequence's progress into the log.
+    fn publish(&mut self) {
+        let rules = self.auto.rule_status();
+        let sequence = self.auto.sequence_status();
+        let mut log = self.member.lock();
+        log.rules = rules;
+        log.sequence = sequence;
+        drop(log);
+        self.wake.changed();
+    }
+
+    /// Carries out the rules' and the sequence's sends that are due.
+    fn run_due(&mut self) {
+        let due = self.auto.next_due().is_some_and(|d| d <= Instant::now());
+        if !due {
+            return;
+        }
+        let handle = self.engine.handle().ok();
+        let reports = self.auto.run_due(Instant::now(), handle.as_ref());
+        let mut log = self.member.lock();
+        for report in reports {
+            match report {
+                Report::Error(e) => log.error(e),
+                Report::RuleFailed(why) => log.set_status(Msg::with(T::RuleFailed, &[&why]), true),
+            }
+        }
+        log.rules = self.auto.rule_status();
+        log.sequence = self.auto.sequence_status();
+        drop(log);
+        self.wake.changed();
     }
 
     /// Closes the link and ingests its last events (the worker has ended,
@@ -96,37 +172,28 @@ impl Runtime {
     /// Ingests `first` and whatever else is waiting, within one batch.
     fn ingest(&mut self, first: Event) {
         let start = Instant::now();
-        let handle = self.engine.handle().ok();
         {
             let mut log = self.member.lock();
-            let mut n = 1;
-            on_peer_finished(handle.as_ref(), &first);
-            apply(&mut log, first, start);
-            while n < BATCH_EVENTS && start.elapsed() < BATCH_TIME {
-                let Some(ev) = self.engine.events().try_recv() else {
-                    break;
-                };
-                on_peer_finished(handle.as_ref(), &ev);
-                apply(&mut log, ev, start);
+            let mut next = Some(first);
+            let mut n = 0;
+            while let Some(ev) = next {
+                self.auto.on_event(&ev, start, self.finish_on_peer_fin);
+                log.apply(ev, start);
                 n += 1;
+                if n >= BATCH_EVENTS || start.elapsed() >= BATCH_TIME {
+                    break;
+                }
+                next = self.engine.events().try_recv();
             }
+            log.rules = self.auto.rule_status();
+            log.sequence = self.auto.sequence_status();
             self.member.update_cost(&log);
+            // Hand the lock to the window if it waits, so a flood never
+            // keeps it from drawing.
+            parking_lot::MutexGuard::unlock_fair(log);
         }
         self.budget.enforce(&self.member);
         self.wake.changed();
-    }
-}
-
-fn apply(log: &mut SessionLog, ev: Event, now: Instant) {
-    log.apply(ev, now);
-}
-
-/// What the session does when a peer finishes sending, until the window
-/// offers "finish sending" itself: the same as the command line, finish our
-/// side once what is queued has been written (an orderly close).
-fn on_peer_finished(handle: Option<&SessionHandle>, ev: &Event) {
-    if let (Some(h), Event::HalfClosed { peer, .. }) = (handle, ev) {
-        let _ = h.finish(*peer);
     }
 }
 

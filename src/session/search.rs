@@ -32,10 +32,34 @@ pub enum Query {
 impl Query {
     /// Whether `record` (data, not events) holds a match.
     pub fn matches(&self, store: &RecordStore, record: &Record, enc: DisplayEncoding) -> bool {
+        Matcher::new(self).matches(store, record, enc)
+    }
+}
+
+/// A query made ready for many records: a text query first looks for the
+/// bytes its text must contain, as UTF-8 or as GBK, and decodes only the
+/// records that have them.
+pub struct Matcher<'a> {
+    query: &'a Query,
+    prefilter: Option<regex::bytes::Regex>,
+}
+
+impl<'a> Matcher<'a> {
+    /// Prepares `query`.
+    pub fn new(query: &'a Query) -> Matcher<'a> {
+        let prefilter = match query {
+            Query::Text(needle) => prefilter(needle),
+            Query::Bytes(_) => None,
+        };
+        Matcher { query, prefilter }
+    }
+
+    /// Whether `record` (data, not events) holds a match.
+    pub fn matches(&self, store: &RecordStore, record: &Record, enc: DisplayEncoding) -> bool {
         if record.dir == Direction::Event || record.bytes.is_empty() {
             return false;
         }
-        match self {
+        match self.query {
             Query::Bytes(needle) => {
                 !needle.is_empty() && memchr::memmem::find(&record.bytes, needle).is_some()
             }
@@ -43,11 +67,48 @@ impl Query {
                 if needle.is_empty() {
                     return false;
                 }
+                if let Some(pre) = &self.prefilter
+                    && !pre.is_match(&record.bytes)
+                {
+                    return false;
+                }
                 let text = store.text(record.seq, enc);
                 contains_ignore_ascii_case(&text, needle)
             }
         }
     }
+}
+
+/// Bytes a record must hold for its text to contain `needle`: everything
+/// after the needle's first character, in UTF-8 or in GBK (the first
+/// character may have begun in the record before, a character split across
+/// two reads), with ASCII letters in either case. `None` when there is
+/// nothing after the first character to look for.
+fn prefilter(needle: &str) -> Option<regex::bytes::Regex> {
+    let mut chars = needle.chars();
+    chars.next()?;
+    let tail = chars.as_str();
+    if tail.is_empty() {
+        return None;
+    }
+    let bytes_pattern = |bytes: &[u8]| -> String {
+        bytes
+            .iter()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (*b as char).to_string(),
+                _ => format!("\\x{b:02X}"),
+            })
+            .collect()
+    };
+    let mut alternatives = vec![bytes_pattern(tail.as_bytes())];
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(tail);
+    if !unmappable && gbk.as_ref() != tail.as_bytes() {
+        alternatives.push(bytes_pattern(&gbk));
+    }
+    regex::bytes::RegexBuilder::new(&format!("(?i-u){}", alternatives.join("|")))
+        .size_limit(1 << 20)
+        .build()
+        .ok()
 }
 
 /// Whether `hay` contains `needle`, ignoring the case of ASCII letters.
@@ -170,6 +231,7 @@ fn run(
     wake: &Wake,
 ) {
     let start = Instant::now();
+    let matcher = Matcher::new(query);
     let lock_found = || {
         found
             .lock()
@@ -186,7 +248,7 @@ fn run(
             return;
         }
         let from = upto.saturating_sub(SLICE as u64).max(first);
-        let hits = scan(log, query, enc, from, upto);
+        let hits = scan(log, &matcher, enc, from, upto);
         upto = from;
         if !hits.is_empty() {
             let mut f = lock_found();
@@ -205,7 +267,7 @@ fn run(
         let now_end = log.lock().store.end_seq();
         while seen < now_end && !cancel.load(Ordering::Acquire) {
             let to = (seen + SLICE as u64).min(now_end);
-            let hits = scan(log, query, enc, seen, to);
+            let hits = scan(log, &matcher, enc, seen, to);
             seen = to;
             if !hits.is_empty() {
                 lock_found().seqs.extend(hits);
@@ -216,7 +278,13 @@ fn run(
 }
 
 /// The matching seqs in `from..to` (records dropped meanwhile are skipped).
-fn scan(log: &SharedLog, query: &Query, enc: DisplayEncoding, from: u64, to: u64) -> Vec<u64> {
+fn scan(
+    log: &SharedLog,
+    matcher: &Matcher<'_>,
+    enc: DisplayEncoding,
+    from: u64,
+    to: u64,
+) -> Vec<u64> {
     let l = log.lock();
     let store = &l.store;
     let n = usize::try_from(to.saturating_sub(from)).unwrap_or(usize::MAX);
@@ -224,7 +292,7 @@ fn scan(log: &SharedLog, query: &Query, enc: DisplayEncoding, from: u64, to: u64
         .iter_from(from)
         .take_while(|r| r.seq < to)
         .take(n)
-        .filter(|r| query.matches(store, r, enc))
+        .filter(|r| matcher.matches(store, r, enc))
         .map(|r| r.seq)
         .collect()
 }
@@ -239,6 +307,59 @@ mod tests {
         assert_eq!(find_ignore_ascii_case("a你b你b", "你B", 2), Some(5));
         assert_eq!(find_ignore_ascii_case("abc", "", 0), None);
         assert_eq!(find_ignore_ascii_case("ab", "abc", 0), None);
+    }
+
+    #[test]
+    fn the_prefilter_never_hides_a_match() {
+        use std::net::SocketAddr;
+        use std::time::SystemTime;
+
+        use bytes::Bytes;
+
+        use crate::records::StoreConfig;
+
+        let mut store = RecordStore::new(StoreConfig::default());
+        let peer: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let now = SystemTime::now();
+        let (gbk, _, _) = encoding_rs::GBK.encode("中文测试");
+        let utf8 = "中文测试".as_bytes();
+        // A character split across two reads, in each encoding.
+        let records = [
+            Bytes::from_static(b"Hello World"),
+            Bytes::copy_from_slice(&gbk[..1]),
+            Bytes::copy_from_slice(&gbk[1..]),
+            Bytes::copy_from_slice(&utf8[..2]),
+            Bytes::copy_from_slice(&utf8[2..]),
+            Bytes::from_static(b"unrelated"),
+        ];
+        for r in records {
+            store.push_rx(now, peer, r);
+        }
+        for (needle, enc, want) in [
+            ("hello w", DisplayEncoding::Auto, vec![0]),
+            ("中文", DisplayEncoding::Gbk, vec![2]),
+            ("中文测试", DisplayEncoding::Utf8, vec![4]),
+            ("文测", DisplayEncoding::Auto, vec![2, 4]),
+            ("x", DisplayEncoding::Auto, vec![]),
+        ] {
+            let q = Query::Text(needle.into());
+            let m = Matcher::new(&q);
+            let found: Vec<u64> = store
+                .iter()
+                .filter(|r| m.matches(&store, r, enc))
+                .map(|r| r.seq)
+                .collect();
+            let plain: Vec<u64> = store
+                .iter()
+                .filter(|r| {
+                    r.dir != Direction::Event
+                        && contains_ignore_ascii_case(&store.text(r.seq, enc), needle)
+                })
+                .map(|r| r.seq)
+                .collect();
+            assert_eq!(found, plain, "{needle} {enc:?}");
+            assert_eq!(found, want, "{needle} {enc:?}");
+        }
     }
 
     #[test]

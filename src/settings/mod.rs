@@ -3,14 +3,16 @@
 //! eframe itself). Plain data with serde, no UI: the window saves it, and
 //! tests check its size and round trip without a display.
 
+pub mod automation_text;
 mod session;
 mod validate;
 
 pub use session::{ModeChoice, SessionSettings};
-pub use validate::{FieldErrors, remote_target, session_config};
+pub use validate::{FieldErrors, multicast, remote_target, session_config};
 
 use serde::{Deserialize, Serialize};
 
+use crate::automation::Automation;
 use crate::codec::summary::BIG_INPUT;
 use crate::i18n::Lang;
 
@@ -56,6 +58,9 @@ pub struct AppSettings {
     /// [`BIG_INPUT`] are kept for this run only, never in the settings file.
     #[serde(serialize_with = "small_items")]
     pub sent_history: Vec<SentItem>,
+    /// Presets (quick commands) and sequences, shared by every tab.
+    #[serde(with = "automation_text")]
+    pub automation: Automation,
 }
 
 /// Writes only the history items small enough for the settings file.
@@ -88,6 +93,7 @@ impl AppSettings {
             active: 0,
             remote_history: Vec::new(),
             sent_history: Vec::new(),
+            automation: Automation::default(),
         }
     }
 

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::automation::Automation;
 use crate::codec::summary::is_big;
 use crate::codec::{DisplayEncoding, SendOptions};
-use crate::net::Mode;
 use crate::records::View;
 
 /// The protocol choice, stored by name.
@@ -25,15 +25,6 @@ impl ModeChoice {
         ModeChoice::TcpClient,
         ModeChoice::Udp,
     ];
-
-    /// The engine's mode for this choice.
-    pub fn mode(self) -> Mode {
-        match self {
-            ModeChoice::TcpServer => Mode::TcpServer,
-            ModeChoice::TcpClient => Mode::TcpClient,
-            ModeChoice::Udp => Mode::Udp,
-        }
-    }
 }
 
 /// Every setting of one tab (one session).
@@ -71,6 +62,8 @@ pub struct SessionSettings {
     pub send: SendOptions,
     /// Loop-send interval in ms (text, validated on start).
     pub loop_ms: String,
+    /// How many loop sends; empty repeats until stopped.
+    pub loop_count: String,
     /// The send box's contents (not saved when larger than
     /// [`BIG_INPUT`](crate::codec::summary::BIG_INPUT): it is kept for this
     /// run only).
@@ -80,6 +73,24 @@ pub struct SessionSettings {
     pub to_selected: bool,
     /// Show the throughput plot.
     pub show_plot: bool,
+    /// This tab's auto-reply rules (and whether the first or every
+    /// matching rule answers).
+    #[serde(with = "super::automation_text")]
+    pub rules: Automation,
+    /// After a peer finishes sending (FIN), finish ours too once our
+    /// replies are out; otherwise keep the connection half-open.
+    pub finish_on_peer_fin: bool,
+    /// UDP: multicast groups to join at open, as `GROUP[@IFACE]`.
+    pub multicast_groups: Vec<String>,
+    /// UDP: the group being typed.
+    pub multicast_join: String,
+    /// UDP: TTL (hop limit) of multicast sends; empty keeps the system's.
+    pub multicast_ttl: String,
+    /// UDP: our own multicast sends come back to this machine.
+    pub multicast_loop: bool,
+    /// UDP: the interface multicast sends leave by; empty lets the system
+    /// choose.
+    pub multicast_if: String,
 }
 
 /// Writes the send box's text only when it is small enough for the
@@ -106,9 +117,17 @@ impl Default for SessionSettings {
             auto_scroll: true,
             send: SendOptions::default(),
             loop_ms: "1000".to_string(),
+            loop_count: String::new(),
             send_text: String::new(),
             to_selected: false,
             show_plot: false,
+            rules: Automation::default(),
+            finish_on_peer_fin: true,
+            multicast_groups: Vec::new(),
+            multicast_join: String::new(),
+            multicast_ttl: String::new(),
+            multicast_loop: true,
+            multicast_if: String::new(),
         }
     }
 }

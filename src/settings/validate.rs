@@ -6,7 +6,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use crate::i18n::T;
 use crate::messages::Msg;
-use crate::net::{HostPort, SessionConfig, parse_port};
+use crate::net::{
+    HostPort, Iface, MulticastConfig, MulticastOptions, SessionConfig, parse_membership, parse_port,
+};
 
 use super::{ModeChoice, SessionSettings};
 
@@ -23,6 +25,8 @@ pub struct FieldErrors {
     pub send: Option<Msg>,
     /// Loop interval.
     pub loop_ms: Option<Msg>,
+    /// Multicast group, TTL or interface.
+    pub multicast: Option<Msg>,
 }
 
 /// The configuration the network fields describe, or the messages for the
@@ -88,7 +92,45 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
                 return Err(Box::new(e));
             }
         },
-        ModeChoice::Udp => SessionConfig::udp(bind, remote),
+        ModeChoice::Udp => SessionConfig::Udp {
+            bind,
+            remote,
+            multicast: match multicast(s) {
+                Ok(m) => m,
+                Err(msg) => {
+                    e.multicast = Some(msg);
+                    return Err(Box::new(e));
+                }
+            },
+        },
+    })
+}
+
+/// The multicast fields of a UDP tab: groups to join at open, TTL,
+/// loopback and the sending interface.
+pub fn multicast(s: &SessionSettings) -> Result<MulticastConfig, Msg> {
+    let mut groups = Vec::with_capacity(s.multicast_groups.len());
+    for g in &s.multicast_groups {
+        groups.push(parse_membership(g).map_err(|_| Msg::with(T::ErrGroup, &[&g.trim()]))?);
+    }
+    let ttl = match s.multicast_ttl.trim() {
+        "" => None,
+        t => match t.parse::<u32>() {
+            Ok(n) if n <= 255 => Some(n),
+            _ => return Err(Msg::with(T::ErrTtl, &[&t])),
+        },
+    };
+    let iface = match s.multicast_if.trim() {
+        "" => None,
+        t => Some(Iface::parse(t)),
+    };
+    Ok(MulticastConfig {
+        groups,
+        options: MulticastOptions {
+            ttl,
+            loopback: Some(s.multicast_loop),
+            iface,
+        },
     })
 }
 
@@ -168,6 +210,31 @@ mod tests {
             session_config(&u),
             Ok(SessionConfig::Udp { remote: None, .. })
         ));
+        let m = SessionSettings {
+            multicast_groups: vec!["239.1.2.3@eth0".into()],
+            multicast_ttl: "4".into(),
+            ..u.clone()
+        };
+        match session_config(&m) {
+            Ok(SessionConfig::Udp { multicast, .. }) => {
+                assert_eq!(multicast.groups[0].to_string(), "239.1.2.3@eth0");
+                assert_eq!(multicast.options.ttl, Some(4));
+            }
+            other => panic!("{other:?}"),
+        }
+        let bad = SessionSettings {
+            multicast_groups: vec!["10.0.0.1".into()],
+            ..u.clone()
+        };
+        assert_eq!(
+            session_config(&bad).unwrap_err().multicast,
+            Some(Msg::with(T::ErrGroup, &[&"10.0.0.1"]))
+        );
+        let ttl = SessionSettings {
+            multicast_ttl: "256".into(),
+            ..u
+        };
+        assert!(session_config(&ttl).unwrap_err().multicast.is_some());
         let c = SessionSettings {
             mode: ModeChoice::TcpClient,
             local_ip: "[::1]".into(),

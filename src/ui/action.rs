@@ -2,6 +2,7 @@
 //! applies them after layout, so a panel never touches a session itself.
 
 use crate::files::Purpose;
+use crate::net::Membership;
 
 /// One request from a panel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,4 +53,18 @@ pub enum Action {
     FindNext,
     /// Show the previous match.
     FindPrev,
+    /// Send a preset.
+    SendPreset(usize),
+    /// Save the send box as a new preset.
+    AddPreset,
+    /// Show or hide the automation window.
+    ToggleAutomation,
+    /// Run a sequence in the current tab.
+    RunSequence(usize),
+    /// Stop the current tab's sequence.
+    StopSequence,
+    /// UDP: join the group typed in the multicast field now.
+    JoinGroup,
+    /// UDP: leave a joined group.
+    LeaveGroup(Membership),
 }

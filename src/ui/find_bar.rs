@@ -9,7 +9,7 @@ use crate::records::compile_pattern;
 use crate::settings::SessionSettings;
 use crate::ui::action::Action;
 use crate::ui::view::{TabUi, TabView};
-use crate::ui::widgets::field_error;
+use crate::ui::widgets::{FIELD_MAX, field_error, take_big_paste};
 
 /// Draws the bar.
 pub fn show(
@@ -23,8 +23,14 @@ pub fn show(
     ui.horizontal_wrapped(|ui| {
         let find = &mut tab.find;
         let l = ui.label(t(T::Find));
+        let id = ui.next_auto_id();
+        take_big_paste(ui, id, &mut find.text, FIELD_MAX, false);
         let field = ui
-            .add(egui::TextEdit::singleline(&mut find.text).desired_width(160.0))
+            .add(
+                egui::TextEdit::singleline(&mut find.text)
+                    .id(id)
+                    .desired_width(160.0),
+            )
             .labelled_by(l.id);
         if std::mem::take(&mut find.focus) {
             field.request_focus();
@@ -64,8 +70,14 @@ pub fn show(
         ui.checkbox(&mut f.filter.tx, t(T::ShowTx));
         ui.checkbox(&mut f.filter.events, t(T::ShowEvents));
         let l = ui.label(t(T::FilterRegex));
+        let id = ui.next_auto_id();
+        take_big_paste(ui, id, &mut f.pattern, FIELD_MAX, false);
         let re = ui
-            .add(egui::TextEdit::singleline(&mut f.pattern).desired_width(120.0))
+            .add(
+                egui::TextEdit::singleline(&mut f.pattern)
+                    .id(id)
+                    .desired_width(120.0),
+            )
             .labelled_by(l.id);
         if re.changed() {
             match f.pattern.trim() {

@@ -6,11 +6,13 @@
 
 use egui::Ui;
 
+use crate::automation::Automation;
 use crate::i18n::{Lang, T};
 use crate::records::RowStyle;
 use crate::session::Session;
 use crate::settings::{ModeChoice, SessionSettings};
 use crate::ui::action::Action;
+use crate::ui::automation::{self, AutomationUi};
 use crate::ui::dialogs::{self, Dialog};
 use crate::ui::tabs::{self, TabTitle};
 use crate::ui::view::{TabUi, TabView};
@@ -43,6 +45,10 @@ pub struct Chrome<'a> {
     pub renaming: &'a mut Option<(usize, String)>,
     /// The dialog on top, if any.
     pub dialog: &'a mut Option<Dialog>,
+    /// The automation window.
+    pub automation: &'a mut AutomationUi,
+    /// Presets and sequences, shared by every tab.
+    pub shared: &'a mut Automation,
 }
 
 /// The tab shown: its settings, its state, its drawing state and its
@@ -85,7 +91,7 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
                 ui.separator();
                 rx_panel::show(ui, s, v, tab.ui, v.end_seq, &mut actions);
                 ui.separator();
-                tx_panel::show(ui, s, v, &mut actions);
+                tx_panel::show(ui, s, v, tab.ui);
             });
         });
     if s.mode == ModeChoice::TcpServer {
@@ -106,6 +112,7 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
         let log = tab.session.log();
         log_view::show(ui, s, lang, tab.ui, &log);
     });
+    automation::show(ui, chrome.automation, chrome.shared, s, v, &mut actions);
     if let Some(dialog) = chrome.dialog.as_mut()
         && !dialogs::show(ui, lang, dialog, &mut actions)
     {

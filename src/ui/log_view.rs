@@ -8,11 +8,11 @@ use egui::{Color32, TextStyle, Ui};
 
 use crate::codec::DisplayEncoding;
 use crate::i18n::{Lang, T, fill};
-use crate::records::{Direction, Note, Record, RecordStore, RowStyle, View};
+use crate::records::{Direction, Note, Record, RecordStore, RowStyle, View, added_marker};
 use crate::session::SessionLog;
 use crate::session::search::{Found, Query, find_ignore_ascii_case};
 use crate::settings::SessionSettings;
-use crate::ui::view::{FindUi, RowKey, TabUi};
+use crate::ui::view::{FindUi, ROW_CHUNK, RowKey, TabUi};
 
 /// Width kept for the peer column (an IPv4 address and port).
 const PEER_COLS: usize = 21;
@@ -74,7 +74,7 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
     let index = &tab.rows;
     let cache = &mut tab.rendered;
     area.show_rows(ui, row_h, rows, |ui, range| {
-        let mut current: Option<(u64, std::sync::Arc<Vec<String>>)> = None;
+        let mut current: Option<(BlockId, Rows)> = None;
         for row in range {
             let Some((seq, sub)) = index.locate(row as u64) else {
                 break;
@@ -82,18 +82,22 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
             let Some(record) = store.get(seq) else {
                 break;
             };
-            if current.as_ref().is_none_or(|(c, _)| *c != seq) {
+            let chunk = sub / ROW_CHUNK;
+            if current.as_ref().is_none_or(|(c, _)| *c != (seq, chunk)) {
                 let key = RowKey {
                     seq,
                     len: record.bytes.len(),
                     head: store.is_newest_of_stream(seq),
                     style,
+                    chunk,
                 };
-                current = Some((seq, cache.get(key, || style.render(store, seq))));
+                let rows = chunk * ROW_CHUNK..(chunk + 1) * ROW_CHUNK;
+                let made = cache.get(key, || style.render_range(store, seq, rows));
+                current = Some(((seq, chunk), made));
             }
             let payload = current
                 .as_ref()
-                .and_then(|(_, rows)| rows.get(sub as usize))
+                .and_then(|(_, rows)| rows.get((sub % ROW_CHUNK) as usize))
                 .map(String::as_str)
                 .unwrap_or("");
             let row = Row {
@@ -141,6 +145,11 @@ impl Marks<'_> {
         self.found.as_ref().is_some_and(|f| f.seqs.contains(&seq)) || self.current == Some(seq)
     }
 }
+
+/// A record's seq and a block of its rows.
+type BlockId = (u64, u32);
+/// Rendered rows, shared with the cache.
+type Rows = std::sync::Arc<Vec<String>>;
 
 /// One display row of a record.
 struct Row<'a> {
@@ -240,6 +249,15 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
     }
 }
 
+/// The colour of the bytes NetAssist added to a send.
+fn added_color(ui: &Ui) -> Color32 {
+    if ui.visuals().dark_mode {
+        Color32::from_rgb(0xD8, 0x9C, 0xF6)
+    } else {
+        Color32::from_rgb(0x8E, 0x24, 0xAA)
+    }
+}
+
 fn row_color(ui: &Ui, record: &Record) -> Color32 {
     let dark = ui.visuals().dark_mode;
     match (record.dir, record.note.as_deref()) {
@@ -292,7 +310,22 @@ fn draw_row(
         background: ui.visuals().warn_fg_color.gamma_multiply(0.45),
         ..plain.clone()
     };
-    append_marked(&mut job, &payload, &marks.needles, matched, &plain, &hit);
+    // What NetAssist added to a send (line ending, checksum) ends the last
+    // row as «+0D 0A», in its own colour, apart from what was typed.
+    let marker = (record.added > 0).then(|| added_marker(record.added_bytes()));
+    let (typed, added) = match &marker {
+        Some(m) if payload.ends_with(m.as_str()) => payload.split_at(payload.len() - m.len()),
+        _ => (payload.as_str(), ""),
+    };
+    append_marked(&mut job, typed, &marks.needles, matched, &plain, &hit);
+    if !added.is_empty() {
+        let tail = egui::TextFormat {
+            color: added_color(ui),
+            italics: true,
+            ..plain.clone()
+        };
+        job.append(added, 0.0, tail);
+    }
     let label = egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend);
     let response = ui.add(label);
     let mut only = None;

@@ -4,6 +4,7 @@
 //! session or the application itself.
 
 pub mod action;
+pub mod automation;
 pub mod clients;
 pub mod dialogs;
 pub mod find_bar;
@@ -12,6 +13,7 @@ pub mod layout;
 pub mod log_view;
 pub mod net_panel;
 pub mod plot;
+pub mod repeat_bar;
 pub mod rx_panel;
 pub mod send_box;
 pub mod status_bar;

@@ -36,6 +36,63 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
         };
         ui.label(fill(v.t(key), &[&local]));
     }
+    if s.mode == ModeChoice::Udp {
+        multicast(ui, s, v, actions);
+    }
+}
+
+/// UDP: groups to join (now, or at open), the groups joined, and the
+/// multicast options.
+fn multicast(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
+    let closed = v.link == LinkState::Closed;
+    egui::CollapsingHeader::new(v.t(T::Multicast))
+        .id_salt("multicast")
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                let field = labelled_field(ui, v.t(T::JoinGroup), &mut s.multicast_join, 150.0);
+                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if ui.button(v.t(T::JoinBtn)).clicked() || enter {
+                    actions.push(Action::JoinGroup);
+                }
+            });
+            if closed {
+                ui.label(v.t(T::GroupsAtOpen));
+                if s.multicast_groups.is_empty() {
+                    ui.weak(v.t(T::NoGroups));
+                }
+                let mut remove = None;
+                for (i, g) in s.multicast_groups.iter().enumerate() {
+                    ui.horizontal(|ui| {
+                        ui.monospace(g);
+                        if ui.small_button(v.t(T::Delete)).clicked() {
+                            remove = Some(i);
+                        }
+                    });
+                }
+                if let Some(i) = remove {
+                    s.multicast_groups.remove(i);
+                }
+            } else {
+                ui.label(v.t(T::GroupsJoined));
+                if v.groups.is_empty() {
+                    ui.weak(v.t(T::NoGroups));
+                }
+                for m in &v.groups {
+                    ui.horizontal(|ui| {
+                        ui.monospace(m.to_string());
+                        if ui.small_button(v.t(T::LeaveBtn)).clicked() {
+                            actions.push(Action::LeaveGroup(m.clone()));
+                        }
+                    });
+                }
+            }
+            ui.add_enabled_ui(closed, |ui| {
+                labelled_field(ui, v.t(T::MulticastTtl), &mut s.multicast_ttl, 60.0);
+                ui.checkbox(&mut s.multicast_loop, v.t(T::MulticastLoop));
+                labelled_field(ui, v.t(T::MulticastIf), &mut s.multicast_if, 120.0);
+            });
+        });
+    field_error(ui, &v.errors.multicast, v.lang);
 }
 
 /// The protocol's name in `lang`.

@@ -42,7 +42,7 @@ pub fn show(ui: &mut Ui, lang: Lang, series: &[(i64, u64, u64)]) {
         .include_x(-59.0)
         .include_x(0.0)
         .include_y(0.0)
-        .legend(Legend::default())
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .show(ui, |p| {
             p.line(Line::new(T::PlotRx.get(lang), rx).stroke((1.5, rx_color)));
             p.line(Line::new(T::PlotTx.get(lang), tx).stroke((1.5, tx_color)));

@@ -27,14 +27,16 @@ pub fn show(
         ui.radio_value(&mut s.view, View::Both, t(T::ViewBoth));
     });
     encoding_combo(ui, "rx_encoding", t(T::RxEncoding), &mut s.encoding, v.lang);
-    ui.checkbox(&mut s.timestamps, t(T::ShowTime));
-    ui.checkbox(&mut s.show_peer, t(T::ShowPeer));
-    ui.checkbox(&mut s.show_control, t(T::ShowControl));
-    ui.checkbox(&mut s.auto_scroll, t(T::AutoScroll));
-    let mut paused = tab.paused_at.is_some();
-    if ui.checkbox(&mut paused, t(T::Pause)).changed() {
-        tab.paused_at = paused.then_some(end_seq);
-    }
+    ui.horizontal_wrapped(|ui| {
+        ui.checkbox(&mut s.timestamps, t(T::ShowTime));
+        ui.checkbox(&mut s.show_peer, t(T::ShowPeer));
+        ui.checkbox(&mut s.show_control, t(T::ShowControl));
+        ui.checkbox(&mut s.auto_scroll, t(T::AutoScroll));
+        let mut paused = tab.paused_at.is_some();
+        if ui.checkbox(&mut paused, t(T::Pause)).changed() {
+            tab.paused_at = paused.then_some(end_seq);
+        }
+    });
     ui.horizontal_wrapped(|ui| {
         if ui.button(t(T::ClearLog)).clicked() {
             actions.push(Action::ClearLog);
@@ -44,6 +46,9 @@ pub fn show(
         }
         if ui.button(t(T::SaveRaw)).clicked() {
             actions.push(Action::Pick(Purpose::SaveRaw));
+        }
+        if ui.button(t(T::SavePcap)).clicked() {
+            actions.push(Action::Pick(Purpose::SavePcap));
         }
         if v.recording {
             if ui.button(t(T::StopRecording)).clicked() {

@@ -2,17 +2,17 @@
 //! large input (a pasted log or capture) is summarised instead of laid out,
 //! so the window stays fast whatever is pasted; it still sends exactly.
 
-use egui::{Event, Ui};
+use egui::Ui;
 
-use crate::codec::InputMode;
 use crate::codec::summary::{BIG_INPUT, is_big, summarize};
+use crate::codec::{InputMode, build_payload, to_hex};
 use crate::files::Purpose;
 use crate::i18n::{T, fill};
 use crate::messages::Msg;
 use crate::settings::SessionSettings;
 use crate::ui::action::Action;
 use crate::ui::view::{TabUi, TabView};
-use crate::ui::widgets::field_error;
+use crate::ui::widgets::{field_error, take_big_paste};
 
 /// Draws the send box.
 pub fn show(
@@ -23,9 +23,12 @@ pub fn show(
     actions: &mut Vec<Action>,
 ) {
     ui.add_space(4.0);
+    presets_bar(ui, v, actions);
     let label = ui.label(v.t(T::SendBox));
     let id = ui.make_persistent_id("send_text");
-    take_big_paste(ui, id, &mut s.send_text, tab);
+    if take_big_paste(ui, id, &mut s.send_text, BIG_INPUT, true) {
+        tab.big.edit_anyway = false;
+    }
     ui.horizontal(|ui| {
         let width = (ui.available_width() - 110.0).max(100.0);
         if is_big(&s.send_text) && !tab.big.edit_anyway {
@@ -66,48 +69,75 @@ pub fn show(
             });
         });
     });
+    if !is_big(&s.send_text) {
+        preview(ui, s, v, tab);
+    }
     field_error(ui, &v.errors.send, v.lang);
+    crate::ui::repeat_bar::show(ui, s, v, actions);
     ui.add_space(2.0);
 }
 
-/// Takes a paste into the focused send box that would make its text large,
-/// before the text field sees it: the text field would lay it out in every
-/// frame. The paste replaces the selection, as the field would do.
-fn take_big_paste(ui: &mut Ui, id: egui::Id, text: &mut String, tab: &mut TabUi) {
-    if !ui.memory(|m| m.has_focus(id)) {
+/// Most bytes of the preview shown; the count says how many there are.
+const PREVIEW_BYTES: usize = 48;
+
+/// The exact bytes Send will put on the wire, in hex, with what NetAssist
+/// adds (line ending, checksum) apart from what was typed.
+fn preview(ui: &mut Ui, s: &SessionSettings, v: &TabView, tab: &mut TabUi) {
+    if s.send_text.is_empty() {
         return;
     }
-    let current = text.len();
-    let pasted = ui.input_mut(|i| {
-        let at = i
-            .events
-            .iter()
-            .position(|e| matches!(e, Event::Paste(p) if p.len() + current > BIG_INPUT))?;
-        match i.events.remove(at) {
-            Event::Paste(p) => Some(p),
-            _ => None,
-        }
-    });
-    let Some(pasted) = pasted else {
+    let key = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        s.send_text.hash(&mut h);
+        s.send.hash(&mut h);
+        h.finish()
+    };
+    if tab.preview.as_ref().is_none_or(|(k, _)| *k != key) {
+        tab.preview = Some((key, build_payload(&s.send_text, &s.send)));
+    }
+    let Some((_, Ok(payload))) = &tab.preview else {
         return;
     };
-    let range = egui::TextEdit::load_state(ui.ctx(), id)
-        .and_then(|state| state.cursor.char_range())
-        .map(|r| {
-            let (a, b) = (r.primary.index.0, r.secondary.index.0);
-            (byte_at(text, a.min(b)), byte_at(text, a.max(b)))
-        })
-        .unwrap_or((text.len(), text.len()));
-    text.replace_range(range.0..range.1, &pasted);
-    tab.big.edit_anyway = false;
-    ui.memory_mut(|m| m.surrender_focus(id));
+    let typed = payload.typed();
+    let added = payload.added();
+    ui.horizontal_wrapped(|ui| {
+        ui.weak(v.t(T::Preview));
+        let shown = &typed[..typed.len().min(PREVIEW_BYTES)];
+        let mut hex = to_hex(shown);
+        if typed.len() > shown.len() {
+            hex.push_str(" …");
+        }
+        if !hex.is_empty() {
+            ui.monospace(hex);
+        }
+        if !added.is_empty() {
+            let text = format!("«+{}»", to_hex(added));
+            ui.label(egui::RichText::new(text).monospace().italics());
+        }
+        ui.weak(fill(v.t(T::PreviewBytes), &[&payload.bytes.len()]));
+    });
 }
 
-/// The byte offset of character `chars` of `text` (its end if past it).
-fn byte_at(text: &str, chars: usize) -> usize {
-    text.char_indices()
-        .nth(chars)
-        .map_or(text.len(), |(i, _)| i)
+/// One button per preset (with its hotkey), and the automation window.
+fn presets_bar(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
+    ui.horizontal_wrapped(|ui| {
+        for (i, p) in v.presets.iter().enumerate() {
+            let text = match p.hotkey {
+                Some(k) => format!("{} ({k})", p.name),
+                None => p.name.clone(),
+            };
+            if ui.button(text).clicked() {
+                actions.push(Action::SendPreset(i));
+            }
+        }
+        if ui.button(v.t(T::AddPreset)).clicked() {
+            actions.push(Action::AddPreset);
+        }
+        if ui.button(v.t(T::AutomationBtn)).clicked() {
+            actions.push(Action::ToggleAutomation);
+        }
+    });
 }
 
 /// The summary of a large input, with what can be done with it.

@@ -25,6 +25,14 @@ pub fn show(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
         if ui.small_button(t(T::ResetCounters)).clicked() {
             actions.push(Action::ResetCounters);
         }
+        if let Some(p) = &v.looping {
+            ui.separator();
+            let text = match p.total {
+                Some(n) => fill(t(T::LoopSentOf), &[&p.sent, &n]),
+                None => fill(t(T::LoopSent), &[&p.sent]),
+            };
+            ui.label(text);
+        }
         if v.dropped_bytes > 0 {
             ui.separator();
             ui.colored_label(

@@ -1,17 +1,16 @@
-//! 发送设置: text or hex, escapes, line ending, encoding, loop and file send.
+//! 发送设置: text or hex, escapes, line ending, encoding, checksum.
 
 use egui::Ui;
 
+use crate::codec::checksum::{Checksum, ChecksumKind, ChecksumRange};
 use crate::codec::{InputMode, LineEnding, TextEncoding};
-use crate::files::Purpose;
-use crate::i18n::{T, fill};
+use crate::i18n::T;
 use crate::settings::SessionSettings;
-use crate::ui::action::Action;
-use crate::ui::view::TabView;
-use crate::ui::widgets::{field_error, labelled_field};
+use crate::ui::view::{TabUi, TabView};
+use crate::ui::widgets::labelled_field;
 
 /// Draws the send settings.
-pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
+pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, tab: &mut TabUi) {
     let t = |k: T| v.t(k);
     ui.heading(t(T::TxSettings));
     let send = &mut s.send;
@@ -24,6 +23,7 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
         text_mode,
         egui::Checkbox::new(&mut send.escapes, t(T::Escapes)),
     );
+    ui.separator();
     ui.horizontal(|ui| {
         let l = ui.label(t(T::Append));
         let name = |e: LineEnding| match e {
@@ -54,45 +54,54 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
                 .labelled_by(l.id);
         });
     });
-    ui.separator();
-    loop_send(ui, s, v, actions);
-    file_send(ui, v, actions);
+    checksum(ui, s, v, tab);
 }
 
-fn loop_send(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
+/// The checksum appended to each send, and the bytes it covers.
+fn checksum(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, tab: &mut TabUi) {
+    let send = &mut s.send;
     ui.horizontal(|ui| {
-        ui.add_enabled_ui(!v.looping, |ui| {
-            labelled_field(ui, v.t(T::LoopEvery), &mut s.loop_ms, 60.0);
-        });
-        if v.looping {
-            if ui.button(v.t(T::LoopStop)).clicked() {
-                actions.push(Action::StopLoop);
-            }
-        } else if ui.button(v.t(T::LoopStart)).clicked() {
-            actions.push(Action::StartLoop);
-        }
+        let l = ui.label(v.t(T::ChecksumLabel));
+        let shown = send
+            .checksum
+            .map_or(v.t(T::ChecksumNone), |c| c.kind.label());
+        egui::ComboBox::from_id_salt("checksum")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(send.checksum.is_none(), v.t(T::ChecksumNone))
+                    .clicked()
+                {
+                    send.checksum = None;
+                }
+                for kind in ChecksumKind::ALL {
+                    let on = send.checksum.is_some_and(|c| c.kind == kind);
+                    if ui.selectable_label(on, kind.label()).clicked() {
+                        let range = send.checksum.map(|c| c.range).unwrap_or_default();
+                        send.checksum = Some(Checksum { kind, range });
+                    }
+                }
+            })
+            .response
+            .labelled_by(l.id);
     });
-    field_error(ui, &v.errors.loop_ms, v.lang);
-}
-
-fn file_send(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
-    match &v.file_send {
-        Some(job) => {
-            let text = fill(v.t(T::FileProgress), &[&job.name, &job.sent, &job.total]);
-            let fraction = if job.total == 0 {
-                1.0
-            } else {
-                (job.sent as f64 / job.total as f64) as f32
-            };
-            ui.add(egui::ProgressBar::new(fraction).text(text));
-            if ui.button(v.t(T::Cancel)).clicked() {
-                actions.push(Action::CancelFile);
+    let Some(c) = &mut send.checksum else {
+        return;
+    };
+    let (text, ok) = tab
+        .checksum_range
+        .get_or_insert_with(|| (c.range.to_string(), true));
+    let field = labelled_field(ui, v.t(T::ChecksumRangeLabel), text, 80.0);
+    if field.changed() {
+        match text.parse::<ChecksumRange>() {
+            Ok(range) => {
+                c.range = range;
+                *ok = true;
             }
+            Err(_) => *ok = false,
         }
-        None => {
-            if ui.button(v.t(T::SendFile)).clicked() {
-                actions.push(Action::Pick(Purpose::SendFile));
-            }
-        }
+    }
+    if !*ok {
+        ui.colored_label(ui.visuals().error_fg_color, v.t(T::ErrChecksumRange));
     }
 }

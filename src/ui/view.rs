@@ -3,14 +3,16 @@
 
 use std::collections::BTreeSet;
 
+use crate::automation::Preset;
+use crate::codec::payload::Payload;
 use crate::codec::summary::Summary;
 use crate::codec::{DisplayEncoding, SendOptions};
 use crate::i18n::{Lang, T};
 use crate::messages::Msg;
-use crate::net::PeerId;
+use crate::net::{Membership, PeerId, PeriodicProgress};
 use crate::records::{RowFilter, RowIndex, RowStyle};
 use crate::session::search::{Query, Search};
-use crate::session::{ClientInfo, Counters, LinkState, Status};
+use crate::session::{ClientInfo, Counters, LinkState, RuleStatus, SequenceStatus, Status};
 use crate::settings::{FieldErrors, SentItem};
 
 /// Progress of a file being sent.
@@ -49,8 +51,8 @@ pub struct TabView<'a> {
     pub remote_history: &'a [String],
     /// Recently sent items.
     pub sent_history: &'a [SentItem],
-    /// Loop sending is running.
-    pub looping: bool,
+    /// Loop sending's progress while it runs.
+    pub looping: Option<PeriodicProgress>,
     /// A file is being sent.
     pub file_send: Option<FileProgress>,
     /// Received bytes are being recorded to a file.
@@ -63,6 +65,14 @@ pub struct TabView<'a> {
     /// Bytes per second over the last minute (`(seconds ago, rx, tx)`),
     /// when the plot is shown.
     pub plot: Option<Vec<(i64, u64, u64)>>,
+    /// The presets (shared by every tab).
+    pub presets: &'a [Preset],
+    /// This tab's rules' hits and errors, in rule order.
+    pub rules: Vec<RuleStatus>,
+    /// This tab's sequence run, once one was started.
+    pub sequence: Option<SequenceStatus>,
+    /// UDP: the multicast groups joined now.
+    pub groups: Vec<Membership>,
 }
 
 impl TabView<'_> {
@@ -133,7 +143,12 @@ pub struct RowKey {
     pub head: bool,
     /// The style of the rows.
     pub style: RowStyle,
+    /// Which block of [`ROW_CHUNK`] rows.
+    pub chunk: u32,
 }
+
+/// Rows of a record are rendered and kept in blocks of this many.
+pub const ROW_CHUNK: u32 = 256;
 
 impl RowCache {
     /// Records whose rows are kept.
@@ -178,6 +193,10 @@ pub struct TabUi {
     pub big: BigUi,
     /// Rows of recently drawn records.
     pub rendered: RowCache,
+    /// The checksum range as typed, and whether it parses.
+    pub checksum_range: Option<(String, bool)>,
+    /// The send preview and the input it was made from.
+    pub preview: Option<(u64, Result<Payload, crate::codec::PayloadError>)>,
 }
 
 impl TabUi {
@@ -192,6 +211,8 @@ impl TabUi {
             filter: FilterUi::default(),
             big: BigUi::default(),
             rendered: RowCache::default(),
+            checksum_range: None,
+            preview: None,
         }
     }
 }

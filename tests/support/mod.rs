@@ -114,6 +114,22 @@ pub fn click(h: &mut App, label: &str) {
     h.run();
 }
 
+/// Clicks Close (or Disconnect) and waits until the link has closed: the
+/// session closes on its own thread, and the network fields stay disabled
+/// until it has.
+pub fn close_link(h: &mut App) {
+    let label = if h.query_by_label(en(T::CloseBtn)).is_some() {
+        en(T::CloseBtn)
+    } else {
+        en(T::Disconnect)
+    };
+    click(h, label);
+    step_until(h, "the link closed", |h| {
+        (h.state().tab().link() == netassist::session::LinkState::Closed).then_some(())
+    });
+    h.run();
+}
+
 /// Double-clicks the widget named `label` with the mouse.
 pub fn double_click(h: &mut App, label: &str) {
     let pos = h.get_by_label(label).rect().center();

@@ -1,0 +1,102 @@
+//! This tab's auto-reply rules.
+
+use egui::Ui;
+
+use crate::automation::{AnswerMode, Echo, Rule, Trigger};
+use crate::i18n::{T, fill};
+use crate::settings::SessionSettings;
+use crate::ui::view::TabView;
+use crate::ui::widgets::{labelled_field, labelled_field_max};
+
+/// Draws the rules page.
+pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
+    let a = &mut s.rules;
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut a.answer, AnswerMode::First, v.t(T::AnswerFirst));
+        ui.radio_value(&mut a.answer, AnswerMode::All, v.t(T::AnswerAll));
+    });
+    ui.horizontal(|ui| {
+        if ui.button(v.t(T::AddRule)).clicked() {
+            a.rules.push(Rule::reply_to(Trigger::Contains, "", ""));
+        }
+        if ui.button(v.t(T::AddEcho)).clicked() {
+            a.rules.push(Rule::echo());
+        }
+    });
+    ui.checkbox(&mut s.finish_on_peer_fin, v.t(T::PeerFinPolicy));
+    let a = &mut s.rules;
+    if a.rules.is_empty() {
+        ui.weak(v.t(T::NoRules));
+    }
+    let mut i = 0;
+    while i < a.rules.len() {
+        let mut changed = false;
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                let r = &mut a.rules[i];
+                ui.checkbox(&mut r.enabled, v.t(T::RuleEnabled));
+                let l = ui.label(v.t(T::RuleWhen));
+                egui::ComboBox::from_id_salt(("rule_when", i))
+                    .selected_text(r.when.name())
+                    .show_ui(ui, |ui| {
+                        for t in Trigger::ALL {
+                            ui.selectable_value(&mut r.when, t, t.name());
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+                if !matches!(r.when, Trigger::Any | Trigger::Connect) {
+                    labelled_field(ui, v.t(T::RulePattern), &mut r.pattern, 160.0);
+                }
+                if let Some(status) = v.rules.get(i) {
+                    ui.weak(fill(v.t(T::RuleHits), &[&status.hits]));
+                }
+                changed = super::reorder(ui, v, &mut a.rules, i);
+            });
+            if changed {
+                return;
+            }
+            let r = &mut a.rules[i];
+            ui.horizontal_wrapped(|ui| {
+                let l = ui.label(v.t(T::RuleEcho));
+                let name = |e: Option<Echo>| match e {
+                    None => v.t(T::RuleEchoNone),
+                    Some(Echo::Same) => v.t(T::RuleEchoSame),
+                    Some(Echo::Upper) => v.t(T::RuleEchoUpper),
+                };
+                egui::ComboBox::from_id_salt(("rule_echo", i))
+                    .selected_text(name(r.echo))
+                    .show_ui(ui, |ui| {
+                        for e in [None, Some(Echo::Same), Some(Echo::Upper)] {
+                            ui.selectable_value(&mut r.echo, e, name(e));
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
+                if r.echo.is_none() {
+                    let mut reply = r.reply.join("");
+                    let max = 4 * crate::automation::template::MAX_TEMPLATE_CHARS;
+                    if labelled_field_max(ui, v.t(T::RuleReply), &mut reply, 200.0, max).changed() {
+                        r.reply = if reply.is_empty() {
+                            Vec::new()
+                        } else {
+                            vec![reply]
+                        };
+                    }
+                    ui.checkbox(&mut r.reply_hex, v.t(T::RuleReplyHex));
+                }
+                let mut delay = r.delay_ms.to_string();
+                if labelled_field(ui, v.t(T::RuleDelay), &mut delay, 50.0).changed() {
+                    r.delay_ms = delay.trim().parse().unwrap_or(0);
+                }
+                ui.checkbox(&mut r.close, v.t(T::RuleClose));
+            });
+            if let Some(e) = v.rules.get(i).and_then(|st| st.error.as_ref()) {
+                ui.colored_label(ui.visuals().error_fg_color, fill(v.t(T::RuleError), &[e]));
+            }
+        });
+        if !changed {
+            i += 1;
+        }
+    }
+}
