@@ -21,5 +21,5 @@ pub use framing::{
     LengthPrefix, MAX_DELIMITER, Message, Pending, PrefixWidth,
 };
 pub use record::{Direction, Note, Opener, Record};
-pub use rows::{RowIndex, RowStyle, View, added_marker, split_weighted};
+pub use rows::{RENDER_WHOLE, RowIndex, RowStyle, View, added_marker, split_weighted};
 pub use store::{MAX_MERGED_BYTES, RECORD_OVERHEAD, RecordStore, StoreConfig};
