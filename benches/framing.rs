@@ -2,11 +2,12 @@
 //! work any framing must do in the same run: looking at every byte once
 //! (counting line feeds over the same records). Also the cost of one
 //! screenful of message rows (50 lookups with their bytes) against 50
-//! record lookups.
+//! record lookups, and what one window frame spends on reframing (an 8 ms
+//! slice) against reframing everything at once.
 
 use std::hint::black_box;
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -87,6 +88,16 @@ fn framing(c: &mut Criterion) {
             })
         });
     }
+    // What one frame of the window spends when the rule changes: framing
+    // stops at an 8 ms budget and goes on in the next frame.
+    group.bench_function("one_window_frame_of_reframing_lf", |b| {
+        b.iter(|| {
+            let mut f = Framer::new(Framing::Delimiter(b"\n".to_vec())).expect("valid rule");
+            let deadline = Instant::now() + Duration::from_millis(8);
+            black_box(f.update_until(&s, Some(deadline)));
+            f.len()
+        })
+    });
     group.finish();
 
     let mut f = Framer::new(Framing::Delimiter(b"\n".to_vec())).expect("valid rule");

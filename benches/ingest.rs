@@ -15,11 +15,14 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
+mod support;
+
 use netassist::app::NetAssistApp;
 use netassist::i18n::Lang;
 use netassist::session::LinkState;
 use netassist::settings::AppSettings;
 use netassist::ui::action::Action;
+use support::{frame, rss_kib};
 
 const GIB: u64 = 1 << 30;
 const FRAME: Duration = Duration::from_micros(16_667);
@@ -67,36 +70,6 @@ fn plain_sink(total: u64) -> f64 {
     }
     writer.join().unwrap();
     got as f64 / start.elapsed().as_secs_f64()
-}
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn input() -> egui::RawInput {
-    egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1280.0, 780.0),
-        )),
-        ..Default::default()
-    }
-}
-
-/// One frame as the window draws it; returns its duration.
-fn frame(ctx: &egui::Context, app: &mut NetAssistApp) -> Duration {
-    let start = Instant::now();
-    let out = ctx.run_ui(input(), |ui| app.show(ui));
-    let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
-    start.elapsed()
 }
 
 fn flood(total: u64, what: &str) {

@@ -7,39 +7,16 @@
 
 use std::io::Read;
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod support;
 
 use netassist::app::NetAssistApp;
 use netassist::i18n::Lang;
 use netassist::session::LinkState;
 use netassist::settings::AppSettings;
 use netassist::ui::action::Action;
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn frame(ctx: &egui::Context, app: &mut NetAssistApp) -> Duration {
-    let input = egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(
-            egui::Pos2::ZERO,
-            egui::vec2(1280.0, 780.0),
-        )),
-        ..Default::default()
-    };
-    let start = Instant::now();
-    let out = ctx.run_ui(input, |ui| app.show(ui));
-    let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
-    start.elapsed()
-}
+use support::{frame, rss_kib};
 
 fn frames(ctx: &egui::Context, app: &mut NetAssistApp, n: usize) -> Duration {
     let mut worst = Duration::ZERO;

@@ -4,10 +4,12 @@
 #
 #   dist/build-all.sh [--skip-build]     # --skip-build: reuse target/release/netassist
 #
-# On Linux:   .deb (needs dpkg-deb), portable .tar.gz, and a macOS bundle
-#             *layout check* (dist/out/macos-layout-check/NetAssist.app, with
-#             the Linux binary inside: it shows the bundle is complete but
-#             does not run on macOS).
+# On Linux:   .deb (needs dpkg-deb), portable .tar.gz, the Windows zip
+#             (cross-built, when the x86_64-pc-windows-gnu target and MinGW
+#             are installed), and a macOS bundle *layout check*
+#             (dist/out/macos-layout-check/NetAssist.app, with the Linux
+#             binary inside: it shows the bundle is complete but does not
+#             run on macOS).
 # On macOS:   NetAssist.app (+ .dmg).
 # On Windows: (Git Bash/MSYS2) the .exe with its embedded icon, zipped.
 # See dist/README.md for the tools each step needs.
@@ -19,7 +21,7 @@ skip_build=0
 for arg in "$@"; do
     case "$arg" in
         --skip-build) skip_build=1 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) na_die "unknown option: $arg (try --help)" ;;
     esac
 done
@@ -78,7 +80,15 @@ case "$os" in
         run "macOS bundle layout check (contains the Linux binary, does not run on macOS)" \
             dist/macos/make-app.sh --allow-foreign-binary --out "$NA_OUT/macos-layout-check"
         skip "runnable macOS .app/.dmg: needs a macOS build of the binary (run dist/build-all.sh on a Mac)"
-        skip "Windows .exe: build on Windows, or cross-build with 'rustup target add x86_64-pc-windows-gnu' + 'apt-get install gcc-mingw-w64-x86-64' and 'cargo build --release --target x86_64-pc-windows-gnu'"
+        if command -v rustup >/dev/null 2>&1 \
+            && rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu \
+            && command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
+            win_args=()
+            ((skip_build)) && win_args=(--skip-build)
+            run "Windows zip (cross-built)" dist/windows/build-exe.sh "${win_args[@]}"
+        else
+            skip "Windows zip: needs 'rustup target add x86_64-pc-windows-gnu' and 'apt-get install gcc-mingw-w64-x86-64', then dist/windows/build-exe.sh"
+        fi
         ;;
     Darwin)
         run "macOS app bundle" dist/macos/make-app.sh --dmg

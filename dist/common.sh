@@ -93,11 +93,18 @@ na_install_tree() {
     doc="$prefix/share/doc/netassist"
     install -d "$doc"
     [[ -f "$NA_ROOT/README.md" ]] && install -m644 "$NA_ROOT/README.md" "$doc/README.md"
+    na_install_licenses "$doc"
+}
+
+# Installs the project's license files into DIR and the bundled fonts'
+# licenses into DIR/fonts. Usage: na_install_licenses DIR
+na_install_licenses() {
+    local dir="$1" f
     while IFS= read -r f; do
-        [[ -n "$f" ]] && install -m644 "$f" "$doc/$(basename "$f")"
+        [[ -n "$f" ]] && install -Dm644 "$f" "$dir/$(basename "$f")"
     done < <(na_project_licenses)
     while IFS= read -r f; do
-        [[ -n "$f" ]] && install -Dm644 "$f" "$doc/fonts/$(basename "$f")"
+        [[ -n "$f" ]] && install -Dm644 "$f" "$dir/fonts/$(basename "$f")"
     done < <(na_font_licenses)
     return 0
 }

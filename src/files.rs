@@ -38,6 +38,48 @@ pub enum Purpose {
     ExportAutomation,
 }
 
+impl Purpose {
+    /// Where the file goes when no dialog could be shown, or `None` when
+    /// only a file the user chose will do (one to send, one to import).
+    pub fn fallback_path(self) -> Option<PathBuf> {
+        let (what, ext) = match self {
+            Purpose::SendFile | Purpose::ImportAutomation => return None,
+            Purpose::SaveLog => ("log", "txt"),
+            Purpose::SaveRaw => ("raw", "bin"),
+            Purpose::SavePcap => ("capture", "pcapng"),
+            Purpose::Record => ("recv", "bin"),
+            Purpose::SaveInput => ("send", "bin"),
+            Purpose::ExportAutomation => ("automation", "toml"),
+        };
+        Some(fallback_path(what, ext))
+    }
+}
+
+/// What a file dialog's answer means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Picked {
+    /// Go on with this file.
+    File(PathBuf),
+    /// The user cancelled: do nothing.
+    Cancelled,
+    /// No dialog could be shown and this job needs a file the user chose.
+    NoDialog,
+}
+
+impl Picked {
+    /// Reads a dialog's answer for `purpose`: the chosen file, else (when no
+    /// dialog could be shown) the purpose's fallback file.
+    pub fn from_answer(purpose: Purpose, path: Option<PathBuf>, shown: bool) -> Picked {
+        match (path, shown) {
+            (Some(p), _) => Picked::File(p),
+            (None, true) => Picked::Cancelled,
+            (None, false) => purpose
+                .fallback_path()
+                .map_or(Picked::NoDialog, Picked::File),
+        }
+    }
+}
+
 /// News from a background job.
 #[derive(Debug)]
 pub enum JobMsg {

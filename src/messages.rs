@@ -23,6 +23,7 @@ pub fn net_error_text(err: &NetError, lang: Lang) -> String {
         NetError::DatagramTooLarge { len } => fill(t(T::NetTooLarge), &[len]),
         NetError::FamilyMismatch { local, remote } => fill(t(T::NetFamily), &[local, remote]),
         NetError::NotOpen => t(T::ErrNotOpen).to_string(),
+        NetError::SendingFinished { addr } => fill(t(T::NetSendingFinished), &[addr]),
         other => fill(t(T::NetOther), &[other]),
     }
 }

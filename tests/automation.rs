@@ -131,18 +131,7 @@ fn partner_001_udp_receivers_show_gbk_and_utf8() {
         ("001-udp-receiver-utf8", "utf-8"),
     ] {
         let (na, port) = partner_bound(id, "bound to", &[]);
-        let mut sender = peer(
-            "udp_sender.py",
-            &[
-                "127.0.0.1",
-                &port.to_string(),
-                "你好 udp",
-                "--encoding",
-                encoding,
-            ],
-        );
-        let local = peer_local(&sender);
-        peer_done(&mut sender);
+        let local = udp_send_once(port, "你好 udp", encoding);
         wait_text_from(&na, &local, "你好 udp");
     }
 }

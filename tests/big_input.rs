@@ -26,6 +26,19 @@ fn big_text() -> String {
     text
 }
 
+/// Nothing on screen carries a large text: no field holds it and no label
+/// is longer than a summary line.
+fn assert_no_long_text(h: &App) {
+    let longest = h
+        .root()
+        .children_recursive()
+        .filter_map(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
+        .map(|t| t.len())
+        .max()
+        .unwrap_or(0);
+    assert!(longest < 1000, "a widget holds {longest} bytes of text");
+}
+
 #[test]
 fn a_10_mb_paste_is_summarised_and_sent_exactly() {
     let mut h = app();
@@ -46,14 +59,7 @@ fn a_10_mb_paste_is_summarised_and_sent_exactly() {
     assert_eq!(h.state().tab().settings.send_text.len(), text.len());
     // Nothing on screen carries the text itself: no field holds it and no
     // label is longer than a summary line.
-    let longest = h
-        .root()
-        .children_recursive()
-        .filter_map(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
-        .map(|t| t.len())
-        .max()
-        .unwrap_or(0);
-    assert!(longest < 1000, "a widget holds {longest} bytes of text");
+    assert_no_long_text(&h);
     assert!(h.query_by_label(en(T::EditAnyway)).is_some());
 
     // Send: the peer gets exactly the GBK bytes.
@@ -152,14 +158,7 @@ fn other_fields_take_no_layout_breaking_paste() {
     let preset = &h.state().settings.automation.presets[0].text;
     assert!(preset.len() >= text.len(), "the paste went into the preset");
     wait_text(&mut h, "Large input:");
-    let longest = h
-        .root()
-        .children_recursive()
-        .filter_map(|n| n.accesskit_node().value().or(n.accesskit_node().label()))
-        .map(|t| t.len())
-        .max()
-        .unwrap_or(0);
-    assert!(longest < 1000, "a widget holds {longest} bytes of text");
+    assert_no_long_text(&h);
     // Kept for this run only: the settings file stays small.
     let saved = ron::ser::to_string(&h.state().settings_to_save()).unwrap();
     assert!(saved.len() < 1 << 20, "settings of {} bytes", saved.len());

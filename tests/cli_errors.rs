@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+mod wine;
+
 /// The longest a run may take before the test gives up and kills it.
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -39,7 +41,7 @@ fn read_all(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
 
 /// Runs netassist with `args` and no input, waiting at most `WAIT`.
 fn run(args: &[&str]) -> Run {
-    let child = Command::new(env!("CARGO_BIN_EXE_netassist"))
+    let child = Command::new(wine::netassist_bin())
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -3,10 +3,17 @@
 //! and the macOS Info.plist template. They are data, not code, so a broken
 //! regeneration or a hand edit would otherwise only show up on a user's
 //! desktop. Standard library only.
+//!
+//! The Windows package is checked by an ignored test, because it needs the
+//! cross-built zip: `dist/windows/build-exe.sh`, then
+//! `cargo test --test packaging -- --ignored` (`.ci/run` does both).
+
+mod pe;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 const PNG_SIZES: [u32; 7] = [16, 32, 48, 64, 128, 256, 512];
 
@@ -267,4 +274,142 @@ fn macos_info_plist_template_points_at_the_bundle_files() {
     assert_eq!(value_of("NSHighResolutionCapable"), "<true/>");
     assert!(!value_of("LSMinimumSystemVersion").is_empty());
     assert!(Path::new(&root().join("icons/netassist.icns")).is_file());
+}
+
+// ---------------------------------------------------------------------------
+// The Windows package (dist/windows/build-exe.sh)
+// ---------------------------------------------------------------------------
+
+const WINDOWS_ZIP_HOWTO: &str = "build it with dist/windows/build-exe.sh (needs \
+     gcc-mingw-w64-x86-64 and python3), then run cargo test --test packaging -- --ignored";
+
+/// The zip `dist/windows/build-exe.sh` writes (`NETASSIST_WINDOWS_ZIP` overrides).
+fn windows_zip() -> PathBuf {
+    if let Some(path) = std::env::var_os("NETASSIST_WINDOWS_ZIP") {
+        return PathBuf::from(path);
+    }
+    let name = format!("netassist-{}-windows-x86_64.zip", env!("CARGO_PKG_VERSION"));
+    root().join("dist").join("out").join(name)
+}
+
+/// Runs a python3 one-liner on the zip (python3's zipfile also checks each
+/// member's CRC) and returns its stdout.
+fn python_zip(script: &str, zip: &Path, member: &str) -> Vec<u8> {
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(zip)
+        .arg(member)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run python3 to read the zip ({e}): {WINDOWS_ZIP_HOWTO}")
+        });
+    assert!(
+        out.status.success(),
+        "reading {} failed: {}",
+        zip.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+#[ignore = "needs the cross-built Windows zip: run dist/windows/build-exe.sh, then cargo test --test packaging -- --ignored"]
+fn windows_zip_holds_a_gui_exe_with_icon_and_version() {
+    let zip = windows_zip();
+    assert!(zip.is_file(), "no {}: {WINDOWS_ZIP_HOWTO}", zip.display());
+    let names = String::from_utf8(python_zip(
+        "import sys, zipfile; print('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))",
+        &zip,
+        "",
+    ))
+    .unwrap();
+    let names: Vec<&str> = names.lines().collect();
+    for wanted in [
+        "netassist.exe",
+        "README.md",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+        "fonts/NotoSansCJKsc-LICENSE.txt",
+    ] {
+        assert!(
+            names.contains(&wanted),
+            "{wanted} missing from the zip: {names:?}"
+        );
+    }
+    let exe = python_zip(
+        "import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))",
+        &zip,
+        "netassist.exe",
+    );
+
+    let image = pe::Pe::parse(&exe);
+    assert_eq!(image.machine, pe::MACHINE_AMD64, "not an x86-64 exe");
+    assert_eq!(image.magic, 0x20b, "not PE32+");
+    assert_eq!(
+        image.characteristics & 0x2002,
+        0x0002,
+        "not an executable (or a DLL)"
+    );
+    assert_eq!(
+        image.subsystem,
+        pe::SUBSYSTEM_GUI,
+        "a double-click would open a console window next to NetAssist"
+    );
+
+    let resources = image.resources();
+    let of_type = |t| resources.iter().filter(move |r| r.type_id == Some(t));
+    let groups: Vec<_> = of_type(pe::RT_GROUP_ICON).collect();
+    assert_eq!(groups.len(), 1, "expected one icon group");
+    let group = pe::icon_group(groups[0].data);
+    let mut sizes = Vec::new();
+    for entry in &group {
+        assert_eq!(entry.width, entry.height, "a non-square icon");
+        let icon = of_type(pe::RT_ICON)
+            .find(|r| r.id == Some(entry.icon_id))
+            .unwrap_or_else(|| panic!("the group names icon {} but it is missing", entry.icon_id));
+        assert_eq!(
+            icon.data.len(),
+            entry.bytes as usize,
+            "icon {} size",
+            entry.icon_id
+        );
+        assert_eq!(
+            pe::icon_image_size(icon.data),
+            (entry.width, entry.height),
+            "icon {} is not the size its group says",
+            entry.icon_id
+        );
+        sizes.push(entry.width);
+    }
+    sizes.sort_unstable();
+    assert_eq!(sizes.first(), Some(&16), "smallest icon: {sizes:?}");
+    assert_eq!(sizes.last(), Some(&256), "largest icon: {sizes:?}");
+    for wanted in [16, 32, 48, 256] {
+        assert!(sizes.contains(&wanted), "no {wanted}px icon: {sizes:?}");
+    }
+
+    let versions: Vec<_> = of_type(pe::RT_VERSION).collect();
+    assert_eq!(versions.len(), 1, "expected one version resource");
+    assert_eq!(versions[0].lang, 0x0409, "version strings are US English");
+    let info = pe::version_info(versions[0].data);
+    let version = env!("CARGO_PKG_VERSION");
+    let numbers: Vec<u16> = version
+        .split(['.', '-', '+'])
+        .take(3)
+        .map(|n| n.parse().expect("Cargo.toml version"))
+        .collect();
+    assert_eq!(info.file_version[..3], numbers[..], "fixed file version");
+    assert_eq!(
+        info.product_version[..3],
+        numbers[..],
+        "fixed product version"
+    );
+    assert_eq!(info.string("FileVersion"), Some(version), "{info:?}");
+    assert_eq!(info.string("ProductVersion"), Some(version), "{info:?}");
+    assert_eq!(info.string("ProductName"), Some("NetAssist"), "{info:?}");
+    assert_eq!(
+        info.string("OriginalFilename"),
+        Some("netassist.exe"),
+        "{info:?}"
+    );
 }

@@ -68,13 +68,7 @@ install -m644 "$NA_ROOT/icons/netassist.icns" "$app/Contents/Resources/netassist
 sed "s/@VERSION@/$bundle_version/g" "$NA_ROOT/dist/macos/Info.plist" > "$app/Contents/Info.plist"
 printf 'APPL????' > "$app/Contents/PkgInfo"
 
-lic="$app/Contents/Resources/licenses"
-while IFS= read -r f; do
-    [[ -n "$f" ]] && install -Dm644 "$f" "$lic/$(basename "$f")"
-done < <(na_project_licenses)
-while IFS= read -r f; do
-    [[ -n "$f" ]] && install -Dm644 "$f" "$lic/fonts/$(basename "$f")"
-done < <(na_font_licenses)
+na_install_licenses "$app/Contents/Resources/licenses"
 
 if [[ "$(uname -s)" == Darwin ]]; then
     if command -v plutil >/dev/null 2>&1; then

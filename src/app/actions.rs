@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::messages::Msg;
 use crate::net::SendMeta;
 
 use crate::ui::action::Action;
@@ -50,6 +51,16 @@ impl NetAssistApp {
             Action::SendPreset(i) => self.send_preset(i),
             Action::AddPreset => self.add_preset(),
             Action::ToggleAutomation => self.automation_ui.open = !self.automation_ui.open,
+            Action::TogglePython => self.python_ui.open = !self.python_ui.open,
+            Action::SavePython { file_name, code } => {
+                let tx = self.tabs[active].jobs_tx.clone();
+                let wake = Arc::clone(&self.wake);
+                super::dialogs::save_text(file_name, code, tx, move || wake());
+            }
+            Action::ShowRules => {
+                self.automation_ui.open = true;
+                self.automation_ui.page = crate::ui::automation::Page::Rules;
+            }
             Action::RunSequence(i) => self.run_sequence(i),
             Action::StopSequence => self.tabs[active].session.stop_sequence(),
             Action::Pick(purpose) => {
@@ -142,7 +153,21 @@ impl Tab {
                     }
                 }
             }
+            Action::Finish(peer) => {
+                if let Err(e) = self.session.finish(peer) {
+                    self.session.log().set_status(Msg::Net(e), true);
+                }
+            }
             Action::StopRecording => self.session.log().recorder = None,
+            Action::UsePartner(id) => {
+                if self.is_open() {
+                    let msg = Msg::key(crate::i18n::T::PartnerCloseFirst);
+                    self.session.log().set_status(msg, true);
+                } else if let Some(p) = crate::automation::partner(id) {
+                    self.settings.use_partner(&p);
+                    self.errors = Default::default();
+                }
+            }
             Action::CancelFile => {
                 if let Some(f) = &self.file_send {
                     f.cancel();
@@ -195,6 +220,9 @@ impl Tab {
             | Action::ToggleAutomation
             | Action::RunSequence(_)
             | Action::StopSequence
+            | Action::ShowRules
+            | Action::TogglePython
+            | Action::SavePython { .. }
             | Action::Pick(_) => {}
         }
     }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use bytes::Bytes;
 
 use crate::automation::{Automation, Preset, ResponderSettings, SequenceRun};
-use crate::files::{JobMsg, Purpose, fallback_path};
+use crate::files::{JobMsg, Picked, Purpose};
 use crate::i18n::T;
 use crate::messages::Msg;
 use crate::net::{SendMeta, Target};
@@ -94,15 +94,13 @@ impl NetAssistApp {
                 path,
                 shown,
             } => {
-                let path = match (path, shown) {
-                    (Some(p), _) => p,
-                    (None, true) => return,
-                    // No dialog service: imports need a file the user chose.
-                    (None, false) if purpose == Purpose::ImportAutomation => {
+                let path = match Picked::from_answer(purpose, path, shown) {
+                    Picked::File(p) => p,
+                    Picked::Cancelled => return,
+                    Picked::NoDialog => {
                         let msg = Msg::with(T::NoDialog, &[&"-"]);
                         return self.tabs[i].session.log().set_status(msg, true);
                     }
-                    (None, false) => fallback_path("automation", "toml"),
                 };
                 let tx = self.tabs[i].jobs_tx.clone();
                 if purpose == Purpose::ImportAutomation {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::files::{FileSend, JobMsg, Purpose, Recorder, fallback_path};
+use crate::files::{FileSend, JobMsg, Picked, Purpose, Recorder};
 use crate::i18n::T;
 use crate::messages::Msg;
 use crate::net::Wake;
@@ -31,20 +31,12 @@ impl Tab {
                 path,
                 shown,
             } => {
-                let path = match (path, shown) {
-                    (Some(p), _) => p,
-                    (None, true) => return,
-                    (None, false) => match purpose {
-                        Purpose::SendFile => {
-                            return self.status(Msg::with(T::NoDialog, &[&"-"]), true);
-                        }
-                        Purpose::SaveLog => fallback_path("log", "txt"),
-                        Purpose::SaveRaw => fallback_path("raw", "bin"),
-                        Purpose::SavePcap => fallback_path("capture", "pcapng"),
-                        Purpose::Record => fallback_path("recv", "bin"),
-                        Purpose::SaveInput => fallback_path("send", "bin"),
-                        Purpose::ImportAutomation | Purpose::ExportAutomation => return,
-                    },
+                let path = match Picked::from_answer(purpose, path, shown) {
+                    Picked::File(p) => p,
+                    Picked::Cancelled => return,
+                    Picked::NoDialog => {
+                        return self.status(Msg::with(T::NoDialog, &[&"-"]), true);
+                    }
                 };
                 self.start_file_job(purpose, path, shown, wake);
             }

@@ -9,6 +9,7 @@ mod dialogs;
 mod jobs;
 mod sending;
 mod tab;
+mod teaching;
 pub mod window;
 
 pub use tab::Tab;
@@ -23,6 +24,7 @@ use crate::settings::{AppSettings, SessionSettings};
 use crate::ui::automation::AutomationUi;
 use crate::ui::dialogs::Dialog;
 use crate::ui::layout::{self, Chrome, Current};
+use crate::ui::python_window::PythonUi;
 use crate::ui::view::{FileProgress, TabView};
 
 /// The NetAssist window.
@@ -42,6 +44,7 @@ pub struct NetAssistApp {
     renaming: Option<(usize, String)>,
     dialog: Option<Dialog>,
     automation_ui: AutomationUi,
+    python_ui: PythonUi,
     /// Makes each new tab's engine (real, or fake in UI tests).
     engines: EngineFactory,
 }
@@ -94,6 +97,7 @@ impl NetAssistApp {
             renaming: None,
             dialog: None,
             automation_ui: AutomationUi::default(),
+            python_ui: PythonUi::default(),
             engines,
         }
     }
@@ -169,6 +173,9 @@ impl NetAssistApp {
         }
         for tab in &mut self.tabs {
             tab.sync_automation();
+            if !tab.watch_encoding() {
+                soonest(Duration::ZERO);
+            }
             if tab.file_send.is_some() || tab.looping.is_some() {
                 soonest(Duration::from_millis(100));
             }
@@ -198,7 +205,7 @@ impl NetAssistApp {
         tab.keep_search_current(&self.wake);
         let now = Instant::now();
         let (
-            link,
+            (link, connection),
             counters,
             rates,
             status,
@@ -212,7 +219,7 @@ impl NetAssistApp {
         ) = {
             let log = tab.session.log();
             (
-                log.link,
+                (log.link, log.connection.clone()),
                 log.counters,
                 log.throughput.rate(now),
                 log.status.clone(),
@@ -235,6 +242,7 @@ impl NetAssistApp {
             lang,
             link,
             clients: &tab.clients,
+            connection,
             counters,
             rates,
             status,
@@ -265,6 +273,7 @@ impl NetAssistApp {
                 dialog: &mut self.dialog,
                 automation: &mut self.automation_ui,
                 shared: &mut self.settings.automation,
+                python: &mut self.python_ui,
             },
             Current {
                 settings: &mut tab.settings,

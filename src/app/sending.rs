@@ -8,25 +8,16 @@ use bytes::Bytes;
 use crate::codec::{InputMode, build_payload};
 use crate::i18n::T;
 use crate::messages::Msg;
-use crate::net::{Periodic, PeriodicId, PeriodicProgress, SendMeta, SessionHandle, Target};
+use crate::net::{Periodic, PeriodicProgress, SendMeta, SessionHandle, Target};
 use crate::session::LinkState;
 use crate::settings::{
     AppSettings, FieldErrors, ModeChoice, SentItem, remote_target, session_config,
 };
 
-use super::tab::Tab;
+use super::tab::{LoopRun, Tab};
 
 /// Longest loop interval the window accepts: 24 hours.
 const MAX_LOOP_MS: u64 = 24 * 60 * 60 * 1000;
-
-/// A loop send running on the engine's clock.
-#[derive(Clone)]
-pub struct LoopRun {
-    /// The engine's timed send.
-    pub id: PeriodicId,
-    /// The session it runs on.
-    pub handle: SessionHandle,
-}
 
 impl Tab {
     /// Opens the link, or closes it when it is open or opening.

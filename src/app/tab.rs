@@ -9,7 +9,7 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::files::{FileSend, JobMsg};
 use crate::i18n::Lang;
 use crate::messages::Msg;
-use crate::net::{Mode, PeerId, Wake};
+use crate::net::{Mode, PeerId, PeriodicId, SessionHandle, Wake};
 use crate::session::search::{Query, Search};
 use crate::session::{ClientInfo, Counters, LinkState, Session};
 use crate::settings::{FieldErrors, ModeChoice, SessionSettings};
@@ -18,7 +18,14 @@ use crate::ui::net_panel::mode_name;
 use crate::ui::tabs::TabTitle;
 use crate::ui::view::TabUi;
 
-use super::sending::LoopRun;
+/// A loop send running on the engine's clock.
+#[derive(Clone)]
+pub struct LoopRun {
+    /// The engine's timed send.
+    pub id: PeriodicId,
+    /// The session it runs on.
+    pub handle: SessionHandle,
+}
 
 /// One session with its settings and drawing state.
 pub struct Tab {
@@ -48,6 +55,8 @@ pub struct Tab {
     )>,
     /// The close policy last handed to the session.
     pub(crate) fin_policy_sent: Option<bool>,
+    /// Peers told they use the other encoding than this tab sends.
+    pub(crate) encoding_watch: crate::teach::encoding_hint::EncodingWatch,
 }
 
 impl Tab {
@@ -69,6 +78,7 @@ impl Tab {
             clients_version: None,
             rules_sent: None,
             fin_policy_sent: None,
+            encoding_watch: Default::default(),
         }
     }
 

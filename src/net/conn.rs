@@ -265,6 +265,8 @@ impl Conn {
     /// connection is over (including an orderly end once both sides finished).
     pub(crate) fn flush(&mut self, ctx: &mut Ctx) -> Result<(), CloseReason> {
         while let Some((head, meta)) = self.queue.front() {
+            // mio's own `write`: on Windows its `WouldBlock` re-arms the
+            // writable event that resumes this flush (see `read_stream`).
             match self.stream.write(&head[self.head_written..]) {
                 Ok(n) => {
                     self.head_written += n;

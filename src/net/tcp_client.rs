@@ -123,6 +123,8 @@ impl Client {
         socket
             .set_nonblocking(true)
             .map_err(|e| NetError::connect(addr, &e))?;
+        // Raw socket2 calls are fine until mio owns the socket (below); from
+        // then on every read and write goes through mio (see conn.rs).
         match socket.connect(&addr.into()) {
             Ok(()) => {}
             Err(e) if in_progress(&e) => {}

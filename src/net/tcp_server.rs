@@ -88,13 +88,22 @@ impl Server {
             return;
         }
         loop {
+            // Through mio's own `accept`, which re-arms the listener on
+            // Windows when it sees `WouldBlock` (see `ReadBuf::read_stream`).
             match self.listener.accept() {
                 Ok((stream, addr)) => self.add(ctx, stream, addr),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                // A client that gave up before it was accepted: gone, and no
+                // fault of ours. Linux hands it over and the first read
+                // reports the reset; the BSDs say ECONNABORTED; Windows says
+                // WSAECONNRESET, and wine WSAENOTCONN.
                 Err(e)
                     if matches!(
                         e.kind(),
-                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted
+                        io::ErrorKind::Interrupted
+                            | io::ErrorKind::ConnectionAborted
+                            | io::ErrorKind::ConnectionReset
+                            | io::ErrorKind::NotConnected
                     ) => {}
                 Err(e) => {
                     ctx.error(NetError::io("cannot accept a client", &e));

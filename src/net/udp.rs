@@ -234,6 +234,8 @@ impl Udp {
     /// OS refuses is reported and dropped (never reported as sent).
     fn flush(&mut self, ctx: &mut Ctx) {
         while let Some(out) = self.queue.front() {
+            // mio's own `send_to`, so Windows re-arms the writable event
+            // that resumes this flush (see `ReadBuf::read_stream`).
             let result = self
                 .socket
                 .send_to(&out.data, for_socket(out.to, self.local));

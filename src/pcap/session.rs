@@ -306,6 +306,8 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         Note::Disconnected => ended(Ending::Local),
         Note::Error { .. } => ended(Ending::Error),
         Note::Closed => Some(Fact::SessionClosed),
-        Note::Failure(_) => None,
+        // Our FIN is not modelled (the orderly close that follows is), and
+        // the encoding hint says nothing about the wire.
+        Note::Failure(_) | Note::WeFinished | Note::EncodingHint { .. } => None,
     }
 }

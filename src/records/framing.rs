@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use thiserror::Error;
 
@@ -222,6 +222,8 @@ pub struct Pending {
     pub peer: SocketAddr,
     /// Seq of the record holding its first byte.
     pub start_seq: u64,
+    /// Offset of its first byte in that record.
+    pub start_off: u32,
     /// Bytes so far.
     pub len: usize,
     /// Reads so far.
@@ -353,6 +355,14 @@ impl Framer {
     /// abandoned and framing starts again at the oldest record held (see
     /// [`restarts`](Self::restarts)).
     pub fn update(&mut self, store: &RecordStore) {
+        self.update_until(store, None);
+    }
+
+    /// Like [`update`](Self::update), stopping at `deadline` (looking at
+    /// the clock every 256 records), so a view can frame a huge store over
+    /// several frames; true when every record held has been framed. The
+    /// result is the same however the work is sliced.
+    pub fn update_until(&mut self, store: &RecordStore, deadline: Option<Instant>) -> bool {
         let first = store.first_seq();
         let mut cursor = match self.cursor {
             Some(c) if c.seq >= first => c,
@@ -376,6 +386,8 @@ impl Framer {
             self.first_index += 1;
         }
         let end = store.end_seq();
+        let mut counted = 0u32;
+        let mut done = true;
         while cursor.seq < end {
             let Some(record) = store.get(cursor.seq) else {
                 break;
@@ -397,8 +409,20 @@ impl Framer {
             if newest {
                 break;
             }
+            counted = counted.wrapping_add(1);
+            if counted.is_multiple_of(256) && deadline.is_some_and(|d| Instant::now() >= d) {
+                done = false;
+                break;
+            }
         }
         self.cursor = Some(cursor);
+        done
+    }
+
+    /// How far framing has got: the seq of the next record to frame (the
+    /// newest record's own seq once caught up).
+    pub fn framed_to(&self) -> Option<u64> {
+        self.cursor.map(|c| c.seq)
     }
 
     /// With an idle-gap rule, ends every message whose peer has been silent
@@ -466,6 +490,7 @@ impl Framer {
             .map(|(peer, p)| Pending {
                 peer,
                 start_seq: p.start_seq,
+                start_off: p.start_off,
                 len: p.len,
                 reads: p.reads,
             })
@@ -475,28 +500,38 @@ impl Framer {
     /// The bytes of `message`: borrowed when they lie in one record.
     /// `None` when its first record has been dropped from the store.
     pub fn bytes<'s>(&self, store: &'s RecordStore, message: &Message) -> Option<Cow<'s, [u8]>> {
-        let mut record = store.get(message.start_seq)?;
-        let mut off = message.start_off as usize;
-        let mut left = message.len();
-        let first = record.bytes.get(off..)?;
-        if first.len() >= left {
-            return Some(Cow::Borrowed(&first[..left]));
-        }
-        let mut out = Vec::with_capacity(left);
-        loop {
-            let part = record.bytes.get(off..)?;
-            let take = part.len().min(left);
-            out.extend_from_slice(&part[..take]);
-            left -= take;
-            if left == 0 {
-                return Some(Cow::Owned(out));
-            }
-            if record.next == 0 {
-                return None;
-            }
-            record = store.get(record.seq + u64::from(record.next))?;
-            off = 0;
-        }
+        bytes_at(store, message.start_seq, message.start_off, message.len())
+    }
+
+    /// The first `max` bytes of `message` (all of it when shorter), for a
+    /// view that shows only the start of a long message.
+    pub fn bytes_up_to<'s>(
+        &self,
+        store: &'s RecordStore,
+        message: &Message,
+        max: usize,
+    ) -> Option<Cow<'s, [u8]>> {
+        bytes_at(
+            store,
+            message.start_seq,
+            message.start_off,
+            message.len().min(max),
+        )
+    }
+
+    /// The bytes of a message still arriving, so far (at most `max`).
+    pub fn pending_bytes<'s>(
+        &self,
+        store: &'s RecordStore,
+        pending: &Pending,
+        max: usize,
+    ) -> Option<Cow<'s, [u8]>> {
+        bytes_at(
+            store,
+            pending.start_seq,
+            pending.start_off,
+            pending.len.min(max),
+        )
     }
 
     /// When the first byte of `message` was read (`None` once dropped).
@@ -657,6 +692,33 @@ impl Framer {
             self.partials.iter().map(|(k, v)| (*k, v)).collect();
         all.sort_by_key(|(peer, p)| (p.start_seq, p.start_off, *peer));
         all
+    }
+}
+
+/// `len` bytes of a peer's stream from byte `off` of record `seq` on,
+/// following the stream's records; borrowed when they lie in one record.
+fn bytes_at(store: &RecordStore, seq: u64, off: u32, len: usize) -> Option<Cow<'_, [u8]>> {
+    let mut record = store.get(seq)?;
+    let mut off = off as usize;
+    let mut left = len;
+    let first = record.bytes.get(off..)?;
+    if first.len() >= left {
+        return Some(Cow::Borrowed(&first[..left]));
+    }
+    let mut out = Vec::with_capacity(left);
+    loop {
+        let part = record.bytes.get(off..)?;
+        let take = part.len().min(left);
+        out.extend_from_slice(&part[..take]);
+        left -= take;
+        if left == 0 {
+            return Some(Cow::Owned(out));
+        }
+        if record.next == 0 {
+            return None;
+        }
+        record = store.get(record.seq + u64::from(record.next))?;
+        off = 0;
     }
 }
 
@@ -899,11 +961,37 @@ mod tests {
             [Pending {
                 peer: peer(1),
                 start_seq: 1,
+                start_off: 1,
                 len: 2,
                 reads: 1
             }]
         );
         assert_eq!(f.first_split(), Some(1));
+        let p = &f.pending()[0];
+        assert_eq!(f.pending_bytes(&store, p, 10).as_deref(), Some(&b"gh"[..]));
+        assert_eq!(f.pending_bytes(&store, p, 1).as_deref(), Some(&b"g"[..]));
+    }
+
+    #[test]
+    fn framing_over_several_slices_gives_what_one_pass_gives() {
+        let reads: Vec<Vec<u8>> = (0..5000u32)
+            .map(|i| format!("{i}\n{}", "x".repeat((i % 7) as usize)).into_bytes())
+            .collect();
+        let slices: Vec<&[u8]> = reads.iter().map(Vec::as_slice).collect();
+        let store = store_of(&slices);
+        let mut whole = Framer::new(LF()).unwrap();
+        whole.update(&store);
+        let mut sliced = Framer::new(LF()).unwrap();
+        // A deadline already passed still frames 256 records per call.
+        let mut calls = 1;
+        while !sliced.update_until(&store, Some(Instant::now())) {
+            calls += 1;
+            assert!(sliced.framed_to() < Some(store.end_seq() - 1));
+        }
+        assert!(calls >= 19, "{calls}");
+        assert_eq!(framed(&sliced, &store), framed(&whole, &store));
+        assert_eq!(sliced.pending(), whole.pending());
+        assert_eq!(sliced.framed_to(), Some(store.end_seq() - 1));
     }
 
     fn prefix(width: PrefixWidth, endian: Endian, counts_header: bool) -> Framing {

@@ -11,6 +11,7 @@ mod filter;
 mod framing;
 mod record;
 mod render;
+mod round_trips;
 mod rows;
 mod store;
 
@@ -21,5 +22,6 @@ pub use framing::{
     LengthPrefix, MAX_DELIMITER, Message, Pending, PrefixWidth,
 };
 pub use record::{Direction, Note, Opener, Record};
+pub use round_trips::{RoundTrips, short_duration};
 pub use rows::{RENDER_WHOLE, RowIndex, RowStyle, View, added_marker, split_weighted};
 pub use store::{MAX_MERGED_BYTES, RECORD_OVERHEAD, RecordStore, StoreConfig};

@@ -78,6 +78,17 @@ pub enum Note {
     Reset,
     /// We closed the connection to the peer.
     Disconnected,
+    /// We finished sending to the peer (our FIN goes once what is queued
+    /// has been written); the connection still carries the peer's data.
+    WeFinished,
+    /// Auto shows this peer's text in one encoding while we send in the
+    /// other (said once per peer, so a learner sees the mismatch).
+    EncodingHint {
+        /// The encoding Auto decodes the peer's bytes with.
+        shown: TextEncoding,
+        /// The session's send encoding.
+        sent: TextEncoding,
+    },
     /// Something failed; the message is the system's text.
     Error {
         /// Human-readable description of the failure.
@@ -98,6 +109,13 @@ impl fmt::Display for Note {
             Note::ClosedByPeer => f.write_str("closed by peer"),
             Note::Reset => f.write_str("connection reset"),
             Note::Disconnected => f.write_str("disconnected"),
+            Note::WeFinished => f.write_str("we finished sending"),
+            Note::EncodingHint { shown, sent } => write!(
+                f,
+                "the peer sends {}, but we send {}",
+                shown.label(),
+                sent.label()
+            ),
             Note::Error { message } => write!(f, "error: {message}"),
             Note::Failure(err) => write!(f, "error: {err}"),
             Note::Closed => f.write_str("closed"),

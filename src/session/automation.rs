@@ -67,6 +67,9 @@ pub(crate) enum Report {
     Error(NetError),
     /// A rule's reply could not be made.
     RuleFailed(String),
+    /// We finished sending on this connection (a rule's close, or the
+    /// answer to a peer's FIN).
+    Finished(PeerId),
 }
 
 impl Automation {
@@ -228,16 +231,18 @@ impl Automation {
             return reports;
         };
         for (_, _, job) in due {
-            let result = match job {
-                Job::Send { target, data, meta } => handle.send_with(target, data, meta),
-                Job::Close(peer) => handle.finish(peer),
+            let (result, finished) = match job {
+                Job::Send { target, data, meta } => (handle.send_with(target, data, meta), None),
+                Job::Close(peer) => (handle.finish(peer), Some(peer)),
                 Job::Finish(peer) => {
                     self.finishing.remove(&peer);
-                    handle.finish(peer)
+                    (handle.finish(peer), Some(peer))
                 }
             };
-            if let Err(e) = result {
-                reports.push(Report::Error(e));
+            match (result, finished) {
+                (Err(e), _) => reports.push(Report::Error(e)),
+                (Ok(()), Some(peer)) => reports.push(Report::Finished(peer)),
+                (Ok(()), None) => {}
             }
         }
         reports

@@ -51,6 +51,23 @@ pub struct ClientInfo {
     pub rx: u64,
     /// Bytes sent to it.
     pub tx: u64,
+    /// It finished sending (FIN): it sends nothing more.
+    pub peer_finished: bool,
+    /// We finished sending to it (FIN): we send nothing more.
+    pub we_finished: bool,
+}
+
+impl ClientInfo {
+    fn new(addr: SocketAddr, since: SystemTime) -> ClientInfo {
+        ClientInfo {
+            addr,
+            since,
+            rx: 0,
+            tx: 0,
+            peer_finished: false,
+            we_finished: false,
+        }
+    }
 }
 
 /// Traffic counters for the status bar.
@@ -86,6 +103,8 @@ pub struct SessionLog {
     pub clients: BTreeMap<PeerId, ClientInfo>,
     /// Bumped whenever `clients` changes, so a view can skip copying it.
     pub clients_version: u64,
+    /// TCP client: the connection to the server, while it is up.
+    pub connection: Option<(PeerId, ClientInfo)>,
     /// Counters since the last reset.
     pub counters: Counters,
     /// Per-second traffic over the last minute.
@@ -125,6 +144,7 @@ impl SessionLog {
             link: LinkState::Closed,
             clients: BTreeMap::new(),
             clients_version: 0,
+            connection: None,
             counters: Counters::default(),
             throughput: Throughput::new(Instant::now()),
             status: None,
@@ -153,7 +173,29 @@ impl SessionLog {
         self.link = LinkState::Opening(mode);
         self.status = None;
         self.last_sender = None;
+        self.connection = None;
         self.set_clients(BTreeMap::new());
+    }
+
+    /// The connection `peer`: a client of the server, or the client's own.
+    fn conn_mut(&mut self, peer: PeerId) -> Option<&mut ClientInfo> {
+        match &mut self.connection {
+            Some((id, info)) if *id == peer => Some(info),
+            _ => self.clients.get_mut(&peer),
+        }
+    }
+
+    /// We asked to finish sending to `peer` (our FIN follows what is
+    /// queued): marks the connection and logs it, once.
+    pub fn we_finished(&mut self, peer: PeerId) {
+        let Some(info) = self.conn_mut(peer).filter(|c| !c.we_finished) else {
+            return;
+        };
+        info.we_finished = true;
+        let addr = info.addr;
+        self.clients_version += 1;
+        self.store
+            .push_event(SystemTime::now(), Some(addr), Note::WeFinished);
     }
 
     fn set_clients(&mut self, clients: BTreeMap<PeerId, ClientInfo>) {
@@ -173,17 +215,15 @@ impl SessionLog {
             }
             Event::Connected { peer, addr, local } => {
                 let by = self.link.mode().map_or(Opener::Peer, Opener::for_mode);
-                if self.link.mode() == Some(Mode::TcpServer) {
-                    self.clients.insert(
-                        peer,
-                        ClientInfo {
-                            addr,
-                            since: wall,
-                            rx: 0,
-                            tx: 0,
-                        },
-                    );
-                    self.clients_version += 1;
+                match self.link.mode() {
+                    Some(Mode::TcpServer) => {
+                        self.clients.insert(peer, ClientInfo::new(addr, wall));
+                        self.clients_version += 1;
+                    }
+                    Some(Mode::TcpClient) => {
+                        self.connection = Some((peer, ClientInfo::new(addr, wall)));
+                    }
+                    _ => {}
                 }
                 self.store
                     .push_event(wall, Some(addr), Note::Connected { local, by });
@@ -236,6 +276,9 @@ impl SessionLog {
                 if self.clients.remove(&peer).is_some() {
                     self.clients_version += 1;
                 }
+                if self.connection.as_ref().is_some_and(|(id, _)| *id == peer) {
+                    self.connection = None;
+                }
                 let note = match how {
                     CloseReason::Orderly => Note::ClosedByPeer,
                     CloseReason::Reset => Note::Reset,
@@ -244,7 +287,11 @@ impl SessionLog {
                 };
                 self.store.push_event(wall, Some(addr), note);
             }
-            Event::HalfClosed { addr, .. } => {
+            Event::HalfClosed { peer, addr } => {
+                if let Some(info) = self.conn_mut(peer) {
+                    info.peer_finished = true;
+                    self.clients_version += 1;
+                }
                 self.store.push_event(wall, Some(addr), Note::PeerFinished);
             }
             Event::GroupFailed { error, .. } => self.error(error),
@@ -275,6 +322,7 @@ impl SessionLog {
             Event::Error(err) => self.error(err),
             Event::Closed => {
                 self.link = LinkState::Closed;
+                self.connection = None;
                 self.groups.clear();
                 self.set_clients(BTreeMap::new());
                 self.store.push_event(wall, None, Note::Closed);
@@ -363,6 +411,63 @@ mod tests {
                 "error: no client is connected: nothing was sent",
                 "closed"
             ]
+        );
+    }
+
+    #[test]
+    fn half_closes_mark_the_connection_both_ways() {
+        let mut log = SessionLog::new();
+        let now = Instant::now();
+        log.opening(Mode::TcpClient);
+        log.apply(
+            Event::Opened {
+                mode: Mode::TcpClient,
+                local: addr(5000),
+            },
+            now,
+        );
+        log.apply(
+            Event::Connected {
+                peer: PeerId(7),
+                addr: addr(8888),
+                local: addr(5000),
+            },
+            now,
+        );
+        assert!(log.clients.is_empty(), "a client has no client list");
+        let conn = |log: &SessionLog| log.connection.as_ref().map(|(p, c)| (*p, c.clone()));
+        let (peer, info) = conn(&log).unwrap();
+        assert_eq!((peer, info.addr), (PeerId(7), addr(8888)));
+        assert!(!info.peer_finished && !info.we_finished);
+        log.we_finished(PeerId(7));
+        log.we_finished(PeerId(7)); // once is enough
+        log.we_finished(PeerId(99)); // not a connection: nothing happens
+        log.apply(
+            Event::HalfClosed {
+                peer: PeerId(7),
+                addr: addr(8888),
+            },
+            now,
+        );
+        let (_, info) = conn(&log).unwrap();
+        assert!(info.peer_finished && info.we_finished);
+        log.apply(
+            Event::PeerClosed {
+                peer: PeerId(7),
+                addr: addr(8888),
+                how: CloseReason::Orderly,
+            },
+            now,
+        );
+        assert!(log.connection.is_none());
+        let notes: Vec<Note> = log
+            .store
+            .iter()
+            .filter_map(|r| r.note.as_deref().cloned())
+            .collect();
+        assert_eq!(
+            notes[2..],
+            [Note::WeFinished, Note::PeerFinished, Note::ClosedByPeer]
         );
     }
 }

@@ -25,7 +25,7 @@ use std::thread::JoinHandle;
 use crossbeam_channel::Sender;
 
 use crate::automation::{ResponderSettings, Rule, SequenceRun};
-use crate::net::{Engine, NetError, SessionConfig, SessionHandle, Wake};
+use crate::net::{Engine, NetError, PeerId, SessionConfig, SessionHandle, Wake};
 
 use budget::Member;
 use runtime::Cmd;
@@ -125,6 +125,15 @@ impl Session {
             Some(h) if h.is_alive() => Ok(h.clone()),
             _ => Err(NetError::NotOpen),
         }
+    }
+
+    /// Finishes our sending on TCP connection `peer` (half-close): our FIN
+    /// goes once what is queued for it is written; the peer may go on
+    /// sending. The log marks the connection and shows the event.
+    pub fn finish(&self, peer: PeerId) -> Result<(), NetError> {
+        self.handle()?.finish(peer)?;
+        self.log().we_finished(peer);
+        Ok(())
     }
 
     /// Locks the log for reading or changing it. Hold it briefly: the

@@ -151,6 +151,7 @@ impl Runtime {
             match report {
                 Report::Error(e) => log.error(e),
                 Report::RuleFailed(why) => log.set_status(Msg::with(T::RuleFailed, &[&why]), true),
+                Report::Finished(peer) => log.we_finished(peer),
             }
         }
         log.rules = self.auto.rule_status();

@@ -304,6 +304,7 @@ mod tests {
     #[test]
     fn ascii_case_is_ignored_and_offsets_are_bytes() {
         assert!(contains_ignore_ascii_case("Hello 你好", "hELLO"));
+        // a=0, 你=1..4, b=4, 你=5..8: from byte 2 the match is the second 你.
         assert_eq!(find_ignore_ascii_case("a你b你b", "你B", 2), Some(5));
         assert_eq!(find_ignore_ascii_case("abc", "", 0), None);
         assert_eq!(find_ignore_ascii_case("ab", "abc", 0), None);

@@ -4,9 +4,11 @@
 //! tests check its size and round trip without a display.
 
 pub mod automation_text;
+mod framing;
 mod session;
 mod validate;
 
+pub use framing::{FramingKind, FramingSettings, MAX_GAP_MS};
 pub use session::{ModeChoice, SessionSettings};
 pub use validate::{FieldErrors, multicast, remote_target, session_config};
 

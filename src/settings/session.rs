@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::automation::Automation;
+use crate::automation::{Automation, Partner, PartnerRole};
 use crate::codec::summary::is_big;
 use crate::codec::{DisplayEncoding, SendOptions};
+use crate::net::SessionConfig;
 use crate::records::View;
 
 /// The protocol choice, stored by name.
@@ -56,6 +57,10 @@ pub struct SessionSettings {
     pub show_peer: bool,
     /// Show ␍ ␊ ␉ and `\xHH`.
     pub show_control: bool,
+    /// Show the time since the previous row (Δt).
+    pub show_delta: bool,
+    /// Show round trips (RTT) on the rows that answer a send.
+    pub show_rtt: bool,
     /// Follow new data.
     pub auto_scroll: bool,
     /// How typed text becomes bytes.
@@ -80,6 +85,11 @@ pub struct SessionSettings {
     /// After a peer finishes sending (FIN), finish ours too once our
     /// replies are out; otherwise keep the connection half-open.
     pub finish_on_peer_fin: bool,
+    /// The tutorial partner this tab was last set up as (its id), shown
+    /// with what to run against it until dismissed.
+    pub partner: Option<String>,
+    /// How the log groups received bytes into messages (a view only).
+    pub framing: super::FramingSettings,
     /// UDP: multicast groups to join at open, as `GROUP[@IFACE]`.
     pub multicast_groups: Vec<String>,
     /// UDP: the group being typed.
@@ -114,6 +124,8 @@ impl Default for SessionSettings {
             timestamps: true,
             show_peer: true,
             show_control: false,
+            show_delta: false,
+            show_rtt: false,
             auto_scroll: true,
             send: SendOptions::default(),
             loop_ms: "1000".to_string(),
@@ -123,6 +135,8 @@ impl Default for SessionSettings {
             show_plot: false,
             rules: Automation::default(),
             finish_on_peer_fin: true,
+            partner: None,
+            framing: super::FramingSettings::default(),
             multicast_groups: Vec::new(),
             multicast_join: String::new(),
             multicast_ttl: String::new(),
@@ -133,6 +147,43 @@ impl Default for SessionSettings {
 }
 
 impl SessionSettings {
+    /// Sets this tab up as tutorial partner `p`: its mode, port, remote,
+    /// display and send encodings and its rules, all of which stay
+    /// visible and editable. Servers and UDP listen on every address, as
+    /// the tutorials' `''` does; clients connect to this machine.
+    pub fn use_partner(&mut self, p: &Partner) {
+        self.mode = match p.role {
+            PartnerRole::TcpServer { .. } => ModeChoice::TcpServer,
+            PartnerRole::TcpClient { .. } => ModeChoice::TcpClient,
+            PartnerRole::Udp { .. } => ModeChoice::Udp,
+        };
+        match p.session_config() {
+            SessionConfig::TcpServer { bind } => {
+                self.local_ip = bind.ip().to_string();
+                self.local_port = bind.port().to_string();
+            }
+            SessionConfig::TcpClient { remote, .. } => {
+                self.client_local_port = String::new();
+                self.remote_host = remote.host;
+                self.remote_port = remote.port.to_string();
+            }
+            SessionConfig::Udp { bind, remote, .. } => {
+                self.local_ip = bind.ip().to_string();
+                self.local_port = bind.port().to_string();
+                // No remote: replies go to whoever sent last.
+                let (host, port) = remote.map_or((String::new(), String::new()), |r| {
+                    (r.host, r.port.to_string())
+                });
+                self.remote_host = host;
+                self.remote_port = port;
+            }
+        }
+        self.encoding = p.display;
+        self.send.encoding = p.send_encoding;
+        self.rules = p.automation();
+        self.partner = Some(p.id.to_string());
+    }
+
     /// The port this tab is about: the local port of a server or UDP
     /// socket, the remote port of a client.
     pub fn port_shown(&self) -> &str {
@@ -150,6 +201,7 @@ impl SessionSettings {
         let mut next = SessionSettings {
             name: None,
             send_text: String::new(),
+            partner: None,
             ..self.clone()
         };
         if self.mode != ModeChoice::TcpClient
@@ -168,6 +220,51 @@ impl SessionSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::automation::partner;
+    use crate::codec::TextEncoding;
+
+    #[test]
+    fn a_partner_sets_everything_it_needs_and_the_fields_open_it() {
+        for p in crate::automation::partners() {
+            let mut s = SessionSettings {
+                remote_host: "10.0.0.9".into(),
+                remote_port: "1".into(),
+                ..SessionSettings::default()
+            };
+            s.use_partner(&p);
+            let mode = match s.mode {
+                ModeChoice::TcpServer => crate::net::Mode::TcpServer,
+                ModeChoice::TcpClient => crate::net::Mode::TcpClient,
+                ModeChoice::Udp => crate::net::Mode::Udp,
+            };
+            assert_eq!(mode, p.mode(), "{}", p.id);
+            assert_eq!(s.encoding, p.display, "{}", p.id);
+            assert_eq!(s.send.encoding, p.send_encoding, "{}", p.id);
+            assert_eq!(s.rules, p.automation(), "{}", p.id);
+            assert_eq!(s.partner.as_deref(), Some(p.id));
+            // The fields describe the partner's session (the tab's own
+            // multicast options aside).
+            let ends = |c: SessionConfig| match c {
+                SessionConfig::TcpServer { bind } => (Some(bind), None),
+                SessionConfig::TcpClient { remote, bind } => (bind, Some(remote)),
+                SessionConfig::Udp { bind, remote, .. } => (Some(bind), remote),
+            };
+            let tab = crate::settings::session_config(&s).expect("the fields open");
+            assert_eq!(ends(tab), ends(p.session_config()), "{}", p.id);
+        }
+        let mut s = SessionSettings::default();
+        s.use_partner(&partner("001-thank-you-server").unwrap());
+        assert_eq!(
+            (s.local_ip.as_str(), s.local_port.as_str()),
+            ("0.0.0.0", "7788")
+        );
+        assert_eq!(s.send.encoding, TextEncoding::Gbk);
+        s.use_partner(&partner("002-hello-client").unwrap());
+        assert_eq!(s.port_shown(), "8080");
+        assert_eq!(s.client_local_port, "");
+        s.use_partner(&partner("002-upper-echo-udp").unwrap());
+        assert_eq!((s.remote_host.as_str(), s.remote_port.as_str()), ("", ""));
+    }
 
     #[test]
     fn a_new_tab_takes_the_next_port() {

@@ -26,6 +26,17 @@ pub enum CommentLanguage {
     /// English.
     #[default]
     English,
+    /// 中文.
+    Chinese,
+}
+
+impl From<crate::i18n::Lang> for CommentLanguage {
+    fn from(lang: crate::i18n::Lang) -> CommentLanguage {
+        match lang {
+            crate::i18n::Lang::En => CommentLanguage::English,
+            crate::i18n::Lang::Zh => CommentLanguage::Chinese,
+        }
+    }
 }
 
 /// What a snippet needs to know about the session it talks to.
@@ -174,6 +185,36 @@ impl Say {
     fn text(self, lang: CommentLanguage) -> &'static str {
         match lang {
             CommentLanguage::English => self.english(),
+            CommentLanguage::Chinese => self.chinese(),
+        }
+    }
+
+    fn chinese(self) -> &'static str {
+        match self {
+            Say::ClientTitle => "连接 NetAssist TCP 服务器（{}）的 TCP 客户端。",
+            Say::ServerTitle => {
+                "供 NetAssist 的 TCP 客户端连接的 TCP 服务器，NetAssist 连接的是 {}。"
+            }
+            Say::SenderTitle => "向 {} 上的 NetAssist 发送 UDP 数据报。",
+            Say::ReceiverTitle => "接收 NetAssist 发往 {} 的 UDP 数据报。",
+            Say::ReceiverNoRemote => "把 NetAssist 的远程地址设为 {}，它就会发到这里。",
+            Say::Encodings => "NetAssist 按 {} 显示收到的数据，发送时用 {}。",
+            Say::Tcp => "TCP：字节流",
+            Say::Udp => "UDP：一个个独立的数据报",
+            Say::AllAddresses => "NetAssist 监听本机所有地址，这里用本机回环地址",
+            Say::Connect => "三次握手在这里完成",
+            Say::Reuse => "即使旧连接还在 TIME_WAIT，也能立即重启",
+            Say::Backlog => "排队等待 accept 的连接数",
+            Say::Accept => "等待 NetAssist 连接过来",
+            Say::Prompt => "输入一条消息；输入 quit 结束",
+            Say::Quit => "关闭时发出 FIN：NetAssist 会显示对方已结束",
+            Say::Send => "NetAssist 按 {} 解码这些字节",
+            Say::Recv => "最多 1024 字节；一条消息可能分几次收到",
+            Say::Closed => "b'' 表示对方关闭了连接",
+            Say::Upper => "转成大写后回复",
+            Say::SendTo => "每次 sendto() 发出一个数据报",
+            Say::Bind => "NetAssist 发往的地址和端口",
+            Say::RecvFrom => "收一个数据报，以及发送方是谁",
         }
     }
 
@@ -591,6 +632,36 @@ mod tests {
             PythonSession::from_config(&config, opened, TextEncoding::Utf8, DisplayEncoding::Gbk);
         assert!(code(&s)[0].contains("(('127.0.0.1', 4321))"));
         assert!(code(&s)[0].contains("msg.encode('gbk')"));
+    }
+
+    #[test]
+    fn comments_in_chinese_keep_the_same_code() {
+        let has_chinese = |l: &str| l.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        for s in [
+            session(Mode::Udp, "127.0.0.1:7788", None),
+            session(Mode::TcpServer, "0.0.0.0:8888", None),
+            session(Mode::TcpClient, "0.0.0.0:0", Some(("127.0.0.1", 6000))),
+        ] {
+            let en = python_snippets(&s, CommentLanguage::English).unwrap();
+            let zh = python_snippets(&s, CommentLanguage::Chinese).unwrap();
+            // The code without its comments.
+            let code = |text: &str| -> Vec<String> {
+                text.lines()
+                    .map(|l| l.split("  # ").next().unwrap_or("").to_string())
+                    .filter(|l| !l.trim_start().starts_with('#'))
+                    .collect()
+            };
+            for (e, z) in en.iter().zip(&zh) {
+                assert_eq!(code(&e.code), code(&z.code));
+                let comments: Vec<&str> = z.code.lines().filter(|l| l.contains('#')).collect();
+                assert!(comments.len() > 3, "{}", z.code);
+                assert!(comments.iter().all(|l| has_chinese(l)), "{}", z.code);
+            }
+        }
+        assert_eq!(
+            CommentLanguage::from(crate::i18n::Lang::Zh),
+            CommentLanguage::Chinese
+        );
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub enum Action {
     ResetCounters,
     /// Drop the selected clients.
     DisconnectSelected,
+    /// Finish our sending on one TCP connection (half-close: send a FIN).
+    Finish(crate::net::PeerId),
     /// Ask for a file for one of the file jobs.
     Pick(Purpose),
     /// Stop recording to a file.
@@ -63,6 +65,19 @@ pub enum Action {
     RunSequence(usize),
     /// Stop the current tab's sequence.
     StopSequence,
+    /// Set the current tab up as this tutorial partner (by id).
+    UsePartner(&'static str),
+    /// Show the automation window's rules page.
+    ShowRules,
+    /// Show or hide the Copy as Python window.
+    TogglePython,
+    /// Save a generated Python program (a file dialog asks where).
+    SavePython {
+        /// The name the dialog suggests.
+        file_name: &'static str,
+        /// The program.
+        code: String,
+    },
     /// UDP: join the group typed in the multicast field now.
     JoinGroup,
     /// UDP: leave a joined group.

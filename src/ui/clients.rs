@@ -28,12 +28,24 @@ pub fn show(
     tab.selected
         .retain(|p| v.clients.iter().any(|(id, _)| id == p));
     let any = !tab.selected.is_empty();
-    if ui
-        .add_enabled(any, egui::Button::new(t(T::DisconnectSelected)))
-        .clicked()
-    {
-        actions.push(Action::DisconnectSelected);
-    }
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .add_enabled(any, egui::Button::new(t(T::DisconnectSelected)))
+            .clicked()
+        {
+            actions.push(Action::DisconnectSelected);
+        }
+        let finish = ui
+            .add_enabled(any, egui::Button::new(t(T::FinishSelected)))
+            .on_hover_text(t(T::FinishHint));
+        if finish.clicked() {
+            for (id, c) in v.clients {
+                if tab.selected.contains(id) && !c.we_finished {
+                    actions.push(Action::Finish(*id));
+                }
+            }
+        }
+    });
     ui.separator();
     ui.horizontal(|ui| {
         ui.strong(t(T::ColAddr));
@@ -66,6 +78,14 @@ pub fn show(
                         .on_hover_text(t(T::OnlyThisPeer));
                     if only.clicked() {
                         tab.filter.filter.peer = Some(c.addr);
+                    }
+                    if c.peer_finished {
+                        ui.weak(t(T::ClientPeerFin))
+                            .on_hover_text(t(T::ClientPeerFinished));
+                    }
+                    if c.we_finished {
+                        ui.weak(t(T::ClientWeFin))
+                            .on_hover_text(t(T::ClientWeFinished));
                     }
                 });
             }

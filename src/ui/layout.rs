@@ -14,10 +14,12 @@ use crate::settings::{ModeChoice, SessionSettings};
 use crate::ui::action::Action;
 use crate::ui::automation::{self, AutomationUi};
 use crate::ui::dialogs::{self, Dialog};
+use crate::ui::python_window::{self, PythonUi};
 use crate::ui::tabs::{self, TabTitle};
 use crate::ui::view::{TabUi, TabView};
 use crate::ui::{
-    clients, find_bar, log_view, net_panel, plot, rx_panel, send_box, status_bar, tx_panel,
+    clients, find_bar, log_view, message_view, net_panel, partner_menu, plot, rx_panel, send_box,
+    status_bar, tx_panel,
 };
 
 /// Width of the settings panel.
@@ -49,6 +51,8 @@ pub struct Chrome<'a> {
     pub automation: &'a mut AutomationUi,
     /// Presets and sequences, shared by every tab.
     pub shared: &'a mut Automation,
+    /// The Copy as Python window.
+    pub python: &'a mut PythonUi,
 }
 
 /// The tab shown: its settings, its state, its drawing state and its
@@ -71,7 +75,7 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
     let s = tab.settings;
     let lang = v.lang;
     egui::Panel::top("top_bar").show(ui, |ui| {
-        top_bar(ui, chrome.lang, chrome.dialog, v);
+        top_bar(ui, chrome.lang, chrome.dialog, v, &mut actions);
         tabs::show(
             ui,
             lang,
@@ -110,9 +114,19 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
         }
         ui.separator();
         let log = tab.session.log();
-        log_view::show(ui, s, lang, tab.ui, &log);
+        match s.framing.framing() {
+            Ok(Some(framing)) => {
+                let style = initial_style(s);
+                message_view::show(ui, s, lang, &mut tab.ui.framed, &style, &log, &framing);
+            }
+            _ => {
+                tab.ui.framed.clear();
+                log_view::show(ui, s, lang, tab.ui, &log);
+            }
+        }
     });
     automation::show(ui, chrome.automation, chrome.shared, s, v, &mut actions);
+    python_window::show(ui, chrome.python, s, v, &mut actions);
     if let Some(dialog) = chrome.dialog.as_mut()
         && !dialogs::show(ui, lang, dialog, &mut actions)
     {
@@ -121,9 +135,24 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
     actions
 }
 
-fn top_bar(ui: &mut Ui, lang: &mut Lang, dialog: &mut Option<Dialog>, v: &TabView) {
+fn top_bar(
+    ui: &mut Ui,
+    lang: &mut Lang,
+    dialog: &mut Option<Dialog>,
+    v: &TabView,
+    actions: &mut Vec<Action>,
+) {
     ui.horizontal(|ui| {
         ui.strong(T::AppTitle.get(*lang));
+        ui.separator();
+        partner_menu::menu(ui, v, actions);
+        if ui
+            .button(v.t(T::CopyPython))
+            .on_hover_text(v.t(T::CopyPythonHint))
+            .clicked()
+        {
+            actions.push(Action::TogglePython);
+        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button(T::SettingsBtn.get(*lang)).clicked() {
                 *dialog = Some(Dialog::Settings {

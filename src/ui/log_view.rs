@@ -8,10 +8,14 @@ use egui::{Color32, TextStyle, Ui};
 
 use crate::codec::DisplayEncoding;
 use crate::i18n::{Lang, T, fill};
-use crate::records::{Direction, Note, Record, RecordStore, RowStyle, View, added_marker};
+use crate::records::{
+    Direction, Note, Record, RecordStore, RoundTrips, RowStyle, View, added_marker, short_duration,
+};
 use crate::session::SessionLog;
 use crate::session::search::{Found, Query, find_ignore_ascii_case};
 use crate::settings::SessionSettings;
+use crate::teach::explain;
+use crate::ui::explained::{ExplainLines, Line};
 use crate::ui::view::{FindUi, ROW_CHUNK, RowKey, TabUi};
 
 /// Width kept for the peer column (an IPv4 address and port).
@@ -28,7 +32,8 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
     let caught_up = tab
         .rows
         .sync_until(store, &tab.style, &tab.filter.filter, deadline);
-    if !caught_up {
+    let timed = !s.show_rtt || tab.round_trips.sync_until(store, deadline);
+    if !caught_up || !timed {
         ui.ctx().request_repaint();
     }
     if tab.paused_at.is_some() {
@@ -53,9 +58,14 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
         Some(end) => tab.rows.rows_before(end),
         None => tab.rows.rows(),
     };
-    let rows = usize::try_from(total).unwrap_or(usize::MAX);
+    let cols = ((ui.available_width() - 20.0) / char_w.max(1.0)).max(0.0) as usize;
+    let explained = ExplainLines::new(&tab.expanded, store, &tab.rows, tab.paused_at, cols, lang);
+    let rows = usize::try_from(total + explained.extra()).unwrap_or(usize::MAX);
     let jump_to = if std::mem::take(&mut tab.find.jump) {
-        tab.find.current.and_then(|seq| tab.rows.row_of(seq))
+        tab.find
+            .current
+            .and_then(|seq| tab.rows.row_of(seq))
+            .map(|row| explained.display_row(row))
     } else {
         None
     };
@@ -70,13 +80,25 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
     }
     let marks = Marks::new(&tab.find);
     let mut only_peer = None;
+    let mut toggled = None;
     let style = tab.style;
     let index = &tab.rows;
+    let trips = &tab.round_trips;
     let cache = &mut tab.rendered;
+    let expanded = &tab.expanded;
     area.show_rows(ui, row_h, rows, |ui, range| {
         let mut current: Option<(BlockId, Rows)> = None;
         for row in range {
-            let Some((seq, sub)) = index.locate(row as u64) else {
+            let index_row = match explained.line(row as u64) {
+                Line::Record(r) => r,
+                Line::Explain(text) => {
+                    if draw_explain_line(ui, text) {
+                        toggled = index.locate(explained_owner(&explained, row as u64));
+                    }
+                    continue;
+                }
+            };
+            let Some((seq, sub)) = index.locate(index_row) else {
                 break;
             };
             let Some(record) = store.get(seq) else {
@@ -104,9 +126,12 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
                 record,
                 sub,
                 payload,
+                expanded: expanded.contains(seq),
             };
-            if let Some(peer) = draw_row(ui, s, lang, store, &row, &marks) {
-                only_peer = Some(peer);
+            match draw_row(ui, s, lang, (store, trips), &row, &marks) {
+                Some(RowClick::OnlyPeer(peer)) => only_peer = Some(peer),
+                Some(RowClick::Explain) => toggled = Some((seq, 0)),
+                None => {}
             }
         }
     });
@@ -114,6 +139,32 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
     if only_peer.is_some() {
         tab.filter.filter.peer = only_peer;
     }
+    if let Some((seq, _)) = toggled {
+        tab.expanded.toggle(seq);
+    }
+}
+
+/// The record row whose explanation holds display row `row`.
+fn explained_owner(lines: &ExplainLines, row: u64) -> u64 {
+    let mut r = row;
+    while r > 0 {
+        r -= 1;
+        if let Line::Record(index_row) = lines.line(r) {
+            return index_row;
+        }
+    }
+    0
+}
+
+/// Draws one line of an explanation; true when it was clicked (which
+/// folds the explanation).
+fn draw_explain_line(ui: &mut Ui, text: &str) -> bool {
+    let color = ui.visuals().weak_text_color();
+    let label = egui::Label::new(egui::RichText::new(text).monospace().italics().color(color))
+        .wrap_mode(egui::TextWrapMode::Extend)
+        .selectable(false)
+        .sense(egui::Sense::click());
+    ui.add(label).clicked()
 }
 
 /// What the find bar marks in the rows: the records with a match, the
@@ -156,6 +207,16 @@ struct Row<'a> {
     record: &'a Record,
     sub: u32,
     payload: &'a str,
+    /// Its explanation is shown below it.
+    expanded: bool,
+}
+
+/// What a click on a row asked for.
+enum RowClick {
+    /// Show only this peer's rows.
+    OnlyPeer(std::net::SocketAddr),
+    /// Show or hide the row's explanation.
+    Explain,
 }
 
 /// The style that fits `width` pixels of monospace text.
@@ -180,6 +241,12 @@ fn meta_cols(s: &SessionSettings) -> usize {
     if s.timestamps {
         n += 13;
     }
+    if s.show_delta {
+        n += DELTA_COLS + 1;
+    }
+    if s.show_rtt {
+        n += RTT_COLS + 1;
+    }
     if s.show_peer {
         n += PEER_COLS + 1 + 8;
     }
@@ -188,6 +255,12 @@ fn meta_cols(s: &SessionSettings) -> usize {
     }
     n
 }
+
+/// Width of the Δt column (`+999.999ms`).
+const DELTA_COLS: usize = 10;
+
+/// Width of the RTT column (`RTT 999.999ms`).
+const RTT_COLS: usize = 13;
 
 /// Width of the column that says which encoding Auto chose.
 const ENCODING_COLS: usize = 6;
@@ -199,11 +272,34 @@ fn shows_chosen_encoding(s: &SessionSettings) -> bool {
 }
 
 /// The columns before the payload on a record's first row.
-fn meta(s: &SessionSettings, store: &RecordStore, record: &Record) -> String {
+fn meta(
+    s: &SessionSettings,
+    lang: Lang,
+    (store, trips): (&RecordStore, &RoundTrips),
+    record: &Record,
+) -> String {
     let mut m = String::with_capacity(48);
     if s.timestamps {
         let t: chrono::DateTime<chrono::Local> = record.time.into();
         m.push_str(&t.format("%H:%M:%S%.3f ").to_string());
+    }
+    if s.show_delta {
+        let since = record
+            .seq
+            .checked_sub(1)
+            .and_then(|p| store.get(p))
+            .and_then(|p| record.time.duration_since(p.time).ok())
+            .map(|d| format!("+{}", short_duration(d)))
+            .unwrap_or_default();
+        m.push_str(&format!("{since:>DELTA_COLS$} "));
+    }
+    if s.show_rtt {
+        let rtt = (record.dir == Direction::Rx)
+            .then(|| trips.rtt(record.seq))
+            .flatten()
+            .map(|d| fill(T::RttTag.get(lang), &[&short_duration(d)]))
+            .unwrap_or_default();
+        m.push_str(&format!("{rtt:<RTT_COLS$} "));
     }
     m.push_str(record.dir.label());
     m.push(' ');
@@ -240,6 +336,11 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
         Note::ClosedByPeer => t(T::EvClosedByPeer).to_string(),
         Note::Reset => t(T::EvReset).to_string(),
         Note::Disconnected => t(T::EvDisconnected).to_string(),
+        Note::WeFinished => t(T::EvWeFinished).to_string(),
+        Note::EncodingHint { shown, sent } => fill(
+            t(T::EvEncodingHint),
+            &[&shown.label(), &sent.label(), &shown.label()],
+        ),
         Note::Error { message } => fill(t(T::EvError), &[message]),
         Note::Failure(err) => fill(
             t(T::EvError),
@@ -271,17 +372,17 @@ fn row_color(ui: &Ui, record: &Record) -> Color32 {
     }
 }
 
-/// Draws one row; returns a peer when the user asked to show only it.
+/// Draws one row; returns what a click on it asked for.
 fn draw_row(
     ui: &mut Ui,
     s: &SessionSettings,
     lang: Lang,
-    store: &RecordStore,
+    (store, trips): (&RecordStore, &RoundTrips),
     row: &Row<'_>,
     marks: &Marks<'_>,
-) -> Option<std::net::SocketAddr> {
+) -> Option<RowClick> {
     let record = row.record;
-    let head = meta(s, store, record);
+    let head = meta(s, lang, (store, trips), record);
     let (head, payload) = if row.sub == 0 {
         match record.note.as_deref() {
             Some(note) => (head, note_text(note, lang)),
@@ -326,9 +427,24 @@ fn draw_row(
         };
         job.append(added, 0.0, tail);
     }
-    let label = egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend);
-    let response = ui.add(label);
+    let note = record.note.as_deref().filter(|_| row.sub == 0);
+    let mut label = egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend);
+    if note.is_some() {
+        // An event row explains itself on hover, and below it when clicked.
+        label = label.selectable(false).sense(egui::Sense::click());
+    }
+    let mut response = ui.add(label);
     let mut only = None;
+    if let Some(note) = note {
+        if response.clicked() {
+            only = Some(RowClick::Explain);
+        }
+        if !row.expanded {
+            let ex = explain::note(note);
+            response =
+                response.on_hover_text(format!("{}\n{}", ex.text(lang), T::ExClick.get(lang)));
+        }
+    }
     response.context_menu(|ui| {
         if ui.button(T::CopyText.get(lang)).clicked() {
             ui.ctx().copy_text(store.text(record.seq, s.encoding));
@@ -341,7 +457,7 @@ fn draw_row(
         if let Some(peer) = record.peer
             && ui.button(T::OnlyThisPeer.get(lang)).clicked()
         {
-            only = Some(peer);
+            only = Some(RowClick::OnlyPeer(peer));
             ui.close();
         }
     });

@@ -3,8 +3,8 @@
 use egui::Ui;
 
 use crate::i18n::{Lang, T, fill};
-use crate::net::Mode;
-use crate::session::LinkState;
+use crate::net::{Mode, PeerId};
+use crate::session::{ClientInfo, LinkState};
 use crate::settings::{ModeChoice, SessionSettings};
 use crate::ui::action::Action;
 use crate::ui::view::TabView;
@@ -13,6 +13,7 @@ use crate::ui::widgets::{field_error, labelled_field};
 /// Draws the network settings.
 pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
     ui.heading(v.t(T::NetSettings));
+    crate::ui::partner_menu::note(ui, s, v, actions);
     let closed = v.link == LinkState::Closed;
     ui.add_enabled_ui(closed, |ui| {
         protocol(ui, s, v.lang);
@@ -27,6 +28,17 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
         egui::Button::new(egui::RichText::new(label).strong()).min_size(egui::vec2(120.0, 28.0));
     if ui.add(button).clicked() {
         actions.push(Action::ToggleOpen);
+    }
+    if let Some((peer, conn)) = &v.connection {
+        ui.horizontal_wrapped(|ui| {
+            finish_button(ui, v, *peer, conn, actions);
+            if conn.peer_finished {
+                ui.weak(v.t(T::ClientPeerFinished));
+            }
+            if conn.we_finished {
+                ui.weak(v.t(T::ClientWeFinished));
+            }
+        });
     }
     if let LinkState::Open(mode, local) = v.link {
         let key = match mode {
@@ -93,6 +105,26 @@ fn multicast(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Ve
             });
         });
     field_error(ui, &v.errors.multicast, v.lang);
+}
+
+/// "Finish sending (FIN)" for the client's connection (greyed once we
+/// finished).
+fn finish_button(
+    ui: &mut Ui,
+    v: &TabView,
+    peer: PeerId,
+    conn: &ClientInfo,
+    actions: &mut Vec<Action>,
+) {
+    let button = egui::Button::new(v.t(T::FinishSending)).small();
+    if ui
+        .add_enabled(!conn.we_finished, button)
+        .on_hover_text(v.t(T::FinishHint))
+        .on_disabled_hover_text(v.t(T::ClientWeFinished))
+        .clicked()
+    {
+        actions.push(Action::Finish(peer));
+    }
 }
 
 /// The protocol's name in `lang`.

@@ -27,10 +27,15 @@ pub fn show(
         ui.radio_value(&mut s.view, View::Both, t(T::ViewBoth));
     });
     encoding_combo(ui, "rx_encoding", t(T::RxEncoding), &mut s.encoding, v.lang);
+    crate::ui::framing_panel::show(ui, s, v);
     ui.horizontal_wrapped(|ui| {
         ui.checkbox(&mut s.timestamps, t(T::ShowTime));
         ui.checkbox(&mut s.show_peer, t(T::ShowPeer));
         ui.checkbox(&mut s.show_control, t(T::ShowControl));
+        ui.checkbox(&mut s.show_delta, t(T::ShowDelta))
+            .on_hover_text(t(T::DeltaHint));
+        ui.checkbox(&mut s.show_rtt, t(T::ShowRtt))
+            .on_hover_text(t(T::RttHint));
         ui.checkbox(&mut s.auto_scroll, t(T::AutoScroll));
         let mut paused = tab.paused_at.is_some();
         if ui.checkbox(&mut paused, t(T::Pause)).changed() {

@@ -47,7 +47,10 @@ pub fn show(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
             } else {
                 ui.visuals().text_color()
             };
-            ui.colored_label(color, status.msg.render(v.lang));
+            let label = ui.colored_label(color, status.msg.render(v.lang));
+            if let Some(ex) = crate::teach::explain::message(&status.msg) {
+                label.on_hover_text(ex.text(v.lang));
+            }
         }
     });
 }

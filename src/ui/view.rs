@@ -35,6 +35,8 @@ pub struct TabView<'a> {
     pub link: LinkState,
     /// Connected clients (TCP server), in connection order.
     pub clients: &'a [(PeerId, ClientInfo)],
+    /// TCP client: the connection to the server, while it is up.
+    pub connection: Option<(PeerId, ClientInfo)>,
     /// Counters since the last reset.
     pub counters: Counters,
     /// Bytes per second received and sent in the last second.
@@ -197,6 +199,12 @@ pub struct TabUi {
     pub checksum_range: Option<(String, bool)>,
     /// The send preview and the input it was made from.
     pub preview: Option<(u64, Result<Payload, crate::codec::PayloadError>)>,
+    /// Event rows whose explanation is shown.
+    pub expanded: crate::ui::explained::Expanded,
+    /// The messages view's framer.
+    pub framed: crate::ui::message_view::FramedView,
+    /// Round trips for the RTT column.
+    pub round_trips: crate::records::RoundTrips,
 }
 
 impl TabUi {
@@ -213,6 +221,9 @@ impl TabUi {
             rendered: RowCache::default(),
             checksum_range: None,
             preview: None,
+            expanded: Default::default(),
+            framed: Default::default(),
+            round_trips: Default::default(),
         }
     }
 }

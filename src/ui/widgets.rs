@@ -4,6 +4,7 @@ use egui::Ui;
 
 use crate::i18n::Lang;
 use crate::messages::Msg;
+use crate::teach::explain;
 
 /// Most bytes a one-line field takes by default: addresses, ports, names
 /// and patterns never need more, and a field lays out all of its text.
@@ -35,10 +36,15 @@ pub fn labelled_field_max(
     .labelled_by(l.id)
 }
 
-/// A field message in the error colour, if any, in the current language.
+/// A field message in the error colour, if any, in the current language;
+/// one about the network or the encoding says below it why it happens and
+/// what to do.
 pub fn field_error(ui: &mut Ui, error: &Option<Msg>, lang: Lang) {
     if let Some(e) = error {
         ui.colored_label(ui.visuals().error_fg_color, e.render(lang));
+        if let Some(ex) = explain::message(e) {
+            ui.label(egui::RichText::new(ex.text(lang)).small().weak());
+        }
     }
 }
 

@@ -12,6 +12,9 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[path = "../wine/mod.rs"]
+pub mod wine;
+
 /// The longest any single wait may take.
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -272,8 +275,9 @@ impl Drop for Proc {
 // netassist and the peers
 // ---------------------------------------------------------------------------
 
+/// Starts netassist (`NETASSIST_BIN` when set: see `wine::netassist_bin`).
 pub fn netassist(args: &[&str]) -> Proc {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netassist"));
+    let mut cmd = Command::new(wine::netassist_bin());
     cmd.args(args);
     Proc::spawn(&format!("netassist {}", args.join(" ")), cmd)
 }
@@ -288,6 +292,26 @@ pub fn peer(script: &str, args: &[&str]) -> Proc {
         .env("PYTHONUTF8", "1")
         .env("PYTHONUNBUFFERED", "1");
     Proc::spawn(&format!("{script} {}", args.join(" ")), cmd)
+}
+
+/// Runs a Python program (a generated one), saved under a fresh
+/// temporary name that is removed with the process.
+pub fn run_python(code: &str, name: &str) -> Proc {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!(
+        "netassist-snippet-{}-{n}-{name}",
+        std::process::id()
+    ));
+    std::fs::write(&path, code).expect("write the snippet");
+    let mut cmd = Command::new(python3());
+    cmd.arg("-B")
+        .arg(&path)
+        .env("PYTHONIOENCODING", "utf-8")
+        .env("PYTHONUNBUFFERED", "1");
+    let mut proc = Proc::spawn(name, cmd);
+    proc.file = Some(path);
+    proc
 }
 
 /// The port at the end of a status line such as `listening on 127.0.0.1:8888`.
@@ -334,6 +358,19 @@ pub fn peer_server(script: &str, extra: &[&str]) -> (Proc, String) {
     let server = peer(script, &args);
     let remote = format!("127.0.0.1:{}", peer_port(&server));
     (server, remote)
+}
+
+/// Runs the tutorial UDP sender once: `text` in `encoding` to `port` on
+/// 127.0.0.1; returns the address it sent from once it is done.
+pub fn udp_send_once(port: u16, text: &str, encoding: &str) -> String {
+    let port = port.to_string();
+    let mut sender = peer(
+        "udp_sender.py",
+        &["127.0.0.1", &port, text, "--encoding", encoding],
+    );
+    let local = peer_local(&sender);
+    peer_done(&mut sender);
+    local
 }
 
 /// The local address of a peer's socket (`LOCAL host:port`).

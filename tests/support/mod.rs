@@ -109,7 +109,11 @@ pub fn log_rows(h: &App) -> Vec<String> {
         .collect()
 }
 
+/// Clicks the widget named `label`, scrolling it into view first, as a
+/// person scrolls the settings panel to reach a button below its fold.
 pub fn click(h: &mut App, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run();
     h.get_by_label(label).click();
     h.run();
 }
@@ -283,6 +287,27 @@ pub fn open_server(h: &mut App) -> u16 {
     let addr = shown_addr(h, T::ListeningOn);
     assert_eq!(addr.ip(), std::net::IpAddr::from([127, 0, 0, 1]));
     addr.port()
+}
+
+/// Switches the tab to TCP Client with any local port and clicks Connect
+/// to `port` on 127.0.0.1 (the default remote host); returns at once.
+pub fn connect_tab(h: &mut App, port: u16) {
+    choose(h, en(T::Protocol), en(T::TcpClient));
+    set_field(h, en(T::LocalPortAny), "");
+    set_field(h, en(T::RemotePort), &port.to_string());
+    click(h, en(T::Connect));
+}
+
+/// Puts `n` received records from 127.0.0.1:4242 straight into the
+/// current tab's log, the `i`th made by `bytes(i)`.
+pub fn fill_log(h: &mut App, n: usize, bytes: impl Fn(usize) -> bytes::Bytes) {
+    let peer: SocketAddr = "127.0.0.1:4242".parse().unwrap();
+    let tab = h.state_mut().tab_mut();
+    let mut log = tab.session.log();
+    for i in 0..n {
+        log.store
+            .push_rx(std::time::SystemTime::now(), peer, bytes(i));
+    }
 }
 
 /// Connects a std client to the app's server and waits until the client

@@ -3,6 +3,7 @@
 use egui::Ui;
 
 use crate::automation::{AnswerMode, Echo, Rule, Trigger};
+use crate::codec::TextEncoding;
 use crate::i18n::{T, fill};
 use crate::settings::SessionSettings;
 use crate::ui::view::TabView;
@@ -58,6 +59,7 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
             }
             let r = &mut a.rules[i];
             ui.horizontal_wrapped(|ui| {
+                labelled_field(ui, v.t(T::RuleName), &mut r.name, 120.0);
                 let l = ui.label(v.t(T::RuleEcho));
                 let name = |e: Option<Echo>| match e {
                     None => v.t(T::RuleEchoNone),
@@ -74,16 +76,11 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
                     .response
                     .labelled_by(l.id);
                 if r.echo.is_none() {
-                    let mut reply = r.reply.join("");
-                    let max = 4 * crate::automation::template::MAX_TEMPLATE_CHARS;
-                    if labelled_field_max(ui, v.t(T::RuleReply), &mut reply, 200.0, max).changed() {
-                        r.reply = if reply.is_empty() {
-                            Vec::new()
-                        } else {
-                            vec![reply]
-                        };
-                    }
+                    reply_parts(ui, v, r);
                     ui.checkbox(&mut r.reply_hex, v.t(T::RuleReplyHex));
+                    if !r.reply_hex {
+                        reply_encoding(ui, v, r, i);
+                    }
                 }
                 let mut delay = r.delay_ms.to_string();
                 if labelled_field(ui, v.t(T::RuleDelay), &mut delay, 50.0).changed() {
@@ -99,4 +96,63 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
             i += 1;
         }
     }
+}
+
+/// The reply, one field per part (each part is its own send, after the
+/// rule's delay), with buttons to add and remove parts.
+fn reply_parts(ui: &mut Ui, v: &TabView, r: &mut Rule) {
+    let parts = r.reply.len().max(1);
+    let mut remove = None;
+    for k in 0..parts {
+        let mut text = r.reply.get(k).cloned().unwrap_or_default();
+        let label = if k == 0 { T::RuleReply } else { T::RuleThen };
+        let max = 4 * crate::automation::template::MAX_TEMPLATE_CHARS;
+        if labelled_field_max(ui, v.t(label), &mut text, 200.0, max).changed() {
+            match r.reply.get_mut(k) {
+                Some(part) => *part = text,
+                None => r.reply.push(text),
+            }
+            // One empty part is no reply at all.
+            if r.reply.len() == 1 && r.reply[0].is_empty() {
+                r.reply.clear();
+            }
+        }
+        if k > 0
+            && ui
+                .small_button("×")
+                .on_hover_text(v.t(T::RuleRemovePart))
+                .clicked()
+        {
+            remove = Some(k);
+        }
+    }
+    if let Some(k) = remove {
+        r.reply.remove(k);
+    }
+    if !r.reply.is_empty()
+        && ui
+            .small_button("+")
+            .on_hover_text(v.t(T::RuleAddPart))
+            .clicked()
+    {
+        r.reply.push(String::new());
+    }
+}
+
+/// The encoding of the reply text: the session's send encoding, or fixed.
+fn reply_encoding(ui: &mut Ui, v: &TabView, r: &mut Rule, i: usize) {
+    let l = ui.label(v.t(T::RuleEncoding));
+    let name = |e: Option<TextEncoding>| match e {
+        None => v.t(T::RuleEncodingSession),
+        Some(e) => e.label(),
+    };
+    egui::ComboBox::from_id_salt(("rule_encoding", i))
+        .selected_text(name(r.encoding))
+        .show_ui(ui, |ui| {
+            for e in [None, Some(TextEncoding::Utf8), Some(TextEncoding::Gbk)] {
+                ui.selectable_value(&mut r.encoding, e, name(e));
+            }
+        })
+        .response
+        .labelled_by(l.id);
 }

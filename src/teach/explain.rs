@@ -1,0 +1,384 @@
+//! Explanations: for every event the log shows and every error NetAssist
+//! reports, a short plain-language "why this happens" and "what to do", in
+//! 中文 and English (keys of the string table, so both languages are always
+//! there).
+//!
+//! Every match here names each variant: a new [`Note`] or [`NetError`]
+//! variant does not compile until it has its explanation.
+
+use std::io;
+
+use crate::codec::{EncodeError, PayloadError};
+use crate::i18n::{Lang, T};
+use crate::messages::Msg;
+use crate::net::{Mode, NetError};
+use crate::records::{Note, Opener};
+
+/// Why something happened and what to do about it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Explanation {
+    /// Why it happens.
+    pub why: T,
+    /// What to do.
+    pub fix: T,
+}
+
+impl Explanation {
+    const fn new(why: T, fix: T) -> Explanation {
+        Explanation { why, fix }
+    }
+
+    /// "Why: …" in `lang`.
+    pub fn why_line(self, lang: Lang) -> String {
+        format!("{}{}", T::ExWhy.get(lang), self.why.get(lang))
+    }
+
+    /// "What to do: …" in `lang`.
+    pub fn fix_line(self, lang: Lang) -> String {
+        format!("{}{}", T::ExFix.get(lang), self.fix.get(lang))
+    }
+
+    /// Both lines, for a tooltip.
+    pub fn text(self, lang: Lang) -> String {
+        format!("{}\n{}", self.why_line(lang), self.fix_line(lang))
+    }
+}
+
+use T::*;
+
+/// The explanation of an event row.
+pub fn note(note: &Note) -> Explanation {
+    match note {
+        Note::Opened { mode, .. } => match mode {
+            Mode::TcpServer => Explanation::new(ExOpenedServerWhy, ExOpenedServerFix),
+            Mode::TcpClient => Explanation::new(ExOpenedClientWhy, ExOpenedClientFix),
+            Mode::Udp => Explanation::new(ExOpenedUdpWhy, ExOpenedUdpFix),
+        },
+        Note::Connected { by, .. } => match by {
+            Opener::Peer => Explanation::new(ExAcceptedWhy, ExAcceptedFix),
+            Opener::Us => Explanation::new(ExConnectedWhy, ExConnectedFix),
+        },
+        Note::PeerFinished => Explanation::new(ExPeerFinishedWhy, ExPeerFinishedFix),
+        Note::ClosedByPeer => Explanation::new(ExClosedByPeerWhy, ExClosedByPeerFix),
+        Note::Reset => Explanation::new(ExResetWhy, ExResetFix),
+        Note::Disconnected => Explanation::new(ExDisconnectedWhy, ExDisconnectedFix),
+        Note::WeFinished => Explanation::new(ExWeFinishedWhy, ExWeFinishedFix),
+        Note::EncodingHint { .. } => Explanation::new(ExEncodingHintWhy, ExEncodingHintFix),
+        Note::Error { .. } => Explanation::new(ExConnErrorWhy, ExConnErrorFix),
+        Note::Failure(err) => net_error(err),
+        Note::Closed => Explanation::new(ExClosedWhy, ExClosedFix),
+    }
+}
+
+/// The explanation of an engine error.
+pub fn net_error(err: &NetError) -> Explanation {
+    let e = Explanation::new;
+    match err {
+        NetError::AddrInUse { .. } => e(ExAddrInUseWhy, ExAddrInUseFix),
+        NetError::AddrNotAvailable { .. } => e(ExAddrNotAvailWhy, ExAddrNotAvailFix),
+        NetError::PermissionDenied { .. } => e(ExPermissionWhy, ExPermissionFix),
+        NetError::ConnectionRefused { .. } => e(ExRefusedWhy, ExRefusedFix),
+        NetError::HostNotFound { .. } => e(ExHostNotFoundWhy, ExHostNotFoundFix),
+        NetError::ConnectTimeout { .. } => e(ExTimeoutWhy, ExTimeoutFix),
+        NetError::NoRemote => e(ExNoRemoteWhy, ExNoRemoteFix),
+        NetError::NoClients => e(ExNoClientsWhy, ExNoClientsFix),
+        NetError::UnknownPeer(_) => e(ExUnknownPeerWhy, ExUnknownPeerFix),
+        NetError::SendQueueFull { .. } => e(ExQueueFullWhy, ExQueueFullFix),
+        NetError::DatagramTooLarge { .. } => e(ExTooLargeWhy, ExTooLargeFix),
+        NetError::BadTarget { .. } => e(ExBadTargetWhy, ExBadTargetFix),
+        NetError::FamilyMismatch { .. } => e(ExFamilyWhy, ExFamilyFix),
+        NetError::NotOpen => e(ExNotOpenWhy, ExNotOpenFix),
+        NetError::SendingFinished { .. } => e(ExFinishedWhy, ExFinishedFix),
+        NetError::BadInterval { .. } => e(ExIntervalWhy, ExIntervalFix),
+        NetError::BadDelay { .. } => e(ExDelayWhy, ExDelayFix),
+        NetError::ZeroCount => e(ExZeroCountWhy, ExZeroCountFix),
+        NetError::NotMulticast { .. } => e(ExNotMulticastWhy, ExNotMulticastFix),
+        NetError::NoSuchInterface { .. } => e(ExNoInterfaceWhy, ExNoInterfaceFix),
+        NetError::GroupFamily { .. } => e(ExGroupFamilyWhy, ExGroupFamilyFix),
+        NetError::Unsupported { .. } => e(ExUnsupportedWhy, ExUnsupportedFix),
+        NetError::NotJoined { .. } => e(ExNotJoinedWhy, ExNotJoinedFix),
+        NetError::Io { kind, .. } => io_error(*kind),
+    }
+}
+
+/// Any other system error, by its kind: the common ones a learner meets
+/// (unreachable, timeout, reset, refused) get their own words.
+pub fn io_error(kind: io::ErrorKind) -> Explanation {
+    let e = Explanation::new;
+    match kind {
+        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
+            e(ExUnreachableWhy, ExUnreachableFix)
+        }
+        io::ErrorKind::TimedOut => e(ExTimeoutWhy, ExTimeoutFix),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
+            e(ExResetWhy, ExResetFix)
+        }
+        io::ErrorKind::ConnectionRefused => e(ExRefusedWhy, ExRefusedFix),
+        io::ErrorKind::AddrInUse => e(ExAddrInUseWhy, ExAddrInUseFix),
+        io::ErrorKind::AddrNotAvailable => e(ExAddrNotAvailWhy, ExAddrNotAvailFix),
+        _ => e(ExIoWhy, ExIoFix),
+    }
+}
+
+/// The explanation of text the send encoding cannot carry.
+pub fn encode_error(err: &EncodeError) -> Explanation {
+    match err {
+        EncodeError::Unmappable { .. } => Explanation::new(ExUnmappableWhy, ExUnmappableFix),
+    }
+}
+
+/// The explanation of typed input that cannot be sent, where it is about
+/// the network rather than a typing slip (a character the encoding lacks).
+pub fn payload_error(err: &PayloadError) -> Option<Explanation> {
+    match err {
+        PayloadError::Encode(e) => Some(encode_error(e)),
+        PayloadError::Hex(_) | PayloadError::Escape(_) | PayloadError::Checksum(_) => None,
+    }
+}
+
+/// The explanation of a message the window shows, if it has one.
+pub fn message(msg: &Msg) -> Option<Explanation> {
+    match msg {
+        Msg::Net(err) | Msg::TextAndNet(_, _, err) => Some(net_error(err)),
+        Msg::Payload(err) => payload_error(err),
+        Msg::Text(..) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::codec::TextEncoding;
+    use crate::net::PeerId;
+
+    fn addr() -> SocketAddr {
+        "127.0.0.1:8080".parse().unwrap()
+    }
+
+    /// One of each error. `variant` below names every variant without a
+    /// wildcard, so a new one fails to compile until it is listed here.
+    fn every_error() -> Vec<NetError> {
+        let ip = "239.1.1.1".parse().unwrap();
+        vec![
+            NetError::AddrInUse { addr: addr() },
+            NetError::AddrNotAvailable { addr: addr() },
+            NetError::PermissionDenied { addr: addr() },
+            NetError::ConnectionRefused { addr: addr() },
+            NetError::HostNotFound {
+                host: "nowhere".into(),
+                detail: "no such name".into(),
+            },
+            NetError::ConnectTimeout { addr: addr() },
+            NetError::NoRemote,
+            NetError::NoClients,
+            NetError::UnknownPeer(PeerId(3)),
+            NetError::SendQueueFull {
+                addr: addr(),
+                dropped: 10,
+            },
+            NetError::DatagramTooLarge { len: 70_000 },
+            NetError::BadTarget { mode: "UDP" },
+            NetError::FamilyMismatch {
+                local: addr(),
+                remote: "::1".into(),
+            },
+            NetError::NotOpen,
+            NetError::SendingFinished { addr: addr() },
+            NetError::BadInterval {
+                every: Duration::ZERO,
+            },
+            NetError::BadDelay {
+                delay: Duration::from_secs(100_000),
+            },
+            NetError::ZeroCount,
+            NetError::NotMulticast { group: ip },
+            NetError::NoSuchInterface {
+                iface: "eth9".into(),
+            },
+            NetError::GroupFamily {
+                group: "ff02::1".parse().unwrap(),
+                local: addr(),
+            },
+            NetError::Unsupported {
+                what: "joining a group",
+                mode: "TCP server",
+            },
+            NetError::NotJoined { group: ip },
+            NetError::Io {
+                context: "reading".into(),
+                kind: io::ErrorKind::Other,
+                message: "boom".into(),
+            },
+        ]
+    }
+
+    fn variant(e: &NetError) -> usize {
+        match e {
+            NetError::AddrInUse { .. } => 0,
+            NetError::AddrNotAvailable { .. } => 1,
+            NetError::PermissionDenied { .. } => 2,
+            NetError::ConnectionRefused { .. } => 3,
+            NetError::HostNotFound { .. } => 4,
+            NetError::ConnectTimeout { .. } => 5,
+            NetError::NoRemote => 6,
+            NetError::NoClients => 7,
+            NetError::UnknownPeer(_) => 8,
+            NetError::SendQueueFull { .. } => 9,
+            NetError::DatagramTooLarge { .. } => 10,
+            NetError::BadTarget { .. } => 11,
+            NetError::FamilyMismatch { .. } => 12,
+            NetError::NotOpen => 13,
+            NetError::SendingFinished { .. } => 14,
+            NetError::BadInterval { .. } => 15,
+            NetError::BadDelay { .. } => 16,
+            NetError::ZeroCount => 17,
+            NetError::NotMulticast { .. } => 18,
+            NetError::NoSuchInterface { .. } => 19,
+            NetError::GroupFamily { .. } => 20,
+            NetError::Unsupported { .. } => 21,
+            NetError::NotJoined { .. } => 22,
+            NetError::Io { .. } => 23,
+        }
+    }
+
+    /// One of each event (and each mode and opener where the words differ).
+    fn every_note() -> Vec<Note> {
+        let mut notes: Vec<Note> = [Mode::TcpServer, Mode::TcpClient, Mode::Udp]
+            .into_iter()
+            .map(|mode| Note::Opened {
+                local: addr(),
+                mode,
+            })
+            .collect();
+        for by in [Opener::Peer, Opener::Us] {
+            notes.push(Note::Connected { local: addr(), by });
+        }
+        notes.extend([
+            Note::PeerFinished,
+            Note::ClosedByPeer,
+            Note::Reset,
+            Note::Disconnected,
+            Note::WeFinished,
+            Note::EncodingHint {
+                shown: TextEncoding::Gbk,
+                sent: TextEncoding::Utf8,
+            },
+            Note::Error {
+                message: "broken pipe".into(),
+            },
+            Note::Closed,
+        ]);
+        notes.extend(
+            every_error()
+                .into_iter()
+                .map(|e| Note::Failure(Box::new(e))),
+        );
+        notes
+    }
+
+    fn note_variant(n: &Note) -> usize {
+        match n {
+            Note::Opened { .. } => 0,
+            Note::Connected { .. } => 1,
+            Note::PeerFinished => 2,
+            Note::ClosedByPeer => 3,
+            Note::Reset => 4,
+            Note::Disconnected => 5,
+            Note::WeFinished => 6,
+            Note::EncodingHint { .. } => 7,
+            Note::Error { .. } => 8,
+            Note::Failure(_) => 9,
+            Note::Closed => 10,
+        }
+    }
+
+    fn has_chinese(s: &str) -> bool {
+        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    fn check(what: &str, ex: Explanation) {
+        for key in [ex.why, ex.fix] {
+            let (zh, en) = (key.get(Lang::Zh), key.get(Lang::En));
+            assert!(zh.len() > 10 && en.len() > 10, "{what}: {key:?} too short");
+            assert!(has_chinese(zh), "{what}: {key:?} has no Chinese");
+            assert!(!has_chinese(en), "{what}: {key:?} English has Chinese");
+            assert!(!zh.contains("{}") && !en.contains("{}"), "{what}: {key:?}");
+        }
+        assert_ne!(ex.why, ex.fix, "{what}");
+    }
+
+    #[test]
+    fn every_error_and_event_is_explained_in_both_languages() {
+        let errors = every_error();
+        let mut seen: Vec<usize> = errors.iter().map(variant).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, (0..24).collect::<Vec<_>>(), "one of each error");
+        for e in &errors {
+            check(&format!("{e:?}"), net_error(e));
+        }
+        let notes = every_note();
+        let mut seen: Vec<usize> = notes.iter().map(note_variant).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, (0..11).collect::<Vec<_>>(), "one of each event");
+        for n in &notes {
+            check(&format!("{n:?}"), note(n));
+        }
+        let unmappable = EncodeError::Unmappable {
+            ch: '😀',
+            position: 1,
+            encoding: TextEncoding::Gbk,
+        };
+        check("unmappable", encode_error(&unmappable));
+    }
+
+    #[test]
+    fn the_tutorial_troubles_say_what_a_learner_needs() {
+        let en = |k: T| k.get(Lang::En);
+        let zh = |k: T| k.get(Lang::Zh);
+        let in_use = net_error(&NetError::AddrInUse { addr: addr() });
+        assert!(en(in_use.why).contains("TIME_WAIT") && zh(in_use.why).contains("TIME_WAIT"));
+        assert!(en(in_use.fix).contains("SO_REUSEADDR") && zh(in_use.fix).contains("SO_REUSEADDR"));
+        let low = net_error(&NetError::PermissionDenied { addr: addr() });
+        assert!(en(low.why).contains("1024") && zh(low.why).contains("1024"));
+        let fin = note(&Note::PeerFinished);
+        assert!(en(fin.why).contains("b''") && zh(fin.why).contains("b''"));
+        let refused = net_error(&NetError::ConnectionRefused { addr: addr() });
+        assert!(en(refused.why).contains("listens"));
+        let reset = note(&Note::Reset);
+        assert!(en(reset.why).contains("unread"));
+        let unreachable = |kind| NetError::Io {
+            context: "connecting".into(),
+            kind,
+            message: "no route to host".into(),
+        };
+        for kind in [
+            io::ErrorKind::HostUnreachable,
+            io::ErrorKind::NetworkUnreachable,
+        ] {
+            assert_eq!(net_error(&unreachable(kind)).why, ExUnreachableWhy);
+        }
+        assert_eq!(
+            net_error(&unreachable(io::ErrorKind::TimedOut)),
+            net_error(&NetError::ConnectTimeout { addr: addr() })
+        );
+        assert_eq!(
+            net_error(&unreachable(io::ErrorKind::ConnectionReset)),
+            note(&Note::Reset)
+        );
+        let gbk = Msg::Payload(PayloadError::Encode(EncodeError::Unmappable {
+            ch: '😀',
+            position: 3,
+            encoding: TextEncoding::Gbk,
+        }));
+        let ex = message(&gbk).unwrap();
+        assert!(en(ex.fix).contains("UTF-8"));
+        assert_eq!(message(&Msg::key(T::ErrEmpty)), None);
+        let text = ex.text(Lang::En);
+        assert!(text.starts_with("Why: ") && text.contains("\nWhat to do: "));
+    }
+}
