@@ -9,7 +9,8 @@
 //! Checked: the messages and what is left pending are the same whether the
 //! bytes came in one read or many, framed as they came or all at once, and
 //! after a rebuild; messages are never longer than the limit, their bytes
-//! are the stream's bytes in order, and each ends the way its cut says; a
+//! are the stream's bytes in order (the first bytes of a message and of the
+//! pending one read alone agree), and each ends the way its cut says; a
 //! close ends the pending message so every byte is in a message.
 #![no_main]
 
@@ -75,7 +76,7 @@ fuzz_target!(|data: &[u8]| {
     let mut one = framer.clone();
     one.update(&whole);
     let expected = messages(&one, &whole);
-    let left = pending(&one);
+    let left = pending(&one, &whole, bytes);
     check_messages(&framing, max, bytes, &expected, left);
     for m in 0..one.len() as u64 {
         assert_eq!(one.get(one.first_index() + m).map(|m| m.reads()), Some(1));
@@ -97,11 +98,11 @@ fuzz_target!(|data: &[u8]| {
     }
     live.update(&split_store);
     assert_eq!(messages(&live, &split_store), expected);
-    assert_eq!(pending(&live), left);
+    assert_eq!(pending(&live, &split_store, bytes), left);
     let mut rerun = live.clone();
     rerun.rebuild(&split_store);
     assert_eq!(messages(&rerun, &split_store), expected);
-    assert_eq!(pending(&rerun), left);
+    assert_eq!(pending(&rerun, &split_store, bytes), left);
 
     // A close ends what is pending: then every byte is in a message.
     split_store.push_event(at, Some(peer), Note::ClosedByPeer);
@@ -125,17 +126,30 @@ fn messages(framer: &Framer, store: &RecordStore) -> Vec<(Vec<u8>, Cut)> {
             let m = framer.get(i).expect("indexed");
             let bytes = framer.bytes(store, m).expect("held").into_owned();
             assert_eq!(bytes.len(), m.len());
+            for max in [0, 1, bytes.len() / 2, bytes.len() + 1] {
+                let start = framer.bytes_up_to(store, m, max).expect("held");
+                assert_eq!(start[..], bytes[..max.min(bytes.len())]);
+            }
             assert!(m.reads() >= 1 || m.is_empty());
             (bytes, m.cut())
         })
         .collect()
 }
 
-/// Bytes of the message still arriving (one peer at most).
-fn pending(framer: &Framer) -> usize {
+/// Bytes of the message still arriving (one peer at most): the last bytes
+/// of the stream `bytes`.
+fn pending(framer: &Framer, store: &RecordStore, bytes: &[u8]) -> usize {
     let pending = framer.pending();
     assert!(pending.len() <= 1);
-    pending.first().map_or(0, |p| p.len)
+    let Some(p) = pending.first() else {
+        return 0;
+    };
+    let tail = &bytes[bytes.len() - p.len..];
+    for max in [0, 1, p.len / 2, p.len + 1] {
+        let got = framer.pending_bytes(store, p, max).expect("held");
+        assert_eq!(got[..], tail[..max.min(p.len)]);
+    }
+    p.len
 }
 
 /// Messages of one stream `bytes`, with `left` bytes still pending, each
