@@ -119,6 +119,10 @@ pub enum FramingError {
     /// An idle gap of zero.
     #[error("an idle gap must be at least 1 ms")]
     ZeroGap,
+    /// A length prefix wider than the message limit: the prefix alone would
+    /// be a message over the limit.
+    #[error("a {0}-byte length prefix does not fit the message limit of {1} bytes")]
+    PrefixOverLimit(usize, usize),
 }
 
 /// How a message ended.
@@ -744,6 +748,9 @@ fn check(framing: &Framing, max_message: usize) -> Result<(), FramingError> {
             Err(FramingError::LengthOverLimit(*n, max_message))
         }
         Framing::IdleGap(gap) if gap.is_zero() => Err(FramingError::ZeroGap),
+        Framing::LengthPrefix(p) if p.width.bytes() > max_message => {
+            Err(FramingError::PrefixOverLimit(p.width.bytes(), max_message))
+        }
         _ => Ok(()),
     }
 }
@@ -1189,6 +1196,32 @@ mod tests {
         let s = RecordStore::default();
         assert!(f.set_framing(Framing::FixedLength(0), &s).is_err());
         assert_eq!(f.framing(), &LF());
+    }
+
+    /// Found by fuzzing: a two-byte prefix under a one-byte limit made
+    /// two-byte messages (the prefix alone, "declared too long").
+    #[test]
+    fn a_prefix_wider_than_the_limit_is_refused() {
+        let two = prefix(PrefixWidth::Two, Endian::Big, false);
+        let err = Framer::with_limits(two.clone(), 1, 10).err();
+        assert_eq!(err, Some(FramingError::PrefixOverLimit(2, 1)));
+        assert_eq!(
+            err.unwrap().to_string(),
+            "a 2-byte length prefix does not fit the message limit of 1 bytes"
+        );
+        let mut f = Framer::with_limits(LF(), 1, 10).unwrap();
+        assert!(f.set_framing(two.clone(), &RecordStore::default()).is_err());
+        // The crash input: every message stays within a limit the prefix fits.
+        let store = store_of(&[
+            b"\x00\x06a",
+            b"\x00\x00\x00b",
+            b"\x02\x00\x00\x00\x00\x05ab",
+        ]);
+        let mut f = Framer::with_limits(two, 2, 10).unwrap();
+        f.update(&store);
+        let got = framed(&f, &store);
+        assert!(got.iter().all(|m| m.0.len() <= 2), "{got:?}");
+        assert_eq!(got[0].2, Cut::DeclaredTooLong { declared: 6 });
     }
 
     #[test]

@@ -23,5 +23,5 @@ pub use framing::{
 };
 pub use record::{Direction, Note, Opener, Record};
 pub use round_trips::{RoundTrips, short_duration};
-pub use rows::{RowIndex, RowStyle, View, added_marker, split_weighted};
+pub use rows::{RENDER_WHOLE, RowIndex, RowStyle, View, added_marker, split_weighted};
 pub use store::{MAX_MERGED_BYTES, RECORD_OVERHEAD, RecordStore, StoreConfig};

@@ -8,6 +8,11 @@
 //! memo or a record whose tail does not depend on what came before it (for
 //! UTF-8 any record of three bytes or more), iteratively, then fills the memos
 //! on the way forward.
+//!
+//! A send whose last bytes NetAssist added (line ending, checksum) ends the
+//! text of its stream: its last character is finished there, and nothing
+//! carries over into the next record, so a checksum byte never joins the
+//! next message's first character.
 
 use crate::codec::{
     DisplayEncoding, TextEncoding, decode_lossy, decode_lossy_joined,
@@ -15,13 +20,17 @@ use crate::codec::{
     is_utf8_allowing_incomplete_tail_joined, push_hex,
 };
 
-use super::record::{Carry, Direction};
+use super::record::{Carry, Direction, Record};
 use super::store::RecordStore;
 
-/// The incomplete character left at the end of `head ++ bytes`.
-fn carry_out(enc: TextEncoding, head: &[u8], bytes: &[u8]) -> Carry {
-    let tail = incomplete_tail_len_joined(enc, head, bytes);
-    Carry::tail_of(head, bytes, tail)
+/// The incomplete character `record` leaves to the next record of its
+/// stream when it follows `head`: none after a send with added bytes.
+fn carry_out(enc: TextEncoding, head: &[u8], record: &Record) -> Carry {
+    if record.added > 0 {
+        return Carry::EMPTY;
+    }
+    let tail = incomplete_tail_len_joined(enc, head, &record.bytes);
+    Carry::tail_of(head, &record.bytes, tail)
 }
 
 impl RecordStore {
@@ -53,7 +62,7 @@ impl RecordStore {
         let (chosen, carry) = self.choose(idx, enc);
         let head = carry.as_slice();
         let bytes = &record.bytes[..];
-        let tail = if self.is_stream_head(record) {
+        let tail = if self.is_stream_head(record) || record.added > 0 {
             0
         } else {
             match (enc.concrete(), self.next_index(idx)) {
@@ -109,8 +118,9 @@ impl RecordStore {
     }
 
     /// The encoding a record is shown in and its carry-in in that encoding.
-    /// `Auto`: UTF-8 if the UTF-8 carry-in followed by the payload is valid
-    /// UTF-8 apart from an incomplete tail, otherwise GBK.
+    /// `Auto`: UTF-8 if the UTF-8 carry-in followed by the payload (of a
+    /// send, the typed part) is valid UTF-8 apart from an incomplete tail,
+    /// otherwise GBK.
     fn choose(&self, idx: usize, enc: DisplayEncoding) -> (TextEncoding, Carry) {
         if let Some(fixed) = enc.concrete() {
             return (fixed, self.carry_in(idx, fixed));
@@ -124,7 +134,8 @@ impl RecordStore {
             1 => true,
             2 => false,
             _ => {
-                let ok = is_utf8_allowing_incomplete_tail_joined(utf8.as_slice(), &record.bytes);
+                // A send is judged by what was typed: a checksum is no text.
+                let ok = is_utf8_allowing_incomplete_tail_joined(utf8.as_slice(), record.typed());
                 record.auto.set(if ok { 1 } else { 2 });
                 ok
             }
@@ -173,13 +184,14 @@ impl RecordStore {
                 .prev_index(cur)
                 .and_then(|p| Some((p, self.records.get(p)?)));
             match prev {
-                Some((p, prev)) if !incomplete_tail_is_self_contained(enc, &prev.bytes) => {
+                Some((p, prev))
+                    if prev.added == 0 && !incomplete_tail_is_self_contained(enc, &prev.bytes) =>
+                {
                     waiting.push(cur);
                     cur = p;
                 }
                 _ => {
-                    let value =
-                        prev.map_or(Carry::EMPTY, |(_, prev)| carry_out(enc, &[], &prev.bytes));
+                    let value = prev.map_or(Carry::EMPTY, |(_, prev)| carry_out(enc, &[], prev));
                     record.carry_cell(enc).set(value);
                     break value;
                 }
@@ -190,7 +202,7 @@ impl RecordStore {
             let Some(prev) = self.records.get(cur) else {
                 break;
             };
-            carry = carry_out(enc, carry.as_slice(), &prev.bytes);
+            carry = carry_out(enc, carry.as_slice(), prev);
             if let Some(record) = self.records.get(next) {
                 record.carry_cell(enc).set(carry);
             }
@@ -371,6 +383,28 @@ mod tests {
         s.push_rx(t0(), peer(1), Bytes::copy_from_slice(&bytes[2..]));
         assert_eq!(s.text(seq, DisplayEncoding::Utf8), "你好");
         assert_eq!(s.get(seq).map(|r| r.reads.clone()), Some(vec![2]));
+    }
+
+    #[test]
+    fn added_bytes_end_the_text_of_their_stream() {
+        // Found by fuzzing (rows target): a send of GBK text whose checksum
+        // 81 30 is the start of a four-byte GB18030 sequence, then a send of
+        // "x". The checksum once joined the next send's text as "\u{FFFD}0x".
+        let tx = |s: &mut RecordStore, bytes: &[u8], added: u32| {
+            s.push_tx_added(t0(), peer(1), Bytes::copy_from_slice(bytes), added)
+        };
+        let mut s = RecordStore::default();
+        let a = tx(&mut s, &[0xC4, 0xE3, 0xBA, 0xC3, b'\n', 0x81, 0x30], 2);
+        let b = tx(&mut s, b"x", 0);
+        assert_eq!(s.text(a, DisplayEncoding::Gbk), "你好\n\u{FFFD}");
+        assert_eq!(s.text(b, DisplayEncoding::Gbk), "x");
+        // Auto judges a send by what was typed: a checksum byte that is no
+        // UTF-8 does not make UTF-8 text show as GBK.
+        let c = tx(&mut s, &["你".as_bytes(), &[0x81]].concat(), 1);
+        assert_eq!(
+            s.chosen_encoding(c, DisplayEncoding::Auto),
+            Some(TextEncoding::Utf8)
+        );
     }
 
     /// Pushes `bytes` of two streams as records at the given cut points,

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::ops::Range;
 use std::time::Instant;
 
-use crate::codec::{DisplayEncoding, StreamDecoder, TextEncoding, push_hex};
+use crate::codec::{DisplayEncoding, StreamDecoder, TextEncoding, decode_lossy, push_hex};
 
 use super::{Direction, Record, RecordStore, RowFilter};
 
@@ -241,7 +241,7 @@ impl RowStyle {
         let seq = record.seq;
         let bytes = record.typed();
         if bytes.is_empty() {
-            return Vec::new();
+            return self.carried_only(store, record);
         }
         match self.view {
             View::Text => {
@@ -284,13 +284,33 @@ impl RowStyle {
                     s
                 })
                 .collect(),
-            View::Both => self.render_both(store, seq, bytes),
+            View::Both => self.render_both(store, record),
+        }
+    }
+
+    /// The row of a send that is only added bytes: the text views show the
+    /// unfinished character its stream carried in (finished here, as every
+    /// send with added bytes ends its stream's text), or nothing.
+    fn carried_only(&self, store: &RecordStore, record: &Record) -> Vec<String> {
+        let Some((enc, carry)) = store.stream_start(record.seq, self.encoding) else {
+            return Vec::new();
+        };
+        if carry.is_empty() {
+            return Vec::new();
+        }
+        let mut text = String::new();
+        decode_lossy(enc, &carry, &mut text);
+        match self.view {
+            View::Text => vec![self.visible(&text)],
+            View::Both => vec![self.both_row(&[], &text)],
+            View::Hex => Vec::new(),
         }
     }
 
     /// Hex rows with, beside each, the characters whose last byte is in that
     /// row (a character split across rows shows on the row it ends in).
-    fn render_both(&self, store: &RecordStore, seq: u64, bytes: &[u8]) -> Vec<String> {
+    fn render_both(&self, store: &RecordStore, record: &Record) -> Vec<String> {
+        let (seq, bytes) = (record.seq, record.typed());
         let b = self.bytes_per_row.max(1);
         let (enc, carry) = store
             .stream_start(seq, self.encoding)
@@ -304,7 +324,9 @@ impl RowStyle {
             .enumerate()
             .map(|(i, chunk)| {
                 decoder.decode_into(chunk, &mut text);
-                if i == last && store.is_newest_of_stream(seq) {
+                // As `push_text`: the last character shows unfinished only
+                // while nothing later can complete it.
+                if i == last && (record.added > 0 || store.is_newest_of_stream(seq)) {
                     text.push_str(&decoder.finish());
                 }
                 let s = self.both_row(chunk, &text);
@@ -734,6 +756,35 @@ mod tests {
         // Only added bytes: one row with the marker.
         let seq = store.push_tx_added(SystemTime::now(), peer(), Bytes::from_static(b"\r\n"), 2);
         assert_eq!(style(View::Text, 16).render(&store, seq), ["  «+0D 0A»"]);
+    }
+
+    #[test]
+    fn a_send_with_added_bytes_finishes_its_last_character() {
+        let mut store = RecordStore::new(StoreConfig::default());
+        let ni = "你".as_bytes();
+        // Typed text ending mid-character, then a checksum: nothing later
+        // continues that character, so it shows unfinished in every view.
+        let send = [b"ab", &ni[..2], &[0x30]].concat();
+        let a = store.push_tx_added(SystemTime::now(), peer(), Bytes::from(send), 1);
+        store.push_tx(SystemTime::now(), peer(), Bytes::from_static(b"x"));
+        assert_eq!(
+            style(View::Text, 16).render(&store, a),
+            ["ab\u{FFFD}  «+30»"]
+        );
+        let both = style(View::Both, 16).render(&store, a);
+        assert!(both[0].ends_with("| ab\u{FFFD}  «+30»"), "{both:?}");
+        // A send of added bytes only shows the character its stream left
+        // unfinished before it, instead of losing it.
+        let b = store.push_tx(SystemTime::now(), peer(), Bytes::copy_from_slice(&ni[..2]));
+        let c = store.push_tx_added(SystemTime::now(), peer(), Bytes::from_static(b"\r\n"), 2);
+        assert_eq!(style(View::Text, 16).render(&store, b), [""]);
+        assert_eq!(
+            style(View::Text, 16).render(&store, c),
+            ["\u{FFFD}  «+0D 0A»"]
+        );
+        let both = style(View::Both, 16).render(&store, c);
+        assert!(both[0].ends_with("| \u{FFFD}  «+0D 0A»"), "{both:?}");
+        assert_eq!(style(View::Hex, 16).render(&store, c), ["  «+0D 0A»"]);
     }
 
     #[test]
