@@ -15,7 +15,8 @@
 //! end its last row as `added_marker` shows them; hex rows are the typed
 //! bytes' hex; the index kept up to date record by record equals one rebuilt
 //! at the end and maps every row back to its record; `split_weighted` gives
-//! exactly k pieces of a record's text that concatenate back. While no
+//! exactly k pieces of a record's text that concatenate back; the text and
+//! hex-and-text rows of a record without added bytes show its text. While no
 //! record was dropped, each stream's text is its bytes decoded at once, a
 //! send's added bytes ending the text of its stream; in the text and the
 //! hex-and-text views, the text of a stream's rows together is the same
@@ -199,6 +200,18 @@ fn check_record(store: &RecordStore, style: &RowStyle, seq: u64) -> (usize, Stri
             text
         }
     };
+    // The rows show the record's text (a send with added bytes: its typed
+    // part, checked per stream).
+    if record.added == 0 && style.view != View::Hex {
+        let whole = style.visible(&store.text(seq, style.encoding));
+        assert!(
+            text == whole,
+            "{style:?} {}: rows {} != text {}",
+            short(&record.bytes),
+            cut(&text),
+            cut(&whole)
+        );
+    }
     (count, text)
 }
 

@@ -14,6 +14,8 @@
 //! carries over into the next record, so a checksum byte never joins the
 //! next message's first character.
 
+use std::ops::Range;
+
 use crate::codec::{
     DisplayEncoding, TextEncoding, decode_lossy, decode_lossy_joined,
     incomplete_tail_is_self_contained, incomplete_tail_len_joined,
@@ -31,6 +33,29 @@ fn carry_out(enc: TextEncoding, head: &[u8], record: &Record) -> Carry {
     }
     let tail = incomplete_tail_len_joined(enc, head, &record.bytes);
     Carry::tail_of(head, &record.bytes, tail)
+}
+
+/// The bytes a record's text is decoded from: `carry`, then the first
+/// `own` bytes of the record, finished at the end. The record's last bytes
+/// past `own` start a character that the next record of its stream shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TextSpan {
+    /// The encoding the record is shown in (what `Auto` chose).
+    pub(crate) encoding: TextEncoding,
+    /// The first bytes of a character begun in earlier records of the
+    /// stream that this record finishes (empty if none).
+    pub(crate) carry: Vec<u8>,
+    /// How many of the record's own bytes its text shows.
+    pub(crate) own: usize,
+}
+
+impl TextSpan {
+    /// The part of `bytes[range]` (the record's own bytes) whose text the
+    /// record shows.
+    pub(crate) fn clip<'b>(&self, bytes: &'b [u8], range: Range<usize>) -> &'b [u8] {
+        let end = range.end.min(self.own).min(bytes.len());
+        bytes.get(range.start.min(end)..end).unwrap_or(&[])
+    }
 }
 
 impl RecordStore {
@@ -59,22 +84,10 @@ impl RecordStore {
         if record.dir == Direction::Event {
             return None;
         }
-        let (chosen, carry) = self.choose(idx, enc);
+        let (chosen, carry, keep) = self.span(idx, record, enc);
         let head = carry.as_slice();
-        let bytes = &record.bytes[..];
-        let tail = if self.is_stream_head(record) || record.added > 0 {
-            0
-        } else {
-            match (enc.concrete(), self.next_index(idx)) {
-                // With `Auto` the next record may choose the other encoding:
-                // leave out exactly what it shows, so no byte is lost.
-                (None, Some(next)) => self.choose(next, enc).1.as_slice().len(),
-                _ => incomplete_tail_len_joined(chosen, head, bytes),
-            }
-        };
-        let keep = (head.len() + bytes.len()).saturating_sub(tail);
         match keep.checked_sub(head.len()) {
-            Some(from_bytes) => decode_lossy_joined(chosen, head, &bytes[..from_bytes], out),
+            Some(from_bytes) => decode_lossy_joined(chosen, head, &record.bytes[..from_bytes], out),
             None => decode_lossy(chosen, &head[..keep], out),
         }
         Some(chosen)
@@ -88,17 +101,21 @@ impl RecordStore {
         (record.dir != Direction::Event).then(|| self.choose(idx, enc).0)
     }
 
-    /// The encoding record `seq` is shown in and the bytes of an unfinished
-    /// character it continues from earlier records of its stream (empty if
-    /// none), for views that decode a record piece by piece.
-    pub fn stream_start(&self, seq: u64, enc: DisplayEncoding) -> Option<(TextEncoding, Vec<u8>)> {
+    /// What the text of record `seq` is decoded from, for views that decode
+    /// it piece by piece (`None` for events and unknown seqs).
+    pub(crate) fn text_span(&self, seq: u64, enc: DisplayEncoding) -> Option<TextSpan> {
         let idx = self.index_of(seq)?;
         let record = self.records.get(idx)?;
         if record.dir == Direction::Event {
             return None;
         }
-        let (chosen, carry) = self.choose(idx, enc);
-        Some((chosen, carry.as_slice().to_vec()))
+        let (encoding, carry, keep) = self.span(idx, record, enc);
+        let head = carry.as_slice();
+        Some(TextSpan {
+            encoding,
+            carry: head[..keep.min(head.len())].to_vec(),
+            own: keep.saturating_sub(head.len()),
+        })
     }
 
     /// True if record `seq` is the newest of its stream, so nothing later
@@ -115,6 +132,32 @@ impl RecordStore {
             push_hex(&record.bytes, &mut out);
         }
         out
+    }
+
+    /// The encoding `record` (at `idx`) is shown in, its carry-in, and how many
+    /// bytes of the carry-in followed by its payload its text shows: all
+    /// but the start of a character the next record of its stream shows.
+    fn span(
+        &self,
+        idx: usize,
+        record: &Record,
+        enc: DisplayEncoding,
+    ) -> (TextEncoding, Carry, usize) {
+        let (chosen, carry) = self.choose(idx, enc);
+        let head = carry.as_slice();
+        let bytes = &record.bytes[..];
+        let tail = if self.is_stream_head(record) || record.added > 0 {
+            0
+        } else {
+            match (enc.concrete(), self.next_index(idx)) {
+                // With `Auto` the next record may choose the other encoding:
+                // leave out exactly what it shows, so no byte is lost.
+                (None, Some(next)) => self.choose(next, enc).1.as_slice().len(),
+                _ => incomplete_tail_len_joined(chosen, head, bytes),
+            }
+        };
+        let keep = (head.len() + bytes.len()).saturating_sub(tail);
+        (chosen, carry, keep)
     }
 
     /// The encoding a record is shown in and its carry-in in that encoding.

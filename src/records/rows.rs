@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use crate::codec::{DisplayEncoding, StreamDecoder, TextEncoding, decode_lossy, push_hex};
 
+use super::render::TextSpan;
 use super::{Direction, Record, RecordStore, RowFilter};
 
 /// How payloads are shown.
@@ -146,12 +147,7 @@ impl RowStyle {
         let b = self.bytes_per_row.max(1);
         let gbk = self.encoding == DisplayEncoding::Gbk;
         let typed = record.typed();
-        let (enc, carry) = store
-            .stream_start(record.seq, self.encoding)
-            .unwrap_or((TextEncoding::Utf8, Vec::new()));
-        // As `push_text`: the last character shows unfinished only while
-        // nothing later can complete it.
-        let finish = record.added > 0 || store.is_newest_of_stream(record.seq);
+        let span = self.typed_span(store, record);
         let mut out = Vec::with_capacity((to - from) as usize);
         let (mut row, mut offset) = (0u32, 0usize);
         for line in lines(typed) {
@@ -165,13 +161,13 @@ impl RowStyle {
             if row >= to {
                 break;
             }
-            let mut decoder = StreamDecoder::new(enc.into());
+            let mut decoder = StreamDecoder::new(span.encoding.into());
             let mut text = String::new();
             if start == 0 {
-                decoder.decode_into(&carry, &mut text);
+                decoder.decode_into(&span.carry, &mut text);
             }
-            decoder.decode_into(line, &mut text);
-            if offset == typed.len() && finish {
+            decoder.decode_into(span.clip(typed, start..offset), &mut text);
+            if offset == typed.len() {
                 text.push_str(&decoder.finish());
             }
             for (i, piece) in split_weighted(&text, k as usize).into_iter().enumerate() {
@@ -192,30 +188,44 @@ impl RowStyle {
         let typed = record.typed();
         let start = (from as usize * b).min(typed.len());
         let end = (to as usize * b).min(typed.len());
-        let (enc, carry) = store
-            .stream_start(record.seq, self.encoding)
-            .unwrap_or((TextEncoding::Utf8, Vec::new()));
+        let span = self.typed_span(store, record);
         let line_start = memchr::memrchr(b'\n', &typed[..start]).map_or(0, |i| i + 1);
-        let mut decoder = StreamDecoder::new(enc.into());
+        let mut decoder = StreamDecoder::new(span.encoding.into());
         let mut text = String::new();
         if line_start == 0 {
-            decoder.decode_into(&carry, &mut text);
+            decoder.decode_into(&span.carry, &mut text);
         }
-        decoder.decode_into(&typed[line_start..start], &mut text);
+        decoder.decode_into(span.clip(typed, line_start..start), &mut text);
         if start > 0 {
             // Those characters belong to rows before `from`.
             text.clear();
         }
-        let finish = record.added > 0 || store.is_newest_of_stream(record.seq);
-        let chunks: Vec<&[u8]> = typed[start..end].chunks(b).collect();
-        let last_of_record = end == typed.len();
-        let n = chunks.len();
-        chunks
-            .into_iter()
+        self.both_rows(typed, start..end, &span, decoder, text)
+    }
+
+    /// Hex-and-text rows of the typed bytes `range` (whole rows), with
+    /// `decoder` where the stream stands at its start and `text` what it
+    /// gave there for the first row. Each row shows the characters whose
+    /// last byte is in it (a character split across rows shows on the row
+    /// it ends in); the last row of the record finishes the text.
+    fn both_rows(
+        &self,
+        typed: &[u8],
+        range: Range<usize>,
+        span: &TextSpan,
+        mut decoder: StreamDecoder,
+        mut text: String,
+    ) -> Vec<String> {
+        let b = self.bytes_per_row.max(1);
+        let last_of_record = range.end == typed.len();
+        let n = range.len().div_ceil(b);
+        typed[range.clone()]
+            .chunks(b)
             .enumerate()
             .map(|(i, chunk)| {
-                decoder.decode_into(chunk, &mut text);
-                if i + 1 == n && last_of_record && finish {
+                let at = range.start + i * b;
+                decoder.decode_into(span.clip(typed, at..at + chunk.len()), &mut text);
+                if i + 1 == n && last_of_record {
                     text.push_str(&decoder.finish());
                 }
                 let row = self.both_row(chunk, &text);
@@ -238,27 +248,18 @@ impl RowStyle {
     }
 
     fn render_typed(&self, store: &RecordStore, record: &Record) -> Vec<String> {
-        let seq = record.seq;
         let bytes = record.typed();
         if bytes.is_empty() {
             return self.carried_only(store, record);
         }
         match self.view {
             View::Text => {
+                let span = self.typed_span(store, record);
+                let mut decoder = StreamDecoder::new(span.encoding.into());
                 let mut text = String::new();
-                if record.added == 0 {
-                    store.push_text(seq, self.encoding, &mut text);
-                } else {
-                    // The typed part alone, decoded from where its stream
-                    // stands (the added bytes are shown apart).
-                    let (enc, carry) = store
-                        .stream_start(seq, self.encoding)
-                        .unwrap_or((TextEncoding::Utf8, Vec::new()));
-                    let mut decoder = StreamDecoder::new(enc.into());
-                    decoder.decode_into(&carry, &mut text);
-                    decoder.decode_into(bytes, &mut text);
-                    text.push_str(&decoder.finish());
-                }
+                decoder.decode_into(&span.carry, &mut text);
+                decoder.decode_into(span.clip(bytes, 0..bytes.len()), &mut text);
+                text.push_str(&decoder.finish());
                 let counts = self.line_rows(bytes);
                 let mut lines = text.split_inclusive('\n');
                 let mut rows = Vec::with_capacity(counts.iter().sum());
@@ -292,14 +293,12 @@ impl RowStyle {
     /// unfinished character its stream carried in (finished here, as every
     /// send with added bytes ends its stream's text), or nothing.
     fn carried_only(&self, store: &RecordStore, record: &Record) -> Vec<String> {
-        let Some((enc, carry)) = store.stream_start(record.seq, self.encoding) else {
-            return Vec::new();
-        };
-        if carry.is_empty() {
+        let span = self.typed_span(store, record);
+        if span.carry.is_empty() {
             return Vec::new();
         }
         let mut text = String::new();
-        decode_lossy(enc, &carry, &mut text);
+        decode_lossy(span.encoding, &span.carry, &mut text);
         match self.view {
             View::Text => vec![self.visible(&text)],
             View::Both => vec![self.both_row(&[], &text)],
@@ -310,30 +309,26 @@ impl RowStyle {
     /// Hex rows with, beside each, the characters whose last byte is in that
     /// row (a character split across rows shows on the row it ends in).
     fn render_both(&self, store: &RecordStore, record: &Record) -> Vec<String> {
-        let (seq, bytes) = (record.seq, record.typed());
-        let b = self.bytes_per_row.max(1);
-        let (enc, carry) = store
-            .stream_start(seq, self.encoding)
-            .unwrap_or((TextEncoding::Utf8, Vec::new()));
-        let mut decoder = StreamDecoder::new(enc.into());
-        let mut text = decoder.decode(&carry);
-        let chunks: Vec<&[u8]> = bytes.chunks(b).collect();
-        let last = chunks.len().saturating_sub(1);
-        chunks
-            .iter()
-            .enumerate()
-            .map(|(i, chunk)| {
-                decoder.decode_into(chunk, &mut text);
-                // As `push_text`: the last character shows unfinished only
-                // while nothing later can complete it.
-                if i == last && (record.added > 0 || store.is_newest_of_stream(seq)) {
-                    text.push_str(&decoder.finish());
-                }
-                let s = self.both_row(chunk, &text);
-                text.clear();
-                s
-            })
-            .collect()
+        let typed = record.typed();
+        let span = self.typed_span(store, record);
+        let mut decoder = StreamDecoder::new(span.encoding.into());
+        let text = decoder.decode(&span.carry);
+        self.both_rows(typed, 0..typed.len(), &span, decoder, text)
+    }
+
+    /// What `record`'s typed bytes show as text: its [`TextSpan`], not
+    /// counting the bytes NetAssist added (they are shown apart).
+    fn typed_span(&self, store: &RecordStore, record: &Record) -> TextSpan {
+        let typed = record.typed().len();
+        let mut span = store
+            .text_span(record.seq, self.encoding)
+            .unwrap_or(TextSpan {
+                encoding: TextEncoding::Utf8,
+                carry: Vec::new(),
+                own: typed,
+            });
+        span.own = span.own.min(typed);
+        span
     }
 
     /// Makes control characters visible (or drops line breaks, which the
@@ -785,6 +780,44 @@ mod tests {
         let both = style(View::Both, 16).render(&store, c);
         assert!(both[0].ends_with("| \u{FFFD}  «+0D 0A»"), "{both:?}");
         assert_eq!(style(View::Hex, 16).render(&store, c), ["  «+0D 0A»"]);
+    }
+
+    #[test]
+    fn rows_show_the_bytes_auto_leaves_to_no_other_record() {
+        // Found by fuzzing (rows target): with Auto, a record shown as GBK
+        // that ends in 81 30 (the start of a four-byte character), then a
+        // record shown as UTF-8, which continues no character from it. Its
+        // text shows those bytes; its hex-and-text rows, and the rows of a
+        // record over RENDER_WHOLE, left them out.
+        let unit = b"\r\0\0\xC3\n\x81\x30";
+        for repeat in [1, RENDER_WHOLE / unit.len() + 1] {
+            let mut store = RecordStore::new(StoreConfig::default());
+            let bytes = unit.repeat(repeat);
+            let a = store.push_rx(SystemTime::now(), peer(), Bytes::from(bytes));
+            store.push_rx(SystemTime::now(), peer(), Bytes::from_static(b"x"));
+            let auto = DisplayEncoding::Auto;
+            assert_eq!(store.chosen_encoding(a, auto), Some(TextEncoding::Gbk));
+            let text = store.text(a, auto);
+            assert!(text.ends_with("\n\u{FFFD}"));
+            for view in [View::Text, View::Both] {
+                let st = RowStyle {
+                    encoding: auto,
+                    ..style(view, 16)
+                };
+                let rows = st.render(&store, a);
+                let n = rows.len() as u32;
+                assert_eq!(st.render_range(&store, a, 0..n), rows, "{view:?} {repeat}");
+                let shown: String = match view {
+                    View::Text => rows.concat(),
+                    _ => rows
+                        .iter()
+                        .filter_map(|r| r.split_once("| "))
+                        .map(|(_, t)| t)
+                        .collect(),
+                };
+                assert!(shown == st.visible(&text), "{view:?} {repeat}");
+            }
+        }
     }
 
     #[test]
