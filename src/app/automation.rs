@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use bytes::Bytes;
 
 use crate::automation::{Automation, Preset, ResponderSettings, SequenceRun};
-use crate::files::{JobMsg, Picked, Purpose};
+use crate::files::{JobMsg, Purpose};
 use crate::i18n::T;
 use crate::messages::Msg;
 use crate::net::{SendMeta, Target};
@@ -94,13 +94,8 @@ impl NetAssistApp {
                 path,
                 shown,
             } => {
-                let path = match Picked::from_answer(purpose, path, shown) {
-                    Picked::File(p) => p,
-                    Picked::Cancelled => return,
-                    Picked::NoDialog => {
-                        let msg = Msg::with(T::NoDialog, &[&"-"]);
-                        return self.tabs[i].session.log().set_status(msg, true);
-                    }
+                let Some(path) = self.tabs[i].picked_file(purpose, path, shown) else {
+                    return;
                 };
                 let tx = self.tabs[i].jobs_tx.clone();
                 if purpose == Purpose::ImportAutomation {

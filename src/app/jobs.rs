@@ -23,6 +23,24 @@ impl Tab {
         self.session.log().set_status(msg, error);
     }
 
+    /// The file a dialog's answer names, or `None` when the user cancelled
+    /// or no dialog could be shown (which the status bar then says).
+    pub(crate) fn picked_file(
+        &self,
+        purpose: Purpose,
+        path: Option<PathBuf>,
+        shown: bool,
+    ) -> Option<PathBuf> {
+        match Picked::from_answer(purpose, path, shown) {
+            Picked::File(p) => Some(p),
+            Picked::Cancelled => None,
+            Picked::NoDialog => {
+                self.status(Msg::with(T::NoDialog, &[&"-"]), true);
+                None
+            }
+        }
+    }
+
     /// Handles news from one of this tab's jobs.
     pub(crate) fn on_job(&mut self, msg: JobMsg, wake: &Wake) {
         match msg {
@@ -31,12 +49,8 @@ impl Tab {
                 path,
                 shown,
             } => {
-                let path = match Picked::from_answer(purpose, path, shown) {
-                    Picked::File(p) => p,
-                    Picked::Cancelled => return,
-                    Picked::NoDialog => {
-                        return self.status(Msg::with(T::NoDialog, &[&"-"]), true);
-                    }
+                let Some(path) = self.picked_file(purpose, path, shown) else {
+                    return;
                 };
                 self.start_file_job(purpose, path, shown, wake);
             }
