@@ -205,12 +205,8 @@ fn partner_002_hello_client_talks_to_the_tutorial_server() {
 fn partner_004_name_server_talks_to_several_clients() {
     let (na, port) = partner_bound("004-name-server", "listening on", &[]);
     let port = port.to_string();
-    let names = [["alice", "exit"], ["张三", "exit"]];
-    let mut clients: Vec<Proc> = names
-        .iter()
-        .map(|[name, exit]| peer("name_chat_client.py", &["127.0.0.1", &port, name, exit]))
-        .collect();
-    for (client, [name, _]) in clients.iter_mut().zip(names) {
+    let mut clients = name_chat_clients(&port);
+    for (client, name) in clients.iter_mut().zip(NAME_CHAT_NAMES) {
         let local = peer_local(client);
         peer_done(client);
         let expected =

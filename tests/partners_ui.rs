@@ -10,7 +10,8 @@ use egui_kittest::kittest::Queryable;
 use netassist::automation::partner;
 use netassist::i18n::{T, fill};
 use peer_support::{
-    Proc, peer, peer_done, peer_port, peer_rx, peer_rx_all, udp_send_once, udp_send_recv_once,
+    NAME_CHAT_NAMES, Proc, name_chat_clients, peer, peer_done, peer_port, peer_rx, peer_rx_all,
+    udp_send_once, udp_send_recv_once,
 };
 use support::*;
 
@@ -207,12 +208,8 @@ fn partner_004_name_server_talks_to_several_clients_with_its_rules_editable() {
     click(&mut h, en(T::AutomationBtn));
 
     let port = open_here(&mut h, T::ListeningOn).to_string();
-    let names = [["alice", "exit"], ["张三", "exit"]];
-    let mut clients: Vec<Proc> = names
-        .iter()
-        .map(|[name, exit]| peer("name_chat_client.py", &["127.0.0.1", &port, name, exit]))
-        .collect();
-    for (client, [name, _]) in clients.iter_mut().zip(names) {
+    let mut clients = name_chat_clients(&port);
+    for (client, name) in clients.iter_mut().zip(NAME_CHAT_NAMES) {
         peer_done(client);
         let expected =
             format!("Hi there!\nWhat's your name?Hello {name}!\nWhat's your name?Good bye!\n");

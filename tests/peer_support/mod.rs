@@ -373,6 +373,18 @@ pub fn udp_send_once(port: u16, text: &str, encoding: &str) -> String {
     local
 }
 
+/// The names `name_chat_clients` answers with, one client each.
+pub const NAME_CHAT_NAMES: [&str; 2] = ["alice", "张三"];
+
+/// Starts one tutorial name-chat client per name in `NAME_CHAT_NAMES`
+/// against `port` on 127.0.0.1; each gives its name, then `exit`.
+pub fn name_chat_clients(port: &str) -> Vec<Proc> {
+    NAME_CHAT_NAMES
+        .iter()
+        .map(|name| peer("name_chat_client.py", &["127.0.0.1", port, name, "exit"]))
+        .collect()
+}
+
 /// Runs the tutorial UDP send-then-receive peer once: `text` in UTF-8 to
 /// `port` on 127.0.0.1, replies read as UTF-8; returns it once it is done.
 pub fn udp_send_recv_once(port: u16, text: &str) -> Proc {
