@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use netassist::app::NetAssistApp;
 use netassist::i18n::Lang;
-use netassist::records::{Note, Opener};
+use netassist::records::{Entry, Note, Opener};
 use netassist::settings::AppSettings;
 
 const FRAMES: u32 = 60;
@@ -46,26 +46,25 @@ fn fill(app: &mut NetAssistApp, n: usize) {
     ];
     let tab = app.tab_mut();
     let mut log = tab.session.log();
-    let store = &mut log.store;
     for i in 0..n {
         let peer = peers[i % peers.len()];
         let now = SystemTime::now();
         match i % 10 {
             0 => {
-                store.push_event(
+                log.push(Entry::event(
                     now,
                     Some(peer),
                     Note::Connected {
                         local: peer,
                         by: Opener::Peer,
                     },
-                );
+                ));
             }
             1..=3 => {
-                store.push_tx(now, peer, texts[i % texts.len()].clone());
+                log.push(Entry::tx(now, peer, texts[i % texts.len()].clone(), 0));
             }
             _ => {
-                store.push_rx(now, peer, texts[i % texts.len()].clone());
+                log.push(Entry::rx(now, peer, texts[i % texts.len()].clone()));
             }
         }
     }
@@ -77,7 +76,7 @@ fn measure(n: usize) -> Duration {
     let mut app = NetAssistApp::new(&ctx, AppSettings::with_lang(Lang::Zh));
     fill(&mut app, n);
     assert_eq!(
-        app.tab().session.log().store.len(),
+        app.tab().session.log().store().len(),
         n,
         "the store must hold all {n} records"
     );
@@ -86,7 +85,7 @@ fn measure(n: usize) -> Duration {
     for _ in 0..10 {
         let _ = frame(&ctx, &mut app);
     }
-    while app.tab().ui.rows.end_seq() < app.tab().session.log().store.end_seq() {
+    while app.tab().ui.rows.end_seq() < app.tab().session.log().store().end_seq() {
         let _ = frame(&ctx, &mut app);
     }
     // Each measured frame also takes one new record, so the visible rows
@@ -99,8 +98,7 @@ fn measure(n: usize) -> Duration {
         app.tab_mut()
             .session
             .log()
-            .store
-            .push_rx(SystemTime::now(), peer, Bytes::from(text));
+            .push(Entry::rx(SystemTime::now(), peer, Bytes::from(text)));
         shapes += frame(&ctx, &mut app);
     }
     let t = start.elapsed() / FRAMES;

@@ -142,8 +142,8 @@ fn flood(total: u64, what: &str) {
     let log = app.tab().session.log();
     println!(
         "log holds:       {} MiB in {} records; dropped {} MiB",
-        log.store.payload_bytes() >> 20,
-        log.store.len(),
-        log.store.dropped_bytes() >> 20
+        log.store().payload_bytes() >> 20,
+        log.store().len(),
+        log.store().dropped_bytes() >> 20
     );
 }

@@ -41,7 +41,7 @@ fn main() {
         std::thread::sleep(Duration::from_millis(5));
     };
     let mut peer = TcpStream::connect(addr).unwrap();
-    while app.tab().session.log().clients.is_empty() {
+    while app.tab().session.log().clients().is_empty() {
         frame(&ctx, &mut app);
         std::thread::sleep(Duration::from_millis(5));
     }

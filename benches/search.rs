@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use netassist::codec::DisplayEncoding;
+use netassist::records::Entry;
 use netassist::session::search::{Query, Search};
 use netassist::session::{Budget, Session};
 
@@ -29,8 +30,7 @@ fn main() {
                 i if i == RECORDS - 1000 => "a recent needle 你好".to_string(),
                 i => format!("record {i:07} 数据 temperature 23.5"),
             };
-            log.store
-                .push_rx(SystemTime::now(), peer, Bytes::from(text));
+            log.push(Entry::rx(SystemTime::now(), peer, Bytes::from(text)));
         }
     }
     // Baseline: one pass over every record's bytes with memmem.
@@ -38,7 +38,7 @@ fn main() {
     let hits = {
         let log = session.log();
         let finder = memchr::memmem::Finder::new(b"needle");
-        log.store
+        log.store()
             .iter()
             .filter(|r| finder.find(&r.bytes).is_some())
             .count()

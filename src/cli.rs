@@ -7,9 +7,10 @@
 //! (including a bad rules or presets file, with its line and column), exit 1
 //! a runtime failure (or a sequence that failed), exit 0 a normal end.
 
-mod automation;
+mod load;
 mod partner;
 mod plan;
+mod print;
 mod run;
 mod terminal;
 
@@ -103,6 +104,10 @@ pub struct Options {
     /// Write exactly the received bytes to stdout, nothing else.
     #[arg(long)]
     pub raw: bool,
+    /// Print one JSON object per line on stdout for every row: received,
+    /// sent and events (time, dir, peer, bytes, encoding, text or hex).
+    #[arg(long, conflicts_with = "raw")]
+    pub json: bool,
     /// Send TEXT once the link is up (tcp-server: to each client as it
     /// connects; with --every or --count: to every client connected then).
     #[arg(long, value_name = "TEXT", conflicts_with = "send_hex")]
@@ -235,7 +240,7 @@ pub fn run(command: Command) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match plan.run() {
+    match run::run(plan) {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
             eprintln!("error: {msg}");

@@ -206,6 +206,9 @@ fn rules_answer_a_peer_and_a_bad_regex_is_shown_at_its_rule() {
             reply_hex: true,
             ..netassist::automation::Rule::reply_to(Trigger::Hex, "01 03 ?? ??", "01 03 02 00 2A")
         });
+        // Typing in the rules page hands the rules over; set in code, they
+        // are handed over explicitly.
+        h.state_mut().tab_mut().sync_session();
     }
     h.run();
     let mut peer = connect_client(&mut h, port);
@@ -221,6 +224,7 @@ fn rules_answer_a_peer_and_a_bad_regex_is_shown_at_its_rule() {
     wait_text(&mut h, &fill(en(T::RuleHits), &[&2]));
     // A bad regex: the rule says why at its field and stays off.
     h.state_mut().tab_mut().settings.rules.rules[0].pattern = "^name:(".into();
+    h.state_mut().tab_mut().sync_session();
     wait_text(&mut h, "This rule is off: pattern:");
     peer.write_all(b"name:zhang").unwrap();
     assert_quiet(&mut peer);
@@ -234,6 +238,7 @@ fn echo_rule_and_peer_closing_with_a_delayed_reply() {
     click(&mut h, en(T::TabRules));
     click(&mut h, en(T::AddEcho));
     h.state_mut().tab_mut().settings.rules.rules[0].delay_ms = 150;
+    h.state_mut().tab_mut().sync_session();
     h.run();
     let mut peer = TcpStream::connect(("127.0.0.1", port)).unwrap();
     peer.write_all(b"ping").unwrap();

@@ -38,16 +38,16 @@ fn row_with(h: &mut App, needle: &str) -> String {
 /// Writes each piece as its own read: the next goes once the log shows
 /// the one before.
 fn write_reads(h: &mut App, peer: &mut std::net::TcpStream, reads: &[&[u8]]) {
-    let before = h.state().tab().session.log().rx_records;
+    let before = h.state().tab().session.log().rx_records();
     for (i, read) in reads.iter().enumerate() {
         peer.write_all(read).unwrap();
         let want = before + i as u64 + 1;
         step_until(h, "the read in the log", |h| {
-            (h.state().tab().session.log().rx_records >= want).then_some(())
+            (h.state().tab().session.log().rx_records() >= want).then_some(())
         });
     }
     assert_eq!(
-        h.state().tab().session.log().rx_records,
+        h.state().tab().session.log().rx_records(),
         before + reads.len() as u64,
         "one read per write"
     );

@@ -47,7 +47,7 @@ fn inner_window_multicast() {
     wait_text(&mut h, en(T::GroupsJoined));
     step_until(&mut h, "the group joined", |h| {
         let log = h.state().tab().session.log();
-        log.groups
+        log.groups()
             .iter()
             .any(|g| g.to_string() == member)
             .then_some(())

@@ -58,7 +58,7 @@ fn the_client_program_talks_to_the_server_tab_in_chinese() {
     assert!(code.contains("# 三次握手在这里完成"), "{code}");
     let mut py = run_python(&code, "tcp_client.py");
     step_until(&mut h, "the program connected", |h| {
-        (h.state().tab().session.log().clients.len() == 1).then_some(())
+        (h.state().tab().session.log().clients().len() == 1).then_some(())
     });
     py.type_line("你好 NetAssist");
     wait_text(&mut h, "你好 NetAssist");

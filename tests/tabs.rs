@@ -206,7 +206,7 @@ fn filters_hide_rows_but_keep_records() {
     b.write_all(b"from b").unwrap();
     wait_text(&mut h, "from a");
     wait_text(&mut h, "from b");
-    let held = h.state().tab().session.log().store.len();
+    let held = h.state().tab().session.log().store().len();
 
     // Only one peer: clicking "Only" in the client list.
     h.get_all_by_label(en(T::OnlyBtn)).next().unwrap().click();
@@ -232,7 +232,7 @@ fn filters_hide_rows_but_keep_records() {
     set_field(&mut h, en(T::FilterRegex), "(");
     wait_text(&mut h, "Bad regular expression:");
     // The store still holds every record.
-    assert_eq!(h.state().tab().session.log().store.len(), held);
+    assert_eq!(h.state().tab().session.log().store().len(), held);
 }
 
 #[test]

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 use netassist::i18n::{Lang, T, fill};
+use netassist::records::Entry;
 use netassist::session::LinkState;
 use support::*;
 
@@ -331,7 +332,7 @@ fn bad_port_opens_nothing() {
         assert!(!has_text(&h, "Listening on"), "{text}");
         assert!(h.query_by_label(en(T::Open)).is_some(), "{text}");
         assert!(
-            h.state().tab().session.log().store.is_empty(),
+            h.state().tab().session.log().store().is_empty(),
             "{text}: nothing was logged"
         );
     }
@@ -678,11 +679,11 @@ fn log_view_with_100k_records_follows_the_newest() {
     assert_eq!(h.state().tab().ui.rows.rows(), N as u64);
 
     // More records keep following...
-    h.state_mut().tab_mut().session.log().store.push_rx(
+    h.state_mut().tab_mut().session.log().push(Entry::rx(
         SystemTime::now(),
         peer,
         Bytes::from_static(b"one more"),
-    );
+    ));
     h.run();
     wait_text(&mut h, "one more");
 
@@ -693,8 +694,11 @@ fn log_view_with_100k_records_follows_the_newest() {
         let tab = h.state_mut().tab_mut();
         let mut log = tab.session.log();
         for i in 0..100 {
-            log.store
-                .push_rx(SystemTime::now(), peer, Bytes::from(format!("late {i:03}")));
+            log.push(Entry::rx(
+                SystemTime::now(),
+                peer,
+                Bytes::from(format!("late {i:03}")),
+            ));
         }
     }
     h.run();

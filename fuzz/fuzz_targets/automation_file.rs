@@ -12,7 +12,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use netassist::automation::{
-    Automation, Responder, ResponderSettings, SequenceRun, parse, parse_strict,
+    AutomationFile, Responder, ResponderSettings, SequenceRun, parse, parse_strict,
 };
 use netassist::codec::DisplayEncoding;
 use netassist_fuzz::text_of;
@@ -56,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(run.is_ok(), "{:?}", run.err());
     }
 
-    let mut imported = Automation::default();
+    let mut imported = AutomationFile::default();
     let import_problems = imported.import_text(&text).expect("it parsed");
     assert_eq!(import_problems.len(), problems);
     assert_eq!(imported, automation);

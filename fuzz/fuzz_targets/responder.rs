@@ -25,7 +25,7 @@ use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use netassist::automation::template::MAX_REPLY_BYTES;
 use netassist::automation::{
-    Action, AnswerMode, Echo, Matcher, Responder, ResponderSettings, Rule, Trigger,
+    Response, AnswerMode, Echo, Matcher, Responder, ResponderSettings, Rule, Trigger,
 };
 use netassist::codec::{DisplayEncoding, StreamDecoder, TextEncoding};
 use netassist::net::{CloseReason, Event, Mode, PeerId, Target};
@@ -158,7 +158,7 @@ fuzz_target!(|data: &[u8]| {
         let mut closed = Vec::new();
         for action in &actions {
             match action {
-                Action::Send {
+                Response::Send {
                     rule, data, target, ..
                 } => {
                     assert!(fired.contains(rule) && !closed.contains(rule));
@@ -172,12 +172,12 @@ fuzz_target!(|data: &[u8]| {
                         None => {}
                     }
                 }
-                Action::Close { rule, peer: p, .. } => {
+                Response::Close { rule, peer: p, .. } => {
                     assert!(fired.contains(rule) && rules[*rule].close);
                     assert_eq!(Some(*p), event_peer);
                     closed.push(*rule);
                 }
-                Action::Failed { rule, .. } => assert!(fired.contains(rule)),
+                Response::Failed { rule, .. } => assert!(fired.contains(rule)),
             }
         }
     }

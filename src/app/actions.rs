@@ -141,9 +141,9 @@ impl Tab {
             }
             Action::ClearLog => {
                 let mut log = self.session.log();
-                log.store.clear();
+                log.clear();
                 self.session.store_changed(&log);
-                self.ui.paused_at = self.ui.paused_at.map(|_| log.store.end_seq());
+                self.ui.paused_at = self.ui.paused_at.map(|_| log.store().end_seq());
             }
             Action::ResetCounters => self.session.log().reset_counters(),
             Action::DisconnectSelected => {
@@ -158,7 +158,7 @@ impl Tab {
                     self.session.log().set_status(Msg::Net(e), true);
                 }
             }
-            Action::StopRecording => self.session.log().recorder = None,
+            Action::StopRecording => drop(self.session.log().stop_recording()),
             Action::UsePartner(id) => {
                 if self.is_open() {
                     let msg = Msg::key(crate::i18n::T::PartnerCloseFirst);

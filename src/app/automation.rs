@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 
-use crate::automation::{Automation, Preset, ResponderSettings, SequenceRun};
+use crate::automation::{AutomationFile, Preset, ResponderSettings, SequenceRun};
 use crate::files::{JobMsg, Purpose};
 use crate::i18n::T;
 use crate::messages::Msg;
@@ -124,16 +124,19 @@ impl NetAssistApp {
                     });
                 }
             }
-            JobMsg::AutomationRead { path, parsed } => self.import(i, path, parsed),
+            JobMsg::AutomationRead { path, parsed } => {
+                self.import(i, path, parsed);
+                self.tabs[i].sync_session();
+            }
             other => self.tabs[i].on_job(other, &wake),
         }
     }
 
     /// What an export writes: the shared presets and sequences, and tab
     /// `i`'s rules.
-    fn export(&self, i: usize) -> Automation {
+    fn export(&self, i: usize) -> AutomationFile {
         let rules = &self.tabs[i].settings.rules;
-        Automation {
+        AutomationFile {
             answer: rules.answer,
             presets: self.settings.automation.presets.clone(),
             sequences: self.settings.automation.sequences.clone(),
@@ -181,23 +184,33 @@ impl NetAssistApp {
 }
 
 impl Tab {
-    /// Hands the tab's rules and close policy to its session when they
-    /// changed since the last time.
-    pub(crate) fn sync_automation(&mut self) {
+    /// Hands the session what it runs with (rules, close policy,
+    /// encodings) when any of it changed since the last time. The window
+    /// calls it after every frame with input or actions; code that changes
+    /// [`Tab::settings`] directly calls it itself.
+    pub fn sync_session(&mut self) {
+        let s = &self.settings;
         let settings = ResponderSettings {
-            answer: self.settings.rules.answer,
-            display: self.settings.encoding,
-            send_encoding: self.settings.send.encoding,
+            answer: s.rules.answer,
+            display: s.encoding,
+            send_encoding: s.send.encoding,
         };
-        let wanted = (self.settings.rules.rules.clone(), settings);
-        if self.rules_sent.as_ref() != Some(&wanted) {
-            self.session.set_rules(wanted.0.clone(), wanted.1);
-            self.rules_sent = Some(wanted);
+        let changed = self
+            .rules_sent
+            .as_ref()
+            .is_none_or(|(rules, sent)| *rules != s.rules.rules || *sent != settings);
+        if changed {
+            self.session.set_rules(s.rules.rules.clone(), settings);
+            self.rules_sent = Some((s.rules.rules.clone(), settings));
         }
-        if self.fin_policy_sent != Some(self.settings.finish_on_peer_fin) {
-            self.session
-                .finish_on_peer_fin(self.settings.finish_on_peer_fin);
-            self.fin_policy_sent = Some(self.settings.finish_on_peer_fin);
+        if self.fin_policy_sent != Some(s.finish_on_peer_fin) {
+            self.session.finish_on_peer_fin(s.finish_on_peer_fin);
+            self.fin_policy_sent = Some(s.finish_on_peer_fin);
+        }
+        let encodings = (s.encoding, s.send.encoding);
+        if self.encodings_sent != Some(encodings) {
+            self.session.set_encodings(encodings.0, encodings.1);
+            self.encodings_sent = Some(encodings);
         }
     }
 }

@@ -57,7 +57,7 @@ impl Tab {
             JobMsg::Saved(path) => self.status(Msg::with(T::Saved, &[&path.display()]), false),
             JobMsg::Failed(e) => {
                 self.status(Msg::with(T::FileError, &[&e]), true);
-                self.session.log().recorder = None;
+                drop(self.session.log().stop_recording());
             }
             // The window handles these (they concern every tab).
             JobMsg::AutomationRead { .. } => {}
@@ -145,7 +145,7 @@ impl Tab {
                     let msg = Msg::with(T::Recording, &[&r.path().display()]);
                     let mut log = self.session.log();
                     log.set_status(msg, false);
-                    log.recorder = Some(r);
+                    log.start_recording(r);
                 }
                 Err(e) => self.status(Msg::with(T::FileError, &[&e]), true),
             },

@@ -9,7 +9,6 @@ mod dialogs;
 mod jobs;
 mod sending;
 mod tab;
-mod teaching;
 pub mod window;
 
 pub use tab::Tab;
@@ -172,10 +171,6 @@ impl NetAssistApp {
             }
         }
         for tab in &mut self.tabs {
-            tab.sync_automation();
-            if !tab.watch_encoding() {
-                soonest(Duration::ZERO);
-            }
             if tab.file_send.is_some() || tab.looping.is_some() {
                 soonest(Duration::from_millis(100));
             }
@@ -203,35 +198,10 @@ impl NetAssistApp {
         let tab = &mut self.tabs[active];
         tab.refresh_clients();
         tab.keep_search_current(&self.wake);
-        let now = Instant::now();
-        let (
-            (link, connection),
-            counters,
-            rates,
-            status,
-            dropped,
-            end_seq,
-            recording,
-            plot,
-            rules,
-            sequence,
-            groups,
-        ) = {
-            let log = tab.session.log();
-            (
-                (log.link, log.connection.clone()),
-                log.counters,
-                log.throughput.rate(now),
-                log.status.clone(),
-                log.store.dropped_bytes(),
-                log.store.end_seq(),
-                log.recorder.is_some(),
-                tab.settings.show_plot.then(|| log.throughput.series(now)),
-                log.rules.clone(),
-                log.sequence.clone(),
-                log.groups.clone(),
-            )
-        };
+        let log = tab
+            .session
+            .log()
+            .view(Instant::now(), tab.settings.show_plot);
         let looping = tab.loop_progress();
         let file_send = tab.file_send.as_ref().map(|f| FileProgress {
             name: f.name.clone(),
@@ -240,27 +210,16 @@ impl NetAssistApp {
         });
         let view = TabView {
             lang,
-            link,
+            log,
             clients: &tab.clients,
-            connection,
-            counters,
-            rates,
-            status,
-            dropped_bytes: dropped,
             budget_mib: self.settings.budget_mib,
             interfaces: &self.interfaces,
             remote_history: &self.settings.remote_history,
             sent_history: &self.settings.sent_history,
             looping,
             file_send,
-            recording,
             errors: &tab.errors,
-            end_seq,
-            plot,
             presets: &presets,
-            rules,
-            sequence,
-            groups,
         };
         let mut lang_choice = lang;
         let actions = layout::show(
@@ -283,8 +242,14 @@ impl NetAssistApp {
             },
         );
         self.settings.lang = lang_choice;
+        // Settings change only through the user's input and the actions it
+        // makes: the session hears of a change in the same frame.
+        let touched = !actions.is_empty() || ui.input(|i| !i.events.is_empty());
         for action in actions {
             self.apply(action);
+        }
+        if touched {
+            self.tabs[self.active].sync_session();
         }
     }
 

@@ -53,7 +53,7 @@ impl Tab {
     pub(crate) fn send_target(&mut self) -> Result<(SessionHandle, Target), Msg> {
         let (link, last_sender) = {
             let log = self.session.log();
-            (log.link, log.last_sender)
+            (log.link(), log.last_sender())
         };
         let handle = match (link, self.session.handle()) {
             (LinkState::Open(..), Ok(h)) => h,

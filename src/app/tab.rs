@@ -55,8 +55,8 @@ pub struct Tab {
     )>,
     /// The close policy last handed to the session.
     pub(crate) fin_policy_sent: Option<bool>,
-    /// Peers told they use the other encoding than this tab sends.
-    pub(crate) encoding_watch: crate::teach::encoding_hint::EncodingWatch,
+    /// The display and send encodings last handed to the session.
+    pub(crate) encodings_sent: Option<(crate::codec::DisplayEncoding, crate::codec::TextEncoding)>,
 }
 
 impl Tab {
@@ -64,7 +64,7 @@ impl Tab {
     pub fn new(session: Session, settings: SessionSettings) -> Tab {
         let (jobs_tx, jobs_rx) = crate::files::channel();
         let ui = TabUi::new(layout::initial_style(&settings));
-        Tab {
+        let mut tab = Tab {
             session,
             settings,
             ui,
@@ -78,18 +78,20 @@ impl Tab {
             clients_version: None,
             rules_sent: None,
             fin_policy_sent: None,
-            encoding_watch: Default::default(),
-        }
+            encodings_sent: None,
+        };
+        tab.sync_session();
+        tab
     }
 
     /// Where the link is.
     pub fn link(&self) -> LinkState {
-        self.session.log().link
+        self.session.log().link()
     }
 
     /// The traffic counters.
     pub fn counters(&self) -> Counters {
-        self.session.log().counters
+        self.session.log().counters()
     }
 
     /// The title: its name, or mode and port (`TCP Server :8888`), with the
@@ -107,7 +109,7 @@ impl Tab {
 
     /// The strip's entry for this tab; `shown`: it is the current tab.
     pub(crate) fn strip_title(&mut self, lang: Lang, shown: bool) -> TabTitle {
-        let rx = self.session.log().rx_records;
+        let rx = self.session.log().rx_records();
         if shown {
             self.seen_rx = rx;
         }
@@ -125,9 +127,9 @@ impl Tab {
     /// Copies the client list from the log when it changed.
     pub(crate) fn refresh_clients(&mut self) {
         let log = self.session.log();
-        if self.clients_version != Some(log.clients_version) {
-            self.clients = log.clients.iter().map(|(p, c)| (*p, c.clone())).collect();
-            self.clients_version = Some(log.clients_version);
+        if self.clients_version != Some(log.clients_version()) {
+            self.clients = log.clients().iter().map(|(p, c)| (*p, c.clone())).collect();
+            self.clients_version = Some(log.clients_version());
         }
     }
 
@@ -179,8 +181,8 @@ impl Tab {
     /// rates and the plot move each second while traffic is recent).
     pub(crate) fn next_tick(&self, now: Instant) -> Option<std::time::Duration> {
         let log = self.session.log();
-        log.throughput
+        log.throughput()
             .is_active(now)
-            .then(|| log.throughput.next_tick(now))
+            .then(|| log.throughput().next_tick(now))
     }
 }

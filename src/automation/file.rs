@@ -4,7 +4,7 @@
 //!
 //! Every error names the line and column it is about. Reading a file never
 //! changes what is loaded: [`parse`] returns a new value, and
-//! [`Automation::import`] only takes a file that parsed.
+//! [`AutomationFile::import`] only takes a file that parsed.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -37,7 +37,7 @@ pub const MAX_RULES: usize = 1000;
 
 /// Presets, sequences and rules, as loaded or as to be saved.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Automation {
+pub struct AutomationFile {
     /// Whether the first matching rule answers, or all.
     pub answer: AnswerMode,
     /// Presets, in order.
@@ -115,8 +115,8 @@ pub struct Parsed {
 
 impl Parsed {
     /// The file as a whole, with defaults for what it leaves out.
-    pub fn into_automation(self) -> Automation {
-        Automation {
+    pub fn into_automation(self) -> AutomationFile {
+        AutomationFile {
             answer: self.answer.unwrap_or_default(),
             presets: self.presets.unwrap_or_default(),
             sequences: self.sequences.unwrap_or_default(),
@@ -125,7 +125,7 @@ impl Parsed {
     }
 }
 
-impl Automation {
+impl AutomationFile {
     /// Takes the sections a parsed file has, keeping the others: importing
     /// a rules-only file leaves presets and sequences alone.
     pub fn import(&mut self, parsed: Parsed) {

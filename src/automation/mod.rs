@@ -3,7 +3,7 @@
 //!
 //! Everything here is a pure model: the window and the command line drive
 //! it with engine events and the time, and carry out what it returns
-//! ([`Action`]s from a [`Responder`], [`SequenceOutput`]s from a
+//! ([`Response`]s from a [`Responder`], [`SequenceOutput`]s from a
 //! [`SequenceRun`]). Every input that comes from a file or a peer is
 //! bounded: file size, counts, pattern and template lengths, regex size and
 //! reply size all have limits with clear errors.
@@ -18,12 +18,12 @@ pub mod rule;
 pub mod sequence;
 pub mod template;
 
-pub use file::{Automation, FileError, LoadError, Parsed, load_strict, parse, parse_strict};
+pub use file::{AutomationFile, FileError, LoadError, Parsed, load_strict, parse, parse_strict};
 pub use hex_pattern::{HexPattern, HexPatternError};
 pub use matcher::{Groups, MatchError, MatchKind, Matcher};
 pub use partners::{Partner, PartnerRole, partner, partners};
 pub use preset::{Hotkey, ParseHotkeyError, Preset};
-pub use responder::{Action, Responder, ResponderSettings, RuleState};
+pub use responder::{Responder, ResponderSettings, Response, RuleState};
 pub use rule::{AnswerMode, Echo, Rule, RuleError, RuleErrorKind, RuleField, Trigger};
 pub use sequence::{
     Progress, Repeat, RunState, Sequence, SequenceError, SequenceFailure, SequenceOutput,

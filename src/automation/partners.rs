@@ -7,7 +7,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use super::file::Automation;
+use super::file::AutomationFile;
 use super::responder::ResponderSettings;
 use super::rule::{AnswerMode, Echo, Rule, Trigger};
 use crate::codec::{DisplayEncoding, TextEncoding};
@@ -101,11 +101,11 @@ impl Partner {
     }
 
     /// Its rules as an automation (what "export" saves).
-    pub fn automation(&self) -> Automation {
-        Automation {
+    pub fn automation(&self) -> AutomationFile {
+        AutomationFile {
             answer: self.answer,
             rules: self.rules.clone(),
-            ..Automation::default()
+            ..AutomationFile::default()
         }
     }
 
@@ -349,7 +349,7 @@ pub fn partner(id: &str) -> Option<Partner> {
 mod tests {
     use super::*;
     use crate::automation::file::parse_strict;
-    use crate::automation::{Action, Responder};
+    use crate::automation::{Responder, Response};
     use crate::net::{Event, PeerId, Target};
     use bytes::Bytes;
     use std::collections::HashSet;
@@ -387,13 +387,13 @@ mod tests {
         }
     }
 
-    fn replies(actions: &[Action]) -> Vec<String> {
+    fn replies(actions: &[Response]) -> Vec<String> {
         actions
             .iter()
             .map(|a| match a {
-                Action::Send { data, .. } => String::from_utf8_lossy(data).into_owned(),
-                Action::Close { .. } => "<close>".to_string(),
-                Action::Failed { error, .. } => format!("<failed {error}>"),
+                Response::Send { data, .. } => String::from_utf8_lossy(data).into_owned(),
+                Response::Close { .. } => "<close>".to_string(),
+                Response::Failed { error, .. } => format!("<failed {error}>"),
             })
             .collect()
     }
@@ -424,7 +424,7 @@ mod tests {
         assert_eq!(replies(&bye), ["Good bye!\n", "<close>"]);
         assert!(matches!(
             bye[1],
-            Action::Close {
+            Response::Close {
                 peer: PeerId(1),
                 ..
             }
@@ -438,7 +438,7 @@ mod tests {
         let a = r.on_event(&chunk(3, &[0xC4, 0xE3, 0xBA, 0xC3]), SystemTime::now());
         assert_eq!(replies(&a), ["thank you !", "<close>"]);
         assert!(
-            matches!(&a[0], Action::Send { target: Target::Peers(p), .. } if p == &[PeerId(3)])
+            matches!(&a[0], Response::Send { target: Target::Peers(p), .. } if p == &[PeerId(3)])
         );
     }
 

@@ -3,7 +3,7 @@
 //! and counts each rule's hits.
 //!
 //! It is pure: no sockets, no clock of its own (the caller passes the time),
-//! no timers. The caller carries out each [`Action`] after its delay.
+//! no timers. The caller carries out each [`Response`] after its delay.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -30,7 +30,7 @@ pub struct ResponderSettings {
 
 /// Something the caller should do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+pub enum Response {
     /// Send `data` to `target` once `delay` has passed.
     Send {
         /// Index of the rule that asked.
@@ -170,7 +170,7 @@ impl Responder {
 
     /// Handles one engine event; `now` is used for `{{time}}` when the event
     /// carries no time of its own.
-    pub fn on_event(&mut self, event: &Event, now: SystemTime) -> Vec<Action> {
+    pub fn on_event(&mut self, event: &Event, now: SystemTime) -> Vec<Response> {
         match event {
             Event::Opened {
                 mode: Mode::Udp, ..
@@ -202,8 +202,8 @@ impl Responder {
         peer: Option<PeerId>,
         addr: Option<SocketAddr>,
         now: SystemTime,
-    ) -> Vec<Action> {
-        let mut actions = Vec::new();
+    ) -> Vec<Response> {
+        let mut responses = Vec::new();
         let time = clock_text(now);
         let peer_text = addr.map(|a| a.to_string()).unwrap_or_default();
         // Every connect rule fires: there is nothing to match.
@@ -222,9 +222,9 @@ impl Responder {
                 time: &time,
                 peer: &peer_text,
             };
-            push_reply(&mut actions, index, compiled, &target, peer, &values, b"");
+            push_reply(&mut responses, index, compiled, &target, peer, &values, b"");
         }
-        actions
+        responses
     }
 
     fn on_chunk(
@@ -233,7 +233,7 @@ impl Responder {
         addr: SocketAddr,
         time: SystemTime,
         data: &Bytes,
-    ) -> Vec<Action> {
+    ) -> Vec<Response> {
         let text = if self.needs_text {
             self.decode(peer, data)
         } else {
@@ -245,7 +245,7 @@ impl Responder {
         };
         let clock = clock_text(time);
         let peer_text = addr.to_string();
-        let mut actions = Vec::new();
+        let mut responses = Vec::new();
         for index in 0..self.rules.len() {
             let state = &mut self.rules[index];
             let Ok(compiled) = &state.compiled else {
@@ -269,12 +269,20 @@ impl Responder {
                 time: &clock,
                 peer: &peer_text,
             };
-            push_reply(&mut actions, index, compiled, &target, peer, &values, data);
+            push_reply(
+                &mut responses,
+                index,
+                compiled,
+                &target,
+                peer,
+                &values,
+                data,
+            );
             if self.settings.answer == AnswerMode::First {
                 break;
             }
         }
-        actions
+        responses
     }
 
     fn decode(&mut self, peer: Option<PeerId>, data: &[u8]) -> String {
@@ -298,7 +306,7 @@ impl Responder {
 
 /// Appends the sends (and close) one rule asks for.
 fn push_reply(
-    actions: &mut Vec<Action>,
+    responses: &mut Vec<Response>,
     rule: usize,
     compiled: &CompiledRule,
     target: &Target,
@@ -316,7 +324,7 @@ fn push_reply(
                 match t.render(values) {
                     Ok(bytes) => parts.push(Bytes::from(bytes)),
                     Err(error) => {
-                        actions.push(Action::Failed { rule, error });
+                        responses.push(Response::Failed { rule, error });
                         return;
                     }
                 }
@@ -330,7 +338,7 @@ fn push_reply(
         if data.is_empty() {
             continue;
         }
-        actions.push(Action::Send {
+        responses.push(Response::Send {
             rule,
             target: target.clone(),
             data,
@@ -340,7 +348,7 @@ fn push_reply(
     if compiled.close
         && let Some(peer) = peer
     {
-        actions.push(Action::Close {
+        responses.push(Response::Close {
             rule,
             peer,
             delay: delay.max(compiled.delay),
@@ -394,11 +402,11 @@ mod tests {
         )
     }
 
-    fn sent(actions: &[Action]) -> Vec<(Target, Vec<u8>, u64)> {
-        actions
+    fn sent(responses: &[Response]) -> Vec<(Target, Vec<u8>, u64)> {
+        responses
             .iter()
             .filter_map(|a| match a {
-                Action::Send {
+                Response::Send {
                     target,
                     data,
                     delay,
@@ -554,13 +562,13 @@ mod tests {
         assert_eq!(
             a,
             vec![
-                Action::Send {
+                Response::Send {
                     rule: 2,
                     target: to,
                     data: Bytes::from_static(b"Good bye!\n"),
                     delay: Duration::ZERO
                 },
-                Action::Close {
+                Response::Close {
                     rule: 2,
                     peer: PeerId(4),
                     delay: Duration::ZERO
@@ -652,6 +660,6 @@ mod tests {
             },
         );
         let a = r.on_event(&tcp_chunk(1, "😀".as_bytes()), SystemTime::now());
-        assert!(matches!(a.as_slice(), [Action::Failed { rule: 0, .. }]));
+        assert!(matches!(a.as_slice(), [Response::Failed { rule: 0, .. }]));
     }
 }

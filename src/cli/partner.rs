@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::{Display, Plan, automation, parse_secs};
+use super::plan::rules_with;
+use super::{Display, Plan, parse_secs};
 use crate::automation::{Partner, partner, partners};
 use crate::codec::{DisplayEncoding, InputMode, LineEnding, SendOptions, TextEncoding};
 use crate::net::{HostPort, SessionConfig, parse_bind_addr, parse_host_port};
@@ -44,6 +45,9 @@ pub struct PartnerArgs {
     /// Write exactly the received bytes to stdout, nothing else.
     #[arg(long)]
     pub raw: bool,
+    /// Print one JSON object per line for every row.
+    #[arg(long, conflicts_with = "raw")]
+    pub json: bool,
     /// Exit 0 once N bytes have been received in all.
     #[arg(long, value_name = "N")]
     pub exit_after_bytes: Option<u64>,
@@ -79,7 +83,6 @@ pub(super) fn plan(args: PartnerArgs) -> Result<Option<Plan>, String> {
     Ok(Some(Plan {
         config,
         greeting: None,
-        repeat: None,
         pcap: None,
         send: SendOptions {
             mode: InputMode::Text,
@@ -95,10 +98,11 @@ pub(super) fn plan(args: PartnerArgs) -> Result<Option<Plan>, String> {
         } else {
             Display::Text(display)
         },
+        json: args.json,
         echo: false,
         exit_after: args.exit_after_bytes,
         timeout: args.timeout,
-        responder: Some(automation::responder(
+        rules: Some(rules_with(
             p.answer,
             p.rules.clone(),
             display,

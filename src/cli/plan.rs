@@ -2,31 +2,31 @@
 //! the session to open, what to send and how, how to show what arrives, and
 //! when to stop. [`Plan::run`] carries it out.
 
-use std::io::{self};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::automation::{Responder, SequenceRun};
+use crate::automation::{AnswerMode, ResponderSettings, Rule, SequenceRun};
 use crate::codec::{Checksum, DisplayEncoding, InputMode, LineEnding, SendOptions, build_payload};
 use crate::net::{MulticastConfig, MulticastOptions, SessionConfig};
-use crate::pcap::EventCapture;
+use crate::session::Greeting;
 
-use super::{Command, automation};
+use super::{Command, load};
 
 /// Everything a run needs, checked before any socket is touched.
 pub(super) struct Plan {
     pub(super) config: SessionConfig,
-    pub(super) greeting: Option<Bytes>,
-    /// `--every` / `--count`: the greeting goes out as a timed send.
-    pub(super) repeat: Option<Repeat>,
+    /// `--send`/`--send-hex`, once or as a timed send.
+    pub(super) greeting: Option<Greeting>,
     pub(super) send: SendOptions,
     pub(super) display: Display,
+    /// One JSON object per line on stdout for each row.
+    pub(super) json: bool,
     pub(super) echo: bool,
     pub(super) exit_after: Option<u64>,
     pub(super) timeout: Option<Duration>,
-    pub(super) responder: Option<Responder>,
+    pub(super) rules: Option<(Vec<Rule>, ResponderSettings)>,
     pub(super) sequence: Option<SequenceRun>,
     pub(super) pcap: Option<PcapFile>,
 }
@@ -37,47 +37,32 @@ pub(super) struct PcapFile {
     pub(super) file: std::fs::File,
 }
 
-/// The capture being written during a run.
-pub(super) struct PcapOut {
-    pub(super) path: PathBuf,
-    pub(super) capture: EventCapture<io::BufWriter<std::fs::File>>,
-}
-
-impl PcapOut {
-    pub(super) fn start(pcap: &PcapFile) -> Result<PcapOut, String> {
-        let file = pcap
-            .file
-            .try_clone()
-            .map_err(|e| pcap_error(&pcap.path, &e))?;
-        let capture =
-            EventCapture::new(io::BufWriter::new(file)).map_err(|e| pcap_error(&pcap.path, &e))?;
-        Ok(PcapOut {
-            path: pcap.path.clone(),
-            capture,
-        })
-    }
-}
-
-pub(super) fn pcap_error(path: &std::path::Path, err: &dyn std::fmt::Display) -> String {
-    format!("--pcap {}: {err}", path.display())
-}
-
-/// The timed send that `--every` and `--count` ask for.
-#[derive(Clone, Copy)]
-pub(super) struct Repeat {
-    pub(super) every: Duration,
-    pub(super) count: Option<u64>,
-}
-
 /// The interval of `--count` without `--every`.
 pub(super) const COUNT_ONLY_EVERY: Duration = Duration::from_millis(1);
 
 /// How received chunks are written to stdout.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Display {
     Text(DisplayEncoding),
     Hex,
     Raw,
+}
+
+/// The rules and the settings they run with.
+pub(super) fn rules_with(
+    answer: AnswerMode,
+    rules: Vec<Rule>,
+    display: DisplayEncoding,
+    send_encoding: crate::codec::TextEncoding,
+) -> (Vec<Rule>, ResponderSettings) {
+    (
+        rules,
+        ResponderSettings {
+            answer,
+            display,
+            send_encoding,
+        },
+    )
 }
 
 impl Plan {
@@ -131,10 +116,7 @@ impl Plan {
             _ if opts.send.is_none() && opts.send_hex.is_none() => {
                 return Err("--every and --count repeat the payload of --send or --send-hex: give one of them".into());
             }
-            (every, count) => Some(Repeat {
-                every: every.map_or(COUNT_ONLY_EVERY, Duration::from_millis),
-                count,
-            }),
+            (every, count) => Some((every.map_or(COUNT_ONLY_EVERY, Duration::from_millis), count)),
         };
         let send = SendOptions {
             mode: InputMode::Text,
@@ -146,7 +128,7 @@ impl Plan {
                 range: opts.checksum_range.unwrap_or_default(),
             }),
         };
-        let greeting = match (&opts.send, &opts.send_hex) {
+        let data = match (&opts.send, &opts.send_hex) {
             (Some(text), _) => {
                 let once = SendOptions {
                     line_ending: LineEnding::None,
@@ -166,20 +148,16 @@ impl Plan {
             }
             (None, None) => None,
         };
-        let responder = match &opts.rules {
+        let greeting = data.map(|data| Greeting { data, repeat });
+        let rules = match &opts.rules {
             Some(path) => {
-                let (answer, rules) = automation::load_rules(path)?;
-                Some(automation::responder(
-                    answer,
-                    rules,
-                    opts.encoding,
-                    opts.send_encoding,
-                ))
+                let (answer, rules) = load::load_rules(path)?;
+                Some(rules_with(answer, rules, opts.encoding, opts.send_encoding))
             }
             None => None,
         };
         let sequence = match (&opts.presets, &opts.sequence) {
-            (Some(path), Some(name)) => Some(automation::load_sequence(path, name, opts.encoding)?),
+            (Some(path), Some(name)) => Some(load::load_sequence(path, name, opts.encoding)?),
             _ => None,
         };
         let pcap = match opts.pcap {
@@ -200,20 +178,26 @@ impl Plan {
         Ok(Plan {
             config,
             greeting,
-            repeat,
             send,
             display,
+            json: opts.json,
             echo: opts.echo,
             exit_after: opts.exit_after_bytes,
             timeout: opts.timeout,
-            responder,
+            rules,
             sequence,
             pcap,
         })
     }
 
-    /// Carries the plan out to its end.
-    pub(super) fn run(self) -> Result<(), String> {
-        super::run::run(self)
+    /// Whether the run ends once a `--count` timed send is written (no
+    /// other end was asked for).
+    pub(super) fn ends_when_sent(&self) -> bool {
+        let counted = self
+            .greeting
+            .as_ref()
+            .and_then(|g| g.repeat)
+            .is_some_and(|(_, count)| count.is_some());
+        counted && self.timeout.is_none() && self.exit_after.is_none()
     }
 }

@@ -412,6 +412,11 @@ impl StreamDecoder {
         self.encoding
     }
 
+    /// The encoding the last chunk was decoded with (what `Auto` chose).
+    pub fn last_used(&self) -> TextEncoding {
+        self.last_used
+    }
+
     /// Bytes of an incomplete character held back for the next chunk.
     pub fn pending(&self) -> &[u8] {
         &self.pending[..usize::from(self.pending_len)]
@@ -637,7 +642,7 @@ mod tests {
         assert_eq!(decoder.decode(&[0x41, 0xC4]), "A");
         assert_eq!(decoder.pending(), [0xC4]);
         assert_eq!(decoder.decode(&[0xE3]), "你");
-        assert_eq!(decoder.pending(), []);
+        assert!(decoder.pending().is_empty());
         assert_eq!(decoder.decode(&[0xBA]), "");
         assert_eq!(decoder.finish(), "\u{FFFD}");
 

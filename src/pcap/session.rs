@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::SystemTime;
 
 use crate::net::{CloseReason, Event, Mode};
-use crate::records::{Direction, Note, Opener, RecordStore};
+use crate::records::{Direction, Note, Opener, Record, RecordStore};
 
 use super::PcapError;
 use super::capture::{Capture, CaptureSummary, Side};
@@ -258,26 +258,33 @@ impl<W: Write> StoreCapture<W> {
         let mut next = start;
         for record in store.iter_from(start).take(max) {
             next = record.seq + 1;
-            let time = record.time;
-            let cap = &mut self.cap;
-            match (record.dir, record.peer) {
-                (Direction::Rx, Some(remote)) => {
-                    for read in record.read_slices() {
-                        cap.apply(time, data_fact(remote, Side::Remote, read))?;
-                    }
-                }
-                (Direction::Tx, Some(remote)) => {
-                    cap.apply(time, data_fact(remote, Side::Local, &record.bytes))?;
-                }
-                (Direction::Event, peer) => {
-                    if let Some(fact) = record.note.as_deref().and_then(|n| note_fact(n, peer)) {
-                        cap.apply(time, fact)?;
-                    }
-                }
-                (Direction::Rx | Direction::Tx, None) => {}
-            }
+            self.write_record(record)?;
         }
         Ok(next)
+    }
+
+    /// Writes one record (a copy taken from the store lets a saver write
+    /// without holding the store).
+    pub fn write_record(&mut self, record: &Record) -> Result<(), PcapError> {
+        let time = record.time;
+        let cap = &mut self.cap;
+        match (record.dir, record.peer) {
+            (Direction::Rx, Some(remote)) => {
+                for read in record.read_slices() {
+                    cap.apply(time, data_fact(remote, Side::Remote, read))?;
+                }
+            }
+            (Direction::Tx, Some(remote)) => {
+                cap.apply(time, data_fact(remote, Side::Local, &record.bytes))?;
+            }
+            (Direction::Event, peer) => {
+                if let Some(fact) = record.note.as_deref().and_then(|n| note_fact(n, peer)) {
+                    cap.apply(time, fact)?;
+                }
+            }
+            (Direction::Rx | Direction::Tx, None) => {}
+        }
+        Ok(())
     }
 
     /// Flushes the file.
@@ -308,6 +315,12 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         Note::Closed => Some(Fact::SessionClosed),
         // Our FIN is not modelled (the orderly close that follows is), and
         // the encoding hint says nothing about the wire.
-        Note::Failure(_) | Note::WeFinished | Note::EncodingHint { .. } => None,
+        Note::Failure(_)
+        | Note::WeFinished
+        | Note::EncodingHint { .. }
+        | Note::Joined(_)
+        | Note::Left(_)
+        | Note::RuleFailed { .. }
+        | Note::RepliesDropped { .. } => None,
     }
 }

@@ -96,8 +96,101 @@ pub enum Note {
     },
     /// An engine error, kept typed so a view can word it in its own language.
     Failure(Box<crate::net::NetError>),
+    /// A UDP session joined a multicast group.
+    Joined(crate::net::Membership),
+    /// A UDP session left a multicast group.
+    Left(crate::net::Membership),
+    /// A rule matched, but its reply could not be made (a placeholder it
+    /// names has no value, or the reply grew over the limit).
+    RuleFailed {
+        /// The rule's number in the list, from 1.
+        rule: u32,
+        /// The rule's name, if it has one.
+        name: String,
+        /// Why its reply could not be made.
+        reason: String,
+    },
+    /// Replies waiting to be sent (a rule's, a sequence's) were dropped.
+    RepliesDropped {
+        /// How many.
+        count: u64,
+        /// The bytes they held.
+        bytes: u64,
+        /// Why.
+        why: DropWhy,
+    },
     /// The socket was closed.
     Closed,
+}
+
+/// Why replies waiting to be sent were dropped.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DropWhy {
+    /// The connection they were for had closed.
+    PeerGone,
+    /// More replies were waiting than a session keeps; the oldest went.
+    TooMany,
+    /// The replies waiting held more bytes than a session sets aside for
+    /// them; the oldest went.
+    TooManyBytes,
+    /// We had finished sending on the connection (a rule closed it).
+    WeFinished,
+}
+
+/// A row about to be added to a log: what the window and the command line
+/// both see of a record before the store numbers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// When it happened.
+    pub time: SystemTime,
+    /// Received, sent, or an event.
+    pub dir: Direction,
+    /// The remote address it concerns.
+    pub peer: Option<SocketAddr>,
+    /// The exact bytes (empty for an event).
+    pub bytes: Bytes,
+    /// How many bytes at the end of a send NetAssist added.
+    pub added: u32,
+    /// What an event reports.
+    pub note: Option<Note>,
+}
+
+impl Entry {
+    /// Bytes received from `peer`.
+    pub fn rx(time: SystemTime, peer: SocketAddr, bytes: Bytes) -> Entry {
+        Entry {
+            time,
+            dir: Direction::Rx,
+            peer: Some(peer),
+            bytes,
+            added: 0,
+            note: None,
+        }
+    }
+
+    /// Bytes sent to `peer`, the last `added` of them added by NetAssist.
+    pub fn tx(time: SystemTime, peer: SocketAddr, bytes: Bytes, added: u32) -> Entry {
+        Entry {
+            time,
+            dir: Direction::Tx,
+            peer: Some(peer),
+            bytes,
+            added,
+            note: None,
+        }
+    }
+
+    /// An event, about `peer` if it concerns one.
+    pub fn event(time: SystemTime, peer: Option<SocketAddr>, note: Note) -> Entry {
+        Entry {
+            time,
+            dir: Direction::Event,
+            peer,
+            bytes: Bytes::new(),
+            added: 0,
+            note: Some(note),
+        }
+    }
 }
 
 impl fmt::Display for Note {
@@ -118,6 +211,23 @@ impl fmt::Display for Note {
             ),
             Note::Error { message } => write!(f, "error: {message}"),
             Note::Failure(err) => write!(f, "error: {err}"),
+            Note::Joined(m) => write!(f, "joined {m}"),
+            Note::Left(m) => write!(f, "left {m}"),
+            Note::RuleFailed { rule, name, reason } if name.is_empty() => {
+                write!(f, "rule {rule} could not reply: {reason}")
+            }
+            Note::RuleFailed { rule, name, reason } => {
+                write!(f, "rule {rule} ({name}) could not reply: {reason}")
+            }
+            Note::RepliesDropped { count, bytes, why } => {
+                let why = match why {
+                    DropWhy::PeerGone => "the connection had closed",
+                    DropWhy::TooMany => "too many replies were waiting",
+                    DropWhy::TooManyBytes => "the replies waiting held too many bytes",
+                    DropWhy::WeFinished => "we had finished sending on this connection",
+                };
+                write!(f, "{count} replies ({bytes} bytes) not sent: {why}")
+            }
             Note::Closed => f.write_str("closed"),
         }
     }

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use bytes::{Bytes, BytesMut};
 
 use super::earlier::Earlier;
-use super::record::{Direction, Note, Record};
+use super::record::{Direction, Entry, Note, Record};
 
 /// A merged record stops growing at this size, so a continuous stream with
 /// no gaps still shows as rows of a readable size.
@@ -143,6 +143,22 @@ impl RecordStore {
         let mut record = Record::new(self.end_seq(), time, Direction::Tx, Some(peer), bytes, None);
         record.added = added.min(u32::try_from(record.bytes.len()).unwrap_or(u32::MAX));
         self.push(record)
+    }
+
+    /// Records an [`Entry`] and returns the seq of the record holding it.
+    pub fn push_entry(&mut self, entry: Entry) -> u64 {
+        match (entry.dir, entry.peer, entry.note) {
+            (Direction::Rx, Some(peer), _) => self.push_rx(entry.time, peer, entry.bytes),
+            (Direction::Tx, Some(peer), _) => {
+                self.push_tx_added(entry.time, peer, entry.bytes, entry.added)
+            }
+            (_, peer, note) => {
+                let note = note.unwrap_or(Note::Error {
+                    message: "data without an address".to_string(),
+                });
+                self.push_event(entry.time, peer, note)
+            }
+        }
     }
 
     /// Records an event (optionally about `peer`) and returns the new seq.

@@ -16,6 +16,8 @@ pub(crate) struct Member {
     /// The store's [`cost`](crate::records::RecordStore::cost) after the
     /// last change, kept current by whoever changed the store.
     cost: AtomicUsize,
+    /// Bytes of replies waiting to be sent: they count too.
+    waiting: AtomicUsize,
 }
 
 impl Member {
@@ -24,13 +26,20 @@ impl Member {
         self.log.lock()
     }
 
-    /// Records the store's cost after a change made under `log`'s lock.
-    pub(crate) fn update_cost(&self, log: &SessionLog) {
-        self.cost.store(log.store.cost(), Ordering::Release);
+    /// Records the store's cost after a change made under `log`'s lock,
+    /// and the bytes of replies waiting.
+    pub(crate) fn update_cost(&self, log: &SessionLog, waiting: usize) {
+        self.cost.store(log.store().cost(), Ordering::Release);
+        self.waiting.store(waiting, Ordering::Release);
+    }
+
+    /// Records the store's cost after a change to the store alone.
+    pub(crate) fn update_store_cost(&self, log: &SessionLog) {
+        self.cost.store(log.store().cost(), Ordering::Release);
     }
 
     fn cost(&self) -> usize {
-        self.cost.load(Ordering::Acquire)
+        self.cost.load(Ordering::Acquire) + self.waiting.load(Ordering::Acquire)
     }
 }
 
@@ -92,8 +101,8 @@ impl Budget {
         };
         {
             let mut log = me.lock();
-            let freed = log.store.evict_oldest(over, 1);
-            me.update_cost(&log);
+            let freed = log.evict_oldest(over, 1);
+            me.update_store_cost(&log);
             over = over.saturating_sub(freed);
         }
         let others: Vec<&Arc<Member>> = members.iter().filter(|m| !Arc::ptr_eq(m, me)).collect();
@@ -121,7 +130,7 @@ fn evict_oldest_of(members: &[&Arc<Member>], mut over: usize) {
     while over > 0 {
         let mut fronts: Vec<_> = members
             .iter()
-            .filter_map(|m| m.lock().store.oldest_time().map(|t| (t, *m)))
+            .filter_map(|m| m.lock().store().oldest_time().map(|t| (t, *m)))
             .collect();
         fronts.sort_by_key(|(t, _)| *t);
         let Some(&(_, victim)) = fronts.first() else {
@@ -131,8 +140,8 @@ fn evict_oldest_of(members: &[&Arc<Member>], mut over: usize) {
         // next session's oldest: the oldest records of all go first.
         let next_oldest = fronts.get(1).map(|(t, _)| *t);
         let mut log = victim.lock();
-        let freed = log.store.evict_oldest_before(over, 0, next_oldest);
-        victim.update_cost(&log);
+        let freed = log.evict_oldest_before(over, 0, next_oldest);
+        victim.update_store_cost(&log);
         if freed == 0 {
             return;
         }
@@ -148,18 +157,18 @@ mod tests {
     use bytes::Bytes;
 
     use super::*;
-    use crate::records::RECORD_OVERHEAD;
+    use crate::records::{Entry, RECORD_OVERHEAD};
 
     fn push(m: &Member, at_ms: u64, n: usize) {
         let mut log = m.lock();
         let peer: SocketAddr = "127.0.0.1:1".parse().unwrap();
         let time = SystemTime::UNIX_EPOCH + Duration::from_millis(at_ms);
-        log.store.push_rx(time, peer, Bytes::from(vec![b'x'; n]));
-        m.update_cost(&log);
+        log.push(Entry::rx(time, peer, Bytes::from(vec![b'x'; n])));
+        m.update_store_cost(&log);
     }
 
     fn len(m: &Member) -> usize {
-        m.lock().store.len()
+        m.lock().store().len()
     }
 
     const REC: usize = 1000 + RECORD_OVERHEAD;
@@ -181,7 +190,7 @@ mod tests {
         budget.enforce(&a);
         // A had older records of its own: those went, B kept everything.
         assert_eq!((len(&a), len(&b)), (3, 2));
-        assert_eq!(a.lock().store.dropped_records(), 1);
+        assert_eq!(a.lock().store().dropped_records(), 1);
         assert!(budget.used() <= budget.limit());
     }
 
@@ -208,7 +217,7 @@ mod tests {
         budget.enforce(&a);
         // A evicted down to its newest, then C's (the oldest of the rest).
         assert_eq!((len(&a), len(&b), len(&c)), (1, 1, 0));
-        assert_eq!(c.lock().store.dropped_bytes(), 1000);
+        assert_eq!(c.lock().store().dropped_bytes(), 1000);
         assert!(budget.used() <= budget.limit());
     }
 
@@ -225,7 +234,7 @@ mod tests {
         budget.set_limit(2 * REC);
         budget.enforce_all();
         assert_eq!((len(&a), len(&b)), (1, 1));
-        let oldest_left = a.lock().store.oldest_time();
+        let oldest_left = a.lock().store().oldest_time();
         assert_eq!(
             oldest_left,
             Some(SystemTime::UNIX_EPOCH + Duration::from_millis(3))

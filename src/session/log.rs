@@ -11,9 +11,9 @@ use crate::files::Recorder;
 use crate::i18n::T;
 use crate::messages::Msg;
 use crate::net::{CloseReason, Event, Membership, Mode, NetError, PeerId, PeriodicEnd};
-use crate::records::{Note, Opener, RecordStore, StoreConfig};
+use crate::records::{Entry, Note, Opener, RecordStore, StoreConfig};
 
-use super::automation::{RuleStatus, SequenceStatus};
+use super::automator::{RuleStatus, SequenceStatus};
 use super::throughput::Throughput;
 
 /// Most records one session's store keeps, whatever the memory budget.
@@ -92,37 +92,72 @@ pub struct Status {
     pub error: bool,
 }
 
-/// Everything a session has logged and counted.
-#[derive(Debug)]
-pub struct SessionLog {
-    /// The records.
-    pub store: RecordStore,
-    /// Where the link is.
-    pub link: LinkState,
-    /// Connected clients (TCP server).
-    pub clients: BTreeMap<PeerId, ClientInfo>,
-    /// Bumped whenever `clients` changes, so a view can skip copying it.
-    pub clients_version: u64,
-    /// TCP client: the connection to the server, while it is up.
-    pub connection: Option<(PeerId, ClientInfo)>,
-    /// Counters since the last reset.
-    pub counters: Counters,
-    /// Per-second traffic over the last minute.
-    pub throughput: Throughput,
-    /// The last message for the status bar.
-    pub status: Option<Status>,
-    /// The last UDP sender, for replies.
-    pub last_sender: Option<SocketAddr>,
-    /// Received records so far (a view compares it to mark unread traffic).
-    pub rx_records: u64,
-    /// Recording received bytes to a file, when on.
-    pub recorder: Option<Recorder>,
+/// What the window shows of the session's automation: the rules' hits,
+/// the sequence run, and the replies waiting or dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AutomationStatus {
     /// The auto-reply rules' hits and errors, in rule order.
     pub rules: Vec<RuleStatus>,
     /// The sequence run, once one was started.
     pub sequence: Option<SequenceStatus>,
+    /// Replies waiting for their time.
+    pub waiting: usize,
+    /// Replies dropped since the session was made.
+    pub dropped: u64,
+}
+
+/// One frame's copy of what the window shows of a session, taken under
+/// the log's lock in one go.
+#[derive(Debug, Clone)]
+pub struct LogView {
+    /// Where the link is.
+    pub link: LinkState,
+    /// TCP client: the connection to the server, while it is up.
+    pub connection: Option<(PeerId, ClientInfo)>,
+    /// Counters since the last reset.
+    pub counters: Counters,
+    /// Bytes per second received and sent in the last second.
+    pub rates: (u64, u64),
+    /// The status-bar message.
+    pub status: Option<Status>,
+    /// Bytes dropped to stay in the memory budget.
+    pub dropped_bytes: u64,
+    /// The seq the next record will get.
+    pub end_seq: u64,
+    /// Received bytes are being recorded to a file.
+    pub recording: bool,
+    /// Bytes per second over the last minute, when asked for.
+    pub plot: Option<Vec<(i64, u64, u64)>>,
+    /// Rules, sequence and waiting replies.
+    pub automation: AutomationStatus,
     /// UDP: the multicast groups joined now.
     pub groups: Vec<Membership>,
+    /// Received records so far.
+    pub rx_records: u64,
+}
+
+/// Everything a session has logged and counted. Its fields are private:
+/// every change goes through a method that keeps the counters, versions
+/// and indexes right.
+#[derive(Debug)]
+pub struct SessionLog {
+    store: RecordStore,
+    link: LinkState,
+    clients: BTreeMap<PeerId, ClientInfo>,
+    /// Bumped whenever `clients` changes, so a view can skip copying it.
+    clients_version: u64,
+    connection: Option<(PeerId, ClientInfo)>,
+    counters: Counters,
+    throughput: Throughput,
+    status: Option<Status>,
+    last_sender: Option<SocketAddr>,
+    rx_records: u64,
+    recorder: Option<Recorder>,
+    automation: AutomationStatus,
+    groups: Vec<Membership>,
+    /// Bumped whenever records are dropped or cleared (a search prunes
+    /// its results when it changes).
+    epoch: u64,
 }
 
 impl Default for SessionLog {
@@ -151,9 +186,97 @@ impl SessionLog {
             last_sender: None,
             rx_records: 0,
             recorder: None,
-            rules: Vec::new(),
-            sequence: None,
+            automation: AutomationStatus::default(),
             groups: Vec::new(),
+            epoch: 0,
+        }
+    }
+
+    /// The records.
+    pub fn store(&self) -> &RecordStore {
+        &self.store
+    }
+
+    /// Where the link is.
+    pub fn link(&self) -> LinkState {
+        self.link
+    }
+
+    /// Connected clients (TCP server), by connection.
+    pub fn clients(&self) -> &BTreeMap<PeerId, ClientInfo> {
+        &self.clients
+    }
+
+    /// Changes whenever the client list changes.
+    pub fn clients_version(&self) -> u64 {
+        self.clients_version
+    }
+
+    /// TCP client: the connection to the server, while it is up.
+    pub fn connection(&self) -> Option<&(PeerId, ClientInfo)> {
+        self.connection.as_ref()
+    }
+
+    /// Counters since the last reset.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// Per-second traffic over the last minute.
+    pub fn throughput(&self) -> &Throughput {
+        &self.throughput
+    }
+
+    /// The status-bar message.
+    pub fn status(&self) -> Option<&Status> {
+        self.status.as_ref()
+    }
+
+    /// The last UDP sender, for replies.
+    pub fn last_sender(&self) -> Option<SocketAddr> {
+        self.last_sender
+    }
+
+    /// Received records so far (a view compares it to mark unread traffic).
+    pub fn rx_records(&self) -> u64 {
+        self.rx_records
+    }
+
+    /// Whether received bytes are being recorded to a file.
+    pub fn is_recording(&self) -> bool {
+        self.recorder.is_some()
+    }
+
+    /// Rules, sequence and waiting replies.
+    pub fn automation(&self) -> &AutomationStatus {
+        &self.automation
+    }
+
+    /// UDP: the multicast groups joined now.
+    pub fn groups(&self) -> &[Membership] {
+        &self.groups
+    }
+
+    /// Changes whenever records are dropped or the log is cleared.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// A copy of what the window shows, with the plot's series if `plot`.
+    pub fn view(&self, now: Instant, plot: bool) -> LogView {
+        LogView {
+            link: self.link,
+            connection: self.connection.clone(),
+            counters: self.counters,
+            rates: self.throughput.rate(now),
+            status: self.status.clone(),
+            dropped_bytes: self.store.dropped_bytes(),
+            end_seq: self.store.end_seq(),
+            recording: self.recorder.is_some(),
+            plot: plot.then(|| self.throughput.series(now)),
+            automation: self.automation.clone(),
+            groups: self.groups.clone(),
+            rx_records: self.rx_records,
         }
     }
 
@@ -168,8 +291,58 @@ impl SessionLog {
         self.throughput.clear();
     }
 
+    /// Drops every record (the counters stay).
+    pub fn clear(&mut self) {
+        self.store.clear();
+        self.epoch += 1;
+    }
+
+    /// Adds a record and gives its seq.
+    pub fn push(&mut self, entry: Entry) -> u64 {
+        self.store.push_entry(entry)
+    }
+
+    /// Starts recording received bytes to `recorder`'s file.
+    pub fn start_recording(&mut self, recorder: Recorder) {
+        self.recorder = Some(recorder);
+    }
+
+    /// Stops recording; the recorder's file is finished by its own thread.
+    pub fn stop_recording(&mut self) -> Option<Recorder> {
+        self.recorder.take()
+    }
+
+    /// Drops the oldest records to free `want` bytes, keeping `keep`
+    /// records; gives the bytes freed.
+    pub(crate) fn evict_oldest(&mut self, want: usize, keep: usize) -> usize {
+        let freed = self.store.evict_oldest(want, keep);
+        if freed > 0 {
+            self.epoch += 1;
+        }
+        freed
+    }
+
+    /// As [`SessionLog::evict_oldest`], only records older than `before`.
+    pub(crate) fn evict_oldest_before(
+        &mut self,
+        want: usize,
+        keep: usize,
+        before: Option<SystemTime>,
+    ) -> usize {
+        let freed = self.store.evict_oldest_before(want, keep, before);
+        if freed > 0 {
+            self.epoch += 1;
+        }
+        freed
+    }
+
+    /// Replaces what the window shows of the automation.
+    pub(crate) fn set_automation(&mut self, status: AutomationStatus) {
+        self.automation = status;
+    }
+
     /// The link is being opened: forget the last session's peers.
-    pub fn opening(&mut self, mode: Mode) {
+    pub(crate) fn opening(&mut self, mode: Mode) {
         self.link = LinkState::Opening(mode);
         self.status = None;
         self.last_sender = None;
@@ -186,16 +359,17 @@ impl SessionLog {
     }
 
     /// We asked to finish sending to `peer` (our FIN follows what is
-    /// queued): marks the connection and logs it, once.
-    pub fn we_finished(&mut self, peer: PeerId) {
-        let Some(info) = self.conn_mut(peer).filter(|c| !c.we_finished) else {
-            return;
-        };
+    /// queued): marks the connection and gives the row to log, once.
+    pub(crate) fn we_finished(&mut self, peer: PeerId) -> Option<Entry> {
+        let info = self.conn_mut(peer).filter(|c| !c.we_finished)?;
         info.we_finished = true;
         let addr = info.addr;
         self.clients_version += 1;
-        self.store
-            .push_event(SystemTime::now(), Some(addr), Note::WeFinished);
+        Some(Entry::event(
+            SystemTime::now(),
+            Some(addr),
+            Note::WeFinished,
+        ))
     }
 
     fn set_clients(&mut self, clients: BTreeMap<PeerId, ClientInfo>) {
@@ -203,15 +377,15 @@ impl SessionLog {
         self.clients_version += 1;
     }
 
-    /// Records one engine event.
-    pub fn apply(&mut self, event: Event, now: Instant) {
+    /// Takes in one engine event: updates the link, the clients and the
+    /// counters, and gives the rows to log for it (the caller pushes them).
+    pub(crate) fn apply(&mut self, event: Event, now: Instant) -> Option<Entry> {
         let wall = SystemTime::now();
         match event {
             Event::Opened { mode, local } => {
                 self.link = LinkState::Open(mode, local);
-                self.store
-                    .push_event(wall, None, Note::Opened { local, mode });
                 self.status = None;
+                Some(Entry::event(wall, None, Note::Opened { local, mode }))
             }
             Event::Connected { peer, addr, local } => {
                 let by = self.link.mode().map_or(Opener::Peer, Opener::for_mode);
@@ -225,8 +399,11 @@ impl SessionLog {
                     }
                     _ => {}
                 }
-                self.store
-                    .push_event(wall, Some(addr), Note::Connected { local, by });
+                Some(Entry::event(
+                    wall,
+                    Some(addr),
+                    Note::Connected { local, by },
+                ))
             }
             Event::Received {
                 peer,
@@ -253,7 +430,7 @@ impl SessionLog {
                         self.set_status(msg, true);
                     }
                 }
-                self.store.push_rx(time, addr, data);
+                Some(Entry::rx(time, addr, data))
             }
             Event::Sent {
                 peer,
@@ -270,7 +447,7 @@ impl SessionLog {
                     c.tx += n;
                     self.clients_version += 1;
                 }
-                self.store.push_tx_added(time, addr, data, meta.added_tail);
+                Some(Entry::tx(time, addr, data, meta.added_tail))
             }
             Event::PeerClosed { peer, addr, how } => {
                 if self.clients.remove(&peer).is_some() {
@@ -285,16 +462,16 @@ impl SessionLog {
                     CloseReason::Local => Note::Disconnected,
                     CloseReason::Error(message) => Note::Error { message },
                 };
-                self.store.push_event(wall, Some(addr), note);
+                Some(Entry::event(wall, Some(addr), note))
             }
             Event::HalfClosed { peer, addr } => {
                 if let Some(info) = self.conn_mut(peer) {
                     info.peer_finished = true;
                     self.clients_version += 1;
                 }
-                self.store.push_event(wall, Some(addr), Note::PeerFinished);
+                Some(Entry::event(wall, Some(addr), Note::PeerFinished))
             }
-            Event::GroupFailed { error, .. } => self.error(error),
+            Event::GroupFailed { error, .. } => Some(self.error(error)),
             Event::PeriodicEnded { sent, why, .. } => {
                 let (msg, error) = match why {
                     PeriodicEnd::Done => (Msg::with(T::LoopDone, &[&sent]), false),
@@ -306,35 +483,36 @@ impl SessionLog {
                     ),
                 };
                 self.set_status(msg, error);
+                None
             }
-            // Multicast and name lookups are not in the window yet.
             Event::GroupJoined { membership } => {
                 self.set_status(Msg::with(T::EvJoined, &[&membership]), false);
                 if !self.groups.contains(&membership) {
-                    self.groups.push(membership);
+                    self.groups.push(membership.clone());
                 }
+                Some(Entry::event(wall, None, Note::Joined(membership)))
             }
             Event::GroupLeft { membership } => {
                 self.set_status(Msg::with(T::EvLeft, &[&membership]), false);
                 self.groups.retain(|g| *g != membership);
+                Some(Entry::event(wall, None, Note::Left(membership)))
             }
-            Event::Resolved { .. } => {}
-            Event::Error(err) => self.error(err),
+            Event::Resolved { .. } => None,
+            Event::Error(err) => Some(self.error(err)),
             Event::Closed => {
                 self.link = LinkState::Closed;
                 self.connection = None;
                 self.groups.clear();
                 self.set_clients(BTreeMap::new());
-                self.store.push_event(wall, None, Note::Closed);
+                Some(Entry::event(wall, None, Note::Closed))
             }
         }
     }
 
-    /// Logs an error and shows it in the status bar.
-    pub fn error(&mut self, err: NetError) {
+    /// Shows an error in the status bar and gives its row.
+    pub(crate) fn error(&mut self, err: NetError) -> Entry {
         self.set_status(Msg::Net(err.clone()), true);
-        self.store
-            .push_event(SystemTime::now(), None, Note::Failure(Box::new(err)));
+        Entry::event(SystemTime::now(), None, Note::Failure(Box::new(err)))
     }
 }
 
@@ -344,6 +522,13 @@ mod tests {
 
     use super::*;
 
+    /// What the runtime does with an event: apply it, log its row.
+    fn feed(log: &mut SessionLog, event: Event) {
+        if let Some(entry) = log.apply(event, Instant::now()) {
+            log.push(entry);
+        }
+    }
+
     fn addr(port: u16) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], port))
     }
@@ -351,51 +536,50 @@ mod tests {
     #[test]
     fn a_server_session_in_events() {
         let mut log = SessionLog::new();
-        let now = Instant::now();
         log.opening(Mode::TcpServer);
-        log.apply(
+        feed(
+            &mut log,
             Event::Opened {
                 mode: Mode::TcpServer,
                 local: addr(8888),
             },
-            now,
         );
         assert_eq!(log.link, LinkState::Open(Mode::TcpServer, addr(8888)));
         let v = log.clients_version;
-        log.apply(
+        feed(
+            &mut log,
             Event::Connected {
                 peer: PeerId(1),
                 addr: addr(5000),
                 local: addr(8888),
             },
-            now,
         );
         assert!(log.clients_version > v);
-        log.apply(
+        feed(
+            &mut log,
             Event::Received {
                 peer: Some(PeerId(1)),
                 addr: addr(5000),
                 time: SystemTime::now(),
                 data: Bytes::from_static(b"hello"),
             },
-            now,
         );
         assert_eq!(log.clients[&PeerId(1)].rx, 5);
         assert_eq!(log.counters.rx_bytes, 5);
         assert_eq!(log.rx_records, 1);
         assert_eq!(log.last_sender, None, "TCP replies go to the connection");
-        log.apply(
+        feed(
+            &mut log,
             Event::PeerClosed {
                 peer: PeerId(1),
                 addr: addr(5000),
                 how: CloseReason::Reset,
             },
-            now,
         );
         assert!(log.clients.is_empty());
-        log.apply(Event::Error(NetError::NoClients), now);
+        feed(&mut log, Event::Error(NetError::NoClients));
         assert_eq!(log.status.as_ref().map(|s| s.error), Some(true));
-        log.apply(Event::Closed, now);
+        feed(&mut log, Event::Closed);
         assert_eq!(log.link, LinkState::Closed);
         let notes: Vec<String> = log
             .store
@@ -417,47 +601,47 @@ mod tests {
     #[test]
     fn half_closes_mark_the_connection_both_ways() {
         let mut log = SessionLog::new();
-        let now = Instant::now();
         log.opening(Mode::TcpClient);
-        log.apply(
+        feed(
+            &mut log,
             Event::Opened {
                 mode: Mode::TcpClient,
                 local: addr(5000),
             },
-            now,
         );
-        log.apply(
+        feed(
+            &mut log,
             Event::Connected {
                 peer: PeerId(7),
                 addr: addr(8888),
                 local: addr(5000),
             },
-            now,
         );
         assert!(log.clients.is_empty(), "a client has no client list");
         let conn = |log: &SessionLog| log.connection.as_ref().map(|(p, c)| (*p, c.clone()));
         let (peer, info) = conn(&log).unwrap();
         assert_eq!((peer, info.addr), (PeerId(7), addr(8888)));
         assert!(!info.peer_finished && !info.we_finished);
-        log.we_finished(PeerId(7));
-        log.we_finished(PeerId(7)); // once is enough
-        log.we_finished(PeerId(99)); // not a connection: nothing happens
-        log.apply(
+        let first = log.we_finished(PeerId(7));
+        log.push(first.expect("a row for our FIN"));
+        assert!(log.we_finished(PeerId(7)).is_none(), "once is enough");
+        assert!(log.we_finished(PeerId(99)).is_none(), "not a connection");
+        feed(
+            &mut log,
             Event::HalfClosed {
                 peer: PeerId(7),
                 addr: addr(8888),
             },
-            now,
         );
         let (_, info) = conn(&log).unwrap();
         assert!(info.peer_finished && info.we_finished);
-        log.apply(
+        feed(
+            &mut log,
             Event::PeerClosed {
                 peer: PeerId(7),
                 addr: addr(8888),
                 how: CloseReason::Orderly,
             },
-            now,
         );
         assert!(log.connection.is_none());
         let notes: Vec<Note> = log

@@ -1,23 +1,39 @@
-//! The session's own thread: it owns the engine, carries out open and close,
-//! ingests the engine's events into the log in short batches, and runs the
-//! session's rules and sequence on its own clock.
+//! The session runtime: the one place that decides what a session does.
+//!
+//! It owns the engine, the log, the rules, the sequence, the scheduler of
+//! delayed replies, the close policy, the greeting of the command line, the
+//! encoding hint and the live pcapng capture. The window runs it on a
+//! thread of its own ([`super::Session`]) and reads the log; the command
+//! line runs it on its main thread with an [`Observer`] that prints every
+//! row. Nothing here is clocked by a window's frames.
+//!
+//! One turn of the loop: wait for an engine event, a command or the next
+//! due time; take a batch of events, run the rules and the capture on them
+//! outside the log's lock, then apply the batch to the log under the lock
+//! in one short hold; carry out the replies that are due.
 
 use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::{Receiver, Sender};
+use bytes::Bytes;
+use crossbeam_channel::Receiver;
 
 use crate::automation::{ResponderSettings, Rule, SequenceRun};
-use crate::i18n::T;
-use crate::messages::Msg;
-use crate::net::{Engine, Event, Next, SessionConfig, Wake};
+use crate::codec::{DisplayEncoding, TextEncoding};
+use crate::net::{
+    Engine, Event, Mode, NetError, Next, PeerId, Periodic, SendMeta, SessionConfig, Target, Wake,
+};
+use crate::pcap::EventCapture;
+use crate::records::{Entry, Note};
+use crate::teach::encoding_hint::EncodingWatch;
 
 use super::Shared;
-use super::automation::{Automation, Report};
+use super::automator::{Automator, Report};
 use super::budget::{Budget, Member};
+use super::log::SessionLog;
+use super::observer::{Flow, Observer, Signal};
 
-/// Longest the thread holds the log's lock for one batch of events.
+/// Longest the thread gathers events for one batch.
 const BATCH_TIME: Duration = Duration::from_millis(2);
 /// Most events in one batch.
 const BATCH_EVENTS: usize = 4096;
@@ -25,176 +41,531 @@ const BATCH_EVENTS: usize = 4096;
 const WAKE_GAP: Duration = Duration::from_millis(8);
 /// How long the thread sleeps when nothing happens.
 const IDLE: Duration = Duration::from_millis(500);
+/// Longest the encoding hint looks at new records per batch.
+const HINT_BUDGET: Duration = Duration::from_millis(1);
+/// The share of the memory budget that replies waiting may hold.
+const WAITING_SHARE: usize = 4;
 
-/// Commands from the session's owner.
+/// What a front-end asks of the runtime.
 #[derive(Debug)]
-pub(super) enum Cmd {
+pub enum Command {
+    /// Open the link (closing an open one first).
     Open(SessionConfig),
+    /// Close the link.
     Close,
+    /// Send bytes now.
+    Send {
+        /// Where.
+        target: Target,
+        /// The exact bytes.
+        data: Bytes,
+        /// Facts for the log.
+        meta: SendMeta,
+    },
+    /// Finish our sending on a connection (FIN after what is queued).
+    Finish(PeerId),
+    /// Run these rules from now on.
     Rules(Vec<Rule>, ResponderSettings),
-    RunSequence(Box<SequenceRun>),
-    StopSequence,
+    /// Send every received chunk back to its sender.
+    Echo(bool),
+    /// After a peer's FIN, finish ours too once our replies are out.
     FinishOnPeerFin(bool),
+    /// The encodings the log is shown in and sent with (for the hint).
+    Encodings {
+        /// How received bytes are shown.
+        display: DisplayEncoding,
+        /// How text is sent.
+        send: TextEncoding,
+    },
+    /// Run a sequence (now if the link is up, else once it is).
+    RunSequence(Box<SequenceRun>),
+    /// Stop the sequence.
+    StopSequence,
+    /// What to send when the link comes up.
+    Greeting(Option<Greeting>),
+    /// Write the session as a pcapng capture as it happens.
+    Capture(Option<Box<LiveCapture>>),
 }
 
-/// Starts the thread. If it cannot start, the session stays closed and
-/// every command reports that.
-pub(super) fn spawn(
-    engine: Engine,
-    member: Arc<Member>,
-    shared: Arc<Shared>,
-    budget: Arc<Budget>,
-    wake: Wake,
-) -> (Sender<Cmd>, Option<JoinHandle<()>>) {
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let thread = std::thread::Builder::new()
-        .name("netassist-session".to_string())
-        .spawn(move || {
-            let mut rt = Runtime {
-                engine,
-                member,
-                shared,
-                budget,
-                wake: Throttle::new(wake),
-                auto: Automation::default(),
-                finish_on_peer_fin: true,
-            };
-            rt.run(&rx);
-        })
-        .ok();
-    (tx, thread)
+/// What to send when the link comes up: a TCP server sends it to each
+/// client as it connects, a TCP client to its server, UDP to its remote;
+/// with `repeat`, it goes out as a timed send started once (a server's to
+/// every client connected at each send).
+#[derive(Debug, Clone)]
+pub struct Greeting {
+    /// The bytes.
+    pub data: Bytes,
+    /// Every this long, this many times (`None`: until the link closes).
+    pub repeat: Option<(Duration, Option<u64>)>,
 }
 
-struct Runtime {
+/// A pcapng capture written as the session goes.
+pub struct LiveCapture {
+    /// The file's name, for messages.
+    pub name: String,
+    /// The capture.
+    pub capture: EventCapture<std::io::BufWriter<std::fs::File>>,
+}
+
+impl std::fmt::Debug for LiveCapture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveCapture")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session's runtime. Make it with [`Runtime::new`], then run it with
+/// [`Runtime::run`] on the thread that should own it.
+pub struct Runtime {
     engine: Engine,
     member: Arc<Member>,
     shared: Arc<Shared>,
     budget: Arc<Budget>,
     wake: Throttle,
-    auto: Automation,
-    /// After a peer finishes sending, finish ours too (once our replies
-    /// are out), as most servers and clients expect; otherwise the
-    /// connection stays half-open for the user's sends.
-    finish_on_peer_fin: bool,
+    auto: Automator,
+    greeting: Option<Greeting>,
+    /// The timed greeting has been started on this link.
+    greeted: bool,
+    capture: Option<Box<LiveCapture>>,
+    hint: EncodingWatch,
+    display: DisplayEncoding,
+    send_encoding: TextEncoding,
+    /// The mode of the link opened last.
+    mode: Option<Mode>,
+    /// The link opened (since the last open).
+    opened: bool,
+    /// The error that ended the link before it opened.
+    failure: Option<NetError>,
+    /// Rows logged but not yet given to the observer.
+    seen: Vec<Entry>,
+    signals: Vec<Signal>,
 }
 
 impl Runtime {
-    fn run(&mut self, cmds: &Receiver<Cmd>) {
+    /// A runtime over `engine` whose log is `member`, counted against
+    /// `budget`; `wake` is called (throttled) when the log changes.
+    pub(crate) fn new(
+        engine: Engine,
+        member: Arc<Member>,
+        shared: Arc<Shared>,
+        budget: Arc<Budget>,
+        wake: Wake,
+    ) -> Runtime {
+        Runtime {
+            engine,
+            member,
+            shared,
+            budget,
+            wake: Throttle::new(wake),
+            auto: Automator::default(),
+            greeting: None,
+            greeted: false,
+            capture: None,
+            hint: EncodingWatch::new(),
+            display: DisplayEncoding::Auto,
+            send_encoding: TextEncoding::Utf8,
+            mode: None,
+            opened: false,
+            failure: None,
+            seen: Vec::new(),
+            signals: Vec::new(),
+        }
+    }
+
+    /// Runs until `cmds` is closed (then closes the link) or the observer
+    /// stops the run.
+    pub fn run(&mut self, cmds: &Receiver<Command>, observer: &mut dyn Observer) {
         loop {
             let now = Instant::now();
             let wait = [
                 self.wake.pending_for(),
-                super::automation::until(self.auto.next_due(), now),
+                self.auto
+                    .next_due()
+                    .map(|d| d.saturating_duration_since(now)),
+                observer
+                    .deadline()
+                    .map(|d| d.saturating_duration_since(now)),
             ]
             .into_iter()
             .flatten()
             .min()
             .unwrap_or(IDLE);
-            match self.engine.events().recv_or(cmds, wait) {
-                Next::Event(ev) => self.ingest(ev),
-                Next::Other(Some(cmd)) => self.command(cmd),
+            let flow = match self.engine.events().recv_or(cmds, wait) {
+                Next::Event(ev) => self.ingest(ev, observer),
+                Next::Other(Some(cmd)) => self.command(cmd, observer),
                 Next::Other(None) => {
-                    self.close();
+                    self.close(observer);
                     return;
                 }
-                Next::Timeout => {}
+                Next::Timeout => Flow::Go,
+            };
+            if flow == Flow::Stop || self.run_due(observer) == Flow::Stop {
+                return;
             }
-            self.run_due();
+            let pending = self.pending_tx();
+            if observer.tick(Instant::now(), pending) == Flow::Stop {
+                return;
+            }
+            self.flush_capture(observer);
             self.wake.flush();
         }
     }
 
-    fn command(&mut self, cmd: Cmd) {
+    fn pending_tx(&self) -> usize {
+        self.engine.handle().map_or(0, |h| h.pending_tx_bytes())
+    }
+
+    /// Carries out one command.
+    pub fn command(&mut self, cmd: Command, observer: &mut dyn Observer) -> Flow {
         match cmd {
-            Cmd::Open(config) => {
+            Command::Open(config) => {
+                self.opened = false;
+                self.failure = None;
+                self.greeted = false;
+                self.mode = Some(config.mode());
+                self.member.lock().opening(config.mode());
                 self.engine.open(config);
                 *self.shared.handle_slot() = self.engine.handle().ok();
             }
-            Cmd::Close => self.close(),
-            Cmd::Rules(rules, settings) => {
-                self.auto.set_rules(rules, settings);
-                self.publish();
+            Command::Close => {
+                self.engine.close();
+                *self.shared.handle_slot() = None;
+                return self.drain(observer);
             }
-            Cmd::RunSequence(run) => {
-                self.auto.run_sequence(*run, Instant::now());
-                self.publish();
+            Command::Send { target, data, meta } => {
+                let sent = match self.engine.handle() {
+                    Ok(h) => h.send_with(target, data, meta),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = sent {
+                    let member = Arc::clone(&self.member);
+                    let mut log = member.lock();
+                    let entry = log.error(e);
+                    self.push(&mut log, entry, observer.wants_rows());
+                }
             }
-            Cmd::StopSequence => {
-                self.auto.stop_sequence();
-                self.publish();
+            Command::Finish(peer) => {
+                let finished = self.engine.handle().and_then(|h| h.finish(peer));
+                let member = Arc::clone(&self.member);
+                let mut log = member.lock();
+                let entry = match finished {
+                    Ok(()) => log.we_finished(peer),
+                    Err(e) => Some(log.error(e)),
+                };
+                if let Some(entry) = entry {
+                    self.push(&mut log, entry, observer.wants_rows());
+                }
             }
-            Cmd::FinishOnPeerFin(on) => self.finish_on_peer_fin = on,
+            Command::Rules(rules, settings) => self.auto.set_rules(rules, settings),
+            Command::Echo(on) => self.auto.set_echo(on),
+            Command::FinishOnPeerFin(on) => self.auto.set_finish_on_peer_fin(on),
+            Command::Encodings { display, send } => {
+                if (display, send) != (self.display, self.send_encoding) {
+                    // Peers are judged afresh against the new encodings.
+                    self.hint = EncodingWatch::new();
+                    self.hint.skip_to(self.member.lock().store().end_seq());
+                }
+                self.display = display;
+                self.send_encoding = send;
+            }
+            Command::RunSequence(run) => {
+                let up = self.link_up();
+                let reports = self.auto.run_sequence(*run, up, Instant::now());
+                return self.apply_reports(reports, observer);
+            }
+            Command::StopSequence => self.auto.stop_sequence(),
+            Command::Greeting(greeting) => self.greeting = greeting,
+            Command::Capture(capture) => self.capture = capture,
+        }
+        self.publish();
+        self.flush_rows(observer)
+    }
+
+    /// Whether data can flow: a server or UDP socket is open, or a
+    /// client's connection is up.
+    fn link_up(&self) -> bool {
+        let log = self.member.lock();
+        match log.link() {
+            super::LinkState::Open(Mode::TcpClient, _) => log.connection().is_some(),
+            super::LinkState::Open(..) => true,
+            _ => false,
         }
     }
 
-    /// Copies the rules' hits and the sequence's progress into the log.
+    /// Copies the automation's state into the log.
     fn publish(&mut self) {
-        let rules = self.auto.rule_status();
-        let sequence = self.auto.sequence_status();
-        let mut log = self.member.lock();
-        log.rules = rules;
-        log.sequence = sequence;
-        drop(log);
-        self.wake.changed();
-    }
-
-    /// Carries out the rules' and the sequence's sends that are due.
-    fn run_due(&mut self) {
-        let due = self.auto.next_due().is_some_and(|d| d <= Instant::now());
-        if !due {
-            return;
-        }
-        let handle = self.engine.handle().ok();
-        let reports = self.auto.run_due(Instant::now(), handle.as_ref());
-        let mut log = self.member.lock();
-        for report in reports {
-            match report {
-                Report::Error(e) => log.error(e),
-                Report::RuleFailed(why) => log.set_status(Msg::with(T::RuleFailed, &[&why]), true),
-                Report::Finished(peer) => log.we_finished(peer),
-            }
-        }
-        log.rules = self.auto.rule_status();
-        log.sequence = self.auto.sequence_status();
+        let status = self.auto.status();
+        let member = Arc::clone(&self.member);
+        let mut log = member.lock();
+        log.set_automation(status);
         drop(log);
         self.wake.changed();
     }
 
     /// Closes the link and ingests its last events (the worker has ended,
     /// so they are all queued).
-    fn close(&mut self) {
+    fn close(&mut self, observer: &mut dyn Observer) {
         self.engine.close();
         *self.shared.handle_slot() = None;
+        let _ = self.drain(observer);
+        let _ = self.finish_capture();
+    }
+
+    /// Ingests everything queued.
+    fn drain(&mut self, observer: &mut dyn Observer) -> Flow {
         while let Some(ev) = self.engine.events().try_recv() {
-            self.ingest(ev);
+            if self.ingest(ev, observer) == Flow::Stop {
+                return Flow::Stop;
+            }
+        }
+        Flow::Go
+    }
+
+    /// Carries out the replies, finishes and sequence steps that are due.
+    fn run_due(&mut self, observer: &mut dyn Observer) -> Flow {
+        let now = Instant::now();
+        if self.auto.next_due().is_none_or(|d| d > now) {
+            return Flow::Go;
+        }
+        let handle = self.engine.handle().ok();
+        let pending = handle.as_ref().map_or(0, |h| h.pending_tx_bytes());
+        let reports = self.auto.run_due(now, handle.as_ref(), pending);
+        self.apply_reports(reports, observer)
+    }
+
+    /// Logs what the automator reports and passes its news on.
+    fn apply_reports(&mut self, reports: Vec<Report>, observer: &mut dyn Observer) -> Flow {
+        let rows = observer.wants_rows();
+        {
+            let member = Arc::clone(&self.member);
+            let mut log = member.lock();
+            for report in reports {
+                self.report(&mut log, report, rows);
+            }
+            log.set_automation(self.auto.status());
+            self.member.update_cost(&log, self.auto.waiting_bytes());
+        }
+        self.wake.changed();
+        self.flush_rows(observer)
+    }
+
+    fn report(&mut self, log: &mut SessionLog, report: Report, rows: bool) {
+        let entry = match report {
+            Report::Entry(e) => Some(e),
+            Report::Finished(peer) => log.we_finished(peer),
+            Report::Error(e) => Some(log.error(e)),
+            Report::Sequence(news) => {
+                self.signals.push(Signal::Sequence(news));
+                None
+            }
+        };
+        if let Some(entry) = entry {
+            self.push(log, entry, rows);
+        }
+    }
+
+    /// Adds a row to the log, keeping a copy for the observer if it wants one.
+    fn push(&mut self, log: &mut SessionLog, entry: Entry, rows: bool) {
+        if rows {
+            self.seen.push(entry.clone());
+        }
+        log.push(entry);
+    }
+
+    /// Gives the observer the rows and signals gathered (outside the lock).
+    fn flush_rows(&mut self, observer: &mut dyn Observer) -> Flow {
+        let mut flow = Flow::Go;
+        for entry in self.seen.drain(..) {
+            if observer.row(&entry) == Flow::Stop {
+                flow = Flow::Stop;
+            }
+        }
+        for signal in self.signals.drain(..) {
+            if observer.signal(&signal) == Flow::Stop {
+                flow = Flow::Stop;
+            }
+        }
+        flow
+    }
+
+    /// Sends the greeting for a link that just came up (`peer`: the new
+    /// connection, if the mode has connections).
+    fn greet(&mut self, mode: Mode, peer: Option<PeerId>) -> Option<NetError> {
+        let greeting = self.greeting.as_ref()?;
+        let handle = match self.engine.handle() {
+            Ok(h) => h,
+            Err(e) => return Some(e),
+        };
+        match greeting.repeat {
+            None => {
+                let target = match (mode, peer) {
+                    (Mode::TcpServer, Some(p)) => Target::Peers(vec![p]),
+                    _ => Target::Default,
+                };
+                handle.send(target, greeting.data.clone()).err()
+            }
+            Some(_) if self.greeted => None,
+            Some((every, count)) => {
+                self.greeted = true;
+                let target = match mode {
+                    Mode::TcpServer => Target::All,
+                    _ => Target::Default,
+                };
+                let periodic = Periodic {
+                    count,
+                    ..Periodic::repeat(target, greeting.data.clone(), every)
+                };
+                handle.start_periodic(periodic).err()
+            }
         }
     }
 
     /// Ingests `first` and whatever else is waiting, within one batch.
-    fn ingest(&mut self, first: Event) {
+    fn ingest(&mut self, first: Event, observer: &mut dyn Observer) -> Flow {
         let start = Instant::now();
-        {
-            let mut log = self.member.lock();
-            let mut next = Some(first);
-            let mut n = 0;
-            while let Some(ev) = next {
-                self.auto.on_event(&ev, start, self.finish_on_peer_fin);
-                log.apply(ev, start);
-                n += 1;
-                if n >= BATCH_EVENTS || start.elapsed() >= BATCH_TIME {
-                    break;
-                }
-                next = self.engine.events().try_recv();
+        let mut batch = vec![first];
+        while batch.len() < BATCH_EVENTS && start.elapsed() < BATCH_TIME {
+            match self.engine.events().try_recv() {
+                Some(ev) => batch.push(ev),
+                None => break,
             }
-            log.rules = self.auto.rule_status();
-            log.sequence = self.auto.sequence_status();
-            self.member.update_cost(&log);
+        }
+        // Outside the lock: the rules, the sequence, the greeting and the
+        // capture see each event.
+        let mut work: Vec<(Option<Event>, Vec<Report>)> = Vec::with_capacity(batch.len());
+        for ev in batch {
+            let mut reports = self.auto.on_event(&ev, start);
+            self.capture_event(&ev);
+            match &ev {
+                Event::Opened { mode, .. } => {
+                    self.opened = true;
+                    if *mode == Mode::Udp
+                        && let Some(e) = self.greet(*mode, None)
+                    {
+                        reports.push(Report::Error(e));
+                    }
+                }
+                Event::Connected { peer, .. } => {
+                    if let Some(mode) = self.mode
+                        && let Some(e) = self.greet(mode, Some(*peer))
+                    {
+                        reports.push(Report::Error(e));
+                    }
+                }
+                Event::GroupFailed {
+                    membership,
+                    op,
+                    error,
+                } => {
+                    self.signals.push(Signal::GroupFailed {
+                        membership: membership.clone(),
+                        op: *op,
+                        error: error.clone(),
+                    });
+                }
+                Event::PeriodicEnded { sent, why, .. } => {
+                    self.signals.push(Signal::LoopEnded {
+                        sent: *sent,
+                        why: why.clone(),
+                    });
+                }
+                Event::Error(err) if !self.opened && self.failure.is_none() => {
+                    self.failure = Some(err.clone());
+                }
+                Event::Closed => {
+                    self.signals.push(Signal::Closed {
+                        opened: self.opened,
+                        failure: self.failure.take(),
+                    });
+                    self.opened = false;
+                }
+                _ => {}
+            }
+            let ev = (!self.auto.raced_error(&ev)).then_some(ev);
+            work.push((ev, reports));
+        }
+        let rows = observer.wants_rows();
+        {
+            let member = Arc::clone(&self.member);
+            let mut log = member.lock();
+            for (ev, reports) in work {
+                if let Some(entry) = ev.and_then(|ev| log.apply(ev, start)) {
+                    self.push(&mut log, entry, rows);
+                }
+                for report in reports {
+                    self.report(&mut log, report, rows);
+                }
+            }
+            self.hints(&mut log, rows);
+            log.set_automation(self.auto.status());
+            self.member.update_cost(&log, self.auto.waiting_bytes());
             // Hand the lock to the window if it waits, so a flood never
             // keeps it from drawing.
             parking_lot::MutexGuard::unlock_fair(log);
         }
         self.budget.enforce(&self.member);
+        self.auto
+            .set_max_waiting_bytes(self.budget.limit() / WAITING_SHARE);
         self.wake.changed();
+        self.flush_rows(observer)
+    }
+
+    /// The encoding hint: each peer whose text Auto shows in the other
+    /// encoding than we send is told once.
+    fn hints(&mut self, log: &mut SessionLog, rows: bool) {
+        let found = self.hint.scan(
+            log.store(),
+            self.display,
+            self.send_encoding,
+            Some(Instant::now() + HINT_BUDGET),
+        );
+        for m in found {
+            let note = Note::EncodingHint {
+                shown: m.shown,
+                sent: self.send_encoding,
+            };
+            self.push(
+                log,
+                Entry::event(SystemTime::now(), Some(m.peer), note),
+                rows,
+            );
+        }
+    }
+
+    fn capture_event(&mut self, ev: &Event) {
+        let Some(c) = &mut self.capture else {
+            return;
+        };
+        if let Err(e) = c.capture.on_event(ev) {
+            let msg = format!("{}: {e}", c.name);
+            self.capture = None;
+            self.signals.push(Signal::CaptureFailed(msg));
+        }
+    }
+
+    fn flush_capture(&mut self, observer: &mut dyn Observer) {
+        let Some(c) = &mut self.capture else {
+            return;
+        };
+        if let Err(e) = c.capture.flush() {
+            let msg = format!("{}: {e}", c.name);
+            self.capture = None;
+            self.signals.push(Signal::CaptureFailed(msg));
+            let _ = self.flush_rows(observer);
+        }
+    }
+
+    /// Finishes the live capture (the engine closes what is still open as
+    /// the run ends); the error, if writing it failed.
+    pub fn finish_capture(&mut self) -> Option<String> {
+        let c = self.capture.take()?;
+        let LiveCapture { name, mut capture } = *c;
+        let closed = capture.on_event(&Event::Closed);
+        match closed.and_then(|()| capture.finish().map(drop)) {
+            Ok(()) => None,
+            Err(e) => Some(format!("{name}: {e}")),
+        }
     }
 }
 

@@ -164,6 +164,16 @@ impl Found {
         }
     }
 
+    /// Forgets matches in records before `first` (dropped from the log);
+    /// true if there were any.
+    pub fn prune_before(&mut self, first: u64) -> bool {
+        if self.seqs.first().is_none_or(|s| *s >= first) {
+            return false;
+        }
+        self.seqs = self.seqs.split_off(&first);
+        true
+    }
+
     /// The 1-based position of `seq` among the matches.
     pub fn position(&self, seq: u64) -> Option<usize> {
         self.seqs
@@ -239,7 +249,7 @@ fn run(
     };
     let (first, end) = {
         let l = log.lock();
-        (l.store.first_seq(), l.store.end_seq())
+        (l.store().first_seq(), l.store().end_seq())
     };
     // Newest first, one slice per hold of the lock.
     let mut upto = end;
@@ -260,11 +270,18 @@ fn run(
     }
     lock_found().done = true;
     wake();
-    // Then new records as they arrive.
+    // Then new records as they arrive, forgetting matches whose records
+    // were dropped to stay in the memory budget.
     let mut seen = end;
     while !cancel.load(Ordering::Acquire) {
         std::thread::sleep(WATCH);
-        let now_end = log.lock().store.end_seq();
+        let (now_first, now_end) = {
+            let l = log.lock();
+            (l.store().first_seq(), l.store().end_seq())
+        };
+        if lock_found().prune_before(now_first) {
+            wake();
+        }
         while seen < now_end && !cancel.load(Ordering::Acquire) {
             let to = (seen + SLICE as u64).min(now_end);
             let hits = scan(log, &matcher, enc, seen, to);
@@ -286,7 +303,7 @@ fn scan(
     to: u64,
 ) -> Vec<u64> {
     let l = log.lock();
-    let store = &l.store;
+    let store = l.store();
     let n = usize::try_from(to.saturating_sub(from)).unwrap_or(usize::MAX);
     store
         .iter_from(from)

@@ -4,12 +4,12 @@
 
 use serde::{Deserialize, Deserializer, Serializer};
 
-use crate::automation::{Automation, parse};
+use crate::automation::{AutomationFile, parse};
 use crate::codec::summary::BIG_INPUT;
 
 /// Writes `a` as automation-file text; presets whose text is too large for
 /// the settings file are kept for this run only.
-pub fn serialize<S: Serializer>(a: &Automation, ser: S) -> Result<S::Ok, S::Error> {
+pub fn serialize<S: Serializer>(a: &AutomationFile, ser: S) -> Result<S::Ok, S::Error> {
     let mut small = a.clone();
     small.presets.retain(|p| p.text.len() <= BIG_INPUT);
     let text = small.to_toml().map_err(serde::ser::Error::custom)?;
@@ -17,7 +17,7 @@ pub fn serialize<S: Serializer>(a: &Automation, ser: S) -> Result<S::Ok, S::Erro
 }
 
 /// Reads automation-file text; text that does not parse gives nothing.
-pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Automation, D::Error> {
+pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<AutomationFile, D::Error> {
     let text = String::deserialize(de)?;
     Ok(parse(&text)
         .map(crate::automation::Parsed::into_automation)

@@ -14,7 +14,7 @@ pub use validate::{FieldErrors, multicast, remote_target, session_config};
 
 use serde::{Deserialize, Serialize};
 
-use crate::automation::Automation;
+use crate::automation::AutomationFile;
 use crate::codec::summary::BIG_INPUT;
 use crate::i18n::Lang;
 
@@ -62,7 +62,7 @@ pub struct AppSettings {
     pub sent_history: Vec<SentItem>,
     /// Presets (quick commands) and sequences, shared by every tab.
     #[serde(with = "automation_text")]
-    pub automation: Automation,
+    pub automation: AutomationFile,
 }
 
 /// Writes only the history items small enough for the settings file.
@@ -95,7 +95,7 @@ impl AppSettings {
             active: 0,
             remote_history: Vec::new(),
             sent_history: Vec::new(),
-            automation: Automation::default(),
+            automation: AutomationFile::default(),
         }
     }
 

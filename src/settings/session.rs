@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::automation::{Automation, Partner, PartnerRole};
+use crate::automation::{AutomationFile, Partner, PartnerRole};
 use crate::codec::summary::is_big;
 use crate::codec::{DisplayEncoding, SendOptions};
 use crate::net::SessionConfig;
@@ -81,7 +81,7 @@ pub struct SessionSettings {
     /// This tab's auto-reply rules (and whether the first or every
     /// matching rule answers).
     #[serde(with = "super::automation_text")]
-    pub rules: Automation,
+    pub rules: AutomationFile,
     /// After a peer finishes sending (FIN), finish ours too once our
     /// replies are out; otherwise keep the connection half-open.
     pub finish_on_peer_fin: bool,
@@ -133,7 +133,7 @@ impl Default for SessionSettings {
             send_text: String::new(),
             to_selected: false,
             show_plot: false,
-            rules: Automation::default(),
+            rules: AutomationFile::default(),
             finish_on_peer_fin: true,
             partner: None,
             framing: super::FramingSettings::default(),

@@ -37,6 +37,11 @@ impl EncodingWatch {
         EncodingWatch::default()
     }
 
+    /// Looks only at records from `seq` on.
+    pub fn skip_to(&mut self, seq: u64) {
+        self.next_seq = seq;
+    }
+
     /// Whether every record held has been looked at.
     pub fn caught_up(&self, store: &RecordStore) -> bool {
         self.next_seq >= store.end_seq()

@@ -12,7 +12,7 @@ use crate::codec::{EncodeError, PayloadError};
 use crate::i18n::{Lang, T};
 use crate::messages::Msg;
 use crate::net::{Mode, NetError};
-use crate::records::{Note, Opener};
+use crate::records::{DropWhy, Note, Opener};
 
 /// Why something happened and what to do about it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -64,6 +64,16 @@ pub fn note(note: &Note) -> Explanation {
         Note::Disconnected => Explanation::new(ExDisconnectedWhy, ExDisconnectedFix),
         Note::WeFinished => Explanation::new(ExWeFinishedWhy, ExWeFinishedFix),
         Note::EncodingHint { .. } => Explanation::new(ExEncodingHintWhy, ExEncodingHintFix),
+        Note::Joined(_) => Explanation::new(ExJoinedWhy, ExJoinedFix),
+        Note::Left(_) => Explanation::new(ExLeftWhy, ExLeftFix),
+        Note::RuleFailed { .. } => Explanation::new(ExRuleFailedWhy, ExRuleFailedFix),
+        Note::RepliesDropped { why, .. } => match why {
+            DropWhy::PeerGone => Explanation::new(ExDroppedPeerGoneWhy, ExDroppedPeerGoneFix),
+            DropWhy::WeFinished => Explanation::new(ExDroppedWeFinishedWhy, ExDroppedWeFinishedFix),
+            DropWhy::TooMany | DropWhy::TooManyBytes => {
+                Explanation::new(ExDroppedBoundWhy, ExDroppedBoundFix)
+            }
+        },
         Note::Error { .. } => Explanation::new(ExConnErrorWhy, ExConnErrorFix),
         Note::Failure(err) => net_error(err),
         Note::Closed => Explanation::new(ExClosedWhy, ExClosedFix),
@@ -269,8 +279,27 @@ mod tests {
             Note::Error {
                 message: "broken pipe".into(),
             },
+            Note::Joined(crate::net::parse_membership("239.1.2.3@1").unwrap()),
+            Note::Left(crate::net::parse_membership("239.1.2.3@1").unwrap()),
+            Note::RuleFailed {
+                rule: 2,
+                name: "greet".into(),
+                reason: "{{3}} has no value".into(),
+            },
             Note::Closed,
         ]);
+        for why in [
+            DropWhy::PeerGone,
+            DropWhy::TooMany,
+            DropWhy::TooManyBytes,
+            DropWhy::WeFinished,
+        ] {
+            notes.push(Note::RepliesDropped {
+                count: 3,
+                bytes: 12,
+                why,
+            });
+        }
         notes.extend(
             every_error()
                 .into_iter()
@@ -292,6 +321,10 @@ mod tests {
             Note::Error { .. } => 8,
             Note::Failure(_) => 9,
             Note::Closed => 10,
+            Note::RuleFailed { .. } => 11,
+            Note::RepliesDropped { .. } => 12,
+            Note::Joined(_) => 13,
+            Note::Left(_) => 14,
         }
     }
 
@@ -324,7 +357,7 @@ mod tests {
         let mut seen: Vec<usize> = notes.iter().map(note_variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..11).collect::<Vec<_>>(), "one of each event");
+        assert_eq!(seen, (0..15).collect::<Vec<_>>(), "one of each event");
         for n in &notes {
             check(&format!("{n:?}"), note(n));
         }

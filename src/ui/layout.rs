@@ -6,7 +6,7 @@
 
 use egui::Ui;
 
-use crate::automation::Automation;
+use crate::automation::AutomationFile;
 use crate::i18n::{Lang, T};
 use crate::records::RowStyle;
 use crate::session::Session;
@@ -50,7 +50,7 @@ pub struct Chrome<'a> {
     /// The automation window.
     pub automation: &'a mut AutomationUi,
     /// Presets and sequences, shared by every tab.
-    pub shared: &'a mut Automation,
+    pub shared: &'a mut AutomationFile,
     /// The Copy as Python window.
     pub python: &'a mut PythonUi,
 }
@@ -93,7 +93,7 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 net_panel::show(ui, s, v, &mut actions);
                 ui.separator();
-                rx_panel::show(ui, s, v, tab.ui, v.end_seq, &mut actions);
+                rx_panel::show(ui, s, v, tab.ui, v.log.end_seq, &mut actions);
                 ui.separator();
                 tx_panel::show(ui, s, v, tab.ui);
             });
@@ -109,7 +109,7 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
         .show(ui, |ui| send_box::show(ui, s, v, tab.ui, &mut actions));
     egui::CentralPanel::default().show(ui, |ui| {
         find_bar::show(ui, s, v, tab.ui, &mut actions);
-        if let Some(series) = &v.plot {
+        if let Some(series) = &v.log.plot {
             plot::show(ui, lang, series);
         }
         ui.separator();

@@ -9,7 +9,8 @@ use egui::{Color32, TextStyle, Ui};
 use crate::codec::DisplayEncoding;
 use crate::i18n::{Lang, T, fill};
 use crate::records::{
-    Direction, Note, Record, RecordStore, RoundTrips, RowStyle, View, added_marker, short_duration,
+    Direction, DropWhy, Note, Record, RecordStore, RoundTrips, RowStyle, View, added_marker,
+    short_duration,
 };
 use crate::session::SessionLog;
 use crate::session::search::{Found, Query, find_ignore_ascii_case};
@@ -27,7 +28,7 @@ const INDEX_BUDGET: Duration = Duration::from_millis(8);
 
 /// Draws the log of `log` (locked by the caller for this call only).
 pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: &SessionLog) {
-    let store = &log.store;
+    let store = log.store();
     let deadline = Some(Instant::now() + INDEX_BUDGET);
     let caught_up = tab
         .rows
@@ -346,6 +347,25 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
             t(T::EvError),
             &[&crate::messages::net_error_text(err, lang)],
         ),
+        Note::Joined(m) => fill(t(T::EvJoined), &[m]),
+        Note::Left(m) => fill(t(T::EvLeft), &[m]),
+        Note::RuleFailed { rule, name, reason } => {
+            let rule = if name.is_empty() {
+                rule.to_string()
+            } else {
+                format!("{rule} ({name})")
+            };
+            fill(t(T::EvRuleFailed), &[&rule, reason])
+        }
+        Note::RepliesDropped { count, bytes, why } => {
+            let key = match why {
+                DropWhy::PeerGone => T::EvDroppedPeerGone,
+                DropWhy::TooMany => T::EvDroppedTooMany,
+                DropWhy::TooManyBytes => T::EvDroppedTooManyBytes,
+                DropWhy::WeFinished => T::EvDroppedWeFinished,
+            };
+            fill(t(key), &[count, bytes])
+        }
         Note::Closed => t(T::EvClosed).to_string(),
     }
 }

@@ -64,7 +64,7 @@ pub fn show(
     log: &SessionLog,
     framing: &Framing,
 ) {
-    let store = &log.store;
+    let store = log.store();
     let Some(framer) = view.framer_for(framing) else {
         return;
     };

@@ -14,7 +14,7 @@ use crate::ui::widgets::{field_error, labelled_field};
 pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
     ui.heading(v.t(T::NetSettings));
     crate::ui::partner_menu::note(ui, s, v, actions);
-    let closed = v.link == LinkState::Closed;
+    let closed = v.log.link == LinkState::Closed;
     ui.add_enabled_ui(closed, |ui| {
         protocol(ui, s, v.lang);
         local(ui, s, v, actions);
@@ -29,7 +29,7 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     if ui.add(button).clicked() {
         actions.push(Action::ToggleOpen);
     }
-    if let Some((peer, conn)) = &v.connection {
+    if let Some((peer, conn)) = &v.log.connection {
         ui.horizontal_wrapped(|ui| {
             finish_button(ui, v, *peer, conn, actions);
             if conn.peer_finished {
@@ -40,7 +40,7 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
             }
         });
     }
-    if let LinkState::Open(mode, local) = v.link {
+    if let LinkState::Open(mode, local) = v.log.link {
         let key = match mode {
             Mode::TcpServer => T::ListeningOn,
             Mode::TcpClient => T::ConnectedFrom,
@@ -56,7 +56,7 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
 /// UDP: groups to join (now, or at open), the groups joined, and the
 /// multicast options.
 fn multicast(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
-    let closed = v.link == LinkState::Closed;
+    let closed = v.log.link == LinkState::Closed;
     egui::CollapsingHeader::new(v.t(T::Multicast))
         .id_salt("multicast")
         .show(ui, |ui| {
@@ -86,10 +86,10 @@ fn multicast(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Ve
                 }
             } else {
                 ui.label(v.t(T::GroupsJoined));
-                if v.groups.is_empty() {
+                if v.log.groups.is_empty() {
                     ui.weak(v.t(T::NoGroups));
                 }
-                for m in &v.groups {
+                for m in &v.log.groups {
                     ui.horizontal(|ui| {
                         ui.monospace(m.to_string());
                         if ui.small_button(v.t(T::LeaveBtn)).clicked() {
@@ -213,7 +213,7 @@ fn remote(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<A
 
 fn open_label(s: &SessionSettings, v: &TabView) -> &'static str {
     let client = s.mode == ModeChoice::TcpClient;
-    let key = match (v.link, client) {
+    let key = match (v.log.link, client) {
         (LinkState::Closed, false) => T::Open,
         (LinkState::Closed, true) => T::Connect,
         (LinkState::Opening(_), false) => T::Opening,

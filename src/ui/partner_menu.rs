@@ -29,7 +29,7 @@ pub fn about(p: &Partner, lang: Lang) -> &'static str {
 
 /// The menu button with every partner; greyed while the tab is open.
 pub fn menu(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
-    let closed = v.link == LinkState::Closed;
+    let closed = v.log.link == LinkState::Closed;
     ui.add_enabled_ui(closed, |ui| {
         ui.menu_button(v.t(T::PartnerMenu), |ui| {
             ui.label(egui::RichText::new(v.t(T::PartnerMenuHint)).weak());

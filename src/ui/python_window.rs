@@ -65,7 +65,7 @@ pub fn show(
         .id(egui::Id::unique("python-window"))
         .open(&mut open)
         .default_size([620.0, 520.0])
-        .show(ui.ctx(), |ui| match snippets(s, v.link, v.lang) {
+        .show(ui.ctx(), |ui| match snippets(s, v.log.link, v.lang) {
             Ok(all) => program(ui, state, &all, v, actions),
             Err(why) => {
                 ui.colored_label(ui.visuals().warn_fg_color, v.t(why));

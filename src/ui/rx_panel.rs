@@ -55,7 +55,7 @@ pub fn show(
         if ui.button(t(T::SavePcap)).clicked() {
             actions.push(Action::Pick(Purpose::SavePcap));
         }
-        if v.recording {
+        if v.log.recording {
             if ui.button(t(T::StopRecording)).clicked() {
                 actions.push(Action::StopRecording);
             }

@@ -11,17 +11,17 @@ use crate::ui::view::TabView;
 pub fn show(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
     let t = |k: T| v.t(k);
     ui.horizontal(|ui| {
-        let state = match v.link {
+        let state = match v.log.link {
             LinkState::Closed => t(T::StateClosed),
             LinkState::Opening(_) => t(T::Opening),
             LinkState::Open(..) => t(T::StateOpen),
         };
         ui.strong(state);
         ui.separator();
-        let c = &v.counters;
-        counter(ui, v, T::Rx, c.rx_bytes, c.rx_packets, v.rates.0);
+        let c = &v.log.counters;
+        counter(ui, v, T::Rx, c.rx_bytes, c.rx_packets, v.log.rates.0);
         ui.separator();
-        counter(ui, v, T::Tx, c.tx_bytes, c.tx_packets, v.rates.1);
+        counter(ui, v, T::Tx, c.tx_bytes, c.tx_packets, v.log.rates.1);
         if ui.small_button(t(T::ResetCounters)).clicked() {
             actions.push(Action::ResetCounters);
         }
@@ -33,14 +33,21 @@ pub fn show(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
             };
             ui.label(text);
         }
-        if v.dropped_bytes > 0 {
+        if v.log.dropped_bytes > 0 {
             ui.separator();
             ui.colored_label(
                 ui.visuals().warn_fg_color,
-                fill(t(T::Dropped), &[&v.dropped_bytes, &v.budget_mib]),
+                fill(t(T::Dropped), &[&v.log.dropped_bytes, &v.budget_mib]),
             );
         }
-        if let Some(status) = &v.status {
+        if v.log.automation.dropped > 0 {
+            ui.separator();
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                fill(t(T::RepliesDroppedCount), &[&v.log.automation.dropped]),
+            );
+        }
+        if let Some(status) = &v.log.status {
             ui.separator();
             let color = if status.error {
                 ui.visuals().error_fg_color

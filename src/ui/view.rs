@@ -9,10 +9,10 @@ use crate::codec::summary::Summary;
 use crate::codec::{DisplayEncoding, SendOptions};
 use crate::i18n::{Lang, T};
 use crate::messages::Msg;
-use crate::net::{Membership, PeerId, PeriodicProgress};
+use crate::net::{PeerId, PeriodicProgress};
 use crate::records::{RowFilter, RowIndex, RowStyle};
 use crate::session::search::{Query, Search};
-use crate::session::{ClientInfo, Counters, LinkState, RuleStatus, SequenceStatus, Status};
+use crate::session::{ClientInfo, LogView};
 use crate::settings::{FieldErrors, SentItem};
 
 /// Progress of a file being sent.
@@ -31,20 +31,10 @@ pub struct FileProgress {
 pub struct TabView<'a> {
     /// The UI language.
     pub lang: Lang,
-    /// Where the link is.
-    pub link: LinkState,
+    /// The session's state, copied from its log for this frame.
+    pub log: LogView,
     /// Connected clients (TCP server), in connection order.
     pub clients: &'a [(PeerId, ClientInfo)],
-    /// TCP client: the connection to the server, while it is up.
-    pub connection: Option<(PeerId, ClientInfo)>,
-    /// Counters since the last reset.
-    pub counters: Counters,
-    /// Bytes per second received and sent in the last second.
-    pub rates: (u64, u64),
-    /// The status-bar message.
-    pub status: Option<Status>,
-    /// Bytes of this tab's log dropped to stay in the memory budget.
-    pub dropped_bytes: u64,
     /// The memory budget of all tabs, in MiB.
     pub budget_mib: usize,
     /// This machine's addresses.
@@ -57,24 +47,10 @@ pub struct TabView<'a> {
     pub looping: Option<PeriodicProgress>,
     /// A file is being sent.
     pub file_send: Option<FileProgress>,
-    /// Received bytes are being recorded to a file.
-    pub recording: bool,
     /// Messages next to fields.
     pub errors: &'a FieldErrors,
-    /// The seq the next record of the log will get (pausing shows the
-    /// records before it).
-    pub end_seq: u64,
-    /// Bytes per second over the last minute (`(seconds ago, rx, tx)`),
-    /// when the plot is shown.
-    pub plot: Option<Vec<(i64, u64, u64)>>,
     /// The presets (shared by every tab).
     pub presets: &'a [Preset],
-    /// This tab's rules' hits and errors, in rule order.
-    pub rules: Vec<RuleStatus>,
-    /// This tab's sequence run, once one was started.
-    pub sequence: Option<SequenceStatus>,
-    /// UDP: the multicast groups joined now.
-    pub groups: Vec<Membership>,
 }
 
 impl TabView<'_> {

@@ -15,6 +15,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use netassist::app::NetAssistApp;
 use netassist::i18n::{Lang, T, fill};
+use netassist::records::Entry;
 use netassist::settings::AppSettings;
 
 /// Longest wait for anything the network or the engine does.
@@ -305,8 +306,7 @@ pub fn fill_log(h: &mut App, n: usize, bytes: impl Fn(usize) -> bytes::Bytes) {
     let tab = h.state_mut().tab_mut();
     let mut log = tab.session.log();
     for i in 0..n {
-        log.store
-            .push_rx(std::time::SystemTime::now(), peer, bytes(i));
+        log.push(Entry::rx(std::time::SystemTime::now(), peer, bytes(i)));
     }
 }
 

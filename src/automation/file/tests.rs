@@ -131,7 +131,7 @@ fn save_then_load_gives_the_same() {
     let empty = parse("").unwrap();
     assert_eq!(empty, Parsed::default());
     assert_eq!(
-        parse(&Automation::default().to_toml().unwrap()).unwrap(),
+        parse(&AutomationFile::default().to_toml().unwrap()).unwrap(),
         Parsed::default()
     );
 }
@@ -314,7 +314,7 @@ proptest! {
             delay_ms,
             close: flags.2,
         };
-        let a = Automation { rules: vec![rule], ..Automation::default() };
+        let a = AutomationFile { rules: vec![rule], ..AutomationFile::default() };
         let back = parse(&a.to_toml().unwrap()).unwrap().into_automation();
         prop_assert_eq!(back, a);
     }

@@ -8,7 +8,7 @@ mod sequences;
 
 use egui::Ui;
 
-use crate::automation::Automation;
+use crate::automation::AutomationFile;
 use crate::files::Purpose;
 use crate::i18n::T;
 use crate::settings::SessionSettings;
@@ -43,7 +43,7 @@ pub struct AutomationUi {
 pub fn show(
     ui: &mut Ui,
     state: &mut AutomationUi,
-    shared: &mut Automation,
+    shared: &mut AutomationFile,
     s: &mut SessionSettings,
     v: &TabView,
     actions: &mut Vec<Action>,

@@ -2,7 +2,7 @@
 
 use egui::Ui;
 
-use crate::automation::{Automation, Hotkey};
+use crate::automation::{AutomationFile, Hotkey};
 use crate::codec::summary::{BIG_INPUT, is_big};
 use crate::codec::{InputMode, LineEnding, TextEncoding};
 use crate::i18n::{T, fill};
@@ -13,7 +13,7 @@ use crate::ui::widgets::{labelled_field, take_big_paste};
 /// Draws the presets page.
 pub fn show(
     ui: &mut Ui,
-    a: &mut Automation,
+    a: &mut AutomationFile,
     v: &TabView,
     expand: Option<usize>,
     actions: &mut Vec<Action>,

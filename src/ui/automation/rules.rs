@@ -49,7 +49,7 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
                 if !matches!(r.when, Trigger::Any | Trigger::Connect) {
                     labelled_field(ui, v.t(T::RulePattern), &mut r.pattern, 160.0);
                 }
-                if let Some(status) = v.rules.get(i) {
+                if let Some(status) = v.log.automation.rules.get(i) {
                     ui.weak(fill(v.t(T::RuleHits), &[&status.hits]));
                 }
                 changed = super::reorder(ui, v, &mut a.rules, i);
@@ -88,7 +88,13 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
                 }
                 ui.checkbox(&mut r.close, v.t(T::RuleClose));
             });
-            if let Some(e) = v.rules.get(i).and_then(|st| st.error.as_ref()) {
+            if let Some(e) = v
+                .log
+                .automation
+                .rules
+                .get(i)
+                .and_then(|st| st.error.as_ref())
+            {
                 ui.colored_label(ui.visuals().error_fg_color, fill(v.t(T::RuleError), &[e]));
             }
         });

@@ -3,7 +3,7 @@
 use egui::Ui;
 
 use crate::automation::{
-    Automation, MatchKind, Repeat, RunState, Sequence, Step, StepSend, StepWait,
+    AutomationFile, MatchKind, Repeat, RunState, Sequence, Step, StepSend, StepWait,
 };
 use crate::i18n::{T, fill};
 use crate::ui::action::Action;
@@ -11,8 +11,8 @@ use crate::ui::view::TabView;
 use crate::ui::widgets::labelled_field;
 
 /// Draws the sequences page.
-pub fn show(ui: &mut Ui, a: &mut Automation, v: &TabView, actions: &mut Vec<Action>) {
-    if let Some(st) = &v.sequence {
+pub fn show(ui: &mut Ui, a: &mut AutomationFile, v: &TabView, actions: &mut Vec<Action>) {
+    if let Some(st) = &v.log.automation.sequence {
         let text = match &st.state {
             RunState::Running | RunState::Ready => fill(
                 v.t(T::SeqProgress),

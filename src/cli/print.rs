@@ -1,0 +1,387 @@
+//! The command line as a front-end of the session runtime: it is given
+//! every row the log gets and prints it (received data on stdout as text,
+//! hex, raw bytes or JSON; events on stderr), and it decides when the run
+//! ends (a timeout, enough bytes, a finished sequence or timed send, the
+//! link closing).
+
+use std::collections::{HashMap, HashSet};
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::time::{Instant, SystemTime};
+
+use crate::codec::{DisplayEncoding, StreamDecoder, push_hex};
+use crate::net::{GroupOp, Mode, PeriodicEnd};
+use crate::records::{Direction, Entry, Note, Opener};
+use crate::session::{Flow, Observer, SequenceNews, Signal};
+
+use super::plan::Display;
+use super::terminal;
+
+/// Prints a run's rows and knows when the run is over.
+pub(super) struct Printer<W: Write> {
+    mode: Mode,
+    display: Display,
+    json: bool,
+    out: W,
+    /// One decoder per TCP peer (and direction, for JSON), dropped when
+    /// its connection ends.
+    decoders: HashMap<(SocketAddr, Direction), StreamDecoder>,
+    received: u64,
+    exit_after: Option<u64>,
+    deadline: Option<Instant>,
+    /// A `--count` run ends once its sends are written.
+    ends_when_sent: bool,
+    /// The timed send is done: end once the engine has written it.
+    exit_when_written: bool,
+    /// Peers that finished sending first (their orderly close is theirs).
+    peer_finished: HashSet<SocketAddr>,
+    opened: bool,
+    /// How the run ended, once it has.
+    result: Option<Result<(), String>>,
+}
+
+impl<W: Write> Printer<W> {
+    pub(super) fn new(
+        mode: Mode,
+        display: Display,
+        json: bool,
+        out: W,
+        exit_after: Option<u64>,
+        deadline: Option<Instant>,
+        ends_when_sent: bool,
+    ) -> Printer<W> {
+        Printer {
+            mode,
+            display,
+            json,
+            out,
+            decoders: HashMap::new(),
+            received: 0,
+            exit_after,
+            deadline,
+            ends_when_sent,
+            exit_when_written: false,
+            peer_finished: HashSet::new(),
+            opened: false,
+            result: None,
+        }
+    }
+
+    /// How the run ended (`Ok` if it has not ended by itself).
+    pub(super) fn finish(mut self) -> Result<(), String> {
+        let _ = self.out.flush();
+        self.result.take().unwrap_or(Ok(()))
+    }
+
+    /// Ends the run with `result` (the first end counts).
+    fn end(&mut self, result: Result<(), String>) -> Flow {
+        self.result.get_or_insert(result);
+        Flow::Stop
+    }
+
+    /// A write to stdout failed: a closed pipe (`| head`) ends the run
+    /// quietly, anything else is an error.
+    fn stdout_failed(&mut self, err: &io::Error) -> Flow {
+        if err.kind() == io::ErrorKind::BrokenPipe {
+            self.end(Ok(()))
+        } else {
+            self.end(Err(format!("cannot write to stdout: {err}")))
+        }
+    }
+
+    fn display_encoding(&self) -> DisplayEncoding {
+        match self.display {
+            Display::Text(enc) => enc,
+            Display::Hex | Display::Raw => DisplayEncoding::Auto,
+        }
+    }
+
+    /// Decodes one chunk: a datagram on its own, a TCP chunk as the next
+    /// piece of its stream. Gives the text and the encoding used.
+    fn decode(&mut self, peer: SocketAddr, dir: Direction, data: &[u8]) -> (String, &'static str) {
+        let enc = self.display_encoding();
+        if self.mode == Mode::Udp {
+            // A datagram is a whole message: no state is kept per sender
+            // (senders are unbounded).
+            let mut dec = StreamDecoder::new(enc);
+            let mut text = dec.decode(data);
+            text.push_str(&dec.finish());
+            return (text, dec.last_used().label());
+        }
+        let dec = self
+            .decoders
+            .entry((peer, dir))
+            .or_insert_with(|| StreamDecoder::new(enc));
+        let text = dec.decode(data);
+        (text, dec.last_used().label())
+    }
+
+    /// Shows what is left in a closing connection's decoders.
+    fn flush_decoders(&mut self, peer: SocketAddr) -> io::Result<()> {
+        for dir in [Direction::Rx, Direction::Tx] {
+            let Some(mut dec) = self.decoders.remove(&(peer, dir)) else {
+                continue;
+            };
+            let rest = dec.finish();
+            if rest.is_empty() || (dir == Direction::Tx && !self.json) {
+                continue;
+            }
+            if self.json {
+                let entry = Entry {
+                    time: SystemTime::now(),
+                    dir,
+                    peer: Some(peer),
+                    bytes: bytes::Bytes::new(),
+                    added: 0,
+                    note: None,
+                };
+                self.json_line(&entry, Some((rest, dec.last_used().label())))?;
+            } else if !matches!(self.display, Display::Raw) {
+                writeln!(self.out, "[RX {peer}] {}", terminal::safe_text(&rest))?;
+            }
+        }
+        self.out.flush()
+    }
+
+    fn data_row(&mut self, entry: &Entry) -> io::Result<()> {
+        let Some(peer) = entry.peer else {
+            return Ok(());
+        };
+        if self.json {
+            let text = match self.display {
+                Display::Hex => None,
+                _ => Some(self.decode(peer, entry.dir, &entry.bytes)),
+            };
+            return self.json_line(entry, text);
+        }
+        if entry.dir != Direction::Rx {
+            return Ok(());
+        }
+        match self.display {
+            Display::Raw => self.out.write_all(&entry.bytes),
+            Display::Hex => {
+                let mut line = format!("[RX {peer}] ");
+                push_hex(&entry.bytes, &mut line);
+                writeln!(self.out, "{line}")
+            }
+            Display::Text(_) => {
+                let (text, _) = self.decode(peer, Direction::Rx, &entry.bytes);
+                let text = terminal::safe_text(trim_line_end(&text));
+                writeln!(self.out, "[RX {peer}] {text}")
+            }
+        }
+    }
+
+    /// One JSON object for a row; `text` is the decoded text and the
+    /// encoding used (hex is given instead when it is `None`).
+    fn json_line(&mut self, entry: &Entry, text: Option<(String, &'static str)>) -> io::Result<()> {
+        let time = chrono::DateTime::<chrono::Local>::from(entry.time)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
+        let dir = match entry.dir {
+            Direction::Rx => "rx",
+            Direction::Tx => "tx",
+            Direction::Event => "event",
+        };
+        let mut obj = serde_json::Map::new();
+        obj.insert("time".into(), time.into());
+        obj.insert("dir".into(), dir.into());
+        obj.insert(
+            "peer".into(),
+            entry
+                .peer
+                .map_or(serde_json::Value::Null, |p| p.to_string().into()),
+        );
+        if let Some(note) = &entry.note {
+            obj.insert("event".into(), note.to_string().into());
+        } else {
+            obj.insert("bytes".into(), entry.bytes.len().into());
+            match text {
+                Some((text, encoding)) => {
+                    obj.insert("encoding".into(), encoding.into());
+                    obj.insert("text".into(), text.into());
+                }
+                None => {
+                    let mut hex = String::new();
+                    push_hex(&entry.bytes, &mut hex);
+                    obj.insert("hex".into(), hex.into());
+                }
+            }
+            if entry.added > 0 {
+                obj.insert("added".into(), entry.added.into());
+            }
+        }
+        serde_json::to_writer(&mut self.out, &serde_json::Value::Object(obj))
+            .map_err(io::Error::other)?;
+        self.out.write_all(b"\n")
+    }
+
+    /// An event row's line on stderr, as scripts have always read them.
+    fn event_line(&mut self, entry: &Entry, note: &Note) -> io::Result<()> {
+        let addr = entry.peer;
+        let shown = addr.map(|a| a.to_string()).unwrap_or_default();
+        match note {
+            Note::Opened { local, .. } => {
+                self.opened = true;
+                match self.mode {
+                    Mode::TcpServer => eprintln!("listening on {local}"),
+                    Mode::Udp => eprintln!("bound to {local}"),
+                    Mode::TcpClient => {}
+                }
+            }
+            Note::Connected { local, by } => match by {
+                Opener::Us => eprintln!("connected to {shown} from {local}"),
+                Opener::Peer => eprintln!("client connected: {shown}"),
+            },
+            Note::PeerFinished => {
+                if let Some(a) = addr {
+                    self.flush_decoders(a)?;
+                    self.peer_finished.insert(a);
+                }
+                eprintln!("peer finished sending: {shown}");
+            }
+            Note::ClosedByPeer | Note::Reset | Note::Disconnected | Note::Error { .. } => {
+                let peer_first = match addr {
+                    Some(a) => {
+                        self.flush_decoders(a)?;
+                        self.peer_finished.remove(&a)
+                    }
+                    None => false,
+                };
+                match note {
+                    Note::ClosedByPeer if peer_first => eprintln!("closed by peer: {shown}"),
+                    Note::ClosedByPeer => eprintln!("connection closed: {shown}"),
+                    Note::Reset => eprintln!("reset by peer: {shown}"),
+                    Note::Disconnected => eprintln!("closed by us: {shown}"),
+                    Note::Error { message } => eprintln!("connection error: {shown}: {message}"),
+                    _ => {}
+                }
+            }
+            // Before the link is up an error ends the run and is printed
+            // once at exit.
+            Note::Failure(_) if !self.opened => {}
+            Note::Failure(err) => eprintln!("error: {err}"),
+            Note::EncodingHint { shown: enc, sent } => eprintln!(
+                "hint: {shown} sends {}, but we send {}: use --send-encoding {}",
+                enc.label(),
+                sent.label(),
+                enc.label().to_ascii_lowercase().replace('-', "")
+            ),
+            Note::Joined(m) => eprintln!("joined {m}"),
+            Note::Left(m) => eprintln!("left {m}"),
+            Note::RuleFailed { rule, name, reason } => {
+                let which = if name.is_empty() {
+                    format!("rule {rule}")
+                } else {
+                    format!("rule {rule} ({name})")
+                };
+                eprintln!("error: {which}: reply not sent: {reason}");
+            }
+            Note::RepliesDropped { .. } if addr.is_some() => eprintln!("{shown}: {note}"),
+            Note::RepliesDropped { .. } => eprintln!("{note}"),
+            Note::WeFinished | Note::Closed => {}
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Observer for Printer<W> {
+    fn wants_rows(&self) -> bool {
+        true
+    }
+
+    fn row(&mut self, entry: &Entry) -> Flow {
+        let written = match &entry.note {
+            Some(note) => self.event_line(entry, note).and_then(|()| {
+                if self.json {
+                    self.json_line(entry, None)
+                } else {
+                    Ok(())
+                }
+            }),
+            None => self.data_row(entry),
+        };
+        if let Err(e) = written {
+            return self.stdout_failed(&e);
+        }
+        if entry.dir == Direction::Rx {
+            self.received += entry.bytes.len() as u64;
+            if self.exit_after.is_some_and(|n| self.received >= n) {
+                return self.end(Ok(()));
+            }
+        }
+        Flow::Go
+    }
+
+    fn signal(&mut self, signal: &Signal) -> Flow {
+        match signal {
+            Signal::Sequence(news) => match news {
+                SequenceNews::Started { name } => eprintln!("sequence {name}: started"),
+                SequenceNews::Sent { name, at } => eprintln!("sequence {name}: {at}"),
+                SequenceNews::Finished { name, rounds } => {
+                    eprintln!("sequence {name}: finished after {rounds} round(s)");
+                    return self.end(Ok(()));
+                }
+                SequenceNews::Failed { name, failure } => {
+                    return self.end(Err(format!("sequence {name} failed at {failure}")));
+                }
+            },
+            Signal::LoopEnded { sent, why } => match why {
+                PeriodicEnd::Done => self.exit_when_written = self.ends_when_sent,
+                PeriodicEnd::Stopped => {}
+                PeriodicEnd::Failed(err) => {
+                    return self.end(Err(format!(
+                        "the timed send stopped after {sent} sends: {err}"
+                    )));
+                }
+                PeriodicEnd::ConnectionClosed => {
+                    eprintln!("the timed send stopped after {sent} sends: the connection closed");
+                }
+            },
+            Signal::CaptureFailed(msg) => return self.end(Err(format!("--pcap {msg}"))),
+            Signal::GroupFailed {
+                membership,
+                op,
+                error,
+            } => {
+                let verb = match op {
+                    GroupOp::Join => "join",
+                    GroupOp::Leave => "leave",
+                };
+                return self.end(Err(format!("cannot {verb} {membership}: {error}")));
+            }
+            Signal::Closed { opened, failure } => {
+                let result = match (failure, self.mode) {
+                    (Some(err), _) => Err(err.to_string()),
+                    (None, Mode::TcpClient) if *opened => Ok(()),
+                    (None, _) => Err("the session ended unexpectedly".to_string()),
+                };
+                return self.end(result);
+            }
+        }
+        Flow::Go
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    fn tick(&mut self, now: Instant, pending_tx: usize) -> Flow {
+        if let Err(e) = self.out.flush() {
+            return self.stdout_failed(&e);
+        }
+        if self.deadline.is_some_and(|d| now >= d) {
+            return self.end(Ok(()));
+        }
+        if self.exit_when_written && pending_tx == 0 {
+            return self.end(Ok(()));
+        }
+        Flow::Go
+    }
+}
+
+/// The text without one trailing line break (the record line adds its own).
+pub(super) fn trim_line_end(text: &str) -> &str {
+    text.strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text)
+}
