@@ -53,7 +53,8 @@ pub fn payload_error_text(err: &PayloadError, lang: Lang) -> String {
         PayloadError::Encode(EncodeError::Unmappable { ch, position, .. }) => {
             fill(t(T::ErrGbk), &[position, ch])
         }
-        // The send box has no checksum field yet; the codec's message is English.
+        // The range no longer fits what is sent (it was checked at the
+        // checksum's own field, and the text changed since).
         PayloadError::Checksum(ChecksumError::OutOfRange { range, len }) => {
             fill(t(T::ErrChecksumFit), &[range, len])
         }

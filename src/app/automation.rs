@@ -212,6 +212,13 @@ impl Tab {
             self.session.set_encodings(encodings.0, encodings.1);
             self.encodings_sent = Some(encodings);
         }
+        // The messages view is on while a valid rule is chosen.
+        let framing = s.framing.framing().ok().flatten();
+        if self.framing_sent.as_ref() != Some(&framing) {
+            self.session
+                .command(crate::session::Command::Framing(framing.clone()));
+            self.framing_sent = Some(framing);
+        }
     }
 }
 

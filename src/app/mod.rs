@@ -142,6 +142,7 @@ impl NetAssistApp {
 
     /// Answers a file dialog for the current tab as if the user had chosen
     /// `path` for `purpose` (what a dialog does; tests and drops use it).
+    #[cfg(feature = "test-support")]
     pub fn file_chosen(&mut self, purpose: crate::files::Purpose, path: std::path::PathBuf) {
         let _ = self.tab().jobs_tx.send(crate::files::JobMsg::Picked {
             purpose,

@@ -12,7 +12,7 @@ use crate::messages::Msg;
 use crate::net::{Mode, PeerId, PeriodicId, SessionHandle, Wake};
 use crate::session::search::{Query, Search};
 use crate::session::{ClientInfo, Counters, LinkState, Session};
-use crate::settings::{FieldErrors, ModeChoice, SessionSettings};
+use crate::settings::{FieldErrors, SessionSettings};
 use crate::ui::layout;
 use crate::ui::net_panel::mode_name;
 use crate::ui::tabs::TabTitle;
@@ -57,6 +57,8 @@ pub struct Tab {
     pub(crate) fin_policy_sent: Option<bool>,
     /// The display and send encodings last handed to the session.
     pub(crate) encodings_sent: Option<(crate::codec::DisplayEncoding, crate::codec::TextEncoding)>,
+    /// The framing rule last handed to the session.
+    pub(crate) framing_sent: Option<Option<crate::records::Framing>>,
 }
 
 impl Tab {
@@ -79,6 +81,7 @@ impl Tab {
             rules_sent: None,
             fin_policy_sent: None,
             encodings_sent: None,
+            framing_sent: None,
         };
         tab.sync_session();
         tab
@@ -170,11 +173,6 @@ impl Tab {
             ));
             find.running = Some(wanted);
         }
-    }
-
-    /// Whether this tab plays the TCP server.
-    pub fn is_server(&self) -> bool {
-        self.settings.mode == ModeChoice::TcpServer
     }
 
     /// When the tab needs to be drawn again although nothing arrived (the

@@ -8,6 +8,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use super::file::AutomationFile;
+#[cfg(test)]
 use super::responder::ResponderSettings;
 use super::rule::{AnswerMode, Echo, Rule, Trigger};
 use crate::codec::{DisplayEncoding, TextEncoding};
@@ -92,6 +93,7 @@ impl Partner {
     }
 
     /// Settings for a [`Responder`](super::Responder) running its rules.
+    #[cfg(test)]
     pub fn responder_settings(&self) -> ResponderSettings {
         ResponderSettings {
             answer: self.answer,

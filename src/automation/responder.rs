@@ -128,19 +128,6 @@ impl Responder {
         self.refresh();
     }
 
-    /// Changes the settings; rules are compiled again (the send encoding
-    /// may change what they send), hit counts are kept.
-    pub fn set_settings(&mut self, settings: ResponderSettings) {
-        if settings.display != self.settings.display {
-            self.decoders.clear();
-        }
-        self.settings = settings;
-        for state in &mut self.rules {
-            state.compiled = state.rule.compile(settings.send_encoding);
-        }
-        self.refresh();
-    }
-
     /// The settings.
     pub fn settings(&self) -> ResponderSettings {
         self.settings
@@ -149,13 +136,6 @@ impl Responder {
     /// Every rule, in order, with its state.
     pub fn rules(&self) -> &[RuleState] {
         &self.rules
-    }
-
-    /// Sets every hit count to zero.
-    pub fn reset_hits(&mut self) {
-        for state in &mut self.rules {
-            state.hits = 0;
-        }
     }
 
     fn refresh(&mut self) {

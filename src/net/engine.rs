@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 
-use super::fake::FakeNet;
 use super::queue::{self, EventSink};
 use super::worker::{self, Spawned};
 use super::{
@@ -36,8 +35,9 @@ pub struct Engine {
     events: EventQueue,
     resolver: Arc<dyn Resolver>,
     session: Option<Session>,
-    /// Set for an engine made by [`Engine::fake`].
-    fake: Option<FakeNet>,
+    /// Set for an engine made by `Engine::fake`.
+    #[cfg(feature = "test-support")]
+    fake: Option<super::fake::FakeNet>,
 }
 
 impl Engine {
@@ -56,14 +56,18 @@ impl Engine {
             events,
             resolver: Arc::new(SystemResolver),
             session: None,
+            #[cfg(feature = "test-support")]
             fake: None,
         }
     }
 
     /// An engine whose sessions touch no socket: they open at once, take
-    /// every send as written, and the returned [`FakeNet`] plays the peers.
-    /// For tests of what sits above the engine (the window).
-    pub fn fake(wake: Wake) -> (Engine, FakeNet) {
+    /// every send as written, and the returned `FakeNet` plays the peers.
+    /// For tests of what sits above the engine (the window); only in builds
+    /// with the `test-support` feature.
+    #[cfg(feature = "test-support")]
+    pub fn fake(wake: Wake) -> (Engine, super::fake::FakeNet) {
+        use super::fake::FakeNet;
         let net = FakeNet::default();
         let mut engine = Engine::new(wake);
         engine.fake = Some(net.clone());
@@ -71,7 +75,8 @@ impl Engine {
     }
 
     /// Uses `resolver` for host names in sessions opened from now on
-    /// (the default is the system's, [`SystemResolver`]).
+    /// (the default is the system's, [`SystemResolver`]); for tests.
+    #[cfg(feature = "test-support")]
     pub fn with_resolver(mut self, resolver: Arc<dyn Resolver>) -> Engine {
         self.resolver = resolver;
         self
@@ -85,7 +90,10 @@ impl Engine {
     /// Opens a session, closing any open one first.
     pub fn open(&mut self, config: SessionConfig) {
         self.close();
+        #[cfg(feature = "test-support")]
         let fake = self.fake.as_ref().map(|f| Arc::clone(&f.inner));
+        #[cfg(not(feature = "test-support"))]
+        let fake = None;
         match worker::spawn(config, self.sink.clone(), Arc::clone(&self.resolver), fake) {
             Ok(Spawned { tx, shared, thread }) => {
                 self.session = Some(Session {

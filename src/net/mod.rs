@@ -18,6 +18,7 @@ mod conn;
 mod engine;
 mod error;
 mod event;
+#[cfg(feature = "test-support")]
 pub mod fake;
 mod handle;
 pub mod interfaces;

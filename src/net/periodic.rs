@@ -34,8 +34,8 @@ impl std::fmt::Display for PeriodicId {
 ///
 /// Send k (from 0) is due at `start + first_after + k * every`, where
 /// `start` is when [`SessionHandle::start_periodic`] was called, so the rate
-/// never drifts. A one-shot delayed send (an automatic reply after a delay)
-/// is `count: Some(1), first_after: delay`; its `every` is not used.
+/// never drifts. A one-shot delayed send is `count: Some(1), first_after:
+/// delay`; its `every` is not used.
 ///
 /// A TCP server sending to [`Target::All`] or [`Target::Default`] sends to
 /// the clients connected at each tick; a tick with no client sends nothing
@@ -72,6 +72,7 @@ impl Periodic {
     }
 
     /// Sends `data` to `target` once, after `delay`.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn once_after(target: Target, data: Bytes, delay: Duration) -> Periodic {
         Periodic {
             target,

@@ -117,6 +117,7 @@ impl EventQueue {
     }
 
     /// Received bytes queued but not yet taken.
+    #[cfg(feature = "test-support")]
     pub fn inflight_bytes(&self) -> usize {
         self.inflight.load(Ordering::Acquire)
     }

@@ -13,7 +13,6 @@ use bytes::Bytes;
 use crossbeam_channel::{Receiver, Sender};
 use mio::{Events, Poll, Token, Waker};
 
-use super::fake::{FakeDriver, FakeInner};
 use super::multicast::MulticastOptions;
 use super::periodic::{Jobs, PeriodicState};
 use super::queue::EventSink;
@@ -210,7 +209,7 @@ pub(crate) fn spawn(
     config: SessionConfig,
     sink: EventSink,
     resolver: Arc<dyn Resolver>,
-    fake: Option<Arc<FakeInner>>,
+    fake: Fake,
 ) -> io::Result<Spawned> {
     let poll = Poll::new()?;
     let waker = Waker::new(poll.registry(), WAKER)?;
@@ -238,10 +237,23 @@ pub(crate) fn spawn(
     Ok(Spawned { tx, shared, thread })
 }
 
-fn run(config: SessionConfig, mut ctx: Ctx, rx: Receiver<WorkerCmd>, fake: Option<Arc<FakeInner>>) {
-    let driver: Result<Box<dyn Driver>, NetError> = match (config, fake) {
-        (config, Some(inner)) => Ok(Box::new(FakeDriver::open(&mut ctx, config, inner))),
-        (config, None) => open_driver(&mut ctx, config),
+/// The stand-in network a session runs on instead of sockets, in builds
+/// for tests of the window alone; the release binary has no such thing.
+#[cfg(feature = "test-support")]
+pub(crate) type Fake = Option<Arc<super::fake::FakeInner>>;
+/// No stand-in network in this build.
+#[cfg(not(feature = "test-support"))]
+pub(crate) type Fake = Option<std::convert::Infallible>;
+
+fn run(config: SessionConfig, mut ctx: Ctx, rx: Receiver<WorkerCmd>, fake: Fake) {
+    let driver: Result<Box<dyn Driver>, NetError> = match fake {
+        #[cfg(feature = "test-support")]
+        Some(inner) => Ok(Box::new(super::fake::FakeDriver::open(
+            &mut ctx, config, inner,
+        ))),
+        #[cfg(not(feature = "test-support"))]
+        Some(never) => match never {},
+        None => open_driver(&mut ctx, config),
     };
     let mut jobs = Jobs::default();
     match driver {

@@ -194,13 +194,9 @@ impl Message {
     }
 
     /// Length of the prefix at its start (0 unless framed by length).
+    #[cfg(test)]
     pub fn header_len(&self) -> usize {
         usize::from(self.head)
-    }
-
-    /// Length of the delimiter at its end (0 unless framed by delimiter).
-    pub fn delimiter_len(&self) -> usize {
-        usize::from(self.tail)
     }
 
     /// Seq of the record holding its first byte.

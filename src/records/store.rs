@@ -96,6 +96,7 @@ impl RecordStore {
     }
 
     /// Changes the limits; lowered caps drop the oldest records at once.
+    #[cfg(test)]
     pub fn set_config(&mut self, config: StoreConfig) {
         self.config = config;
         if config.merge_window.is_none() {
@@ -126,6 +127,7 @@ impl RecordStore {
     }
 
     /// Records bytes sent to `peer` and returns the new seq.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn push_tx(&mut self, time: SystemTime, peer: SocketAddr, bytes: Bytes) -> u64 {
         self.push_tx_added(time, peer, bytes, 0)
     }

@@ -11,7 +11,7 @@ use crate::files::Recorder;
 use crate::i18n::T;
 use crate::messages::Msg;
 use crate::net::{CloseReason, Event, Membership, Mode, NetError, PeerId, PeriodicEnd};
-use crate::records::{Entry, Note, Opener, RecordStore, StoreConfig};
+use crate::records::{Entry, Framer, Framing, Note, Opener, RecordStore, StoreConfig};
 
 use super::automator::{RuleStatus, SequenceStatus};
 use super::throughput::Throughput;
@@ -158,6 +158,8 @@ pub struct SessionLog {
     /// Bumped whenever records are dropped or cleared (a search prunes
     /// its results when it changes).
     epoch: u64,
+    /// The messages view's framer, while the view is on.
+    framer: Option<Framer>,
 }
 
 impl Default for SessionLog {
@@ -189,6 +191,7 @@ impl SessionLog {
             automation: AutomationStatus::default(),
             groups: Vec::new(),
             epoch: 0,
+            framer: None,
         }
     }
 
@@ -242,11 +245,6 @@ impl SessionLog {
         self.rx_records
     }
 
-    /// Whether received bytes are being recorded to a file.
-    pub fn is_recording(&self) -> bool {
-        self.recorder.is_some()
-    }
-
     /// Rules, sequence and waiting replies.
     pub fn automation(&self) -> &AutomationStatus {
         &self.automation
@@ -260,6 +258,40 @@ impl SessionLog {
     /// Changes whenever records are dropped or the log is cleared.
     pub fn epoch(&self) -> u64 {
         self.epoch
+    }
+
+    /// The received bytes grouped into messages, while a framing rule is
+    /// set (see [`Command::Framing`](super::Command::Framing)).
+    pub fn framer(&self) -> Option<&Framer> {
+        self.framer.as_ref()
+    }
+
+    /// Frames records that arrived (or, after the rule changed, everything
+    /// held) until `deadline`; true when every record held is framed.
+    pub(crate) fn frame(&mut self, deadline: Instant) -> bool {
+        match &mut self.framer {
+            Some(f) => f.update_until(&self.store, Some(deadline)),
+            None => true,
+        }
+    }
+
+    /// Sets the framing rule (none: the view is off, nothing is kept).
+    pub(crate) fn set_framing(&mut self, framing: Option<Framing>) {
+        if self.framer.as_ref().map(Framer::framing) == framing.as_ref() {
+            return;
+        }
+        self.framer = framing.and_then(|f| Framer::new(f).ok());
+    }
+
+    /// With an idle-gap rule: ends the messages of peers silent for longer
+    /// than the gap; gives when to look again while some are pending.
+    pub(crate) fn settle_framing(&mut self, now: Instant) -> Option<Instant> {
+        let f = self.framer.as_mut()?;
+        let Framing::IdleGap(gap) = *f.framing() else {
+            return None;
+        };
+        f.settle(SystemTime::now());
+        (!f.pending().is_empty()).then(|| now + gap.max(std::time::Duration::from_millis(1)))
     }
 
     /// A copy of what the window shows, with the plot's series if `plot`.

@@ -24,7 +24,7 @@ use crate::net::{
     Engine, Event, Mode, NetError, Next, PeerId, Periodic, SendMeta, SessionConfig, Target, Wake,
 };
 use crate::pcap::EventCapture;
-use crate::records::{Entry, Note};
+use crate::records::{Entry, Framing, Note};
 use crate::teach::encoding_hint::EncodingWatch;
 
 use super::Shared;
@@ -43,6 +43,8 @@ const WAKE_GAP: Duration = Duration::from_millis(8);
 const IDLE: Duration = Duration::from_millis(500);
 /// Longest the encoding hint looks at new records per batch.
 const HINT_BUDGET: Duration = Duration::from_millis(1);
+/// Longest the runtime frames records per hold of the lock.
+const FRAME_SLICE: Duration = Duration::from_millis(4);
 /// The share of the memory budget that replies waiting may hold.
 const WAITING_SHARE: usize = 4;
 
@@ -85,6 +87,8 @@ pub enum Command {
     Greeting(Option<Greeting>),
     /// Write the session as a pcapng capture as it happens.
     Capture(Option<Box<LiveCapture>>),
+    /// Group received bytes into messages by this rule (none: stop).
+    Framing(Option<Framing>),
 }
 
 /// What to send when the link comes up: a TCP server sends it to each
@@ -137,6 +141,10 @@ pub struct Runtime {
     opened: bool,
     /// The error that ended the link before it opened.
     failure: Option<NetError>,
+    /// Framing has not caught up with the records held.
+    framing_behind: bool,
+    /// When an idle-gap framing must look at silent peers again.
+    framing_due: Option<Instant>,
     /// Rows logged but not yet given to the observer.
     seen: Vec<Entry>,
     signals: Vec<Signal>,
@@ -168,6 +176,8 @@ impl Runtime {
             mode: None,
             opened: false,
             failure: None,
+            framing_behind: false,
+            framing_due: None,
             seen: Vec::new(),
             signals: Vec::new(),
         }
@@ -178,7 +188,10 @@ impl Runtime {
     pub fn run(&mut self, cmds: &Receiver<Command>, observer: &mut dyn Observer) {
         loop {
             let now = Instant::now();
+            let framing = self.framing_behind.then_some(Duration::ZERO);
             let wait = [
+                framing,
+                self.framing_due.map(|d| d.saturating_duration_since(now)),
                 self.wake.pending_for(),
                 self.auto
                     .next_due()
@@ -203,6 +216,7 @@ impl Runtime {
             if flow == Flow::Stop || self.run_due(observer) == Flow::Stop {
                 return;
             }
+            self.keep_framing();
             let pending = self.pending_tx();
             if observer.tick(Instant::now(), pending) == Flow::Stop {
                 return;
@@ -277,18 +291,24 @@ impl Runtime {
             Command::StopSequence => self.auto.stop_sequence(),
             Command::Greeting(greeting) => self.greeting = greeting,
             Command::Capture(capture) => self.capture = capture,
+            Command::Framing(framing) => {
+                self.member.lock().set_framing(framing);
+                self.framing_behind = true;
+                self.framing_due = None;
+            }
         }
         self.publish();
         self.flush_rows(observer)
     }
 
-    /// Whether data can flow: a server or UDP socket is open, or a
-    /// client's connection is up.
+    /// Whether there is someone to send to: a UDP socket is open, a
+    /// client's connection is up, a server has a client.
     fn link_up(&self) -> bool {
         let log = self.member.lock();
         match log.link() {
             super::LinkState::Open(Mode::TcpClient, _) => log.connection().is_some(),
-            super::LinkState::Open(..) => true,
+            super::LinkState::Open(Mode::TcpServer, _) => !log.clients().is_empty(),
+            super::LinkState::Open(Mode::Udp, _) => true,
             _ => false,
         }
     }
@@ -498,6 +518,8 @@ impl Runtime {
                 }
             }
             self.hints(&mut log, rows);
+            self.framing_behind = !log.frame(Instant::now() + FRAME_SLICE);
+            self.framing_due = log.settle_framing(Instant::now());
             log.set_automation(self.auto.status());
             self.member.update_cost(&log, self.auto.waiting_bytes());
             // Hand the lock to the window if it waits, so a flood never
@@ -509,6 +531,24 @@ impl Runtime {
             .set_max_waiting_bytes(self.budget.limit() / WAITING_SHARE);
         self.wake.changed();
         self.flush_rows(observer)
+    }
+
+    /// Frames what is left to frame, a slice per turn, and ends idle-gap
+    /// messages whose peers fell silent.
+    fn keep_framing(&mut self) {
+        let now = Instant::now();
+        let due = self.framing_due.is_some_and(|d| d <= now);
+        if !self.framing_behind && !due {
+            return;
+        }
+        {
+            let mut log = self.member.lock();
+            if self.framing_behind {
+                self.framing_behind = !log.frame(now + FRAME_SLICE);
+            }
+            self.framing_due = log.settle_framing(now);
+        }
+        self.wake.changed();
     }
 
     /// The encoding hint: each peer whose text Auto shows in the other

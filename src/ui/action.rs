@@ -1,5 +1,6 @@
 //! What the user asked for in a frame. Panels return these; the window
-//! applies them after layout, so a panel never touches a session itself.
+//! applies them after layout, so a panel never changes a session itself
+//! (the log view only reads the log, under its lock, to draw rows).
 
 use crate::files::Purpose;
 use crate::net::Membership;

@@ -115,14 +115,11 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
         ui.separator();
         let log = tab.session.log();
         match s.framing.framing() {
-            Ok(Some(framing)) => {
+            Ok(Some(_)) => {
                 let style = initial_style(s);
-                message_view::show(ui, s, lang, &mut tab.ui.framed, &style, &log, &framing);
+                message_view::show(ui, s, lang, &style, &log);
             }
-            _ => {
-                tab.ui.framed.clear();
-                log_view::show(ui, s, lang, tab.ui, &log);
-            }
+            _ => log_view::show(ui, s, lang, tab.ui, &log),
         }
     });
     automation::show(ui, chrome.automation, chrome.shared, s, v, &mut actions);

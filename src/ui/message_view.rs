@@ -3,23 +3,20 @@
 //! reads each came from. Raw reads stay the truth: the store is untouched,
 //! and saving writes the reads as they came.
 //!
-//! Switching the rule frames everything held again, a slice per frame, so
-//! a million records never freeze the window; new data is framed as it
-//! arrives.
+//! The session's runtime does the framing on its own thread: switching the
+//! rule frames everything held again, a slice at a time, so a million
+//! records never freeze the window, and new data is framed as it arrives.
+//! This view only draws what has been framed.
 
 use std::borrow::Cow;
-use std::time::{Duration, Instant, SystemTime};
 
 use egui::{Color32, TextStyle, Ui};
 
 use crate::codec::{DisplayEncoding, TextEncoding, decode_lossy, is_utf8_allowing_incomplete_tail};
 use crate::i18n::{Lang, T, fill};
-use crate::records::{Cut, Framer, Framing, Message, Pending, RecordStore, RowStyle, View};
+use crate::records::{Cut, Framer, Message, Pending, RecordStore, RowStyle, View};
 use crate::session::SessionLog;
 use crate::settings::SessionSettings;
-
-/// Longest a frame spends framing.
-const FRAME_BUDGET: Duration = Duration::from_millis(8);
 
 /// Most bytes of a message a row shows; the row says how many more.
 const SHOWN_BYTES: usize = 1024;
@@ -27,50 +24,25 @@ const SHOWN_BYTES: usize = 1024;
 /// Width kept for the peer column (an IPv4 address and port).
 const PEER_COLS: usize = 21;
 
-/// The framer a tab's messages view keeps, and the rule it was made for.
-#[derive(Debug, Default)]
-pub struct FramedView {
-    framer: Option<Framer>,
-}
-
-impl FramedView {
-    /// Forgets the messages (the view is off): nothing is kept for it.
-    pub fn clear(&mut self) {
-        self.framer = None;
-    }
-
-    /// The framer for `framing`, made afresh when the rule changed.
-    fn framer_for(&mut self, framing: &Framing) -> Option<&mut Framer> {
-        if self.framer.as_ref().map(Framer::framing) != Some(framing) {
-            self.framer = Framer::new(framing.clone()).ok();
-        }
-        self.framer.as_mut()
-    }
-}
-
 /// One row: a finished message, or one still arriving.
 enum Item<'a> {
     Done(&'a Message),
     Arriving(&'a Pending),
 }
 
-/// Draws the messages of `log` (locked by the caller for this call only).
-pub fn show(
-    ui: &mut Ui,
-    s: &SessionSettings,
-    lang: Lang,
-    view: &mut FramedView,
-    style: &RowStyle,
-    log: &SessionLog,
-    framing: &Framing,
-) {
+/// Draws the messages of `log` (locked by the caller for this call only),
+/// framed by the session as records arrive.
+pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, style: &RowStyle, log: &SessionLog) {
     let store = log.store();
-    let Some(framer) = view.framer_for(framing) else {
+    let Some(framer) = log.framer() else {
+        // The session has not taken the rule yet; it wakes the window
+        // when it has.
         return;
     };
-    let done = framer.update_until(store, Some(Instant::now() + FRAME_BUDGET));
-    if !done {
-        ui.ctx().request_repaint();
+    let caught_up = framer
+        .framed_to()
+        .is_some_and(|at| at + 1 >= store.end_seq());
+    if !caught_up && !store.is_empty() {
         let first = store.first_seq();
         let at = framer.framed_to().unwrap_or(first).saturating_sub(first);
         let total = store.end_seq() - first;
@@ -78,19 +50,12 @@ pub fn show(
             ui.visuals().warn_fg_color,
             fill(T::FramingWorking.get(lang), &[&at, &total]),
         );
-    } else if let Framing::IdleGap(gap) = framing {
-        // Silence ends a message: look again once the gap has passed.
-        framer.settle(SystemTime::now());
-        if !framer.pending().is_empty() {
-            ui.ctx().request_repaint_after(*gap);
-        }
     }
     ui.weak(T::FramingRxOnly.get(lang));
     if framer.first_split().is_some() {
         ui.colored_label(ui.visuals().warn_fg_color, T::FramingHint.get(lang));
     }
     let pending = framer.pending();
-    let framer: &Framer = framer;
     let rows = framer.len() + pending.len();
     if rows == 0 {
         ui.weak(T::FramingNone.get(lang));

@@ -177,8 +177,6 @@ pub struct TabUi {
     pub preview: Option<(u64, Result<Payload, crate::codec::PayloadError>)>,
     /// Event rows whose explanation is shown.
     pub expanded: crate::ui::explained::Expanded,
-    /// The messages view's framer.
-    pub framed: crate::ui::message_view::FramedView,
     /// Round trips for the RTT column.
     pub round_trips: crate::records::RoundTrips,
 }
@@ -198,7 +196,6 @@ impl TabUi {
             checksum_range: None,
             preview: None,
             expanded: Default::default(),
-            framed: Default::default(),
             round_trips: Default::default(),
         }
     }

@@ -91,7 +91,8 @@ fn steps(ui: &mut Ui, seq: &mut Sequence, presets: &[String], v: &TabView, si: u
             ui.label(format!("{}.", j + 1));
             let step = &mut seq.steps[j];
             let is_preset = matches!(step.send, StepSend::Preset(_));
-            if ui.radio(is_preset, v.t(T::StepPreset)).clicked() && !is_preset {
+            let preset_radio = ui.radio(is_preset, v.t(T::StepPreset));
+            if preset_radio.clicked() && !is_preset {
                 step.send = StepSend::Preset(presets.first().cloned().unwrap_or_default());
             }
             if ui.radio(!is_preset, v.t(T::StepLiteral)).clicked() && is_preset {
@@ -102,13 +103,16 @@ fn steps(ui: &mut Ui, seq: &mut Sequence, presets: &[String], v: &TabView, si: u
             }
             match &mut step.send {
                 StepSend::Preset(name) => {
+                    // Named by the radio button beside it, for screen readers.
                     egui::ComboBox::from_id_salt(("step_preset", si, j))
                         .selected_text(name.clone())
                         .show_ui(ui, |ui| {
                             for p in presets {
                                 ui.selectable_value(name, p.clone(), p);
                             }
-                        });
+                        })
+                        .response
+                        .labelled_by(preset_radio.id);
                 }
                 StepSend::Literal { text, .. } => {
                     labelled_field(ui, v.t(T::PresetText), text, 140.0);
