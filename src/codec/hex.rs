@@ -38,10 +38,10 @@ pub fn to_hex(bytes: &[u8]) -> String {
 /// Appends the [`to_hex`] form of `bytes` to `out` without intermediate
 /// allocations, so callers can render many rows into one buffer.
 ///
-/// The text is written straight into `out`'s reserved capacity: every byte
-/// but the last as `"HL "` (sixteen at a time with SSSE3 shuffles on x86-64
-/// processors that have them, otherwise eight at a time through a table),
-/// then the last as `"HL"`.
+/// The text is written straight into `out`'s reserved capacity, each byte as
+/// `"HL "` (sixteen at a time with SSSE3 shuffles on x86-64 processors that
+/// have them, otherwise eight at a time through a table), and the last
+/// space is then left out.
 pub fn push_hex(bytes: &[u8], out: &mut String) {
     push_hex_with(bytes, out, Way::Fastest);
 }
@@ -63,27 +63,25 @@ enum Way {
     Portable,
 }
 
-/// [`push_hex`], written the given [`Way`].
+/// [`push_hex`], written the given [`Way`]: every byte as `"HL "` into
+/// the reserved capacity, then all of it but the last space kept.
 fn push_hex_with(bytes: &[u8], out: &mut String, way: Way) {
-    let Some((&last, init)) = bytes.split_last() else {
+    if bytes.is_empty() {
         return;
-    };
-    let len = bytes.len() * 3 - 1;
-    out.reserve(len);
+    }
+    // Checked, so that no count below can wrap (as `reserve` would, this
+    // panics only for text longer than memory).
+    let places = bytes.len().checked_mul(3).expect("hex text fits in memory");
+    out.reserve(places);
     // SAFETY: everything written below goes into the spare capacity, and
     // only ASCII (hex digits and spaces) is written there, so the string is
     // valid UTF-8 at every point, whatever happens in between.
     let vec = unsafe { out.as_mut_vec() };
     let start = vec.len();
-    let dst = &mut vec.spare_capacity_mut()[..len];
-    let (body, tail) = dst.split_at_mut(3 * init.len());
-    push_spaced(init, body, way);
-    let [hi, lo, ..] = SPACED[usize::from(last)].to_le_bytes();
-    tail.write_copy_of_slice(&[hi, lo]);
-    // SAFETY: `body` and `tail` together are the first `len` places of the
-    // spare capacity, and both were written in full above (`push_spaced`
-    // writes all of `body`), with ASCII only.
-    unsafe { vec.set_len(start + len) };
+    push_spaced(bytes, &mut vec.spare_capacity_mut()[..places], way);
+    // SAFETY: `push_spaced` wrote all `places` places after `start`, with
+    // ASCII only; all but the last (a space) become part of the string.
+    unsafe { vec.set_len(start + places - 1) };
 }
 
 /// Writes each byte of `bytes` as `"HL "` into `dst`, which holds exactly
