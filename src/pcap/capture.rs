@@ -371,7 +371,7 @@ impl<W: Write> Capture<W> {
         payload: &[u8],
     ) -> Result<(), PcapError> {
         self.ip_id = self.ip_id.wrapping_add(1);
-        frame::build(&mut self.frame, ends, transport, payload, self.ip_id);
+        frame::build(&mut self.frame, ends, transport, payload, self.ip_id)?;
         // Records from different threads may be a little out of order in
         // time; a packet never goes before the one written ahead of it.
         let since_epoch = time
