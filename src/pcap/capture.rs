@@ -371,7 +371,7 @@ impl<W: Write> Capture<W> {
         payload: &[u8],
     ) -> Result<(), PcapError> {
         self.ip_id = self.ip_id.wrapping_add(1);
-        frame::build(&mut self.frame, ends, transport, payload, self.ip_id);
+        frame::build(&mut self.frame, ends, transport, payload, self.ip_id)?;
         // Records from different threads may be a little out of order in
         // time; a packet never goes before the one written ahead of it.
         let since_epoch = time
@@ -504,6 +504,132 @@ mod tests {
         cap.tcp_close_all(at(4)).unwrap();
         assert_eq!(cap.summary().packets, 10);
     }
+
+    /// Every frame of a capture: its length and its first bytes (all the
+    /// headers, whose checksums cover the rest), in hex.
+    fn frame_heads(capture: &[u8]) -> Vec<(usize, String)> {
+        let mut reader = pcap_file::pcapng::PcapNgReader::new(capture).unwrap();
+        let mut out = Vec::new();
+        while let Some(block) = reader.next_block() {
+            if let pcap_file::pcapng::Block::EnhancedPacket(p) = block.unwrap() {
+                let head = &p.data[..p.data.len().min(HEAD)];
+                let hex = head.iter().map(|b| format!("{b:02x}")).collect();
+                out.push((p.data.len(), hex));
+            }
+        }
+        out
+    }
+
+    /// Ethernet + IPv6 + TCP headers.
+    const HEAD: usize = 74;
+
+    /// A send over [`MAX_SEGMENT`] bytes in both families, as the
+    /// hand-written frame builder wrote it before etherparse: the same
+    /// segments, each acknowledged, with the same bytes.
+    #[test]
+    fn long_sends_split_into_the_recorded_segments() {
+        let mut cap = Capture::new(Vec::new()).unwrap();
+        let data: Vec<u8> = (0..MAX_SEGMENT + 5).map(|i| (i * 7 % 251) as u8).collect();
+        for (local, remote) in [
+            (addr("127.0.0.1:1000"), addr("127.0.0.1:2000")),
+            (addr("[::1]:1000"), addr("[::1]:2000")),
+        ] {
+            cap.tcp_connect(at(0), local, remote, Side::Remote).unwrap();
+            cap.tcp_data(at(1), remote, Side::Local, &data).unwrap();
+            cap.tcp_fin(at(2), remote, Side::Local).unwrap();
+            cap.tcp_reset(at(3), remote, Side::Remote).unwrap();
+        }
+        let (out, _) = cap.finish().unwrap();
+        let got = frame_heads(&out);
+        assert_eq!(got.len(), SPLIT_GOLDEN.len());
+        for (i, ((len, head), (want_len, want))) in got.iter().zip(SPLIT_GOLDEN).enumerate() {
+            assert_eq!((*len, head.as_str()), (*want_len, *want), "frame {i}");
+        }
+    }
+
+    /// What [`long_sends_split_into_the_recorded_segments`] wrote.
+    const SPLIT_GOLDEN: &[(usize, &str)] = &[
+        (
+            54,
+            "0200000000010200000000020800450000280001400040063ccd7f0000017f00000107d003e8cc97354c000000005002ffffa4440000",
+        ),
+        (
+            54,
+            "0200000000020200000000010800450000280002400040063ccc7f0000017f00000103e807d024784b82cc97354d5012ffff34390000",
+        ),
+        (
+            54,
+            "0200000000010200000000020800450000280003400040063ccb7f0000017f00000107d003e8cc97354d24784b835010ffff343a0000",
+        ),
+        (
+            32822,
+            "020000000002020000000001080045008028000440004006bcc97f0000017f00000103e807d024784b83cc97354d5018ffffcb67000000070e151c232a31383f464d545b626970777e85",
+        ),
+        (
+            54,
+            "0200000000010200000000020800450000280005400040063cc97f0000017f00000107d003e8cc97354d2478cb835010ffffb4390000",
+        ),
+        (
+            59,
+            "02000000000202000000000108004500002d0006400040063cc37f0000017f00000103e807d02478cb83cc97354d5018ffff09640000d5dce3eaf1",
+        ),
+        (
+            54,
+            "0200000000010200000000020800450000280007400040063cc77f0000017f00000107d003e8cc97354d2478cb885010ffffb4340000",
+        ),
+        (
+            54,
+            "0200000000020200000000010800450000280008400040063cc67f0000017f00000103e807d02478cb88cc97354d5011ffffb4330000",
+        ),
+        (
+            54,
+            "0200000000010200000000020800450000280009400040063cc57f0000017f00000107d003e8cc97354d2478cb895010ffffb4330000",
+        ),
+        (
+            54,
+            "020000000001020000000002080045000028000a400040063cc47f0000017f00000107d003e8cc97354d2478cb895014ffffb42f0000",
+        ),
+        (
+            74,
+            "02000000000102000000000286dd6000000000140640000000000000000000000000000000010000000000000000000000000000000107d003e81caae534000000005002ffffa24a0000",
+        ),
+        (
+            74,
+            "02000000000202000000000186dd6000000000140640000000000000000000000000000000010000000000000000000000000000000103e807d0328d37e61caae5355012ffff37c60000",
+        ),
+        (
+            74,
+            "02000000000102000000000286dd6000000000140640000000000000000000000000000000010000000000000000000000000000000107d003e81caae535328d37e75010ffff37c70000",
+        ),
+        (
+            32842,
+            "02000000000202000000000186dd6000000080140640000000000000000000000000000000010000000000000000000000000000000103e807d0328d37e71caae5355018ffffcef40000",
+        ),
+        (
+            74,
+            "02000000000102000000000286dd6000000000140640000000000000000000000000000000010000000000000000000000000000000107d003e81caae535328db7e75010ffffb7c60000",
+        ),
+        (
+            79,
+            "02000000000202000000000186dd6000000000190640000000000000000000000000000000010000000000000000000000000000000103e807d0328db7e71caae5355018ffff0cf10000",
+        ),
+        (
+            74,
+            "02000000000102000000000286dd6000000000140640000000000000000000000000000000010000000000000000000000000000000107d003e81caae535328db7ec5010ffffb7c10000",
+        ),
+        (
+            74,
+            "02000000000202000000000186dd6000000000140640000000000000000000000000000000010000000000000000000000000000000103e807d0328db7ec1caae5355011ffffb7c00000",
+        ),
+        (
+            74,
+            "02000000000102000000000286dd6000000000140640000000000000000000000000000000010000000000000000000000000000000107d003e81caae535328db7ed5010ffffb7c00000",
+        ),
+        (
+            74,
+            "02000000000102000000000286dd6000000000140640000000000000000000000000000000010000000000000000000000000000000107d003e81caae535328db7ed5014ffffb7bc0000",
+        ),
+    ];
 
     #[test]
     fn oversized_datagrams_are_counted_not_written() {

@@ -1,33 +1,30 @@
 //! Ethernet frames with IPv4/IPv6 and TCP/UDP headers around a payload, with
-//! valid checksums: the packets a capture on the wire would have shown.
+//! valid checksums: the packets a capture on the wire would have shown. The
+//! `etherparse` crate's `PacketBuilder` writes the headers, their lengths and
+//! checksums; this module chooses the fields.
 
 use std::net::{IpAddr, SocketAddr};
+
+use etherparse::{IpHeaders, Ipv4Header, Ipv6Header, PacketBuilder, UdpHeader};
+
+pub(crate) use etherparse::err::packet::BuildVecWriteError as FrameError;
 
 /// Our end's made-up hardware address (locally administered).
 const LOCAL_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];
 /// Every peer's made-up hardware address.
 const REMOTE_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
 
-const ETHERTYPE_IPV4: u16 = 0x0800;
-const ETHERTYPE_IPV6: u16 = 0x86DD;
-const PROTO_TCP: u8 = 6;
-const PROTO_UDP: u8 = 17;
+/// IPv4 time to live and IPv6 hop limit.
 const HOP_LIMIT: u8 = 64;
 
-const ETH_LEN: usize = 14;
-const IPV4_LEN: usize = 20;
-const IPV6_LEN: usize = 40;
-const TCP_LEN: usize = 20;
-const UDP_LEN: usize = 8;
+/// The advertised receive window (no window scaling is negotiated).
+const WINDOW: u16 = u16::MAX;
 
 /// Largest UDP payload an IP packet can carry: IPv4's total length and
 /// IPv6's payload length are 16-bit fields.
 pub(crate) fn max_udp_payload(ipv6: bool) -> usize {
-    if ipv6 {
-        usize::from(u16::MAX) - UDP_LEN
-    } else {
-        usize::from(u16::MAX) - IPV4_LEN - UDP_LEN
-    }
+    let ip_header = if ipv6 { 0 } else { Ipv4Header::MIN_LEN };
+    usize::from(u16::MAX) - ip_header - UdpHeader::LEN
 }
 
 /// TCP flag bits.
@@ -43,9 +40,6 @@ pub(crate) mod flags {
     /// The acknowledgement number is valid.
     pub(crate) const ACK: u8 = 0x10;
 }
-
-/// The advertised receive window (no window scaling is negotiated).
-const WINDOW: u16 = u16::MAX;
 
 /// One TCP segment's header fields.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -80,81 +74,67 @@ pub(crate) struct Ends {
 
 /// Writes a whole Ethernet frame into `buf` (cleared first). `ip_id` is the
 /// IPv4 identification field (unused for IPv6). The payload must fit in one
-/// IP packet; the caller splits or refuses bigger ones.
+/// IP packet: the caller splits or refuses bigger ones, and a bigger one is
+/// an error here, not a frame with wrong lengths.
 pub(crate) fn build(
     buf: &mut Vec<u8>,
     ends: Ends,
     transport: Transport,
     payload: &[u8],
     ip_id: u16,
-) {
+) -> Result<(), FrameError> {
     buf.clear();
-    buf.reserve(ETH_LEN + IPV6_LEN + TCP_LEN + payload.len());
     let (src_mac, dst_mac) = if ends.from_local {
         (LOCAL_MAC, REMOTE_MAC)
     } else {
         (REMOTE_MAC, LOCAL_MAC)
     };
-    let (proto, l4_len) = match transport {
-        Transport::Tcp(_) => (PROTO_TCP, TCP_LEN + payload.len()),
-        Transport::Udp => (PROTO_UDP, UDP_LEN + payload.len()),
+    let ip = match (ends.src.ip(), ends.dst.ip()) {
+        (IpAddr::V4(src), IpAddr::V4(dst)) => IpHeaders::Ipv4(
+            Ipv4Header {
+                identification: ip_id,
+                dont_fragment: true,
+                time_to_live: HOP_LIMIT,
+                source: src.octets(),
+                destination: dst.octets(),
+                ..Ipv4Header::default()
+            },
+            Default::default(),
+        ),
+        (src, dst) => IpHeaders::Ipv6(
+            Ipv6Header {
+                hop_limit: HOP_LIMIT,
+                source: v6_octets(src),
+                destination: v6_octets(dst),
+                ..Ipv6Header::default()
+            },
+            Default::default(),
+        ),
     };
-    buf.extend_from_slice(&dst_mac);
-    buf.extend_from_slice(&src_mac);
-    let pseudo = match (ends.src.ip(), ends.dst.ip()) {
-        (IpAddr::V4(src), IpAddr::V4(dst)) => {
-            buf.extend_from_slice(&ETHERTYPE_IPV4.to_be_bytes());
-            let start = buf.len();
-            let total = u16::try_from(IPV4_LEN + l4_len).unwrap_or(u16::MAX);
-            buf.extend_from_slice(&[0x45, 0]);
-            buf.extend_from_slice(&total.to_be_bytes());
-            buf.extend_from_slice(&ip_id.to_be_bytes());
-            buf.extend_from_slice(&[0x40, 0, HOP_LIMIT, proto, 0, 0]); // DF, TTL
-            buf.extend_from_slice(&src.octets());
-            buf.extend_from_slice(&dst.octets());
-            let sum = checksum(&[&buf[start..]]);
-            buf[start + 10..start + 12].copy_from_slice(&sum.to_be_bytes());
-            pseudo_sum(&src.octets(), &dst.octets(), proto, l4_len)
-        }
-        (src, dst) => {
-            let (src, dst) = (v6_octets(src), v6_octets(dst));
-            buf.extend_from_slice(&ETHERTYPE_IPV6.to_be_bytes());
-            let len = u16::try_from(l4_len).unwrap_or(u16::MAX);
-            buf.extend_from_slice(&[0x60, 0, 0, 0]);
-            buf.extend_from_slice(&len.to_be_bytes());
-            buf.extend_from_slice(&[proto, HOP_LIMIT]);
-            buf.extend_from_slice(&src);
-            buf.extend_from_slice(&dst);
-            pseudo_sum(&src, &dst, proto, l4_len)
-        }
-    };
-    let l4 = buf.len();
-    buf.extend_from_slice(&ends.src.port().to_be_bytes());
-    buf.extend_from_slice(&ends.dst.port().to_be_bytes());
-    let sum_at = match transport {
+    // Lengths, protocol numbers, the ether type and every checksum are
+    // filled in by the builder (a computed UDP checksum of zero goes out as
+    // all ones, as UDP requires).
+    let step = PacketBuilder::ethernet2(src_mac, dst_mac).ip(ip);
+    let (src_port, dst_port) = (ends.src.port(), ends.dst.port());
+    match transport {
         Transport::Tcp(h) => {
-            buf.extend_from_slice(&h.seq.to_be_bytes());
-            buf.extend_from_slice(&h.ack.to_be_bytes());
-            buf.extend_from_slice(&[(TCP_LEN as u8 / 4) << 4, h.flags]);
-            buf.extend_from_slice(&WINDOW.to_be_bytes());
-            buf.extend_from_slice(&[0, 0, 0, 0]); // checksum, urgent pointer
-            l4 + 16
+            let mut tcp = etherparse::TcpHeader::new(src_port, dst_port, h.seq, WINDOW);
+            tcp.acknowledgment_number = h.ack;
+            tcp.fin = h.flags & flags::FIN != 0;
+            tcp.syn = h.flags & flags::SYN != 0;
+            tcp.rst = h.flags & flags::RST != 0;
+            tcp.psh = h.flags & flags::PSH != 0;
+            tcp.ack = h.flags & flags::ACK != 0;
+            let step = step.tcp_header(tcp);
+            buf.reserve(step.size(payload.len()));
+            step.write_to_vec(buf, payload)
         }
         Transport::Udp => {
-            let len = u16::try_from(l4_len).unwrap_or(u16::MAX);
-            buf.extend_from_slice(&len.to_be_bytes());
-            buf.extend_from_slice(&[0, 0]);
-            l4 + 6
+            let step = step.udp(src_port, dst_port);
+            buf.reserve(step.size(payload.len()));
+            step.write_to_vec(buf, payload)
         }
-    };
-    buf.extend_from_slice(payload);
-    let mut sum = fold(pseudo + sum_words(&buf[l4..]));
-    if sum == 0 && matches!(transport, Transport::Udp) {
-        // In UDP an all-zero checksum means "none"; a computed zero is sent
-        // as all ones.
-        sum = 0xFFFF;
     }
-    buf[sum_at..sum_at + 2].copy_from_slice(&sum.to_be_bytes());
 }
 
 /// An IPv4 address as its IPv4-mapped IPv6 form, an IPv6 one as is.
@@ -165,46 +145,245 @@ fn v6_octets(ip: IpAddr) -> [u8; 16] {
     }
 }
 
-/// The unfolded sum of the pseudo-header words.
-fn pseudo_sum(src: &[u8], dst: &[u8], proto: u8, len: usize) -> u64 {
-    sum_words(src) + sum_words(dst) + u64::from(proto) + len as u64
-}
-
-/// Sum of big-endian 16-bit words (an odd last byte is padded with zero).
-fn sum_words(data: &[u8]) -> u64 {
-    let mut chunks = data.chunks_exact(2);
-    let mut sum: u64 = chunks
-        .by_ref()
-        .map(|w| u64::from(u16::from_be_bytes([w[0], w[1]])))
-        .sum();
-    if let [last] = chunks.remainder() {
-        sum += u64::from(*last) << 8;
-    }
-    sum
-}
-
-/// The one's complement of the one's complement sum.
-fn fold(mut sum: u64) -> u16 {
-    while sum > 0xFFFF {
-        sum = (sum & 0xFFFF) + (sum >> 16);
-    }
-    !(sum as u16)
-}
-
-/// The Internet checksum (RFC 1071) over several parts.
-fn checksum(parts: &[&[u8]]) -> u16 {
-    fold(parts.iter().map(|p| sum_words(p)).sum())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ETH_LEN: usize = etherparse::Ethernet2Header::LEN;
+    const IPV4_LEN: usize = Ipv4Header::MIN_LEN;
+    const IPV6_LEN: usize = Ipv6Header::LEN;
+    const TCP_LEN: usize = etherparse::TcpHeader::MIN_LEN;
+    const UDP_LEN: usize = UdpHeader::LEN;
+    const PROTO_TCP: u8 = 6;
+    const PROTO_UDP: u8 = 17;
+
+    /// The Internet checksum (RFC 1071) over several parts, written out
+    /// here to check the builder's checksums independently of it.
+    fn checksum(parts: &[&[u8]]) -> u16 {
+        let mut sum: u64 = 0;
+        for part in parts {
+            for pair in part.chunks(2) {
+                sum += u64::from(pair[0]) << 8 | u64::from(pair.get(1).copied().unwrap_or(0));
+            }
+        }
+        while sum > 0xFFFF {
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        }
+        !(sum as u16)
+    }
+
+    /// Payloads whose UDP checksum comes out as zero (sent as all ones)
+    /// in the "udp zero sum" cases.
+    const V4_ZERO_SUM: [u8; 2] = [0x1b, 0x53];
+    const V6_ZERO_SUM: [u8; 2] = [0x17, 0x6d];
 
     fn ends(src: &str, dst: &str) -> Ends {
         Ends {
             src: src.parse().unwrap(),
             dst: dst.parse().unwrap(),
             from_local: true,
+        }
+    }
+
+    /// The frames of [`GOLDEN`]: each name, its ends, layer 4 and payload.
+    fn golden_cases() -> Vec<(&'static str, Ends, Transport, Vec<u8>, u16)> {
+        let tcp = |seq, ack, flags| Transport::Tcp(TcpHeader { seq, ack, flags });
+        let v4 = ends("127.0.0.1:50123", "127.0.0.2:8888");
+        let v4_in = Ends {
+            from_local: false,
+            ..ends("127.0.0.2:8888", "127.0.0.1:50123")
+        };
+        let v6 = ends("[::1]:40000", "[2001:db8::7]:7788");
+        let v6_in = Ends {
+            from_local: false,
+            ..ends("[2001:db8::7]:7788", "[::1]:40000")
+        };
+        let text = "hello, 你好\r\n".as_bytes().to_vec();
+        vec![
+            ("v4 syn", v4, tcp(0x8000_0001, 0, flags::SYN), vec![], 1),
+            (
+                "v4 syn-ack",
+                v4_in,
+                tcp(0xFFFF_FFFF, 0x8000_0002, flags::SYN | flags::ACK),
+                vec![],
+                2,
+            ),
+            ("v4 ack", v4, tcp(0x8000_0002, 0, flags::ACK), vec![], 3),
+            (
+                "v4 data",
+                v4,
+                tcp(0x8000_0002, 0, flags::PSH | flags::ACK),
+                text.clone(),
+                4,
+            ),
+            (
+                "v4 data in",
+                v4_in,
+                tcp(0, 0x8000_0011, flags::PSH | flags::ACK),
+                b"odd".to_vec(),
+                0xFFFF,
+            ),
+            (
+                "v4 fin",
+                v4_in,
+                tcp(3, 0x8000_0011, flags::FIN | flags::ACK),
+                vec![],
+                0,
+            ),
+            (
+                "v4 rst",
+                v4,
+                tcp(0x8000_0011, 4, flags::RST | flags::ACK),
+                vec![],
+                7,
+            ),
+            ("v4 udp", v4_in, Transport::Udp, text.clone(), 8),
+            ("v4 udp empty", v4, Transport::Udp, vec![], 9),
+            (
+                "v4 udp zero sum",
+                v4,
+                Transport::Udp,
+                V4_ZERO_SUM.to_vec(),
+                10,
+            ),
+            ("v6 syn", v6_in, tcp(0x1234_5678, 0, flags::SYN), vec![], 1),
+            (
+                "v6 syn-ack",
+                v6,
+                tcp(42, 0x1234_5679, flags::SYN | flags::ACK),
+                vec![],
+                2,
+            ),
+            (
+                "v6 data",
+                v6,
+                tcp(43, 0x1234_5679, flags::PSH | flags::ACK),
+                text.clone(),
+                3,
+            ),
+            (
+                "v6 fin",
+                v6_in,
+                tcp(0x1234_5679, 59, flags::FIN | flags::ACK),
+                vec![],
+                4,
+            ),
+            (
+                "v6 rst",
+                v6_in,
+                tcp(0x1234_567A, 59, flags::RST | flags::ACK),
+                vec![],
+                5,
+            ),
+            ("v6 udp", v6, Transport::Udp, b"odd".to_vec(), 6),
+            (
+                "v6 udp zero sum",
+                v6_in,
+                Transport::Udp,
+                V6_ZERO_SUM.to_vec(),
+                7,
+            ),
+            (
+                "mixed families",
+                ends("127.0.0.1:1", "[::1]:2"),
+                Transport::Udp,
+                b"x".to_vec(),
+                8,
+            ),
+        ]
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The frames [`golden_cases`] gave with the hand-written builder this
+    /// module had before it used etherparse (checked with tshark then), in
+    /// hex: the bytes must not change.
+    const GOLDEN: &[(&str, &str)] = &[
+        (
+            "v4 syn",
+            "0200000000020200000000010800450000280001400040063ccc7f0000017f000002c3cb22b880000001000000005002ffff4b5a0000",
+        ),
+        (
+            "v4 syn-ack",
+            "0200000000010200000000020800450000280002400040063ccb7f0000027f00000122b8c3cbffffffff800000025012ffff4b490000",
+        ),
+        (
+            "v4 ack",
+            "0200000000020200000000010800450000280003400040063cca7f0000017f000002c3cb22b880000002000000005010ffff4b4b0000",
+        ),
+        (
+            "v4 data",
+            "0200000000020200000000010800450000370004400040063cba7f0000017f000002c3cb22b880000002000000005018ffff7bfd000068656c6c6f2c20e4bda0e5a5bd0d0a",
+        ),
+        (
+            "v4 data in",
+            "02000000000102000000000208004500002bffff400040063cca7f0000027f00000122b8c3cb00000000800000115018ffff77cc00006f6464",
+        ),
+        (
+            "v4 fin",
+            "0200000000010200000000020800450000280000400040063ccd7f0000027f00000122b8c3cb00000003800000115011ffff4b380000",
+        ),
+        (
+            "v4 rst",
+            "0200000000020200000000010800450000280007400040063cc67f0000017f000002c3cb22b880000011000000045014ffff4b340000",
+        ),
+        (
+            "v4 udp",
+            "02000000000102000000000208004500002b0008400040113cb77f0000027f00000122b8c3cb00174c0268656c6c6f2c20e4bda0e5a5bd0d0a",
+        ),
+        (
+            "v4 udp empty",
+            "02000000000202000000000108004500001c0009400040113cc57f0000017f000002c3cb22b800081b57",
+        ),
+        (
+            "v4 udp zero sum",
+            "02000000000202000000000108004500001e000a400040113cc27f0000017f000002c3cb22b8000affff1b53",
+        ),
+        (
+            "v6 syn",
+            "02000000000102000000000286dd600000000014064020010db8000000000000000000000007000000000000000000000000000000011e6c9c4012345678000000005002ffff5ec90000",
+        ),
+        (
+            "v6 syn-ack",
+            "02000000000202000000000186dd60000000001406400000000000000000000000000000000120010db80000000000000000000000079c401e6c0000002a123456795012ffff5e8e0000",
+        ),
+        (
+            "v6 data",
+            "02000000000202000000000186dd60000000002306400000000000000000000000000000000120010db80000000000000000000000079c401e6c0000002b123456795018ffff8f41000068656c6c6f2c20e4bda0e5a5bd0d0a",
+        ),
+        (
+            "v6 fin",
+            "02000000000102000000000286dd600000000014064020010db8000000000000000000000007000000000000000000000000000000011e6c9c40123456790000003b5011ffff5e7e0000",
+        ),
+        (
+            "v6 rst",
+            "02000000000102000000000286dd600000000014064020010db8000000000000000000000007000000000000000000000000000000011e6c9c401234567a0000003b5014ffff5e7a0000",
+        ),
+        (
+            "v6 udp",
+            "02000000000202000000000186dd60000000000b11400000000000000000000000000000000120010db80000000000000000000000079c401e6c000b44066f6464",
+        ),
+        (
+            "v6 udp zero sum",
+            "02000000000102000000000286dd60000000000a114020010db8000000000000000000000007000000000000000000000000000000011e6c9c40000affff176d",
+        ),
+        (
+            "mixed families",
+            "02000000000202000000000186dd600000000009114000000000000000000000ffff7f0000010000000000000000000000000000000100010002000908d778",
+        ),
+    ];
+
+    #[test]
+    fn frames_are_byte_for_byte_the_recorded_ones() {
+        let cases = golden_cases();
+        assert_eq!(cases.len(), GOLDEN.len());
+        let mut buf = Vec::new();
+        for ((name, e, t, payload, id), (golden_name, golden)) in cases.into_iter().zip(GOLDEN) {
+            assert_eq!(name, *golden_name);
+            build(&mut buf, e, t, &payload, id).unwrap();
+            assert_eq!(hex(&buf), *golden, "{name}");
         }
     }
 
@@ -236,7 +415,8 @@ mod tests {
             Transport::Tcp(h),
             b"hello",
             7,
-        );
+        )
+        .unwrap();
         assert_eq!(buf.len(), ETH_LEN + IPV4_LEN + TCP_LEN + 5);
         assert_eq!(&buf[0..6], &REMOTE_MAC);
         assert_eq!(&buf[6..12], &LOCAL_MAC);
@@ -267,7 +447,7 @@ mod tests {
             from_local: false,
             ..ends("[::1]:7788", "[fe80::1]:9")
         };
-        build(&mut buf, e, Transport::Udp, b"odd", 0);
+        build(&mut buf, e, Transport::Udp, b"odd", 0).unwrap();
         assert_eq!(buf.len(), ETH_LEN + IPV6_LEN + UDP_LEN + 3);
         assert_eq!(&buf[0..6], &LOCAL_MAC);
         assert_eq!(&buf[12..14], &[0x86, 0xDD]);
@@ -292,7 +472,8 @@ mod tests {
             Transport::Udp,
             &payload,
             0,
-        );
+        )
+        .unwrap();
         let ip = &buf[ETH_LEN..];
         assert_eq!(u16::from_be_bytes([ip[2], ip[3]]), u16::MAX);
         let payload = vec![0xAB; max_udp_payload(true)];
@@ -302,8 +483,21 @@ mod tests {
             Transport::Udp,
             &payload,
             0,
-        );
+        )
+        .unwrap();
         let ip = &buf[ETH_LEN..];
         assert_eq!(u16::from_be_bytes([ip[4], ip[5]]), u16::MAX);
+    }
+
+    #[test]
+    fn a_payload_too_big_for_the_length_fields_is_an_error() {
+        let mut buf = Vec::new();
+        for (e, ipv6) in [
+            (ends("10.0.0.1:1", "10.0.0.2:2"), false),
+            (ends("[::1]:1", "[::1]:2"), true),
+        ] {
+            let payload = vec![0; max_udp_payload(ipv6) + 1];
+            assert!(build(&mut buf, e, Transport::Udp, &payload, 0).is_err());
+        }
     }
 }

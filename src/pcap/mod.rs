@@ -5,8 +5,8 @@
 //! that carried them: Ethernet, IPv4 or IPv6, and TCP or UDP headers with
 //! the real addresses and ports and valid checksums; consistent TCP sequence
 //! and acknowledgement numbers; connects as SYN, SYN-ACK, ACK; closes as FIN
-//! or RST as they happened. The file format itself is written by the
-//! `pcap-file` crate.
+//! or RST as they happened. The headers are written by the `etherparse`
+//! crate, the file format by the `pcap-file` crate.
 //!
 //! What cannot be known is not invented: a read may have been several
 //! segments on the wire, and is written as one (or several of at most
@@ -34,9 +34,16 @@ pub enum PcapError {
     /// The file could not be written.
     #[error("cannot write the capture file: {0}")]
     Io(#[from] std::io::Error),
-    /// The pcapng writer refused a block (a bug, not a user error).
+    /// The pcapng writer refused a block, or a packet did not fit its
+    /// length fields (a bug, not a user error).
     #[error("cannot write the capture file: {0}")]
     Format(String),
+}
+
+impl From<frame::FrameError> for PcapError {
+    fn from(err: frame::FrameError) -> Self {
+        PcapError::Format(err.to_string())
+    }
 }
 
 impl From<pcap_file::PcapError> for PcapError {

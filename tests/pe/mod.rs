@@ -1,187 +1,117 @@
-//! A small reader for what the packaging test checks in `netassist.exe`:
-//! the PE headers (machine, subsystem) and the resource section (icons,
-//! icon groups, version information). Only what those checks need; every
-//! read is bounds-checked and a malformed file panics with a message
-//! naming what was wrong, which fails the test.
+//! What the packaging test reads in `netassist.exe`. The `object` crate
+//! parses the PE headers and walks the resource tree; it does not decode
+//! what three kinds of resource hold, so that is read here: an icon group
+//! (GRPICONDIR), an icon image's size (PNG or DIB header) and the version
+//! block (VS_VERSIONINFO). Every read is bounds-checked; a malformed file
+//! panics with a message naming what was wrong, which fails the test.
 
-/// Resource type ids (winuser.h).
-pub const RT_ICON: u32 = 3;
-/// An icon group: the directory Explorer picks an icon size from.
-pub const RT_GROUP_ICON: u32 = 14;
-/// The version information block.
-pub const RT_VERSION: u32 = 16;
+use std::ops::Range;
 
-/// IMAGE_FILE_MACHINE_AMD64.
-pub const MACHINE_AMD64: u16 = 0x8664;
-/// IMAGE_SUBSYSTEM_WINDOWS_GUI: no console window on double-click.
-pub const SUBSYSTEM_GUI: u16 = 2;
+use object::LittleEndian as LE;
+use object::pe::ImageResourceDirectoryEntry;
+use object::read::pe::{
+    PeFile64, ResourceDirectory, ResourceDirectoryEntryData, ResourceDirectoryTable,
+};
+use object::{ReadRef, U16, U32};
 
-fn bytes<'a>(b: &'a [u8], at: usize, len: usize, what: &str) -> &'a [u8] {
-    at.checked_add(len)
-        .and_then(|end| b.get(at..end))
-        .unwrap_or_else(|| {
-            panic!(
-                "{what}: {len} bytes at {at} lie outside the data ({} bytes)",
-                b.len()
-            )
-        })
-}
-
-fn u16_at(b: &[u8], at: usize, what: &str) -> u16 {
-    u16::from_le_bytes(bytes(b, at, 2, what).try_into().unwrap())
-}
-
-fn u32_at(b: &[u8], at: usize, what: &str) -> u32 {
-    u32::from_le_bytes(bytes(b, at, 4, what).try_into().unwrap())
-}
-
-/// One section's place in memory and in the file.
-struct Section {
-    rva: u32,
-    size: u32,
-    file_offset: u32,
-}
-
-/// A parsed PE image: the headers it was read from and its resources.
-pub struct Pe<'a> {
-    data: &'a [u8],
-    /// COFF machine type.
-    pub machine: u16,
-    /// COFF characteristics (executable, DLL, ...).
-    pub characteristics: u16,
-    /// Optional-header magic: 0x20b for PE32+ (64-bit).
-    pub magic: u16,
-    /// The subsystem the loader starts the program in.
-    pub subsystem: u16,
-    sections: Vec<Section>,
-    resource_rva: u32,
+/// Parses a 64-bit (PE32+) image.
+pub fn parse(data: &[u8]) -> PeFile64<'_> {
+    PeFile64::parse(data).unwrap_or_else(|e| panic!("not a PE32+ (64-bit) image: {e}"))
 }
 
 /// One resource leaf: type, name and language ids, and its bytes.
 pub struct Resource<'a> {
     /// Resource type id (`RT_*`), or `None` for a type given by name.
-    pub type_id: Option<u32>,
+    pub type_id: Option<u16>,
     /// Resource id, or `None` for a resource given by name.
-    pub id: Option<u32>,
+    pub id: Option<u16>,
     /// Language id.
-    pub lang: u32,
+    pub lang: u16,
     /// The resource's data.
     pub data: &'a [u8],
 }
 
-impl<'a> Pe<'a> {
-    /// Reads the DOS, COFF and optional headers and the section table.
-    pub fn parse(data: &'a [u8]) -> Pe<'a> {
-        assert_eq!(bytes(data, 0, 2, "DOS header"), b"MZ", "no MZ signature");
-        let pe = u32_at(data, 0x3c, "e_lfanew") as usize;
-        assert_eq!(
-            bytes(data, pe, 4, "PE signature"),
-            b"PE\0\0",
-            "no PE signature at {pe}"
-        );
-        let coff = pe + 4;
-        let machine = u16_at(data, coff, "Machine");
-        let section_count = usize::from(u16_at(data, coff + 2, "NumberOfSections"));
-        let optional_size = usize::from(u16_at(data, coff + 16, "SizeOfOptionalHeader"));
-        let characteristics = u16_at(data, coff + 18, "Characteristics");
-        let opt = coff + 20;
-        let magic = u16_at(data, opt, "optional header magic");
-        let subsystem = u16_at(data, opt + 68, "Subsystem");
-        let (count_at, dirs_at) = match magic {
-            0x20b => (opt + 108, opt + 112),
-            0x10b => (opt + 92, opt + 96),
-            other => panic!("unknown optional header magic {other:#x}"),
-        };
-        let dir_count = u32_at(data, count_at, "NumberOfRvaAndSizes");
-        assert!(
-            dir_count > 2,
-            "no resource directory entry ({dir_count} data directories)"
-        );
-        let resource_rva = u32_at(data, dirs_at + 2 * 8, "resource directory RVA");
-        let sections = (0..section_count)
-            .map(|i| {
-                let at = opt + optional_size + 40 * i;
-                let virtual_size = u32_at(data, at + 8, "VirtualSize");
-                let raw_size = u32_at(data, at + 16, "SizeOfRawData");
-                Section {
-                    rva: u32_at(data, at + 12, "VirtualAddress"),
-                    size: virtual_size.max(raw_size),
-                    file_offset: u32_at(data, at + 20, "PointerToRawData"),
-                }
-            })
-            .collect();
-        Pe {
-            data,
-            machine,
-            characteristics,
-            magic,
-            subsystem,
-            sections,
-            resource_rva,
-        }
-    }
-
-    /// The file offset of a relative virtual address.
-    fn offset(&self, rva: u32) -> usize {
-        let s = self
-            .sections
-            .iter()
-            .find(|s| rva >= s.rva && rva - s.rva < s.size)
-            .unwrap_or_else(|| panic!("RVA {rva:#x} is in no section"));
-        (rva - s.rva + s.file_offset) as usize
-    }
-
-    /// Every resource leaf (type / name / language), in directory order.
-    pub fn resources(&self) -> Vec<Resource<'a>> {
-        assert_ne!(self.resource_rva, 0, "the exe has no resource section");
-        let base = self.offset(self.resource_rva);
-        let mut out = Vec::new();
-        for (type_id, types) in self.directory(base, 0) {
-            let types = subdirectory(types, "type");
-            for (id, names) in self.directory(base, types) {
-                let names = subdirectory(names, "name");
-                for (lang, leaf) in self.directory(base, names) {
-                    assert_eq!(leaf & 0x8000_0000, 0, "a language entry is a directory");
-                    let at = base + leaf as usize;
-                    let rva = u32_at(self.data, at, "resource data RVA");
-                    let size = u32_at(self.data, at + 4, "resource data size") as usize;
-                    out.push(Resource {
-                        type_id: type_id.ok(),
-                        id: id.ok(),
-                        lang: lang.unwrap_or_else(|_| panic!("a language given by name")),
-                        data: bytes(self.data, self.offset(rva), size, "resource data"),
+/// Every resource leaf (type / name / language), in directory order.
+pub fn resources<'a>(image: &PeFile64<'a>) -> Vec<Resource<'a>> {
+    let sections = image.section_table();
+    let dir = image
+        .data_directories()
+        .resource_directory(image.data(), &sections)
+        .unwrap_or_else(|e| panic!("resource directory: {e}"))
+        .expect("the exe has no resource section");
+    let root = dir.root().unwrap_or_else(|e| panic!("resource root: {e}"));
+    let mut out = Vec::new();
+    for type_entry in root.entries {
+        for name_entry in subtable(dir, type_entry, "type").entries {
+            for lang_entry in subtable(dir, name_entry, "name").entries {
+                let leaf = match entry_data(dir, lang_entry) {
+                    ResourceDirectoryEntryData::Data(leaf) => leaf,
+                    ResourceDirectoryEntryData::Table(_) => {
+                        panic!("a language entry is a directory")
+                    }
+                };
+                let rva = leaf.offset_to_data.get(LE);
+                let size = leaf.size.get(LE) as usize;
+                let data = sections
+                    .pe_data_at(image.data(), rva)
+                    .and_then(|d| d.get(..size))
+                    .unwrap_or_else(|| {
+                        panic!("resource data: {size} bytes at RVA {rva:#x} lie outside the file")
                     });
-                }
+                out.push(Resource {
+                    type_id: type_entry.name_or_id().id(),
+                    id: name_entry.name_or_id().id(),
+                    lang: lang_entry
+                        .name_or_id()
+                        .id()
+                        .expect("a language given by name"),
+                    data,
+                });
             }
         }
-        out
     }
+    out
+}
 
-    /// The entries of one resource directory: (id, or `Err` for a named
-    /// entry; offset of the subdirectory or leaf, with its high bit).
-    fn directory(&self, base: usize, at: u32) -> Vec<(Result<u32, ()>, u32)> {
-        let at = base + at as usize;
-        let named = usize::from(u16_at(self.data, at + 12, "NumberOfNamedEntries"));
-        let ids = usize::from(u16_at(self.data, at + 14, "NumberOfIdEntries"));
-        (0..named + ids)
-            .map(|i| {
-                let entry = at + 16 + 8 * i;
-                let name = u32_at(self.data, entry, "entry name");
-                let target = u32_at(self.data, entry + 4, "entry offset");
-                let id = if name & 0x8000_0000 == 0 {
-                    Ok(name)
-                } else {
-                    Err(())
-                };
-                (id, target)
-            })
-            .collect()
+fn entry_data<'a>(
+    dir: ResourceDirectory<'a>,
+    entry: &ImageResourceDirectoryEntry,
+) -> ResourceDirectoryEntryData<'a> {
+    entry
+        .data(dir)
+        .unwrap_or_else(|e| panic!("resource entry: {e}"))
+}
+
+fn subtable<'a>(
+    dir: ResourceDirectory<'a>,
+    entry: &ImageResourceDirectoryEntry,
+    level: &str,
+) -> ResourceDirectoryTable<'a> {
+    match entry_data(dir, entry) {
+        ResourceDirectoryEntryData::Table(table) => table,
+        ResourceDirectoryEntryData::Data(_) => panic!("a {level} entry is not a directory"),
     }
 }
 
-fn subdirectory(entry: u32, level: &str) -> u32 {
-    assert_ne!(entry & 0x8000_0000, 0, "a {level} entry is not a directory");
-    entry & 0x7fff_ffff
+fn bytes<'a>(b: &'a [u8], at: usize, len: usize, what: &str) -> &'a [u8] {
+    b.read_bytes_at(at as u64, len as u64).unwrap_or_else(|()| {
+        panic!(
+            "{what}: {len} bytes at {at} lie outside the data ({} bytes)",
+            b.len()
+        )
+    })
+}
+
+fn u16_at(b: &[u8], at: usize, what: &str) -> u16 {
+    b.read_at::<U16<LE>>(at as u64)
+        .unwrap_or_else(|()| panic!("{what}: no 2 bytes at {at} ({} bytes)", b.len()))
+        .get(LE)
+}
+
+fn u32_at(b: &[u8], at: usize, what: &str) -> u32 {
+    b.read_at::<U32<LE>>(at as u64)
+        .unwrap_or_else(|()| panic!("{what}: no 4 bytes at {at} ({} bytes)", b.len()))
+        .get(LE)
 }
 
 /// One entry of an icon group (GRPICONDIRENTRY).
@@ -193,7 +123,7 @@ pub struct GroupEntry {
     /// Size of the RT_ICON resource it points at.
     pub bytes: u32,
     /// Id of that RT_ICON resource.
-    pub icon_id: u32,
+    pub icon_id: u16,
 }
 
 /// Reads an RT_GROUP_ICON resource.
@@ -201,7 +131,7 @@ pub fn icon_group(data: &[u8]) -> Vec<GroupEntry> {
     assert_eq!(
         u16_at(data, 0, "group reserved"),
         0,
-        "group: reserved field is not 0"
+        "group: reserved is not 0"
     );
     assert_eq!(
         u16_at(data, 2, "group type"),
@@ -217,7 +147,7 @@ pub fn icon_group(data: &[u8]) -> Vec<GroupEntry> {
                 width: px(e[0]),
                 height: px(e[1]),
                 bytes: u32_at(e, 8, "dwBytesInRes"),
-                icon_id: u32::from(u16_at(e, 12, "nId")),
+                icon_id: u16_at(e, 12, "nId"),
             }
         })
         .collect()
@@ -288,7 +218,11 @@ pub fn version_info(data: &[u8]) -> VersionInfo {
         }
         for (_, _, strings) in children_of(data, tables) {
             for (key, value, _) in children_of(data, strings) {
-                let text = utf16(value);
+                let units: Vec<u16> = value
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .collect();
+                let text = String::from_utf16_lossy(&units);
                 info.strings
                     .push((key, text.trim_end_matches('\0').to_string()));
             }
@@ -299,7 +233,7 @@ pub fn version_info(data: &[u8]) -> VersionInfo {
 
 /// One version block at `at`: its key, its value bytes and the range of
 /// its children.
-fn block(data: &[u8], at: usize) -> (String, &[u8], std::ops::Range<usize>) {
+fn block(data: &[u8], at: usize) -> (String, &[u8], Range<usize>) {
     let len = usize::from(u16_at(data, at, "block length"));
     let value_len = usize::from(u16_at(data, at + 2, "value length"));
     let text = u16_at(data, at + 4, "block type") == 1;
@@ -326,10 +260,7 @@ fn block(data: &[u8], at: usize) -> (String, &[u8], std::ops::Range<usize>) {
     (String::from_utf16_lossy(&key), value, children)
 }
 
-fn children_of(
-    data: &[u8],
-    range: std::ops::Range<usize>,
-) -> Vec<(String, &[u8], std::ops::Range<usize>)> {
+fn children_of(data: &[u8], range: Range<usize>) -> Vec<(String, &[u8], Range<usize>)> {
     let mut out = Vec::new();
     let mut at = range.start;
     while at + 6 <= range.end {
@@ -343,12 +274,4 @@ fn children_of(
 
 fn align4(n: usize) -> usize {
     (n + 3) & !3
-}
-
-fn utf16(b: &[u8]) -> String {
-    let units: Vec<u16> = b
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    String::from_utf16_lossy(&units)
 }
