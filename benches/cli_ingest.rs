@@ -1,0 +1,126 @@
+//! The command line's ingest, run with `cargo bench --bench cli_ingest`.
+//!
+//! One loopback client sends 1 GiB to `netassist tcp-server` (the release
+//! binary, stdout to /dev/null) with `--raw`, `--hex` and plain text, and,
+//! in the same run, to a plain Rust read-and-discard sink (the baseline).
+//! Each is run five times, interleaved; the medians are compared.
+//!
+//! `cargo bench --bench cli_ingest -- raw` runs one kind only; a size in
+//! MiB may follow (`-- raw 256`).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const ROUNDS: usize = 5;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let only = args.first().cloned();
+    let mib: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1024);
+    let total = mib << 20;
+    let kinds: Vec<(&str, &[&str])> = vec![
+        ("raw", &["--raw"]),
+        ("hex", &["--hex"]),
+        ("text", &[]),
+    ]
+    .into_iter()
+    .filter(|(name, _)| only.as_deref().is_none_or(|o| o == *name))
+    .collect();
+    let mut sink = Vec::new();
+    let mut ours: Vec<Vec<f64>> = vec![Vec::new(); kinds.len()];
+    for _ in 0..ROUNDS {
+        sink.push(plain_sink(total));
+        for (i, (_, flags)) in kinds.iter().enumerate() {
+            ours[i].push(netassist(total, flags));
+        }
+    }
+    let sink_mid = median(&mut sink);
+    println!(
+        "{mib} MiB over loopback, median of {ROUNDS}; plain sink {:.0} MiB/s",
+        sink_mid / (1 << 20) as f64
+    );
+    for (i, (name, _)) in kinds.iter().enumerate() {
+        let mid = median(&mut ours[i]);
+        let ratios: Vec<String> = ours[i]
+            .iter()
+            .zip(&sink)
+            .map(|(o, s)| format!("{:.2}", o / s))
+            .collect();
+        println!(
+            "tcp-server --{name:<4} {:>6.0} MiB/s  {:.2} x the sink (rounds: {})",
+            mid / (1 << 20) as f64,
+            mid / sink_mid,
+            ratios.join(" ")
+        );
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s[s.len() / 2]
+}
+
+/// Sends `total` bytes to `addr` as fast as possible.
+fn blast(addr: SocketAddr, total: u64) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut c = TcpStream::connect(addr).expect("connect");
+        let block = vec![b'Z'; 256 * 1024];
+        let mut sent = 0u64;
+        while sent < total {
+            let n = (block.len() as u64).min(total - sent) as usize;
+            c.write_all(&block[..n]).expect("write");
+            sent += n as u64;
+        }
+    })
+}
+
+/// Baseline: a plain blocking read-and-discard sink; bytes per second.
+fn plain_sink(total: u64) -> f64 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let start = Instant::now();
+    let writer = blast(addr, total);
+    let (mut s, _) = listener.accept().unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut got = 0u64;
+    while got < total {
+        let n = s.read(&mut buf).unwrap();
+        assert!(n > 0, "the sender stopped early");
+        got += n as u64;
+    }
+    let rate = total as f64 / start.elapsed().as_secs_f64();
+    writer.join().unwrap();
+    rate
+}
+
+/// The release binary as a server with `flags`, stdout to /dev/null, until
+/// it has received `total` bytes; bytes per second.
+fn netassist(total: u64, flags: &[&str]) -> f64 {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netassist"))
+        .args(["tcp-server", "--bind", "127.0.0.1:0", "--exit-after-bytes"])
+        .arg(total.to_string())
+        .args(flags)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start netassist");
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let addr: SocketAddr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    let start = Instant::now();
+    let writer = blast(addr, total);
+    let status = child.wait().expect("netassist ends");
+    let rate = total as f64 / start.elapsed().as_secs_f64();
+    assert!(status.success(), "netassist failed: {status}");
+    let _ = writer.join();
+    rate
+}
