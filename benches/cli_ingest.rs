@@ -6,7 +6,9 @@
 //! Each is run five times, interleaved; the medians are compared.
 //!
 //! `cargo bench --bench cli_ingest -- raw` runs one kind only; a size in
-//! MiB may follow (`-- raw 256`).
+//! MiB may follow (`-- raw 256`). With `NETASSIST_OTHER=/path/to/netassist`
+//! set, that binary (another build, say the last release) runs each kind
+//! too, in the same rounds.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -20,20 +22,24 @@ fn main() {
     let only = args.first().cloned();
     let mib: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1024);
     let total = mib << 20;
-    let kinds: Vec<(&str, &[&str])> = vec![
-        ("raw", &["--raw"]),
-        ("hex", &["--hex"]),
-        ("text", &[]),
-    ]
-    .into_iter()
+    let all: [(&str, &[&str]); 3] = [("raw", &["--raw"]), ("hex", &["--hex"]), ("text", &[])];
+    let kinds: Vec<(&str, &[&str])> = all
+        .into_iter()
     .filter(|(name, _)| only.as_deref().is_none_or(|o| o == *name))
     .collect();
+    let ours_bin = env!("CARGO_BIN_EXE_netassist").to_string();
+    let other = std::env::var("NETASSIST_OTHER").ok();
+    let bins: Vec<(&str, String)> = std::iter::once(("this build", ours_bin))
+        .chain(other.map(|o| ("NETASSIST_OTHER", o)))
+        .collect();
     let mut sink = Vec::new();
-    let mut ours: Vec<Vec<f64>> = vec![Vec::new(); kinds.len()];
+    let mut ours: Vec<Vec<f64>> = vec![Vec::new(); kinds.len() * bins.len()];
     for _ in 0..ROUNDS {
         sink.push(plain_sink(total));
-        for (i, (_, flags)) in kinds.iter().enumerate() {
-            ours[i].push(netassist(total, flags));
+        for (b, (_, bin)) in bins.iter().enumerate() {
+            for (i, (_, flags)) in kinds.iter().enumerate() {
+                ours[b * kinds.len() + i].push(netassist(bin, total, flags));
+            }
         }
     }
     let sink_mid = median(&mut sink);
@@ -41,19 +47,22 @@ fn main() {
         "{mib} MiB over loopback, median of {ROUNDS}; plain sink {:.0} MiB/s",
         sink_mid / (1 << 20) as f64
     );
-    for (i, (name, _)) in kinds.iter().enumerate() {
-        let mid = median(&mut ours[i]);
-        let ratios: Vec<String> = ours[i]
-            .iter()
-            .zip(&sink)
-            .map(|(o, s)| format!("{:.2}", o / s))
-            .collect();
-        println!(
-            "tcp-server --{name:<4} {:>6.0} MiB/s  {:.2} x the sink (rounds: {})",
-            mid / (1 << 20) as f64,
-            mid / sink_mid,
-            ratios.join(" ")
-        );
+    for (b, (which, _)) in bins.iter().enumerate() {
+        for (i, (name, _)) in kinds.iter().enumerate() {
+            let runs = &mut ours[b * kinds.len() + i];
+            let mid = median(runs);
+            let ratios: Vec<String> = runs
+                .iter()
+                .zip(&sink)
+                .map(|(o, s)| format!("{:.2}", o / s))
+                .collect();
+            println!(
+                "{which:<15} tcp-server --{name:<4} {:>6.0} MiB/s  {:.2} x the sink (rounds: {})",
+                mid / (1 << 20) as f64,
+                mid / sink_mid,
+                ratios.join(" ")
+            );
+        }
     }
 }
 
@@ -98,8 +107,8 @@ fn plain_sink(total: u64) -> f64 {
 
 /// The release binary as a server with `flags`, stdout to /dev/null, until
 /// it has received `total` bytes; bytes per second.
-fn netassist(total: u64, flags: &[&str]) -> f64 {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_netassist"))
+fn netassist(bin: &str, total: u64, flags: &[&str]) -> f64 {
+    let mut child = Command::new(bin)
         .args(["tcp-server", "--bind", "127.0.0.1:0", "--exit-after-bytes"])
         .arg(total.to_string())
         .args(flags)
