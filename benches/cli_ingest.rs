@@ -18,15 +18,18 @@ use std::time::Instant;
 const ROUNDS: usize = 5;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let only = args.first().cloned();
     let mib: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1024);
     let total = mib << 20;
     let all: [(&str, &[&str]); 3] = [("raw", &["--raw"]), ("hex", &["--hex"]), ("text", &[])];
     let kinds: Vec<(&str, &[&str])> = all
         .into_iter()
-    .filter(|(name, _)| only.as_deref().is_none_or(|o| o == *name))
-    .collect();
+        .filter(|(name, _)| only.as_deref().is_none_or(|o| o == *name))
+        .collect();
     let ours_bin = env!("CARGO_BIN_EXE_netassist").to_string();
     let other = std::env::var("NETASSIST_OTHER").ok();
     let bins: Vec<(&str, String)> = std::iter::once(("this build", ours_bin))

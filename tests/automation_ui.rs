@@ -304,3 +304,56 @@ fn import_and_export_the_automation_file() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A flood into a rule that answers an hour later: the replies waiting are
+/// bounded (a quarter of the memory budget), the oldest go first, and the
+/// status bar and the log say how many were dropped and why.
+#[test]
+fn a_flood_into_a_delayed_rule_drops_the_oldest_replies_and_says_so() {
+    let mut settings = netassist::settings::AppSettings::with_lang(netassist::i18n::Lang::En);
+    settings.budget_mib = 16;
+    let mut h = app_with(settings);
+    let port = open_server(&mut h);
+    click(&mut h, en(T::AutomationBtn));
+    click(&mut h, en(T::TabRules));
+    click(&mut h, en(T::AddEcho));
+    h.state_mut().tab_mut().settings.rules.rules[0].delay_ms = 3_600_000;
+    h.state_mut().tab_mut().sync_session();
+    h.run();
+    let mut peer = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // 12 MiB: far more than the 4 MiB (a quarter of the 16 MiB budget)
+    // the replies waiting may hold.
+    let chunk = vec![b'z'; 64 * 1024];
+    for _ in 0..192 {
+        peer.write_all(&chunk).unwrap();
+    }
+    let shown = step_until(&mut h, "the dropped replies in the status bar", |h| {
+        find_text(h, "replies dropped: ")
+    });
+    let dropped: u64 = shown
+        .trim_start_matches("replies dropped: ")
+        .parse()
+        .unwrap_or_else(|_| panic!("{shown:?}"));
+    assert!(dropped > 0, "{shown}");
+    // The log's event rows say why (received data hidden to see them).
+    click(&mut h, en(T::ShowRx));
+    for _ in 0..20 {
+        h.step();
+    }
+    eprintln!("ROWS {:#?}", log_rows(&h));
+    let notes: Vec<String> = h
+        .state()
+        .tab()
+        .session
+        .log()
+        .store()
+        .iter()
+        .filter_map(|r| r.note.as_ref().map(|n| n.to_string()))
+        .collect();
+    eprintln!("NOTES {notes:#?}");
+    wait_text(&mut h, "the oldest went first");
+    // Nothing was sent: every reply waits for its hour or was dropped.
+    assert_quiet(&mut peer);
+    let waiting = h.state().tab().session.log().automation().waiting;
+    assert!(waiting > 0, "the newest replies still wait");
+}

@@ -52,6 +52,20 @@ pub struct SequenceStatus {
     pub waiting_for_link: bool,
 }
 
+/// What the window shows of the session's automation: the rules' hits,
+/// the sequence run, and the replies waiting or dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AutomationStatus {
+    /// The auto-reply rules' hits and errors, in rule order.
+    pub rules: Vec<RuleStatus>,
+    /// The sequence run, once one was started.
+    pub sequence: Option<SequenceStatus>,
+    /// Replies waiting for their time.
+    pub waiting: usize,
+    /// Replies dropped since the session was made.
+    pub dropped: u64,
+}
+
 /// News of the sequence run, for a front-end that reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SequenceNews {
@@ -183,8 +197,8 @@ impl Automator {
     }
 
     /// Each rule's hits and error, the sequence, the waiting replies.
-    pub(crate) fn status(&self) -> super::log::AutomationStatus {
-        super::log::AutomationStatus {
+    pub(crate) fn status(&self) -> AutomationStatus {
+        AutomationStatus {
             rules: self.rule_status(),
             sequence: self.sequence_status(),
             waiting: self.scheduler.len(),
@@ -417,15 +431,16 @@ impl Automator {
         }
     }
 
-    /// When something is next due (a job, the sequence's wait or its end).
-    pub(crate) fn next_due(&mut self) -> Option<Instant> {
+    /// When something is next due (a job, the sequence's wait or its end,
+    /// rows about dropped replies), as seen at `now`.
+    pub(crate) fn next_due(&mut self, now: Instant) -> Option<Instant> {
         let job = self.scheduler.next_due();
         let seq = self.sequence.as_ref().and_then(SequenceRun::next_deadline);
         // While a finished sequence waits for its last send, look again soon.
         let ending = self
             .ending
-            .map(|(t, _)| t.min(Instant::now() + Duration::from_millis(5)));
-        [job, seq, ending, self.drops_due()]
+            .map(|(t, _)| t.min(now + Duration::from_millis(5)));
+        [job, seq, ending, self.drops_due(now)]
             .into_iter()
             .flatten()
             .min()
@@ -526,14 +541,11 @@ impl Automator {
     }
 
     /// When held-back drop rows are due.
-    fn drops_due(&self) -> Option<Instant> {
-        if self.drops.items.is_empty() {
+    fn drops_due(&self, now: Instant) -> Option<Instant> {
+        if self.drops.items.is_empty() && !self.scheduler.has_drops() {
             return None;
         }
-        Some(
-            self.last_drop_row
-                .map_or_else(Instant::now, |t| t + DROP_ROW_GAP),
-        )
+        Some(self.last_drop_row.map_or(now, |t| t + DROP_ROW_GAP))
     }
 }
 

@@ -13,7 +13,7 @@ use crate::messages::Msg;
 use crate::net::{CloseReason, Event, Membership, Mode, NetError, PeerId, PeriodicEnd};
 use crate::records::{Entry, Framer, Framing, Note, Opener, RecordStore, StoreConfig};
 
-use super::automator::{RuleStatus, SequenceStatus};
+use super::automator::AutomationStatus;
 use super::throughput::Throughput;
 
 /// Most records one session's store keeps, whatever the memory budget.
@@ -90,20 +90,6 @@ pub struct Status {
     pub msg: Msg,
     /// Shown in the error colour.
     pub error: bool,
-}
-
-/// What the window shows of the session's automation: the rules' hits,
-/// the sequence run, and the replies waiting or dropped.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AutomationStatus {
-    /// The auto-reply rules' hits and errors, in rule order.
-    pub rules: Vec<RuleStatus>,
-    /// The sequence run, once one was started.
-    pub sequence: Option<SequenceStatus>,
-    /// Replies waiting for their time.
-    pub waiting: usize,
-    /// Replies dropped since the session was made.
-    pub dropped: u64,
 }
 
 /// One frame's copy of what the window shows of a session, taken under

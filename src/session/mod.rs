@@ -18,11 +18,9 @@ pub mod scheduler;
 pub mod search;
 pub mod throughput;
 
-pub use automator::{RuleStatus, SequenceNews, SequenceStatus};
+pub use automator::{AutomationStatus, RuleStatus, SequenceNews, SequenceStatus};
 pub use budget::Budget;
-pub use log::{
-    AutomationStatus, ClientInfo, Counters, LinkState, LogView, MAX_RECORDS, SessionLog, Status,
-};
+pub use log::{ClientInfo, Counters, LinkState, LogView, MAX_RECORDS, SessionLog, Status};
 pub use observer::{Flow, Observer, Quiet, Signal};
 pub use runtime::{Command, Greeting, LiveCapture, Runtime};
 pub use save::{SaveKind, save_log};

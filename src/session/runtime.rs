@@ -194,7 +194,7 @@ impl Runtime {
                 self.framing_due.map(|d| d.saturating_duration_since(now)),
                 self.wake.pending_for(),
                 self.auto
-                    .next_due()
+                    .next_due(now)
                     .map(|d| d.saturating_duration_since(now)),
                 observer
                     .deadline()
@@ -345,7 +345,7 @@ impl Runtime {
     /// Carries out the replies, finishes and sequence steps that are due.
     fn run_due(&mut self, observer: &mut dyn Observer) -> Flow {
         let now = Instant::now();
-        if self.auto.next_due().is_none_or(|d| d > now) {
+        if self.auto.next_due(now).is_none_or(|d| d > now) {
             return Flow::Go;
         }
         let handle = self.engine.handle().ok();

@@ -267,6 +267,11 @@ impl Scheduler {
         self.bytes = 0;
     }
 
+    /// Whether anything was dropped since the last [`Scheduler::take_drops`].
+    pub fn has_drops(&self) -> bool {
+        !self.dropped.is_empty()
+    }
+
     /// What was dropped since the last call.
     pub fn take_drops(&mut self) -> Drops {
         std::mem::take(&mut self.dropped)
