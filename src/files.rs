@@ -160,7 +160,11 @@ impl Recorder {
                         return;
                     }
                 }
-                let _ = w.flush();
+                // The last bytes are written here: a failure (a full disk)
+                // is told, not lost.
+                if let Err(e) = w.flush().and_then(|()| w.get_ref().sync_all()) {
+                    let _ = jobs.send(JobMsg::Failed(format!("{shown}: {e}")));
+                }
             })?;
         Ok(Recorder {
             path,
@@ -278,4 +282,27 @@ fn done(name: &str, sent: &AtomicU64, cancelled: bool) -> JobMsg {
 /// The channel jobs report on.
 pub fn channel() -> (Sender<JobMsg>, Receiver<JobMsg>) {
     crossbeam_channel::unbounded()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The recorder's last bytes wait in its buffer until the recording
+    /// stops: a failure to write them then (a full disk) is told.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_final_flush_is_reported() {
+        let (tx, rx) = channel();
+        let rec = Recorder::start(PathBuf::from("/dev/full"), tx).expect("open /dev/full");
+        rec.write(&Bytes::from_static(b"the last bytes"));
+        drop(rec);
+        let msg = rx
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("a message about the failure");
+        match msg {
+            JobMsg::Failed(text) => assert!(text.contains("/dev/full"), "{text}"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
 }

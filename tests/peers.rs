@@ -1115,3 +1115,42 @@ fn python_sender_and_receiver_talk_to_udp_session() {
     sender.type_line("quit");
     sender.expect_success();
 }
+
+// ---------------------------------------------------------------------------
+// --json, and the encoding hint on the command line
+// ---------------------------------------------------------------------------
+
+/// Every row as one JSON object: received GBK text decoded (Auto says it
+/// chose GBK), our echo as a sent row, the peer's FIN as an event; and
+/// stderr tells once that the peer sends GBK while we send UTF-8.
+#[test]
+fn json_rows_and_the_encoding_hint() {
+    let (na, port) = tcp_server(&["--json", "--echo"]);
+    let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let local = client.local_addr().unwrap().to_string();
+    client.write_all(GBK_NIHAO).unwrap();
+    let mut echo = [0u8; 4];
+    client.read_exact(&mut echo).unwrap();
+    assert_eq!(echo, GBK_NIHAO);
+    client.shutdown(std::net::Shutdown::Write).unwrap();
+    let rx = na.out_line("the received row", |l| l.contains("\"dir\":\"rx\""));
+    let tx = na.out_line("the sent row", |l| l.contains("\"dir\":\"tx\""));
+    na.out_line("the FIN row", |l| {
+        l.contains("\"event\":\"peer finished sending\"")
+    });
+    for (row, dir) in [(&rx, "rx"), (&tx, "tx")] {
+        assert!(row.starts_with("{\"time\":\""), "{row}");
+        for part in [
+            format!("\"dir\":\"{dir}\""),
+            format!("\"peer\":\"{local}\""),
+            "\"bytes\":4".to_string(),
+            "\"encoding\":\"GBK\"".to_string(),
+            "\"text\":\"你好\"".to_string(),
+        ] {
+            assert!(row.contains(&part), "{part} not in {row}");
+        }
+    }
+    na.err_line("the hint", |l| {
+        l == format!("hint: {local} sends GBK, but we send UTF-8: use --send-encoding gbk")
+    });
+}

@@ -182,36 +182,39 @@ impl<W: Write> Printer<W> {
             Direction::Tx => "tx",
             Direction::Event => "event",
         };
-        let mut obj = serde_json::Map::new();
-        obj.insert("time".into(), time.into());
-        obj.insert("dir".into(), dir.into());
-        obj.insert(
-            "peer".into(),
-            entry
-                .peer
-                .map_or(serde_json::Value::Null, |p| p.to_string().into()),
-        );
+        let peer = entry.peer.map(|p| p.to_string());
+        let mut row = JsonRow {
+            time: &time,
+            dir,
+            peer: peer.as_deref(),
+            event: None,
+            bytes: None,
+            encoding: None,
+            text: None,
+            hex: None,
+            added: (entry.added > 0).then_some(entry.added),
+        };
+        let event;
+        let hex;
         if let Some(note) = &entry.note {
-            obj.insert("event".into(), note.to_string().into());
+            event = note.to_string();
+            row.event = Some(&event);
         } else {
-            obj.insert("bytes".into(), entry.bytes.len().into());
-            match text {
+            row.bytes = Some(entry.bytes.len());
+            match &text {
                 Some((text, encoding)) => {
-                    obj.insert("encoding".into(), encoding.into());
-                    obj.insert("text".into(), text.into());
+                    row.encoding = Some(encoding);
+                    row.text = Some(text);
                 }
                 None => {
-                    let mut hex = String::new();
-                    push_hex(&entry.bytes, &mut hex);
-                    obj.insert("hex".into(), hex.into());
+                    let mut h = String::new();
+                    push_hex(&entry.bytes, &mut h);
+                    hex = h;
+                    row.hex = Some(&hex);
                 }
             }
-            if entry.added > 0 {
-                obj.insert("added".into(), entry.added.into());
-            }
         }
-        serde_json::to_writer(&mut self.out, &serde_json::Value::Object(obj))
-            .map_err(io::Error::other)?;
+        serde_json::to_writer(&mut self.out, &row).map_err(io::Error::other)?;
         self.out.write_all(b"\n")
     }
 
@@ -377,6 +380,27 @@ impl<W: Write> Observer for Printer<W> {
         }
         Flow::Go
     }
+}
+
+/// One row as `--json` prints it, fields in this order; absent fields
+/// are left out.
+#[derive(serde::Serialize)]
+struct JsonRow<'a> {
+    time: &'a str,
+    dir: &'a str,
+    peer: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hex: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    added: Option<u32>,
 }
 
 /// The text without one trailing line break (the record line adds its own).

@@ -33,14 +33,16 @@ pub(super) fn run(plan: Plan) -> Result<(), String> {
         mode,
         plan.display,
         plan.json,
-        io::BufWriter::new(io::stdout().lock()),
+        stdout(),
         plan.exit_after,
         plan.timeout.map(|t| Instant::now() + t),
         plan.ends_when_sent(),
     );
+    // The encoding hint is about text as Auto shows it: with raw or hex
+    // output no text is shown, and the hint stays quiet.
     let display = match plan.display {
         super::plan::Display::Text(enc) => enc,
-        _ => crate::codec::DisplayEncoding::Auto,
+        _ => crate::codec::DisplayEncoding::Utf8,
     };
     let mut setup = vec![
         Command::Echo(plan.echo),
@@ -73,6 +75,47 @@ pub(super) fn run(plan: Plan) -> Result<(), String> {
     match captured {
         Some(e) => result.and(Err(format!("--pcap {e}"))),
         None => result,
+    }
+}
+
+/// Where rows go: a terminal gets the standard stream (line by line, and
+/// text as the console wants it on Windows); a pipe or a file gets the
+/// same descriptor without the line-by-line scan, through a large buffer,
+/// so a flood is written at the speed it arrives.
+fn stdout() -> Box<dyn Write> {
+    use std::io::IsTerminal;
+    const BUFFER: usize = 256 * 1024;
+    let out = io::stdout();
+    if !out.is_terminal()
+        && let Some(file) = duplicate(&out)
+    {
+        return Box::new(io::BufWriter::with_capacity(BUFFER, file));
+    }
+    Box::new(io::BufWriter::with_capacity(BUFFER, out.lock()))
+}
+
+/// A file handle on the same stream as `out`.
+fn duplicate(out: &io::Stdout) -> Option<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        out.as_fd()
+            .try_clone_to_owned()
+            .ok()
+            .map(std::fs::File::from)
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::io::AsHandle;
+        out.as_handle()
+            .try_clone_to_owned()
+            .ok()
+            .map(std::fs::File::from)
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = out;
+        None
     }
 }
 

@@ -64,6 +64,11 @@ impl EncodingWatch {
             self.next_seq = store.first_seq();
         }
         let mut found = Vec::new();
+        if display != DisplayEncoding::Auto {
+            // The user chose the encoding: nothing to tell, nothing to scan.
+            self.next_seq = store.end_seq();
+            return found;
+        }
         let mut counted = 0u32;
         // A record's choice depends only on its own bytes and what its
         // stream carried into it, so later reads never change it.
