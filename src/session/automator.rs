@@ -446,14 +446,8 @@ impl Automator {
             .min()
     }
 
-    /// Carries out what is due by `now` through `handle`; `pending_tx` is
-    /// what the engine has not written yet.
-    pub(crate) fn run_due(
-        &mut self,
-        now: Instant,
-        handle: Option<&SessionHandle>,
-        pending_tx: usize,
-    ) -> Vec<Report> {
+    /// Carries out what is due by `now` through `handle`.
+    pub(crate) fn run_due(&mut self, now: Instant, handle: Option<&SessionHandle>) -> Vec<Report> {
         let mut reports = Vec::new();
         if let Some(run) = &mut self.sequence {
             let out = run.tick(now);
@@ -492,7 +486,7 @@ impl Automator {
             }
         }
         if let Some((until, rounds)) = self.ending
-            && (self.last_written || self.last_sent.is_none() || pending_tx == 0 || now >= until)
+            && (self.last_written || self.last_sent.is_none() || now >= until)
         {
             self.ending = None;
             let name = self

@@ -349,8 +349,7 @@ impl Runtime {
             return Flow::Go;
         }
         let handle = self.engine.handle().ok();
-        let pending = handle.as_ref().map_or(0, |h| h.pending_tx_bytes());
-        let reports = self.auto.run_due(now, handle.as_ref(), pending);
+        let reports = self.auto.run_due(now, handle.as_ref());
         self.apply_reports(reports, observer)
     }
 
