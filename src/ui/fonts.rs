@@ -9,7 +9,7 @@
 //! arrows, box drawing and full-width forms, with U+2252 ≒ and the control pictures
 //! ␀–␦ (U+2400–2426, used for ␍ ␊ ␉) added from Noto Sans Math / Noto Sans Symbols2.
 //! `src/ui/fonts/make-font.py` rebuilds it; `src/ui/fonts/README.md` credits it; and
-//! `tests/font_coverage.rs` checks the coverage against `encoding_rs::GBK`.
+//! `tests/it/font_coverage.rs` checks the coverage against `encoding_rs::GBK`.
 
 use std::sync::Arc;
 
@@ -24,7 +24,7 @@ pub const CJK_FONT_NAME: &str = "NotoSansCJKsc-Regular-GBK";
 /// The bundled font file (OpenType/CFF, about 6 MB), embedded in the binary.
 ///
 /// Embedded rather than loaded from disk so a single executable shows Chinese on any
-/// machine, whatever fonts are installed; `tests/font_coverage.rs` checks these bytes.
+/// machine, whatever fonts are installed; `tests/it/font_coverage.rs` checks these bytes.
 pub static CJK_FONT_BYTES: &[u8] = include_bytes!("fonts/NotoSansCJKsc-Regular-GBK.otf");
 
 /// egui's default font definitions plus the CJK font as the last fallback of both

@@ -4,7 +4,7 @@
 Why: NetAssist (网络调试助手) must show Chinese even on a machine with no CJK fonts
 installed.  egui only ships Latin fonts, so we embed one CJK font, subset to what a
 GBK/UTF-8 network debugging tool needs, and register it as the last fallback of both
-egui font families (see src/ui/fonts.rs).  tests/font_coverage.rs checks the result.
+egui font families (see src/ui/fonts.rs).  tests/it/font_coverage.rs checks the result.
 
 Sources (all SIL Open Font License 1.1, so the merged file stays OFL-1.1):
 

@@ -52,9 +52,15 @@ const HOW_TO: &str = "these tests need a private network namespace: run them as 
      or on Ubuntu `sysctl kernel.apparmor_restrict_unprivileged_userns=0`), with `unshare` \
      (util-linux) and `ip` (iproute2) installed";
 
-/// Runs the inner test `name` of this test binary inside a new network
-/// namespace and fails if it did not run there and pass.
-pub fn run_inner(name: &str) {
+/// Runs the inner test `name`, in the module `module` (the caller's
+/// `module_path!()`), of this test binary inside a new network namespace and
+/// fails if it did not run there and pass.
+pub fn run_inner(module: &str, name: &str) {
+    // The harness names a test by its path without the crate's name.
+    let name = match module.split_once("::") {
+        Some((_crate, path)) => format!("{path}::{name}"),
+        None => name.to_owned(),
+    };
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut cmd = Command::new("unshare");
     if is_root() {
@@ -65,7 +71,7 @@ pub fn run_inner(name: &str) {
     cmd.arg("--")
         .arg(exe)
         .args([
-            name,
+            name.as_str(),
             "--exact",
             "--ignored",
             "--nocapture",

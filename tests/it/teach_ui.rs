@@ -3,7 +3,7 @@
 //! connection as their own rows, and every event and error row explaining
 //! itself on hover and when clicked.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -3,8 +3,8 @@
 //! system picks, as a user may change anything it set), then our Python
 //! stand-ins of the tutorial programs (tests/peers) talk to the tab.
 
-mod peer_support;
-mod support;
+use crate::peer_support;
+use crate::support;
 
 use egui_kittest::kittest::Queryable;
 use netassist::automation::partner;

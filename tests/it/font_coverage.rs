@@ -9,7 +9,7 @@
 //! bytes the app embeds (`fonts::CJK_FONT_BYTES`) and exactly its `fonts::install`.
 
 #[allow(dead_code)]
-#[path = "../src/ui/fonts.rs"]
+#[path = "../../src/ui/fonts.rs"]
 mod fonts;
 
 use egui::{FontFamily, FontId, MissingGlyphPolicy, RawInput};

@@ -2,8 +2,8 @@
 //! (read from the window, as a person would copy it) runs with python3
 //! against the live tab, and the two talk.
 
-mod peer_support;
-mod support;
+use crate::peer_support;
+use crate::support;
 
 use std::net::{TcpListener, UdpSocket};
 

@@ -1,8 +1,8 @@
 //! Multicast in the window: join a group at open and at run time, see what
 //! the group receives, leave it. Runs inside a private network namespace
-//! the test makes (tests/support/netns.rs), so nothing leaves the machine.
+//! the test makes (tests/it/netns.rs), so nothing leaves the machine.
 
-mod support;
+use crate::support;
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 
@@ -11,13 +11,12 @@ use netassist::i18n::{T, fill};
 use support::*;
 
 #[cfg(target_os = "linux")]
-#[path = "support/netns.rs"]
-mod netns;
+use crate::netns;
 
 #[cfg(target_os = "linux")]
 #[test]
 fn window_multicast_in_a_private_network_namespace() {
-    netns::run_inner("inner_window_multicast");
+    netns::run_inner(module_path!(), "inner_window_multicast");
 }
 
 #[cfg(target_os = "linux")]

@@ -2,7 +2,7 @@
 //! laying the text out, still sends exactly the bytes, and keeps the text
 //! out of the settings file.
 
-mod support;
+use crate::support;
 
 use std::io::Read;
 use std::time::Instant;

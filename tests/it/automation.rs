@@ -3,10 +3,10 @@
 //! rules (`--rules`), sequences (`--presets --sequence`), checksums
 //! (`--checksum`), and text output a peer cannot use to drive the terminal.
 //!
-//! As in tests/peers.rs: loopback only, ports the OS picks, and every wait
+//! As in peers.rs: loopback only, ports the OS picks, and every wait
 //! has a deadline.
 
-mod peer_support;
+use crate::peer_support;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

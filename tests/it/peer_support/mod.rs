@@ -2,7 +2,8 @@
 //! tutorial peers (tests/peers/*.py): finding python3, child processes with
 //! captured output and deadlines, and reading what each side reported.
 //!
-//! Each test crate uses a different subset, hence `dead_code` is allowed.
+//! Each test module uses a different subset, and the window's modules are
+//! left out without the gui feature, hence `dead_code` is allowed.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};

@@ -2,7 +2,7 @@
 //! wine (`dist/windows/check-wine.sh`): which binary to start, and whether a
 //! check that wine cannot pass must be skipped.
 //!
-//! Each test crate uses a different subset, hence `dead_code` is allowed.
+//! Each test module uses a different subset, hence `dead_code` is allowed.
 #![allow(dead_code)]
 
 use std::ffi::OsString;

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-mod wine;
+use crate::wine;
 
 /// The longest a run may take before the test gives up and kills it.
 const WAIT: Duration = Duration::from_secs(10);

@@ -20,9 +20,8 @@ use netassist::net::{
 use netassist::net::{GroupOp, Iface, Membership, MulticastConfig, MulticastOptions};
 
 #[cfg(target_os = "linux")]
-#[path = "support/netns.rs"]
-mod netns;
-mod wine;
+use crate::netns;
+use crate::wine;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -1332,7 +1331,7 @@ mod multicast {
 
     #[test]
     fn multicast_ipv4_in_a_private_network_namespace() {
-        netns::run_inner("multicast::inner_multicast_ipv4");
+        netns::run_inner(module_path!(), "inner_multicast_ipv4");
     }
 
     #[test]
@@ -1405,7 +1404,7 @@ mod multicast {
 
     #[test]
     fn multicast_ttl_and_loopback_in_a_private_network_namespace() {
-        netns::run_inner("multicast::inner_multicast_ttl_and_loopback");
+        netns::run_inner(module_path!(), "inner_multicast_ttl_and_loopback");
     }
 
     #[test]
@@ -1472,7 +1471,7 @@ mod multicast {
 
     #[test]
     fn multicast_ipv6_in_a_private_network_namespace() {
-        netns::run_inner("multicast::inner_multicast_ipv6");
+        netns::run_inner(module_path!(), "inner_multicast_ipv6");
     }
 
     #[test]
@@ -1530,7 +1529,7 @@ mod multicast {
 
     #[test]
     fn broadcast_in_a_private_network_namespace() {
-        netns::run_inner("multicast::inner_broadcast");
+        netns::run_inner(module_path!(), "inner_broadcast");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! peers by injecting the engine's events, and reads back exactly what the
 //! window asked the engine to send. For behaviour of the window alone.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

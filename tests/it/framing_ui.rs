@@ -3,7 +3,7 @@
 //! length prefix or idle gap, saying how many reads each came from; a huge
 //! log is framed over several frames.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! talk to each other, rename, close with confirmation, shortcuts, tabs
 //! restored after a restart, find, filters, the plot and the memory budget.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::net::TcpStream;

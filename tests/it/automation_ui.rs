@@ -3,7 +3,7 @@
 //! hotkey, a sequence that waits for a tutorial server's reply, and
 //! auto-reply rules answering a peer.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

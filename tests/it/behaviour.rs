@@ -5,8 +5,8 @@
 //! [`FrontEnd`]; a peer on loopback plays the other side and checks what
 //! reaches the wire (bytes, our FIN). The two cannot drift apart again.
 
-mod peer_support;
-mod support;
+use crate::peer_support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};

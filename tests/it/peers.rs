@@ -8,7 +8,7 @@
 //! Everything runs on loopback with ports the OS picks, so tests can run in
 //! parallel, and every wait has a deadline so nothing can hang.
 
-mod peer_support;
+use crate::peer_support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -857,8 +857,7 @@ fn tcp_server_repeats_to_every_client_connected_at_each_send() {
 // ---------------------------------------------------------------------------
 
 #[cfg(target_os = "linux")]
-#[path = "support/netns.rs"]
-mod netns;
+use crate::netns;
 
 #[cfg(target_os = "linux")]
 #[test]
@@ -869,7 +868,7 @@ fn cli_multicast_and_broadcast_in_a_private_network_namespace() {
     ) {
         return;
     }
-    netns::run_inner("inner_cli_multicast_and_broadcast");
+    netns::run_inner(module_path!(), "inner_cli_multicast_and_broadcast");
 }
 
 #[cfg(target_os = "linux")]

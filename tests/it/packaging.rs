@@ -3,13 +3,13 @@
 //! and the macOS Info.plist template. They are data, not code, so a broken
 //! regeneration or a hand edit would otherwise only show up on a user's
 //! desktop. The Windows exe's headers and resources are read with the
-//! `object` crate (`tests/pe`).
+//! `object` crate (`pe/`).
 //!
 //! The Windows package is checked by an ignored test, because it needs the
 //! cross-built zip: `dist/windows/build-exe.sh`, then
-//! `cargo test --test packaging -- --ignored` (`.ci/run` does both).
+//! `cargo test --test it -- --ignored packaging::` (`.ci/run` does both).
 
-mod pe;
+use crate::pe;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -289,7 +289,7 @@ fn macos_info_plist_template_points_at_the_bundle_files() {
 // ---------------------------------------------------------------------------
 
 const WINDOWS_ZIP_HOWTO: &str = "build it with dist/windows/build-exe.sh (needs \
-     gcc-mingw-w64-x86-64 and python3), then run cargo test --test packaging -- --ignored";
+     gcc-mingw-w64-x86-64 and python3), then run cargo test --test it -- --ignored packaging::";
 
 /// The zip `dist/windows/build-exe.sh` writes (`NETASSIST_WINDOWS_ZIP` overrides).
 fn windows_zip() -> PathBuf {
@@ -321,7 +321,7 @@ fn python_zip(script: &str, zip: &Path, member: &str) -> Vec<u8> {
 }
 
 #[test]
-#[ignore = "needs the cross-built Windows zip: run dist/windows/build-exe.sh, then cargo test --test packaging -- --ignored"]
+#[ignore = "needs the cross-built Windows zip: run dist/windows/build-exe.sh, then cargo test --test it -- --ignored packaging::"]
 fn windows_zip_holds_a_gui_exe_with_icon_and_version() {
     let zip = windows_zip();
     assert!(zip.is_file(), "no {}: {WINDOWS_ZIP_HOWTO}", zip.display());

@@ -3,7 +3,7 @@
 //! has fails the test), while plain `std::net` sockets on loopback play the
 //! other end of every connection.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
