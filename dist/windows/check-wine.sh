@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Windows build of NetAssist under wine: the engine tests
-# (tests/engine.rs, cross-compiled), the command-line, automation and
-# tutorial-peer tests (tests/cli_errors.rs, tests/automation.rs,
-# tests/peers.rs, against netassist.exe), and a window smoke test under
-# Xvfb. One command:
+# (tests/it/engine.rs, cross-compiled), the command-line, automation and
+# tutorial-peer tests (tests/it/cli_errors.rs, automation.rs and peers.rs,
+# against netassist.exe), and a window smoke test under Xvfb. One command:
 #
 #   dist/windows/check-wine.sh [--debug] [--skip-build] [--screenshot FILE]
 #
@@ -32,7 +31,7 @@ while (($#)); do
         --skip-build) skip_build=1; shift ;;
         --debug) profile_args=(); debug_arg=(--debug); shift ;;
         --screenshot) screenshot="$2"; shift 2 ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) na_die "unknown option: $1 (try --help)" ;;
     esac
 done
@@ -99,7 +98,7 @@ python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(s
     "$zip" "$exe"
 
 step "engine tests, cross-compiled (build)"
-cargo test "${profile_args[@]}" --target "$target" --test engine --no-run
+cargo test "${profile_args[@]}" --target "$target" --test it --no-run
 
 # --- the prefix -----------------------------------------------------------
 step "wine prefix"
@@ -136,11 +135,11 @@ log="$work/tests.log"
 # --- the tests --------------------------------------------------------------
 step "engine tests under wine"
 CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
-    cargo test "${profile_args[@]}" --target "$target" --test engine 2>&1 | tee -a "$log"
+    cargo test "${profile_args[@]}" --target "$target" --test it -- engine:: 2>&1 | tee -a "$log"
 
 step "CLI, automation and tutorial-peer tests against netassist.exe"
 NETASSIST_BIN="$NA_ROOT/dist/windows/wine/netassist.sh" NETASSIST_EXE="$exe" \
-    cargo test --test cli_errors --test automation --test peers 2>&1 | tee -a "$log"
+    cargo test --test it -- cli_errors:: automation:: peers:: 2>&1 | tee -a "$log"
 
 # --- the window -------------------------------------------------------------
 step "window smoke test under Xvfb"
