@@ -83,7 +83,9 @@ pub(super) enum Display {
 impl Plan {
     pub(super) fn from_command(command: Command) -> Result<Plan, String> {
         let (config, opts) = match command {
-            Command::TcpServer { bind, opts } => (SessionConfig::TcpServer { bind }, opts),
+            Command::TcpServer { bind, opts } => {
+                (SessionConfig::TcpServer { bind, tls: None }, opts)
+            }
             Command::TcpClient {
                 connect,
                 bind,
@@ -92,6 +94,7 @@ impl Plan {
                 SessionConfig::TcpClient {
                     remote: connect,
                     bind,
+                    tls: None,
                 },
                 opts,
             ),

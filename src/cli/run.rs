@@ -138,6 +138,15 @@ impl<W: Write> Run<'_, W> {
                 peer, addr, data, ..
             } => return self.on_received(peer, addr, &data),
             Event::Sent { .. } | Event::Resolved { .. } => {}
+            Event::TlsServerReady { cert, self_signed } => {
+                eprintln!(
+                    "{}",
+                    crate::records::Note::TlsServerReady { cert, self_signed }
+                );
+            }
+            Event::TlsEstablished { addr, info, .. } => {
+                eprintln!("{addr}: {}", crate::records::Note::TlsEstablished(info));
+            }
             Event::HalfClosed { peer, addr } => self.on_half_closed(peer, addr),
             Event::PeerClosed { peer, addr, how } => self.on_peer_closed(peer, addr, &how),
             Event::PeriodicEnded { sent, why, .. } => return self.on_periodic_ended(sent, why),
@@ -311,6 +320,7 @@ impl<W: Write> Run<'_, W> {
             CloseReason::Reset => eprintln!("reset by peer: {addr}"),
             CloseReason::Error(msg) => eprintln!("connection error: {addr}: {msg}"),
             CloseReason::Local => eprintln!("closed by us: {addr}"),
+            CloseReason::Tls(failure) => eprintln!("{failure}: {addr}"),
         }
     }
 

@@ -284,6 +284,7 @@ impl SessionLog {
                     CloseReason::Reset => Note::Reset,
                     CloseReason::Local => Note::Disconnected,
                     CloseReason::Error(message) => Note::Error { message },
+                    CloseReason::Tls(failure) => Note::TlsFailed(Box::new(failure)),
                 };
                 self.store.push_event(wall, Some(addr), note);
             }
@@ -319,6 +320,14 @@ impl SessionLog {
                 self.groups.retain(|g| *g != membership);
             }
             Event::Resolved { .. } => {}
+            Event::TlsServerReady { cert, self_signed } => {
+                let note = Note::TlsServerReady { cert, self_signed };
+                self.store.push_event(wall, None, note);
+            }
+            Event::TlsEstablished { addr, info, .. } => {
+                self.store
+                    .push_event(wall, Some(addr), Note::TlsEstablished(info));
+            }
             Event::Error(err) => self.error(err),
             Event::Closed => {
                 self.link = LinkState::Closed;

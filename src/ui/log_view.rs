@@ -347,6 +347,10 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
             &[&crate::messages::net_error_text(err, lang)],
         ),
         Note::Closed => t(T::EvClosed).to_string(),
+        Note::TlsServerReady { .. }
+        | Note::TlsEstablished(_)
+        | Note::TlsFailed(_)
+        | Note::TlsHelloOnPlain => crate::messages::tls_note_text(note, lang),
     }
 }
 
