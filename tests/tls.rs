@@ -63,14 +63,14 @@ fn established(engine: &Engine) -> (PeerId, TlsInfo) {
     })
 }
 
-/// The TLS failure that ended a connection.
+/// The TLS failure that ended a connection (the ends of earlier
+/// connections, which a peer may reset, are skipped).
 fn tls_failure(engine: &Engine) -> TlsFailure {
     wait_for(engine, "a TLS failure", |ev| match ev {
         Event::PeerClosed {
             how: CloseReason::Tls(f),
             ..
         } => Some(f.clone()),
-        Event::PeerClosed { how, .. } => panic!("closed otherwise: {how:?}"),
         Event::TlsEstablished { .. } => panic!("the handshake succeeded"),
         _ => None,
     })
@@ -506,8 +506,10 @@ fn mutual_tls_asks_for_and_checks_a_client_certificate() {
         &hex(b"with cert"),
     ]));
     let (_, info) = established(&server);
-    assert_eq!(info.peer_chain.len(), 1);
+    // OpenSSL sends the chain up to the CA it trusts.
+    assert!(!info.peer_chain.is_empty());
     assert_eq!(info.peer_chain[0].subject, "CN=netassist-client");
+    assert_eq!(info.peer_chain[0].issuer, "CN=NetAssist Test CA");
     assert_eq!(received(&server, 9), b"with cert");
     py.line("DONE");
     assert_eq!(py.exit_code(), Some(0));
@@ -758,7 +760,7 @@ fn finishing_sends_close_notify_and_the_peer_answers() {
     send(&client, b"ping");
     client.handle().unwrap().finish(peer).unwrap();
     assert_eq!(py.line("RX"), format!("RX {}", hex(b"ping")));
-    assert_eq!(received(&client, 12), b"got 4 bytes");
+    assert_eq!(received(&client, 11), b"got 4 bytes");
     let how = wait_for(&client, "PeerClosed", |ev| match ev {
         Event::PeerClosed { how, .. } => Some(how.clone()),
         _ => None,

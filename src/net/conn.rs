@@ -259,15 +259,15 @@ impl Conn {
                 return ReadOutcome::Closed(CloseReason::Tls(failure));
             }
         };
+        if let Some(err) = tls.key_log_error() {
+            ctx.error(err);
+        }
         if let Some(info) = tls.newly_established() {
             ctx.emit(Event::TlsEstablished {
                 peer: self.id,
                 addr: self.addr,
                 info: Box::new(info),
             });
-        }
-        if let Some(err) = tls.key_log_error() {
-            ctx.error(err);
         }
         // Handshake answers, and sends queued while it ran.
         if let Err(how) = self.flush(ctx) {

@@ -69,6 +69,9 @@ impl Client {
             Some(cfg) => Some(setup::client(&cfg, &remote.host)?),
             None => None,
         };
+        if let Some(err) = tls.as_ref().and_then(ClientTls::key_log_error) {
+            ctx.error(err);
+        }
         let mut client = Client {
             remote: remote.clone(),
             bind,

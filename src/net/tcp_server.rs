@@ -91,13 +91,8 @@ impl Server {
                 cert: Box::new(tls.cert.clone()),
                 self_signed: tls.self_signed.clone(),
             });
-            if let Some(log) = &tls.key_log
-                && let Some(message) = log.take_error()
-            {
-                ctx.error(NetError::KeyLog {
-                    path: log.path().to_path_buf(),
-                    message,
-                });
+            if let Some(err) = tls.key_log_error() {
+                ctx.error(err);
             }
         }
         Ok(Server {

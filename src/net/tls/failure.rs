@@ -114,13 +114,24 @@ fn certificate_kind(err: &CertificateError) -> TlsFailureKind {
             presented,
         } => K::NameMismatch {
             expected: server_name_text(expected),
-            presented: presented.clone(),
+            presented: presented.iter().map(|p| bare_name(p)).collect(),
         },
         CertificateError::Expired | CertificateError::ExpiredContext { .. } => K::Expired,
         CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
             K::NotYetValid
         }
         other => K::Other(other.to_string()),
+    }
+}
+
+/// A presented name as webpki words it (`DnsName("localhost")`,
+/// `IpAddress(127.0.0.1)`) without its wrapper.
+fn bare_name(presented: &str) -> String {
+    match (presented.find('('), presented.rfind(')')) {
+        (Some(open), Some(close)) if open < close => {
+            presented[open + 1..close].trim_matches('"').to_string()
+        }
+        _ => presented.to_string(),
     }
 }
 
@@ -376,6 +387,9 @@ mod tests {
             }
         );
         assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown_ca");
+        assert_eq!(bare_name("DnsName(\"localhost\")"), "localhost");
+        assert_eq!(bare_name("IpAddress(127.0.0.1)"), "127.0.0.1");
+        assert_eq!(bare_name("plain"), "plain");
         assert_eq!(
             alert_name(AlertDescription::BadCertificate),
             "bad_certificate"

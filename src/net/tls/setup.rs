@@ -35,6 +35,11 @@ pub(crate) struct ClientTls {
 }
 
 impl ClientTls {
+    /// The key log's first failure (to open it), once.
+    pub(crate) fn key_log_error(&self) -> Option<NetError> {
+        key_log_error(self.key_log.as_deref())
+    }
+
     /// The SNI sent: a DNS name; none for an IP address.
     pub(crate) fn sni(&self) -> Option<String> {
         match &self.name {
@@ -42,6 +47,21 @@ impl ClientTls {
             _ => None,
         }
     }
+}
+
+impl ServerTls {
+    /// The key log's first failure (to open it), once.
+    pub(crate) fn key_log_error(&self) -> Option<NetError> {
+        key_log_error(self.key_log.as_deref())
+    }
+}
+
+fn key_log_error(log: Option<&FileKeyLog>) -> Option<NetError> {
+    let log = log?;
+    log.take_error().map(|message| NetError::KeyLog {
+        path: log.path().to_path_buf(),
+        message,
+    })
 }
 
 fn versions(v: TlsVersions) -> &'static [&'static SupportedProtocolVersion] {
