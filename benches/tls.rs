@@ -76,7 +76,10 @@ fn ingest(store: Option<&PathBuf>, dir: &std::path::Path) -> (f64, String) {
         }
     }
     let rate = got as f64 / start.elapsed().as_secs_f64();
-    writer.join().unwrap();
+    // The sender's socket closes only now: a TLS client that closes with the
+    // server's session tickets unread sends a reset, which would throw away
+    // bytes not yet read.
+    drop(writer.join().unwrap());
     (rate, suite)
 }
 
@@ -91,7 +94,10 @@ fn opened(engine: &Engine) -> SocketAddr {
     }
 }
 
-fn plain_blast(addr: SocketAddr) -> std::thread::JoinHandle<()> {
+/// The sender's connection, kept open until the receiver has everything.
+type Sender = std::thread::JoinHandle<Box<dyn Send>>;
+
+fn plain_blast(addr: SocketAddr) -> Sender {
     std::thread::spawn(move || {
         let mut c = TcpStream::connect(addr).expect("connect");
         let block = vec![0x5Au8; BLOCK];
@@ -101,12 +107,13 @@ fn plain_blast(addr: SocketAddr) -> std::thread::JoinHandle<()> {
             c.write_all(&block[..n]).expect("write");
             sent += n;
         }
+        Box::new(c) as Box<dyn Send>
     })
 }
 
 /// A blocking rustls client that trusts the server's self-signed
 /// certificate and writes `BYTES`.
-fn tls_blast(addr: SocketAddr, ca: PathBuf) -> std::thread::JoinHandle<()> {
+fn tls_blast(addr: SocketAddr, ca: PathBuf) -> Sender {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, ServerName};
     std::thread::spawn(move || {
@@ -133,5 +140,6 @@ fn tls_blast(addr: SocketAddr, ca: PathBuf) -> std::thread::JoinHandle<()> {
             sent += n;
         }
         tls.flush().expect("flush");
+        Box::new(tls) as Box<dyn Send>
     })
 }

@@ -9,7 +9,7 @@
 //! by the connection's send queue plus one chunk.
 
 use std::collections::VecDeque;
-use std::io::Read;
+use std::io::BufRead;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -207,16 +207,24 @@ impl TlsLayer {
                     return Err(TlsFailure::from_rustls(&e, &self.first_bytes));
                 }
             };
-            let n = state.plaintext_bytes_to_read();
-            if n > 0 {
-                let start = plain.len();
-                plain.resize(start + n, 0);
-                if let Err(e) = self.conn.reader().read_exact(&mut plain[start..]) {
-                    return Err(TlsFailure::local(
-                        TlsFailureKind::Other(e.to_string()),
-                        e.to_string(),
-                    ));
-                }
+            // Copied out record by record, without zeroing a buffer first.
+            let mut left = state.plaintext_bytes_to_read();
+            while left > 0 {
+                let mut reader = self.conn.reader();
+                let n = match reader.fill_buf() {
+                    Ok(chunk) if !chunk.is_empty() => {
+                        let n = chunk.len().min(left);
+                        plain.extend_from_slice(&chunk[..n]);
+                        n
+                    }
+                    Ok(_) => break,
+                    Err(e) => {
+                        let text = e.to_string();
+                        return Err(TlsFailure::local(TlsFailureKind::Other(text.clone()), text));
+                    }
+                };
+                reader.consume(n);
+                left -= n;
             }
             peer_closed = state.peer_has_closed();
         }
