@@ -91,6 +91,7 @@ fn open_server() -> (Engine, SocketAddr) {
     let mut engine = Engine::new(Arc::new(|| {}));
     engine.open(SessionConfig::TcpServer {
         bind: "127.0.0.1:0".parse().unwrap(),
+        tls: None,
     });
     loop {
         match engine.events().recv_timeout(Duration::from_secs(5)) {

@@ -79,9 +79,7 @@ fn flood(delayed: bool) -> Outcome {
             },
         );
     }
-    session.open(SessionConfig::TcpServer {
-        bind: "127.0.0.1:0".parse().unwrap(),
-    });
+    session.open(SessionConfig::tcp_server("127.0.0.1:0".parse().unwrap()));
     let addr = wait_open(&session);
     let start = Instant::now();
     let writer = std::thread::spawn(move || {

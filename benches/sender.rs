@@ -180,6 +180,7 @@ fn engine_tcp(count: usize, every: Duration) -> Arrivals {
     engine.open(SessionConfig::TcpClient {
         remote: HostPort::new("127.0.0.1", port).expect("remote"),
         bind: None,
+        tls: None,
     });
     opened(&engine);
     let h = engine.handle().expect("open session");

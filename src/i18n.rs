@@ -499,6 +499,103 @@ table! {
     ShowRtt: "显示往返时间 RTT", "Show round trip (RTT)";
     RttHint: "从发给某个对端，到收到它随后第一份数据所用的时间", "Time from a send to a peer until the first data it sent back";
     RttTag: "RTT {}", "RTT {}";
+    // TLS events and their words
+    EvTlsServerReady: "TLS 已就绪：证书 {}，有效期至 {}，SHA-256 {}", "TLS ready: certificate {}, valid until {}, SHA-256 {}";
+    EvTlsSelfSignedKept: "自签名证书保存在 {}（沿用上次的）", "self-signed certificate kept in {} (the one made before)";
+    EvTlsSelfSignedNew: "新生成的自签名证书保存在 {}", "new self-signed certificate kept in {}";
+    EvTlsEstablished: "TLS 握手完成：{}，{}", "TLS handshake done: {}, {}";
+    EvTlsAlpn: "ALPN {}", "ALPN {}";
+    EvTlsSni: "SNI {}", "SNI {}";
+    EvTlsNoPeerCert: "对方没有出示证书", "the peer showed no certificate";
+    EvTlsPeerCert: "对方证书 {}（颁发者 {}，有效期至 {}，SHA-256 {}）", "peer certificate {} (issuer {}, valid until {}, SHA-256 {})";
+    EvTlsFailed: "TLS 失败：{}", "TLS failed: {}";
+    EvTlsByPeer: "对方报告：{}", "the peer says: {}";
+    EvTlsHelloOnPlain: "这看起来是 TLS 握手（ClientHello）：对方在用 TLS，请打开 TLS", "this looks like a TLS handshake (ClientHello): the peer speaks TLS, turn TLS on";
+    TlsKindUnknownIssuer: "证书是自签名的，或者由不受信任的 CA 签发", "the certificate is self-signed or from a CA that is not trusted";
+    TlsKindName: "证书不是颁发给 {} 的（它属于 {}）", "the certificate is not for {} (it is for {})";
+    TlsKindExpired: "证书已过期", "the certificate has expired";
+    TlsKindNotYetValid: "证书还没到生效时间", "the certificate is not valid yet";
+    TlsKindVersion: "双方没有共同支持的 TLS 版本", "no TLS version in common";
+    TlsKindCipher: "双方没有共同支持的加密套件", "no cipher suite in common";
+    TlsKindClientCert: "服务器要求客户端证书，但客户端没有提供", "the server asked for a client certificate and none was given";
+    TlsKindNotTls: "对方说的不是 TLS，它发来：{}", "the peer is not speaking TLS; it sent: {}";
+    TlsKindClosed: "握手还没完成，对方就关闭了连接", "the peer closed the connection during the handshake";
+    TlsKindAlert: "对方发来警报 {}", "the peer sent the alert {}";
+    TlsKindOther: "其他错误：{}", "other error: {}";
+    // TLS errors
+    NetTlsFile: "证书或密钥文件 {}：{}", "certificate or key file {}: {}";
+    TlsProbUnreadable: "无法读取（{}）", "cannot be read ({})";
+    TlsProbTooLarge: "太大（{} 字节），不像证书或密钥文件", "is too large ({} bytes) for a certificate or key file";
+    TlsProbNotPem: "不是 PEM 格式（没有 -----BEGIN ...----- 行）", "is not PEM (no -----BEGIN ...----- line)";
+    TlsProbNotPemDer: "不是 PEM 格式：看起来是二进制 DER，可以用 openssl x509 -inform der -outform pem 转换", "is not PEM: it looks like binary DER; convert it with openssl x509 -inform der -outform pem";
+    TlsProbBadPem: "PEM 块已损坏（{}）", "has a broken PEM block ({})";
+    TlsProbNoCert: "里面没有证书（没有 -----BEGIN CERTIFICATE----- 块）", "holds no certificate (no -----BEGIN CERTIFICATE----- block)";
+    TlsProbBadCert: "第 {} 个证书不是有效的 X.509 证书（{}）", "certificate #{} in it is not a valid X.509 certificate ({})";
+    TlsProbNoKey: "里面没有私钥（没有 -----BEGIN PRIVATE KEY----- 块）", "holds no private key (no -----BEGIN PRIVATE KEY----- block)";
+    TlsProbBadKey: "私钥无法使用（{}）", "holds a private key that cannot be used ({})";
+    TlsProbKeyMismatch: "私钥和证书不是一对", "holds a private key that does not match the certificate";
+    TlsProbUnwritable: "无法写入（{}）", "cannot be written ({})";
+    NetTlsName: "“{}” 不是域名或 IP 地址，无法用来核对证书", "'{}' is not a DNS name or an IP address, so a certificate cannot be checked against it";
+    NetTlsNoRoots: "本机找不到受信任的根证书（{}）：请指定 CA 文件", "no trusted root certificates were found on this system ({}): give a CA file";
+    NetTlsSetup: "TLS 设置无法使用：{}", "the TLS settings cannot be used: {}";
+    NetKeyLog: "无法写入 TLS 密钥日志文件 {}（{}），本会话不再记录密钥", "cannot write the TLS key log file {} ({}); no more keys are logged this session";
+    // TLS explanations
+    ExTlsReadyWhy: "服务器会在每个连接上先做 TLS 握手，再收发数据；客户端靠这张证书确认连上的是我们。指纹（SHA-256）可以用来和对方看到的证书逐字核对。", "The server does a TLS handshake on every connection before any data; clients check this certificate to know it is us. The SHA-256 fingerprint lets you compare it, character by character, with what the client sees.";
+    ExTlsReadyFix: "自签名证书不受任何人信任：让客户端把证书文件当作 CA 文件（Python：load_verify_locations，openssl：-CAfile），或者在客户端关闭证书校验来测试。", "No one trusts a self-signed certificate: give the certificate file to the client as its CA file (Python: load_verify_locations, openssl: -CAfile), or turn certificate checks off in the client to test.";
+    ExTlsEstablishedWhy: "TLS 握手完成：双方商定了版本和加密套件，证书也通过了校验。之后收发的都是解密后的明文，线路上传的是密文。", "The TLS handshake finished: both sides agreed on a version and a cipher suite, and the certificate passed its checks. What is shown from now on is the decrypted plaintext; the wire carries ciphertext.";
+    ExTlsEstablishedFix: "现在可以收发数据。要在 Wireshark 里看到明文，打开密钥日志（SSLKEYLOGFILE 格式）并在 Wireshark 的 TLS 设置里指定它。", "You can send now. To see the plaintext in Wireshark, turn on the key log (SSLKEYLOGFILE format) and give it to Wireshark's TLS settings.";
+    ExTlsHelloWhy: "对方发来的头几个字节是 16 03 0x……，这是 TLS 握手记录（ClientHello）：对方在用 TLS（例如 https 或 ssl.wrap_socket），而这里是普通 TCP，所以看到的是一堆乱码。", "The peer's first bytes are 16 03 0x…, a TLS handshake record (ClientHello): the peer speaks TLS (https, or ssl.wrap_socket) while this session is plain TCP, so its bytes look like garbage.";
+    ExTlsHelloFix: "在本会话打开 TLS 再重新打开；或者让对方改用普通 TCP 连接。", "Turn TLS on for this session and open it again, or have the peer connect with plain TCP.";
+    ExTlsUnknownIssuerWhy: "对方的证书是自签名的，或者由我们不信任的 CA 签发，所以无法确认对方的身份。", "The peer's certificate is self-signed or from a CA we do not trust, so who it is cannot be checked.";
+    ExTlsUnknownIssuerFix: "指定签发它的 CA 文件（自签名时就是那张证书本身）；只是测试的话，勾选“忽略证书错误”。", "Give its CA file (for a self-signed certificate, the certificate itself), or tick Ignore certificate errors to test.";
+    ExTlsUnknownIssuerPeerWhy: "对方不信任我们的证书（它发来 unknown_ca 警报）：证书是自签名的，或者由对方不认识的 CA 签发。", "The peer does not trust our certificate (it sent the alert unknown_ca): it is self-signed or from a CA the peer does not know.";
+    ExTlsUnknownIssuerPeerFix: "把我们的证书（或它的 CA）交给对方作为受信任的 CA（Python：load_verify_locations，openssl：-CAfile），或者在对方关闭证书校验来测试。", "Give the peer our certificate (or its CA) to trust (Python: load_verify_locations, openssl: -CAfile), or turn certificate checks off there to test.";
+    ExTlsNameWhy: "证书里写的名字（或 IP 地址）和我们连接时用的不一样，所以它可能是别人的证书。", "The names (or IP addresses) in the certificate are not the one we connected to, so it may be someone else's.";
+    ExTlsNameFix: "用证书里的名字连接（例如 localhost 而不是 127.0.0.1），或者把 SNI 设成证书里的名字。", "Connect by a name in the certificate (say localhost rather than 127.0.0.1), or set SNI to that name.";
+    ExTlsExpiredWhy: "证书的有效期已经结束，或者本机或对方的时钟不对。", "The certificate's validity period has ended, or this computer's or the peer's clock is wrong.";
+    ExTlsExpiredFix: "换一张新证书并检查两边的时钟；只是测试的话，勾选“忽略证书错误”。", "Renew the certificate and check both clocks, or tick Ignore certificate errors to test.";
+    ExTlsNotYetWhy: "证书的生效时间还没到：证书是刚签发的而时钟偏慢，或者时钟设错了。", "The certificate's validity has not started: it was just issued and a clock is behind, or a clock is wrong.";
+    ExTlsNotYetFix: "校准两边的时钟；只是测试的话，勾选“忽略证书错误”。", "Set both clocks right, or tick Ignore certificate errors to test.";
+    ExTlsVersionWhy: "双方允许的 TLS 版本没有交集，例如一边只允许 1.2，另一边只允许 1.3。", "The two sides allow no TLS version in common: one allows only 1.2, say, and the other only 1.3.";
+    ExTlsVersionFix: "两边必须允许同一个 TLS 版本：都选“1.2 和 1.3”最省事。", "Both sides must allow the same TLS version: choosing 1.2 and 1.3 on both is simplest.";
+    ExTlsCipherWhy: "双方没有共同支持的加密套件（或密钥交换、签名算法），例如对方只允许很旧或很少见的算法。", "The two sides accept no cipher suite (or key exchange or signature scheme) in common: the peer may allow only old or rare ones.";
+    ExTlsCipherFix: "让对方允许常见的现代套件（AES-GCM、ChaCha20-Poly1305，ECDHE 密钥交换）。", "Let the peer allow the common modern suites (AES-GCM, ChaCha20-Poly1305, with ECDHE key exchange).";
+    ExTlsClientCertWhy: "本服务器开启了双向 TLS，要求每个客户端出示证书，而这个客户端没有出示。", "This server uses mutual TLS and asks every client for a certificate; this client gave none.";
+    ExTlsClientCertFix: "给客户端配置由客户端 CA 签发的证书和私钥（Python：load_cert_chain，openssl：-cert 和 -key），或者在服务器上关闭客户端证书。", "Give the client a certificate and key signed by the client CA (Python: load_cert_chain, openssl: -cert and -key), or turn client certificates off on the server.";
+    ExTlsClientCertPeerWhy: "服务器要求客户端证书（双向 TLS），而我们没有提供。", "The server requires a client certificate (mutual TLS) and we gave none.";
+    ExTlsClientCertPeerFix: "指定客户端证书和私钥后重新连接。", "Give a client certificate and key, then connect again.";
+    ExTlsNotTlsWhy: "对方发来的头几个字节不是 TLS 记录：它用的是普通 TCP（或别的协议），不懂 TLS。", "The peer's first bytes are not a TLS record: it speaks plain TCP (or another protocol), not TLS.";
+    ExTlsNotTlsFix: "在这边关闭 TLS，或者让对方打开 TLS；也检查一下端口是不是连错了。", "Turn TLS off here, or turn it on at the peer; check the port too.";
+    ExTlsClosedWhy: "TLS 握手还没完成，对方就关闭了连接：它可能不懂 TLS，或者不接受我们的设置但没说原因。", "The peer closed the connection before the TLS handshake finished: it may not speak TLS, or it refused our settings without saying why.";
+    ExTlsClosedFix: "看对方程序的日志；确认它在这个端口上期待 TLS，并且接受我们的版本和证书。", "Read the peer's log; make sure it expects TLS on this port and accepts our versions and certificate.";
+    ExTlsAlertWhy: "对方用一个 TLS 警报结束了握手：它不接受我们的某项设置。常见原因是没有共同的加密套件、它要求的客户端证书，或者它不允许的版本。", "The peer ended the handshake with a TLS alert: it does not accept something of ours. Common causes are no cipher suite in common, a client certificate it requires, or a version it does not allow.";
+    ExTlsAlertFix: "看警报的名字和对方程序的日志，对照两边的 TLS 设置（版本、证书、ALPN）。", "Read the alert's name and the peer's log, and compare both sides' TLS settings (versions, certificates, ALPN).";
+    ExTlsOtherWhy: "TLS 层报告了一个错误，连接无法继续。", "The TLS layer reported an error, and the connection cannot go on.";
+    ExTlsOtherFix: "看错误文字，对照两边的 TLS 设置（版本、证书、ALPN）。", "Read the error text and compare both sides' TLS settings (versions, certificates, ALPN).";
+    ExTlsFileReadWhy: "证书、私钥或 CA 文件读不出来：路径不对、文件不存在、没有权限，或者它是个文件夹。", "The certificate, key or CA file cannot be read: a wrong path, a missing file, no permission, or it is a folder.";
+    ExTlsFileReadFix: "检查路径和文件权限。", "Check the path and the file's permissions.";
+    ExTlsNotPemWhy: "这个文件不是 PEM 格式：PEM 是以 -----BEGIN CERTIFICATE----- 或 -----BEGIN PRIVATE KEY----- 开头的文本。", "The file is not PEM: PEM is text that starts with -----BEGIN CERTIFICATE----- or -----BEGIN PRIVATE KEY-----.";
+    ExTlsNotPemFix: "选 .pem 或 .crt 文本文件；二进制 DER 文件可以用 openssl x509 -inform der -outform pem 转换。", "Pick the .pem or .crt text file; convert a binary DER file with openssl x509 -inform der -outform pem.";
+    ExTlsBadCertWhy: "文件里的证书已损坏或不是 X.509 证书（可能被截断或复制时改坏了）。", "A certificate in the file is broken or not X.509 (cut short, or damaged while copying).";
+    ExTlsBadCertFix: "重新导出或重新生成证书；用 openssl x509 -in 文件 -noout -text 检查。", "Export or make the certificate again; check it with openssl x509 -in FILE -noout -text.";
+    ExTlsNoCertWhy: "文件里有 PEM 块，但没有证书（也许选成了私钥文件）。", "The file has PEM blocks but no certificate (the key file, perhaps).";
+    ExTlsNoCertFix: "选含有 -----BEGIN CERTIFICATE----- 的文件作为证书。", "Pick the file with -----BEGIN CERTIFICATE----- as the certificate.";
+    ExTlsNoKeyWhy: "文件里没有私钥（也许选成了证书文件）。", "The file has no private key (the certificate file, perhaps).";
+    ExTlsNoKeyFix: "选含有 -----BEGIN PRIVATE KEY-----（或 RSA/EC PRIVATE KEY）的文件作为私钥。", "Pick the file with -----BEGIN PRIVATE KEY----- (or RSA/EC PRIVATE KEY) as the key.";
+    ExTlsBadKeyWhy: "私钥已损坏，或者是不支持的类型（支持 RSA、ECDSA P-256/P-384 和 Ed25519）。", "The private key is broken or of a kind not supported (RSA, ECDSA P-256/P-384 and Ed25519 are).";
+    ExTlsBadKeyFix: "重新导出私钥（不加密码），或者生成一对新的证书和私钥。", "Export the key again (without a passphrase), or make a new certificate and key.";
+    ExTlsKeyMismatchWhy: "这个私钥不是这张证书的：证书里的公钥和私钥对不上。", "This private key is not the certificate's: the public key in the certificate does not match it.";
+    ExTlsKeyMismatchFix: "选和证书一起生成的那个私钥文件。", "Pick the key file made together with the certificate.";
+    ExTlsUnwritableWhy: "自签名证书无法保存到它的文件夹：没有权限，或者磁盘满了。", "The self-signed certificate cannot be saved in its folder: no permission, or the disk is full.";
+    ExTlsUnwritableFix: "检查那个文件夹的权限，或者改用自己的证书和私钥文件。", "Check that folder's permissions, or use a certificate and key file of your own.";
+    ExTlsNameBadWhy: "SNI 和证书核对需要一个域名或 IP 地址，而这里给的不是。", "SNI and the certificate check need a DNS name or an IP address, and this is neither.";
+    ExTlsNameBadFix: "填证书里的域名（例如 localhost），或者留空使用远程主机地址。", "Type the name in the certificate (localhost, say), or leave it empty to use the remote host.";
+    ExTlsNoRootsWhy: "本机的系统证书库里找不到受信任的根证书，所以无法校验服务器证书。", "This system's certificate store has no trusted root certificates, so no server certificate can be checked.";
+    ExTlsNoRootsFix: "指定服务器的 CA 文件，或者安装系统的 ca-certificates。", "Give the server's CA file, or install the system's ca-certificates.";
+    ExTlsSetupWhy: "这些 TLS 设置组合不到一起（例如证书的密钥类型和所选的版本不兼容）。", "These TLS settings cannot be put together (a key type the chosen versions cannot use, say).";
+    ExTlsSetupFix: "看错误文字，调整版本或证书后再打开。", "Read the error text, adjust the versions or the certificate, and open again.";
+    ExKeyLogWhy: "密钥日志文件无法打开或写入；连接照常进行，只是不再记录密钥。", "The key log file cannot be opened or written; connections go on, but no keys are logged.";
+    ExKeyLogFix: "检查路径和权限，或者换一个可写的位置。", "Check the path and its permissions, or pick a writable place.";
     ExUnmappableWhy: "所选的发送编码里没有这个字符，例如 GBK 没有表情符号，也缺少许多少见的字。", "The chosen send encoding has no bytes for this character: GBK, for example, has no emoji and lacks many rare characters.";
     ExUnmappableFix: "把发送编码改成 UTF-8，或者删掉这个字符。", "Set the send encoding to UTF-8, or remove the character.";
 }
@@ -525,7 +622,7 @@ mod tests {
     use super::*;
 
     /// Strings that are the same in both languages on purpose.
-    const SAME: &[T] = &[T::Udp, T::NetOther, T::RttTag];
+    const SAME: &[T] = &[T::Udp, T::NetOther, T::RttTag, T::EvTlsAlpn, T::EvTlsSni];
 
     #[test]
     fn every_key_has_both_languages() {

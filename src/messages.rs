@@ -6,6 +6,8 @@ use crate::codec::checksum::ChecksumError;
 use crate::codec::{EncodeError, EscapeError, HexError, PayloadError};
 use crate::i18n::{Lang, T, fill};
 use crate::net::NetError;
+use crate::net::tls::{TlsFailure, TlsFailureKind, TlsFileProblem};
+use crate::records::{Note, utc_time};
 
 /// What to tell the user about an engine error.
 pub fn net_error_text(err: &NetError, lang: Lang) -> String {
@@ -24,7 +26,116 @@ pub fn net_error_text(err: &NetError, lang: Lang) -> String {
         NetError::FamilyMismatch { local, remote } => fill(t(T::NetFamily), &[local, remote]),
         NetError::NotOpen => t(T::ErrNotOpen).to_string(),
         NetError::SendingFinished { addr } => fill(t(T::NetSendingFinished), &[addr]),
+        NetError::TlsFile(e) => fill(
+            t(T::NetTlsFile),
+            &[&e.path.display(), &tls_file_problem_text(&e.problem, lang)],
+        ),
+        NetError::TlsName { name } => fill(t(T::NetTlsName), &[name]),
+        NetError::TlsNoRoots { detail } => fill(t(T::NetTlsNoRoots), &[detail]),
+        NetError::TlsSetup { message } => fill(t(T::NetTlsSetup), &[message]),
+        NetError::KeyLog { path, message } => fill(t(T::NetKeyLog), &[&path.display(), message]),
         other => fill(t(T::NetOther), &[other]),
+    }
+}
+
+/// What is wrong with a certificate, key or CA file, in `lang`.
+pub fn tls_file_problem_text(problem: &TlsFileProblem, lang: Lang) -> String {
+    let t = |k: T| k.get(lang);
+    match problem {
+        TlsFileProblem::Unreadable(why) => fill(t(T::TlsProbUnreadable), &[why]),
+        TlsFileProblem::TooLarge { len } => fill(t(T::TlsProbTooLarge), &[len]),
+        TlsFileProblem::NotPem { looks_der: false } => t(T::TlsProbNotPem).to_string(),
+        TlsFileProblem::NotPem { looks_der: true } => t(T::TlsProbNotPemDer).to_string(),
+        TlsFileProblem::BadPem(why) => fill(t(T::TlsProbBadPem), &[why]),
+        TlsFileProblem::NoCertificate => t(T::TlsProbNoCert).to_string(),
+        TlsFileProblem::BadCertificate { index, detail } => {
+            fill(t(T::TlsProbBadCert), &[index, detail])
+        }
+        TlsFileProblem::NoPrivateKey => t(T::TlsProbNoKey).to_string(),
+        TlsFileProblem::BadPrivateKey(why) => fill(t(T::TlsProbBadKey), &[why]),
+        TlsFileProblem::KeyMismatch => t(T::TlsProbKeyMismatch).to_string(),
+        TlsFileProblem::Unwritable(why) => fill(t(T::TlsProbUnwritable), &[why]),
+    }
+}
+
+/// Why TLS failed, in `lang` ("the peer says: …" when the peer found it).
+pub fn tls_failure_text(failure: &TlsFailure, lang: Lang) -> String {
+    let t = |k: T| k.get(lang);
+    let what = match &failure.kind {
+        TlsFailureKind::UnknownIssuer => t(T::TlsKindUnknownIssuer).to_string(),
+        TlsFailureKind::NameMismatch {
+            expected,
+            presented,
+        } => fill(t(T::TlsKindName), &[expected, &presented.join(", ")]),
+        TlsFailureKind::Expired => t(T::TlsKindExpired).to_string(),
+        TlsFailureKind::NotYetValid => t(T::TlsKindNotYetValid).to_string(),
+        TlsFailureKind::NoSharedVersion => t(T::TlsKindVersion).to_string(),
+        TlsFailureKind::NoSharedCipher => t(T::TlsKindCipher).to_string(),
+        TlsFailureKind::ClientCertRequired => t(T::TlsKindClientCert).to_string(),
+        TlsFailureKind::NotTls { first_bytes } => fill(
+            t(T::TlsKindNotTls),
+            &[&crate::codec::hex::to_hex(first_bytes)],
+        ),
+        TlsFailureKind::ClosedDuringHandshake => t(T::TlsKindClosed).to_string(),
+        TlsFailureKind::PeerAlert { alert } => fill(t(T::TlsKindAlert), &[alert]),
+        TlsFailureKind::Other(text) => fill(t(T::TlsKindOther), &[text]),
+    };
+    let what = if failure.by_peer {
+        fill(t(T::EvTlsByPeer), &[&what])
+    } else {
+        what
+    };
+    fill(t(T::EvTlsFailed), &[&what])
+}
+
+/// A TLS event row in `lang` (other notes: their plain English).
+pub fn tls_note_text(note: &Note, lang: Lang) -> String {
+    let t = |k: T| k.get(lang);
+    match note {
+        Note::TlsServerReady { cert, self_signed } => {
+            let mut text = fill(
+                t(T::EvTlsServerReady),
+                &[&cert.subject, &utc_time(cert.not_after), &cert.sha256],
+            );
+            if let Some(store) = self_signed {
+                let key = if store.created {
+                    T::EvTlsSelfSignedNew
+                } else {
+                    T::EvTlsSelfSignedKept
+                };
+                text.push_str("; ");
+                text.push_str(&fill(t(key), &[&store.cert_file.display()]));
+            }
+            text
+        }
+        Note::TlsEstablished(info) => {
+            let mut text = fill(t(T::EvTlsEstablished), &[&info.version, &info.cipher_suite]);
+            if let Some(alpn) = &info.alpn {
+                text.push_str(", ");
+                text.push_str(&fill(t(T::EvTlsAlpn), &[alpn]));
+            }
+            if let Some(sni) = &info.sni {
+                text.push_str(", ");
+                text.push_str(&fill(t(T::EvTlsSni), &[sni]));
+            }
+            text.push_str("; ");
+            match info.peer_chain.first() {
+                Some(leaf) => text.push_str(&fill(
+                    t(T::EvTlsPeerCert),
+                    &[
+                        &leaf.subject,
+                        &leaf.issuer,
+                        &utc_time(leaf.not_after),
+                        &leaf.sha256,
+                    ],
+                )),
+                None => text.push_str(t(T::EvTlsNoPeerCert)),
+            }
+            text
+        }
+        Note::TlsFailed(failure) => tls_failure_text(failure, lang),
+        Note::TlsHelloOnPlain => t(T::EvTlsHelloOnPlain).to_string(),
+        other => other.to_string(),
     }
 }
 

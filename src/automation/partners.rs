@@ -83,10 +83,14 @@ impl Partner {
             port,
         };
         match self.role {
-            PartnerRole::TcpServer { port } => SessionConfig::TcpServer { bind: any(port) },
+            PartnerRole::TcpServer { port } => SessionConfig::TcpServer {
+                bind: any(port),
+                tls: None,
+            },
             PartnerRole::TcpClient { port } => SessionConfig::TcpClient {
                 remote: here(port),
                 bind: None,
+                tls: None,
             },
             PartnerRole::Udp { port, remote } => SessionConfig::udp(any(port), remote.map(here)),
         }
@@ -114,7 +118,7 @@ impl Partner {
     /// A rules file for it, with a header saying how to run it.
     pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
         let (mode, flag, addr) = match self.session_config() {
-            SessionConfig::TcpServer { bind } => ("tcp-server", "--bind", bind.to_string()),
+            SessionConfig::TcpServer { bind, .. } => ("tcp-server", "--bind", bind.to_string()),
             SessionConfig::TcpClient { remote, .. } => {
                 ("tcp-client", "--connect", remote.to_string())
             }
@@ -447,7 +451,7 @@ mod tests {
     #[test]
     fn default_sessions_follow_the_tutorials() {
         let port_of = |id| match partner(id).unwrap().session_config() {
-            SessionConfig::TcpServer { bind } => bind.port(),
+            SessionConfig::TcpServer { bind, .. } => bind.port(),
             SessionConfig::TcpClient { remote, .. } => remote.port,
             SessionConfig::Udp { bind, .. } => bind.port(),
         };

@@ -122,7 +122,7 @@ fn session(p: &Partner, args: &PartnerArgs) -> Result<SessionConfig, String> {
         ))
     };
     match p.session_config() {
-        SessionConfig::TcpServer { bind } => {
+        SessionConfig::TcpServer { bind, tls } => {
             if args.connect.is_some() {
                 return wrong("--connect", "--bind");
             }
@@ -131,9 +131,10 @@ fn session(p: &Partner, args: &PartnerArgs) -> Result<SessionConfig, String> {
             }
             Ok(SessionConfig::TcpServer {
                 bind: args.bind.unwrap_or(bind),
+                tls,
             })
         }
-        SessionConfig::TcpClient { remote, bind } => {
+        SessionConfig::TcpClient { remote, bind, tls } => {
             if args.bind.is_some() {
                 return wrong("--bind", "--connect");
             }
@@ -143,6 +144,7 @@ fn session(p: &Partner, args: &PartnerArgs) -> Result<SessionConfig, String> {
             Ok(SessionConfig::TcpClient {
                 remote: args.connect.clone().unwrap_or(remote),
                 bind,
+                tls,
             })
         }
         SessionConfig::Udp {

@@ -68,7 +68,9 @@ pub(super) fn rules_with(
 impl Plan {
     pub(super) fn from_command(command: Command) -> Result<Plan, String> {
         let (config, opts) = match command {
-            Command::TcpServer { bind, opts } => (SessionConfig::TcpServer { bind }, opts),
+            Command::TcpServer { bind, opts } => {
+                (SessionConfig::TcpServer { bind, tls: None }, opts)
+            }
             Command::TcpClient {
                 connect,
                 bind,
@@ -77,6 +79,7 @@ impl Plan {
                 SessionConfig::TcpClient {
                     remote: connect,
                     bind,
+                    tls: None,
                 },
                 opts,
             ),

@@ -36,6 +36,8 @@ pub(super) struct Printer<W: Write> {
     /// Peers that finished sending first (their orderly close is theirs).
     peer_finished: HashSet<SocketAddr>,
     opened: bool,
+    /// A TCP client's handshake failed: the run ends with this error.
+    tls_failed: Option<String>,
     /// How the run ended, once it has.
     result: Option<Result<(), String>>,
 }
@@ -63,6 +65,7 @@ impl<W: Write> Printer<W> {
             exit_when_written: false,
             peer_finished: HashSet::new(),
             opened: false,
+            tls_failed: None,
             result: None,
         }
     }
@@ -281,6 +284,23 @@ impl<W: Write> Printer<W> {
             }
             Note::RepliesDropped { .. } if addr.is_some() => eprintln!("{shown}: {note}"),
             Note::RepliesDropped { .. } => eprintln!("{note}"),
+            Note::TlsServerReady { .. } => eprintln!("{note}"),
+            Note::TlsEstablished(_) => eprintln!("{shown}: {note}"),
+            Note::TlsHelloOnPlain => eprintln!("hint: {shown}: {note}"),
+            Note::TlsFailed(_) => {
+                if let Some(a) = addr {
+                    self.flush_decoders(a)?;
+                    self.peer_finished.remove(&a);
+                }
+                let fix = crate::teach::explain::note(note)
+                    .fix
+                    .get(crate::i18n::Lang::En);
+                eprintln!("TLS failed with {shown}: {note}");
+                eprintln!("  what to do: {fix}");
+                if self.mode == Mode::TcpClient {
+                    self.tls_failed = Some(format!("TLS failed: {note}; what to do: {fix}"));
+                }
+            }
             Note::WeFinished | Note::Closed => {}
         }
         Ok(())
@@ -355,6 +375,9 @@ impl<W: Write> Observer for Printer<W> {
             Signal::Closed { opened, failure } => {
                 let result = match (failure, self.mode) {
                     (Some(err), _) => Err(err.to_string()),
+                    (None, _) if self.tls_failed.is_some() => {
+                        Err(self.tls_failed.take().unwrap_or_default())
+                    }
                     (None, Mode::TcpClient) if *opened => Ok(()),
                     (None, _) => Err("the session ended unexpectedly".to_string()),
                 };

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use super::tls::{TlsClientConfig, TlsServerConfig};
 use super::{HostPort, Mode, MulticastConfig, PeerId};
 
 /// Everything needed to open a session.
@@ -11,6 +12,8 @@ pub enum SessionConfig {
     TcpServer {
         /// Local address and port; port 0 picks a free one.
         bind: SocketAddr,
+        /// Serve TLS on every connection (`None`: plain TCP).
+        tls: Option<TlsServerConfig>,
     },
     /// Connect to `remote`, optionally from a fixed local address/port.
     TcpClient {
@@ -18,6 +21,8 @@ pub enum SessionConfig {
         remote: HostPort,
         /// Optional local address and port to bind before connecting.
         bind: Option<SocketAddr>,
+        /// Talk TLS to the server (`None`: plain TCP).
+        tls: Option<TlsClientConfig>,
     },
     /// Bind a UDP socket; `remote` is the default destination.
     Udp {
@@ -39,6 +44,20 @@ impl SessionConfig {
             SessionConfig::TcpServer { .. } => Mode::TcpServer,
             SessionConfig::TcpClient { .. } => Mode::TcpClient,
             SessionConfig::Udp { .. } => Mode::Udp,
+        }
+    }
+
+    /// A plain TCP server on `bind`.
+    pub fn tcp_server(bind: SocketAddr) -> SessionConfig {
+        SessionConfig::TcpServer { bind, tls: None }
+    }
+
+    /// A plain TCP client to `remote`.
+    pub fn tcp_client(remote: HostPort, bind: Option<SocketAddr>) -> SessionConfig {
+        SessionConfig::TcpClient {
+            remote,
+            bind,
+            tls: None,
         }
     }
 

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use mio::net::TcpStream;
 use mio::{Interest, Token};
 
+use super::tls::layer::TlsLayer;
 use super::worker::Ctx;
 use super::{CloseReason, Event, NetError, PeerId, SendMeta};
 
@@ -24,6 +25,9 @@ pub(crate) const MAX_QUEUE: usize = 16 * 1024 * 1024;
 pub(crate) enum ReadOutcome {
     /// Bytes arrived.
     Data(Bytes),
+    /// TLS: records arrived with no plaintext in them (handshake, key
+    /// updates); there may be more to read.
+    Progress,
     /// Nothing more for now.
     WouldBlock,
     /// The peer finished sending (a zero-length read); the connection may
@@ -73,6 +77,21 @@ impl ReadBuf {
             return Ok(None);
         }
         Ok(Some(self.take()))
+    }
+
+    /// Reads once from a TCP stream into the buffer and gives the bytes
+    /// read, borrowed (`None` at end of stream); for TLS, whose ciphertext
+    /// is consumed at once. Through `try_io`, as [`ReadBuf::read_stream`].
+    pub(crate) fn read_borrowed(&mut self, src: &TcpStream) -> io::Result<Option<&[u8]>> {
+        self.0.clear();
+        let spare = self.0.spare_capacity_mut();
+        let n = src.try_io(|| socket2::SockRef::from(src).recv(spare))?;
+        // SAFETY: as in `read_stream`.
+        unsafe { self.0.set_len(n) };
+        if n == 0 {
+            return Ok(None);
+        }
+        Ok(Some(&self.0))
     }
 
     /// Receives one datagram.
@@ -129,6 +148,10 @@ pub(crate) struct Conn {
     finishing: bool,
     /// Our FIN has been sent (shutdown of our write side).
     we_done: bool,
+    /// The TLS layer, on a TLS session's connections.
+    tls: Option<Box<TlsLayer>>,
+    /// TLS: the peer's close_notify came with data; it is reported next read.
+    tls_peer_closed: bool,
 }
 
 impl Conn {
@@ -167,7 +190,16 @@ impl Conn {
             peer_done: false,
             finishing: false,
             we_done: false,
+            tls: None,
+            tls_peer_closed: false,
         }
+    }
+
+    /// Runs TLS over this connection from now on. What the layer has to
+    /// send first (a client's ClientHello) goes on the next flush.
+    pub(crate) fn with_tls(mut self, layer: TlsLayer) -> Conn {
+        self.tls = Some(Box::new(layer));
+        self
     }
 
     /// True once we have been asked to finish sending (no more sends).
@@ -176,9 +208,12 @@ impl Conn {
     }
 
     /// Reads one chunk.
-    pub(crate) fn read(&mut self, ctx: &Ctx, buf: &mut ReadBuf) -> ReadOutcome {
+    pub(crate) fn read(&mut self, ctx: &mut Ctx, buf: &mut ReadBuf) -> ReadOutcome {
         if self.peer_done {
             return ReadOutcome::WouldBlock;
+        }
+        if self.tls.is_some() {
+            return self.read_tls(ctx, buf);
         }
         loop {
             return match buf.read_stream(&self.stream) {
@@ -188,6 +223,73 @@ impl Conn {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => ReadOutcome::Closed(close_reason(&e)),
             };
+        }
+    }
+
+    /// Reads one chunk of ciphertext and gives the plaintext in it. The
+    /// handshake's end is reported here, before the first plaintext.
+    fn read_tls(&mut self, ctx: &mut Ctx, buf: &mut ReadBuf) -> ReadOutcome {
+        if self.tls_peer_closed {
+            return self.peer_finished(ctx);
+        }
+        let Some(tls) = self.tls.as_deref_mut() else {
+            return ReadOutcome::WouldBlock;
+        };
+        let input = loop {
+            match buf.read_borrowed(&self.stream) {
+                Ok(Some(cipher)) => break tls.input(cipher),
+                Ok(None) => {
+                    return match tls.eof_failure() {
+                        Some(failure) => ReadOutcome::Closed(CloseReason::Tls(failure)),
+                        None => self.peer_finished(ctx),
+                    };
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadOutcome::WouldBlock,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return ReadOutcome::Closed(close_reason(&e)),
+            }
+        };
+        let input = match input {
+            Ok(input) => input,
+            Err(failure) => {
+                // Best effort: the alert rustls queued, then the close
+                // (no close_notify after a fatal alert).
+                tls.close_notify_sent = true;
+                self.write_tls_once();
+                return ReadOutcome::Closed(CloseReason::Tls(failure));
+            }
+        };
+        if let Some(err) = tls.key_log_error() {
+            ctx.error(err);
+        }
+        if let Some(info) = tls.newly_established() {
+            ctx.emit(Event::TlsEstablished {
+                peer: self.id,
+                addr: self.addr,
+                info: Box::new(info),
+            });
+        }
+        // Handshake answers, and sends queued while it ran.
+        if let Err(how) = self.flush(ctx) {
+            return ReadOutcome::Closed(how);
+        }
+        match (input.plain.is_empty(), input.peer_closed) {
+            (false, closed) => {
+                self.tls_peer_closed = closed;
+                ReadOutcome::Data(Bytes::from(input.plain))
+            }
+            (true, true) => self.peer_finished(ctx),
+            (true, false) => ReadOutcome::Progress,
+        }
+    }
+
+    /// Writes what the TLS layer has ready once, ignoring the outcome (an
+    /// alert before a close).
+    fn write_tls_once(&mut self) {
+        if let Some(tls) = self.tls.as_deref_mut()
+            && tls.has_output()
+        {
+            let _ = self.stream.write(&tls.out[tls.out_written..]);
         }
     }
 
@@ -264,6 +366,9 @@ impl Conn {
     /// send, then sends our FIN if we are finishing. `Err` means the
     /// connection is over (including an orderly end once both sides finished).
     pub(crate) fn flush(&mut self, ctx: &mut Ctx) -> Result<(), CloseReason> {
+        if self.tls.is_some() {
+            return self.flush_tls(ctx);
+        }
         while let Some((head, meta)) = self.queue.front() {
             // mio's own `write`: on Windows its `WouldBlock` re-arms the
             // writable event that resumes this flush (see `read_stream`).
@@ -302,8 +407,94 @@ impl Conn {
         Ok(())
     }
 
+    /// TLS: writes ciphertext until the OS would block, encrypting queued
+    /// sends a chunk at a time once the handshake is done; each send is
+    /// reported when the ciphertext that ends it has been written. Finishing
+    /// sends close_notify after the queue, then our FIN.
+    fn flush_tls(&mut self, ctx: &mut Ctx) -> Result<(), CloseReason> {
+        let Some(tls) = self.tls.as_deref_mut() else {
+            return Ok(());
+        };
+        loop {
+            if tls.has_output() {
+                // mio's own `write` (see the plain flush).
+                match self.stream.write(&tls.out[tls.out_written..]) {
+                    Ok(n) => {
+                        let (id, addr) = (self.id, self.addr);
+                        let queued = &mut self.queued;
+                        tls.wrote(n, |plain, done| {
+                            *queued -= plain;
+                            ctx.shared.sub_pending(plain);
+                            if let Some((data, meta)) = done {
+                                ctx.emit(Event::Sent {
+                                    peer: Some(id),
+                                    addr,
+                                    time: SystemTime::now(),
+                                    data,
+                                    meta,
+                                });
+                            }
+                        });
+                        continue;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(close_reason(&e)),
+                }
+            }
+            tls.drain();
+            if tls.has_output() {
+                continue;
+            }
+            if tls.handshaking() {
+                return Ok(());
+            }
+            if let Some((head, meta)) = self.queue.front() {
+                let n = tls.encrypt(&head[self.head_written..]);
+                if n == 0 {
+                    // rustls takes nothing now; what it made goes first.
+                    return Ok(());
+                }
+                self.head_written += n;
+                let done = if self.head_written == head.len() {
+                    let done = (head.clone(), *meta);
+                    self.queue.pop_front();
+                    self.head_written = 0;
+                    Some(done)
+                } else {
+                    None
+                };
+                tls.mark(n, done);
+                continue;
+            }
+            if self.finishing && !tls.close_notify_sent {
+                tls.close_notify();
+                continue;
+            }
+            break;
+        }
+        if self.finishing && !self.we_done {
+            self.stream
+                .shutdown(Shutdown::Write)
+                .map_err(|e| close_reason(&e))?;
+            self.we_done = true;
+        }
+        if self.we_done && self.peer_done {
+            return Err(CloseReason::Orderly);
+        }
+        Ok(())
+    }
+
     /// Closes the socket and forgets what was not written.
     pub(crate) fn close(mut self, ctx: &mut Ctx) {
+        if let Some(tls) = self.tls.as_deref_mut()
+            && !tls.handshaking()
+            && !tls.close_notify_sent
+        {
+            // Best effort: tell the peer the stream ends here, not cut.
+            tls.close_notify();
+            self.write_tls_once();
+        }
         let _ = ctx.poll.registry().deregister(&mut self.stream);
         let _ = self.stream.shutdown(Shutdown::Both);
         ctx.shared.sub_pending(self.queued);

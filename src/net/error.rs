@@ -2,9 +2,11 @@
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::PeerId;
+use super::tls::TlsFileError;
 
 /// Everything that can go wrong in a session, in words a learner can act on.
 ///
@@ -153,6 +155,40 @@ pub enum NetError {
         /// The group.
         group: IpAddr,
     },
+    /// A certificate, key or CA file of a TLS session cannot be used; the
+    /// session does not open.
+    #[error("{0}")]
+    TlsFile(TlsFileError),
+    /// The server name for SNI and the certificate check is neither a DNS
+    /// name nor an IP address.
+    #[error(
+        "'{name}' cannot be checked against a certificate: it is not a DNS name or an IP address"
+    )]
+    TlsName {
+        /// The name as given.
+        name: String,
+    },
+    /// The system has no trusted root certificates to check servers with.
+    #[error("no trusted root certificates were found on this system ({detail}): give a CA file")]
+    TlsNoRoots {
+        /// What loading them said.
+        detail: String,
+    },
+    /// The TLS settings could not be put together (rustls's words).
+    #[error("the TLS settings cannot be used: {message}")]
+    TlsSetup {
+        /// What rustls said.
+        message: String,
+    },
+    /// The key log file could not be opened or written; the session goes
+    /// on without it (reported once).
+    #[error("cannot write the TLS key log file {}: {message}", .path.display())]
+    KeyLog {
+        /// The file.
+        path: PathBuf,
+        /// The OS error text.
+        message: String,
+    },
     /// Any other operating-system error, with what was being done.
     #[error("{context}: {message}")]
     Io {
@@ -214,6 +250,16 @@ pub enum ErrorKind {
     Unsupported,
     /// See [`NetError::NotJoined`].
     NotJoined,
+    /// See [`NetError::TlsFile`].
+    TlsFile,
+    /// See [`NetError::TlsName`].
+    TlsName,
+    /// See [`NetError::TlsNoRoots`].
+    TlsNoRoots,
+    /// See [`NetError::TlsSetup`].
+    TlsSetup,
+    /// See [`NetError::KeyLog`].
+    KeyLog,
     /// See [`NetError::Io`].
     Io,
 }
@@ -245,6 +291,11 @@ impl NetError {
             NetError::GroupFamily { .. } => ErrorKind::GroupFamily,
             NetError::Unsupported { .. } => ErrorKind::Unsupported,
             NetError::NotJoined { .. } => ErrorKind::NotJoined,
+            NetError::TlsFile(_) => ErrorKind::TlsFile,
+            NetError::TlsName { .. } => ErrorKind::TlsName,
+            NetError::TlsNoRoots { .. } => ErrorKind::TlsNoRoots,
+            NetError::TlsSetup { .. } => ErrorKind::TlsSetup,
+            NetError::KeyLog { .. } => ErrorKind::KeyLog,
             NetError::Io { .. } => ErrorKind::Io,
         }
     }
@@ -278,5 +329,11 @@ impl NetError {
             kind: err.kind(),
             message: err.to_string(),
         }
+    }
+}
+
+impl From<TlsFileError> for NetError {
+    fn from(err: TlsFileError) -> NetError {
+        NetError::TlsFile(err)
     }
 }

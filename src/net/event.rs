@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
+use super::tls::{CertInfo, SelfSignedStore, TlsFailure, TlsInfo};
 use super::{HostPort, Membership, Mode, NetError, PeerId, PeriodicEnd, PeriodicId, SendMeta};
 
 /// How a TCP connection ended. Together with [`Event::HalfClosed`] ("the peer
@@ -19,6 +20,12 @@ pub enum CloseReason {
     Reset,
     /// Another error ended the connection.
     Error(String),
+    /// TLS failed: the handshake (a certificate not trusted, no version in
+    /// common, a peer that does not speak TLS, …) or a broken record later.
+    /// Our side sent the peer an alert where TLS has one, then closed. For a
+    /// TCP client this is how a failed handshake shows: its connection ends
+    /// with this reason, and the session closes.
+    Tls(TlsFailure),
     /// We closed it (a disconnect command or closing the session).
     Local,
 }
@@ -52,7 +59,28 @@ pub enum Event {
         /// Our side's address.
         local: SocketAddr,
     },
+    /// A TLS server is ready to serve (after [`Event::Opened`]): the
+    /// certificate it presents.
+    TlsServerReady {
+        /// The certificate (fingerprint, subject, validity).
+        cert: Box<CertInfo>,
+        /// Where the self-signed certificate is kept, when it is one.
+        self_signed: Option<SelfSignedStore>,
+    },
+    /// A TLS handshake finished on a connection (after its
+    /// [`Event::Connected`], before its first [`Event::Received`]): what
+    /// was agreed and the peer's certificates. A failed one ends the
+    /// connection with [`CloseReason::Tls`] instead.
+    TlsEstablished {
+        /// The connection's id.
+        peer: PeerId,
+        /// The remote address.
+        addr: SocketAddr,
+        /// Version, cipher suite, ALPN, SNI and the peer's chain.
+        info: Box<TlsInfo>,
+    },
     /// Bytes from one read (TCP) or one datagram (UDP), exactly as received.
+    /// Over TLS: the plaintext of one read's records.
     Received {
         /// The TCP connection, if any.
         peer: Option<PeerId>,
@@ -63,7 +91,8 @@ pub enum Event {
         /// The exact bytes of this read.
         data: Bytes,
     },
-    /// Bytes handed to the operating system for one peer.
+    /// Bytes handed to the operating system for one peer. Over TLS: the
+    /// plaintext, once the ciphertext that ends it has been handed over.
     Sent {
         /// The TCP connection, if any.
         peer: Option<PeerId>,
@@ -77,7 +106,7 @@ pub enum Event {
         meta: SendMeta,
     },
     /// The peer finished sending (it shut down its write side: FIN, a
-    /// zero-length read). The connection stays open for our sends until we
+    /// zero-length read; over TLS also its close_notify). The connection stays open for our sends until we
     /// finish or close too, or a send shows the peer has gone (RST).
     HalfClosed {
         /// The connection's id.

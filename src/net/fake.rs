@@ -96,8 +96,8 @@ impl FakeDriver {
         };
         let loopback = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), FAKE_PORT);
         let (local, remote) = match &config {
-            SessionConfig::TcpServer { bind } => (any_port(*bind), loopback),
-            SessionConfig::TcpClient { remote, bind } => {
+            SessionConfig::TcpServer { bind, .. } => (any_port(*bind), loopback),
+            SessionConfig::TcpClient { remote, bind, .. } => {
                 let ip = remote.ip().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
                 (
                     bind.map_or(loopback, any_port),

@@ -29,6 +29,7 @@ mod resolve;
 mod tcp_client;
 mod tcp_server;
 mod timer;
+pub mod tls;
 mod udp;
 mod worker;
 
@@ -42,6 +43,7 @@ pub use multicast::{Iface, Membership, MulticastConfig, MulticastOptions, parse_
 pub use periodic::{Periodic, PeriodicEnd, PeriodicId, PeriodicProgress};
 pub use queue::{EventQueue, Next};
 pub use resolve::{Resolver, SystemResolver};
+pub use tls::{TlsClientConfig, TlsServerConfig};
 
 /// A callback the engine calls after it has queued events, so a window can
 /// repaint without polling. It must be cheap and must not block.

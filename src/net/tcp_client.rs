@@ -15,8 +15,12 @@ use socket2::{Domain, Protocol, Socket, Type};
 use super::addr::canonical;
 use super::conn::{Conn, ConnSend, ReadBuf, ReadOutcome};
 use super::resolve::{LookupResult, literal, spawn_lookup};
+use super::tls::layer::TlsLayer;
+use super::tls::setup::{self, ClientTls};
 use super::worker::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
-use super::{CloseReason, Event, HostPort, Mode, NetError, PeerId, SendMeta, Target};
+use super::{
+    CloseReason, Event, HostPort, Mode, NetError, PeerId, SendMeta, Target, TlsClientConfig,
+};
 
 const STREAM: Token = Token(1);
 /// How long one address may take to answer before the next is tried.
@@ -48,21 +52,33 @@ pub(crate) struct Client {
     state: State,
     last_error: Option<NetError>,
     buf: ReadBuf,
+    /// TLS over the connection, if the session talks TLS.
+    tls: Option<ClientTls>,
 }
 
 impl Client {
     /// Starts resolving `remote`; connection progress arrives as events.
+    /// With TLS, its files are loaded first: a bad one fails the start.
     pub(crate) fn start(
         ctx: &mut Ctx,
         remote: HostPort,
         bind: Option<SocketAddr>,
+        tls: Option<TlsClientConfig>,
     ) -> Result<Client, NetError> {
+        let tls = match tls {
+            Some(cfg) => Some(setup::client(&cfg, &remote.host)?),
+            None => None,
+        };
+        if let Some(err) = tls.as_ref().and_then(ClientTls::key_log_error) {
+            ctx.error(err);
+        }
         let mut client = Client {
             remote: remote.clone(),
             bind,
             state: State::Done,
             last_error: None,
             buf: ReadBuf::new(),
+            tls,
         };
         match literal(&remote) {
             Some(addr) => client.connect_first(ctx, vec![addr])?,
@@ -193,7 +209,26 @@ impl Client {
             addr,
             local,
         });
-        self.state = State::Up(Conn::registered(PEER, addr, stream, STREAM));
+        let conn = Conn::registered(PEER, addr, stream, STREAM);
+        let conn = match self.tls.as_ref().map(TlsLayer::client).transpose() {
+            Ok(Some(layer)) => conn.with_tls(layer),
+            Ok(None) => conn,
+            Err(e) => {
+                self.state = State::Up(conn);
+                let failure = super::tls::TlsFailure::local(
+                    super::tls::TlsFailureKind::Other(e.to_string()),
+                    e.to_string(),
+                );
+                return self.end(ctx, CloseReason::Tls(failure));
+            }
+        };
+        self.state = State::Up(conn);
+        // A TLS client speaks first: its ClientHello goes now.
+        if let State::Up(conn) = &mut self.state
+            && let Err(how) = conn.flush(ctx)
+        {
+            self.end(ctx, how);
+        }
     }
 
     fn end(&mut self, ctx: &mut Ctx, how: CloseReason) {
@@ -308,6 +343,7 @@ impl Driver for Client {
                     time: SystemTime::now(),
                     data,
                 }),
+                ReadOutcome::Progress => {}
                 ReadOutcome::WouldBlock => conn.in_ready = false,
                 ReadOutcome::PeerFinished => {
                     ctx.emit(Event::HalfClosed {

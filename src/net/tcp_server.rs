@@ -12,8 +12,10 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use super::addr::canonical;
 use super::conn::{Conn, ConnSend, ReadBuf, ReadOutcome};
+use super::tls::layer::TlsLayer;
+use super::tls::setup::{self, ServerTls};
 use super::worker::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
-use super::{CloseReason, Event, Mode, NetError, PeerId, SendMeta, Target};
+use super::{CloseReason, Event, Mode, NetError, PeerId, SendMeta, Target, TlsServerConfig};
 
 const LISTENER: Token = Token(1);
 const FIRST_CONN: usize = 2;
@@ -50,6 +52,8 @@ pub(crate) struct Server {
     last_sender: Option<usize>,
     accept_retry_at: Option<Instant>,
     buf: ReadBuf,
+    /// TLS for every connection, if the session serves TLS.
+    tls: Option<ServerTls>,
 }
 
 fn token_of(id: PeerId) -> usize {
@@ -57,8 +61,18 @@ fn token_of(id: PeerId) -> usize {
 }
 
 impl Server {
-    /// Binds and listens, reporting `Opened` with the real address.
-    pub(crate) fn open(ctx: &mut Ctx, bind: SocketAddr) -> Result<Server, NetError> {
+    /// Binds and listens, reporting `Opened` with the real address. With
+    /// TLS, its files are loaded first (a bad one fails the open before
+    /// anything is bound), and `TlsServerReady` follows `Opened`.
+    pub(crate) fn open(
+        ctx: &mut Ctx,
+        bind: SocketAddr,
+        tls: Option<TlsServerConfig>,
+    ) -> Result<Server, NetError> {
+        let tls = match tls {
+            Some(cfg) => Some(setup::server(&cfg, bind)?),
+            None => None,
+        };
         let std_listener = listen(bind)?;
         let mut listener = TcpListener::from_std(std_listener);
         let local = listener
@@ -72,6 +86,15 @@ impl Server {
             mode: Mode::TcpServer,
             local: canonical(local),
         });
+        if let Some(tls) = &tls {
+            ctx.emit(Event::TlsServerReady {
+                cert: Box::new(tls.cert.clone()),
+                self_signed: tls.self_signed.clone(),
+            });
+            if let Some(err) = tls.key_log_error() {
+                ctx.error(err);
+            }
+        }
         Ok(Server {
             listener,
             conns: HashMap::new(),
@@ -80,6 +103,7 @@ impl Server {
             last_sender: None,
             accept_retry_at: None,
             buf: ReadBuf::new(),
+            tls,
         })
     }
 
@@ -121,9 +145,21 @@ impl Server {
         let _ = stream.set_nodelay(true);
         let local = stream.local_addr().map(canonical).unwrap_or(addr);
         let addr = canonical(addr);
+        let layer = match self.tls.as_ref().map(TlsLayer::server).transpose() {
+            Ok(layer) => layer,
+            Err(e) => {
+                return ctx.error(NetError::TlsSetup {
+                    message: e.to_string(),
+                });
+            }
+        };
         let conn = match Conn::new(ctx, id, addr, stream, Token(token)) {
             Ok(conn) => conn,
             Err(e) => return ctx.error(NetError::io("cannot watch a new client", &e)),
+        };
+        let conn = match layer {
+            Some(layer) => conn.with_tls(layer),
+            None => conn,
         };
         ctx.emit(Event::Connected {
             peer: id,
@@ -219,6 +255,7 @@ impl Server {
                         data,
                     });
                 }
+                ReadOutcome::Progress => {}
                 ReadOutcome::WouldBlock => {
                     conn.in_ready = false;
                     return;

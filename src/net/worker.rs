@@ -283,11 +283,12 @@ fn run(config: SessionConfig, mut ctx: Ctx, rx: Receiver<WorkerCmd>, fake: Fake)
 /// Opens the driver of a real mode.
 fn open_driver(ctx: &mut Ctx, config: SessionConfig) -> Result<Box<dyn Driver>, NetError> {
     match config {
-        SessionConfig::TcpServer { bind } => {
-            tcp_server::Server::open(ctx, bind).map(|d| Box::new(d) as Box<dyn Driver>)
+        SessionConfig::TcpServer { bind, tls } => {
+            tcp_server::Server::open(ctx, bind, tls).map(|d| Box::new(d) as Box<dyn Driver>)
         }
-        SessionConfig::TcpClient { remote, bind } => {
-            tcp_client::Client::start(ctx, remote, bind).map(|d| Box::new(d) as Box<dyn Driver>)
+        SessionConfig::TcpClient { remote, bind, tls } => {
+            tcp_client::Client::start(ctx, remote, bind, tls)
+                .map(|d| Box::new(d) as Box<dyn Driver>)
         }
         SessionConfig::Udp {
             bind,

@@ -169,7 +169,7 @@ impl<W: Write> EventCapture<W> {
                     CloseReason::Orderly => Ending::Orderly,
                     CloseReason::Reset => Ending::Reset,
                     CloseReason::Local => Ending::Local,
-                    CloseReason::Error(_) => Ending::Error,
+                    CloseReason::Error(_) | CloseReason::Tls(_) => Ending::Error,
                 };
                 let remote = *addr;
                 (now, Fact::Ended { remote, how })
@@ -181,7 +181,9 @@ impl<W: Write> EventCapture<W> {
             | Event::PeriodicEnded { .. }
             | Event::GroupJoined { .. }
             | Event::GroupLeft { .. }
-            | Event::GroupFailed { .. } => return Ok(()),
+            | Event::GroupFailed { .. }
+            | Event::TlsServerReady { .. }
+            | Event::TlsEstablished { .. } => return Ok(()),
         };
         self.inner.apply(time, fact)
     }
@@ -311,7 +313,7 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         Note::ClosedByPeer => ended(Ending::Orderly),
         Note::Reset => ended(Ending::Reset),
         Note::Disconnected => ended(Ending::Local),
-        Note::Error { .. } => ended(Ending::Error),
+        Note::Error { .. } | Note::TlsFailed(_) => ended(Ending::Error),
         Note::Closed => Some(Fact::SessionClosed),
         // Our FIN is not modelled (the orderly close that follows is), and
         // the encoding hint says nothing about the wire.
@@ -321,6 +323,9 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         | Note::Joined(_)
         | Note::Left(_)
         | Note::RuleFailed { .. }
-        | Note::RepliesDropped { .. } => None,
+        | Note::RepliesDropped { .. }
+        | Note::TlsServerReady { .. }
+        | Note::TlsEstablished(_)
+        | Note::TlsHelloOnPlain => None,
     }
 }

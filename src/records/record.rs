@@ -9,6 +9,7 @@ use bytes::Bytes;
 
 use crate::codec::TextEncoding;
 use crate::net::Mode;
+use crate::net::tls::{CertInfo, SelfSignedStore, TlsFailure, TlsInfo};
 
 /// Which way the bytes of a record went.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -121,6 +122,28 @@ pub enum Note {
     },
     /// The socket was closed.
     Closed,
+    /// A TLS server is ready: the certificate it presents, and where a
+    /// self-signed one is kept.
+    TlsServerReady {
+        /// The certificate.
+        cert: Box<CertInfo>,
+        /// Where the self-signed certificate is kept, when it is one.
+        self_signed: Option<SelfSignedStore>,
+    },
+    /// A TLS handshake with the record's peer finished.
+    TlsEstablished(Box<TlsInfo>),
+    /// TLS failed with the record's peer; the connection ended.
+    TlsFailed(Box<TlsFailure>),
+    /// A plain TCP peer's first bytes look like a TLS ClientHello: the peer
+    /// speaks TLS and this session does not.
+    TlsHelloOnPlain,
+}
+
+/// A time as its UTC date and time, for certificates' validity.
+pub fn utc_time(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t)
+        .format("%Y-%m-%d %H:%M UTC")
+        .to_string()
 }
 
 /// Why replies waiting to be sent were dropped.
@@ -229,6 +252,58 @@ impl fmt::Display for Note {
                 write!(f, "{count} replies ({bytes} bytes) not sent: {why}")
             }
             Note::Closed => f.write_str("closed"),
+            Note::TlsServerReady { cert, self_signed } => {
+                write!(
+                    f,
+                    "TLS ready: certificate {}, valid until {}, SHA-256 {}",
+                    cert.subject,
+                    utc_time(cert.not_after),
+                    cert.sha256
+                )?;
+                match self_signed {
+                    Some(s) if s.created => {
+                        write!(
+                            f,
+                            "; new self-signed certificate kept in {}",
+                            s.cert_file.display()
+                        )
+                    }
+                    Some(s) => write!(
+                        f,
+                        "; self-signed certificate kept in {}",
+                        s.cert_file.display()
+                    ),
+                    None => Ok(()),
+                }
+            }
+            Note::TlsEstablished(info) => {
+                write!(
+                    f,
+                    "TLS handshake done: {}, {}",
+                    info.version, info.cipher_suite
+                )?;
+                if let Some(alpn) = &info.alpn {
+                    write!(f, ", ALPN {alpn}")?;
+                }
+                if let Some(sni) = &info.sni {
+                    write!(f, ", SNI {sni}")?;
+                }
+                if let Some(leaf) = info.peer_chain.first() {
+                    write!(
+                        f,
+                        ", peer certificate {} (issuer {}, valid until {}, SHA-256 {})",
+                        leaf.subject,
+                        leaf.issuer,
+                        utc_time(leaf.not_after),
+                        leaf.sha256
+                    )?;
+                }
+                Ok(())
+            }
+            Note::TlsFailed(failure) => write!(f, "{failure}"),
+            Note::TlsHelloOnPlain => f.write_str(
+                "this looks like a TLS handshake (ClientHello): the peer speaks TLS, turn TLS on",
+            ),
         }
     }
 }

@@ -479,6 +479,7 @@ impl SessionLog {
                     CloseReason::Reset => Note::Reset,
                     CloseReason::Local => Note::Disconnected,
                     CloseReason::Error(message) => Note::Error { message },
+                    CloseReason::Tls(failure) => Note::TlsFailed(Box::new(failure)),
                 };
                 Some(Entry::event(wall, Some(addr), note))
             }
@@ -516,6 +517,13 @@ impl SessionLog {
                 Some(Entry::event(wall, None, Note::Left(membership)))
             }
             Event::Resolved { .. } => None,
+            Event::TlsServerReady { cert, self_signed } => {
+                let note = Note::TlsServerReady { cert, self_signed };
+                Some(Entry::event(wall, None, note))
+            }
+            Event::TlsEstablished { addr, info, .. } => {
+                Some(Entry::event(wall, Some(addr), Note::TlsEstablished(info)))
+            }
             Event::Error(err) => Some(self.error(err)),
             Event::Closed => {
                 self.link = LinkState::Closed;

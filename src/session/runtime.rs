@@ -137,6 +137,11 @@ pub struct Runtime {
     send_encoding: TextEncoding,
     /// The mode of the link opened last.
     mode: Option<Mode>,
+    /// A plain TCP link (no TLS): a TLS handshake arriving on it is told.
+    plain_tcp: bool,
+    /// Connections whose first bytes have been looked at for a TLS
+    /// handshake.
+    first_seen: std::collections::HashSet<PeerId>,
     /// The link opened (since the last open).
     opened: bool,
     /// The error that ended the link before it opened.
@@ -174,6 +179,8 @@ impl Runtime {
             display: DisplayEncoding::Auto,
             send_encoding: TextEncoding::Utf8,
             mode: None,
+            plain_tcp: false,
+            first_seen: std::collections::HashSet::new(),
             opened: false,
             failure: None,
             framing_behind: false,
@@ -238,6 +245,12 @@ impl Runtime {
                 self.failure = None;
                 self.greeted = false;
                 self.mode = Some(config.mode());
+                self.plain_tcp = matches!(
+                    config,
+                    SessionConfig::TcpServer { tls: None, .. }
+                        | SessionConfig::TcpClient { tls: None, .. }
+                );
+                self.first_seen.clear();
                 self.member.lock().opening(config.mode());
                 self.engine.open(config);
                 *self.shared.handle_slot() = self.engine.handle().ok();
@@ -491,6 +504,22 @@ impl Runtime {
                 }
                 Event::Error(err) if !self.opened && self.failure.is_none() => {
                     self.failure = Some(err.clone());
+                }
+                Event::Received {
+                    peer: Some(peer),
+                    addr,
+                    data,
+                    ..
+                } if self.plain_tcp
+                    && self.first_seen.insert(*peer)
+                    && crate::net::tls::looks_like_client_hello(data) =>
+                {
+                    let note = Note::TlsHelloOnPlain;
+                    let row = Entry::event(SystemTime::now(), Some(*addr), note);
+                    reports.push(Report::Entry(row));
+                }
+                Event::PeerClosed { peer, .. } => {
+                    self.first_seen.remove(peer);
                 }
                 Event::Closed => {
                     self.signals.push(Signal::Closed {

@@ -158,7 +158,7 @@ impl SessionSettings {
             PartnerRole::Udp { .. } => ModeChoice::Udp,
         };
         match p.session_config() {
-            SessionConfig::TcpServer { bind } => {
+            SessionConfig::TcpServer { bind, .. } => {
                 self.local_ip = bind.ip().to_string();
                 self.local_port = bind.port().to_string();
             }
@@ -245,8 +245,8 @@ mod tests {
             // The fields describe the partner's session (the tab's own
             // multicast options aside).
             let ends = |c: SessionConfig| match c {
-                SessionConfig::TcpServer { bind } => (Some(bind), None),
-                SessionConfig::TcpClient { remote, bind } => (bind, Some(remote)),
+                SessionConfig::TcpServer { bind, .. } => (Some(bind), None),
+                SessionConfig::TcpClient { remote, bind, .. } => (bind, Some(remote)),
                 SessionConfig::Udp { bind, remote, .. } => (Some(bind), remote),
             };
             let tab = crate::settings::session_config(&s).expect("the fields open");

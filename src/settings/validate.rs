@@ -80,12 +80,13 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
     }
     let bind = SocketAddr::new(ip, port);
     Ok(match s.mode {
-        ModeChoice::TcpServer => SessionConfig::TcpServer { bind },
+        ModeChoice::TcpServer => SessionConfig::TcpServer { bind, tls: None },
         ModeChoice::TcpClient => match remote {
             Some(remote) => SessionConfig::TcpClient {
                 remote,
                 // A client binds only when asked for a fixed local port.
                 bind: (bind.port() != 0).then_some(bind),
+                tls: None,
             },
             None => {
                 e.remote = Some(Msg::key(T::ErrNoRemote));
@@ -197,7 +198,8 @@ mod tests {
         assert_eq!(
             session_config(&s),
             Ok(SessionConfig::TcpServer {
-                bind: "127.0.0.1:8888".parse().unwrap()
+                bind: "127.0.0.1:8888".parse().unwrap(),
+                tls: None,
             })
         );
         let u = SessionSettings {

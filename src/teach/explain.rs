@@ -11,6 +11,7 @@ use std::io;
 use crate::codec::{EncodeError, PayloadError};
 use crate::i18n::{Lang, T};
 use crate::messages::Msg;
+use crate::net::tls::{TlsFailure, TlsFailureKind, TlsFileProblem};
 use crate::net::{Mode, NetError};
 use crate::records::{DropWhy, Note, Opener};
 
@@ -77,6 +78,60 @@ pub fn note(note: &Note) -> Explanation {
         Note::Error { .. } => Explanation::new(ExConnErrorWhy, ExConnErrorFix),
         Note::Failure(err) => net_error(err),
         Note::Closed => Explanation::new(ExClosedWhy, ExClosedFix),
+        Note::TlsServerReady { .. } => Explanation::new(ExTlsReadyWhy, ExTlsReadyFix),
+        Note::TlsEstablished(_) => Explanation::new(ExTlsEstablishedWhy, ExTlsEstablishedFix),
+        Note::TlsFailed(failure) => tls_failure(failure),
+        Note::TlsHelloOnPlain => tls_hello_on_plain(),
+    }
+}
+
+/// The explanation of a failed TLS connection: which side found what, and
+/// the fix.
+pub fn tls_failure(failure: &TlsFailure) -> Explanation {
+    let e = Explanation::new;
+    match (&failure.kind, failure.by_peer) {
+        (TlsFailureKind::UnknownIssuer, false) => e(ExTlsUnknownIssuerWhy, ExTlsUnknownIssuerFix),
+        (TlsFailureKind::UnknownIssuer, true) => {
+            e(ExTlsUnknownIssuerPeerWhy, ExTlsUnknownIssuerPeerFix)
+        }
+        (TlsFailureKind::NameMismatch { .. }, _) => e(ExTlsNameWhy, ExTlsNameFix),
+        (TlsFailureKind::Expired, _) => e(ExTlsExpiredWhy, ExTlsExpiredFix),
+        (TlsFailureKind::NotYetValid, _) => e(ExTlsNotYetWhy, ExTlsNotYetFix),
+        (TlsFailureKind::NoSharedVersion, _) => e(ExTlsVersionWhy, ExTlsVersionFix),
+        (TlsFailureKind::NoSharedCipher, _) => e(ExTlsCipherWhy, ExTlsCipherFix),
+        (TlsFailureKind::ClientCertRequired, false) => e(ExTlsClientCertWhy, ExTlsClientCertFix),
+        (TlsFailureKind::ClientCertRequired, true) => {
+            e(ExTlsClientCertPeerWhy, ExTlsClientCertPeerFix)
+        }
+        (TlsFailureKind::NotTls { .. }, _) => e(ExTlsNotTlsWhy, ExTlsNotTlsFix),
+        (TlsFailureKind::ClosedDuringHandshake, _) => e(ExTlsClosedWhy, ExTlsClosedFix),
+        (TlsFailureKind::PeerAlert { .. }, _) => e(ExTlsAlertWhy, ExTlsAlertFix),
+        (TlsFailureKind::Other(_), _) => e(ExTlsOtherWhy, ExTlsOtherFix),
+    }
+}
+
+/// The explanation for a plain TCP session whose peer's first bytes look
+/// like a TLS ClientHello
+/// ([`looks_like_client_hello`](crate::net::tls::looks_like_client_hello)):
+/// the peer speaks TLS; turn TLS on.
+pub fn tls_hello_on_plain() -> Explanation {
+    Explanation::new(ExTlsHelloWhy, ExTlsHelloFix)
+}
+
+/// The explanation of a certificate, key or CA file that cannot be used.
+pub fn tls_file_problem(problem: &TlsFileProblem) -> Explanation {
+    let e = Explanation::new;
+    match problem {
+        TlsFileProblem::Unreadable(_) => e(ExTlsFileReadWhy, ExTlsFileReadFix),
+        TlsFileProblem::NotPem { .. } => e(ExTlsNotPemWhy, ExTlsNotPemFix),
+        TlsFileProblem::TooLarge { .. }
+        | TlsFileProblem::BadPem(_)
+        | TlsFileProblem::BadCertificate { .. } => e(ExTlsBadCertWhy, ExTlsBadCertFix),
+        TlsFileProblem::NoCertificate => e(ExTlsNoCertWhy, ExTlsNoCertFix),
+        TlsFileProblem::NoPrivateKey => e(ExTlsNoKeyWhy, ExTlsNoKeyFix),
+        TlsFileProblem::BadPrivateKey(_) => e(ExTlsBadKeyWhy, ExTlsBadKeyFix),
+        TlsFileProblem::KeyMismatch => e(ExTlsKeyMismatchWhy, ExTlsKeyMismatchFix),
+        TlsFileProblem::Unwritable(_) => e(ExTlsUnwritableWhy, ExTlsUnwritableFix),
     }
 }
 
@@ -107,6 +162,11 @@ pub fn net_error(err: &NetError) -> Explanation {
         NetError::GroupFamily { .. } => e(ExGroupFamilyWhy, ExGroupFamilyFix),
         NetError::Unsupported { .. } => e(ExUnsupportedWhy, ExUnsupportedFix),
         NetError::NotJoined { .. } => e(ExNotJoinedWhy, ExNotJoinedFix),
+        NetError::TlsFile(file) => tls_file_problem(&file.problem),
+        NetError::TlsName { .. } => e(ExTlsNameBadWhy, ExTlsNameBadFix),
+        NetError::TlsNoRoots { .. } => e(ExTlsNoRootsWhy, ExTlsNoRootsFix),
+        NetError::TlsSetup { .. } => e(ExTlsSetupWhy, ExTlsSetupFix),
+        NetError::KeyLog { .. } => e(ExKeyLogWhy, ExKeyLogFix),
         NetError::Io { kind, .. } => io_error(*kind),
     }
 }
@@ -163,6 +223,7 @@ mod tests {
     use super::*;
     use crate::codec::TextEncoding;
     use crate::net::PeerId;
+    use crate::net::tls::{CertInfo, TlsFileError, TlsInfo, TlsVersion};
 
     fn addr() -> SocketAddr {
         "127.0.0.1:8080".parse().unwrap()
@@ -222,7 +283,77 @@ mod tests {
                 kind: io::ErrorKind::Other,
                 message: "boom".into(),
             },
+            NetError::TlsFile(TlsFileError {
+                path: "cert.pem".into(),
+                problem: TlsFileProblem::NoCertificate,
+            }),
+            NetError::TlsName { name: "a b".into() },
+            NetError::TlsNoRoots {
+                detail: "none found".into(),
+            },
+            NetError::TlsSetup {
+                message: "bad".into(),
+            },
+            NetError::KeyLog {
+                path: "keys.log".into(),
+                message: "denied".into(),
+            },
         ]
+    }
+
+    /// One of each file problem.
+    fn every_file_problem() -> Vec<TlsFileProblem> {
+        vec![
+            TlsFileProblem::Unreadable("missing".into()),
+            TlsFileProblem::TooLarge { len: 1 << 30 },
+            TlsFileProblem::NotPem { looks_der: false },
+            TlsFileProblem::NotPem { looks_der: true },
+            TlsFileProblem::BadPem("base64".into()),
+            TlsFileProblem::NoCertificate,
+            TlsFileProblem::BadCertificate {
+                index: 1,
+                detail: "bad".into(),
+            },
+            TlsFileProblem::NoPrivateKey,
+            TlsFileProblem::BadPrivateKey("dsa".into()),
+            TlsFileProblem::KeyMismatch,
+            TlsFileProblem::Unwritable("read-only".into()),
+        ]
+    }
+
+    /// One of each failure kind, found by either side.
+    fn every_failure() -> Vec<TlsFailure> {
+        let kinds = vec![
+            TlsFailureKind::UnknownIssuer,
+            TlsFailureKind::NameMismatch {
+                expected: "127.0.0.1".into(),
+                presented: vec!["localhost".into()],
+            },
+            TlsFailureKind::Expired,
+            TlsFailureKind::NotYetValid,
+            TlsFailureKind::NoSharedVersion,
+            TlsFailureKind::NoSharedCipher,
+            TlsFailureKind::ClientCertRequired,
+            TlsFailureKind::NotTls {
+                first_bytes: b"Welcome!".to_vec(),
+            },
+            TlsFailureKind::ClosedDuringHandshake,
+            TlsFailureKind::PeerAlert {
+                alert: "handshake_failure".into(),
+            },
+            TlsFailureKind::Other("boom".into()),
+        ];
+        let mut all = Vec::new();
+        for kind in kinds {
+            for by_peer in [false, true] {
+                all.push(TlsFailure {
+                    kind: kind.clone(),
+                    by_peer,
+                    detail: String::new(),
+                });
+            }
+        }
+        all
     }
 
     fn variant(e: &NetError) -> usize {
@@ -251,6 +382,11 @@ mod tests {
             NetError::Unsupported { .. } => 21,
             NetError::NotJoined { .. } => 22,
             NetError::Io { .. } => 23,
+            NetError::TlsFile(_) => 24,
+            NetError::TlsName { .. } => 25,
+            NetError::TlsNoRoots { .. } => 26,
+            NetError::TlsSetup { .. } => 27,
+            NetError::KeyLog { .. } => 28,
         }
     }
 
@@ -305,6 +441,24 @@ mod tests {
                 .into_iter()
                 .map(|e| Note::Failure(Box::new(e))),
         );
+        let cert = CertInfo::from_der(b"not a certificate");
+        notes.push(Note::TlsServerReady {
+            cert: Box::new(cert.clone()),
+            self_signed: None,
+        });
+        notes.push(Note::TlsEstablished(Box::new(TlsInfo {
+            version: TlsVersion::Tls13,
+            cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
+            alpn: Some("h2".into()),
+            sni: Some("localhost".into()),
+            peer_chain: vec![cert],
+        })));
+        notes.extend(
+            every_failure()
+                .into_iter()
+                .map(|f| Note::TlsFailed(Box::new(f))),
+        );
+        notes.push(Note::TlsHelloOnPlain);
         notes
     }
 
@@ -325,6 +479,10 @@ mod tests {
             Note::RepliesDropped { .. } => 12,
             Note::Joined(_) => 13,
             Note::Left(_) => 14,
+            Note::TlsServerReady { .. } => 15,
+            Note::TlsEstablished(_) => 16,
+            Note::TlsFailed(_) => 17,
+            Note::TlsHelloOnPlain => 18,
         }
     }
 
@@ -349,7 +507,7 @@ mod tests {
         let mut seen: Vec<usize> = errors.iter().map(variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..24).collect::<Vec<_>>(), "one of each error");
+        assert_eq!(seen, (0..29).collect::<Vec<_>>(), "one of each error");
         for e in &errors {
             check(&format!("{e:?}"), net_error(e));
         }
@@ -357,9 +515,12 @@ mod tests {
         let mut seen: Vec<usize> = notes.iter().map(note_variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..15).collect::<Vec<_>>(), "one of each event");
+        assert_eq!(seen, (0..19).collect::<Vec<_>>(), "one of each event");
         for n in &notes {
             check(&format!("{n:?}"), note(n));
+        }
+        for p in every_file_problem() {
+            check(&format!("{p:?}"), tls_file_problem(&p));
         }
         let unmappable = EncodeError::Unmappable {
             ch: '😀',
@@ -413,5 +574,46 @@ mod tests {
         assert_eq!(message(&Msg::key(T::ErrEmpty)), None);
         let text = ex.text(Lang::En);
         assert!(text.starts_with("Why: ") && text.contains("\nWhat to do: "));
+    }
+
+    #[test]
+    fn tls_failures_say_the_fix_a_learner_needs() {
+        let en = |k: T| k.get(Lang::En);
+        let failure = |kind, by_peer| TlsFailure {
+            kind,
+            by_peer,
+            detail: String::new(),
+        };
+        let unknown = tls_failure(&failure(TlsFailureKind::UnknownIssuer, false));
+        assert!(en(unknown.why).contains("self-signed"));
+        assert!(
+            en(unknown.fix).contains("CA file")
+                && en(unknown.fix).contains("Ignore certificate errors")
+        );
+        let name = tls_failure(&failure(
+            TlsFailureKind::NameMismatch {
+                expected: "127.0.0.1".into(),
+                presented: vec![],
+            },
+            false,
+        ));
+        assert!(en(name.fix).contains("SNI"));
+        let version = tls_failure(&failure(TlsFailureKind::NoSharedVersion, true));
+        assert!(en(version.fix).contains("same TLS version"));
+        let cert = tls_failure(&failure(TlsFailureKind::ClientCertRequired, true));
+        assert!(en(cert.fix).contains("client certificate and key"));
+        // Which side found it changes the words where it matters.
+        assert_ne!(
+            tls_failure(&failure(TlsFailureKind::UnknownIssuer, true)),
+            unknown
+        );
+        assert!(en(tls_hello_on_plain().fix).contains("Turn TLS on"));
+        let not_tls = note(&Note::TlsFailed(Box::new(failure(
+            TlsFailureKind::NotTls {
+                first_bytes: b"hi".to_vec(),
+            },
+            false,
+        ))));
+        assert!(en(not_tls.fix).contains("Turn TLS off"));
     }
 }

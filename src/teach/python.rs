@@ -66,8 +66,8 @@ impl PythonSession {
         display_encoding: DisplayEncoding,
     ) -> PythonSession {
         let (local, remote) = match config {
-            SessionConfig::TcpServer { bind } => (*bind, None),
-            SessionConfig::TcpClient { remote, bind } => (
+            SessionConfig::TcpServer { bind, .. } => (*bind, None),
+            SessionConfig::TcpClient { remote, bind, .. } => (
                 bind.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
                 Some(remote.clone()),
             ),
@@ -626,6 +626,7 @@ mod tests {
         );
         let config = SessionConfig::TcpServer {
             bind: "127.0.0.1:0".parse().unwrap(),
+            tls: None,
         };
         let opened = "127.0.0.1:4321".parse().ok();
         let s =

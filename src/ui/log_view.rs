@@ -367,6 +367,10 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
             fill(t(key), &[count, bytes])
         }
         Note::Closed => t(T::EvClosed).to_string(),
+        Note::TlsServerReady { .. }
+        | Note::TlsEstablished(_)
+        | Note::TlsFailed(_)
+        | Note::TlsHelloOnPlain => crate::messages::tls_note_text(note, lang),
     }
 }
 

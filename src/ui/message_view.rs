@@ -35,8 +35,15 @@ enum Item<'a> {
 pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, style: &RowStyle, log: &SessionLog) {
     let store = log.store();
     let Some(framer) = log.framer() else {
-        // The session has not taken the rule yet; it wakes the window
-        // when it has.
+        // The session has not taken the rule yet (it wakes the window when
+        // it has): nothing is framed so far.
+        if !store.is_empty() {
+            let total = store.end_seq() - store.first_seq();
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                fill(T::FramingWorking.get(lang), &[&0, &total]),
+            );
+        }
         return;
     };
     let caught_up = framer

@@ -129,6 +129,7 @@ fn server(bind: &str) -> (Engine, SocketAddr) {
     let mut e = engine();
     e.open(SessionConfig::TcpServer {
         bind: bind.parse().unwrap(),
+        tls: None,
     });
     let local = opened(&e);
     (e, local)
@@ -254,7 +255,10 @@ fn server_reopens_on_the_same_port_at_once() {
     c.set_read_timeout(Some(WAIT)).unwrap();
     let _ = c.read_to_end(&mut sink);
     e.close();
-    e.open(SessionConfig::TcpServer { bind: local });
+    e.open(SessionConfig::TcpServer {
+        bind: local,
+        tls: None,
+    });
     assert_eq!(opened(&e), local);
 }
 
@@ -263,7 +267,10 @@ fn address_in_use_is_reported_and_session_closes() {
     let holder = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = holder.local_addr().unwrap();
     let mut e = engine();
-    e.open(SessionConfig::TcpServer { bind: addr });
+    e.open(SessionConfig::TcpServer {
+        bind: addr,
+        tls: None,
+    });
     assert_eq!(error_kind(&e), ErrorKind::AddrInUse);
     closed(&e);
 }
@@ -326,6 +333,7 @@ fn we_finish_first_and_still_receive_until_the_peer_finishes() {
     e.open(SessionConfig::TcpClient {
         remote: HostPort::new("127.0.0.1", listener.local_addr().unwrap().port()).unwrap(),
         bind: None,
+        tls: None,
     });
     let (mut s, _) = listener.accept().unwrap();
     let (id, addr) = connected(&e);
@@ -418,6 +426,7 @@ fn tcp_client_talks_and_ends_in_order_when_server_closes() {
     e.open(SessionConfig::TcpClient {
         remote: HostPort::new("localhost", port).unwrap(),
         bind: None,
+        tls: None,
     });
     let (mut s, _) = listener.accept().unwrap();
     let local = opened(&e);
@@ -458,6 +467,7 @@ fn tcp_client_with_fixed_local_port() {
         e.open(SessionConfig::TcpClient {
             remote: HostPort::new("127.0.0.1", port).unwrap(),
             bind: Some(local_want),
+            tls: None,
         });
         let outcome = wait_for(&e, "Opened or AddrInUse", |ev| match ev {
             Event::Opened { local, .. } => Some(Ok(*local)),
@@ -482,6 +492,7 @@ fn tcp_client_refused() {
     e.open(SessionConfig::TcpClient {
         remote: HostPort::new("127.0.0.1", port).unwrap(),
         bind: None,
+        tls: None,
     });
     let kind = wait_for(&e, "error", |ev| match ev {
         Event::Error(err) => Some(err.kind()),
@@ -555,6 +566,7 @@ fn ipv6_in_every_mode() {
     cl.open(SessionConfig::TcpClient {
         remote: HostPort::new("::1", listener.local_addr().unwrap().port()).unwrap(),
         bind: None,
+        tls: None,
     });
     let _ = listener.accept().unwrap();
     assert!(opened(&cl).is_ipv6());
@@ -588,6 +600,7 @@ fn flood_is_held_back_and_every_byte_kept() {
     let mut e = Engine::with_limit(Arc::new(|| {}), LIMIT);
     e.open(SessionConfig::TcpServer {
         bind: "127.0.0.1:0".parse().unwrap(),
+        tls: None,
     });
     let local = opened(&e);
     let written = Arc::new(AtomicUsize::new(0));
@@ -741,7 +754,10 @@ fn dropping_the_engine_closes_the_port() {
     drop(e);
     // The port is free again at once.
     let mut again = engine();
-    again.open(SessionConfig::TcpServer { bind: local });
+    again.open(SessionConfig::TcpServer {
+        bind: local,
+        tls: None,
+    });
     assert_eq!(opened(&again), local);
 }
 
@@ -1119,6 +1135,7 @@ fn a_lookup_that_never_returns_does_not_hold_up_close() {
         SessionConfig::TcpClient {
             remote: HostPort::new("stuck.test", 9).unwrap(),
             bind: None,
+            tls: None,
         },
     ];
     for config in configs {

@@ -32,6 +32,7 @@ mod engine;
 mod packaging;
 mod pcap;
 mod peers;
+mod tls;
 
 // The window, driven with egui_kittest.
 #[cfg(feature = "gui")]

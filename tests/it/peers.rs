@@ -1153,3 +1153,34 @@ fn json_rows_and_the_encoding_hint() {
         l == format!("hint: {local} sends GBK, but we send UTF-8: use --send-encoding gbk")
     });
 }
+
+/// A TLS client knocking at a plain server: the first bytes are a
+/// ClientHello, and stderr says once that TLS should be turned on.
+#[test]
+// The ring provider is the one NetAssist is built with (no C build);
+// rustls marks it deprecated only for lacking post-quantum key exchange.
+#[allow(deprecated)]
+fn a_tls_handshake_on_a_plain_server_is_told() {
+    let (na, port) = tcp_server(&[]);
+    // A real ClientHello, made by rustls (no certificate is ever checked:
+    // the server never answers in TLS).
+    let roots = rustls::RootCertStore::empty();
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let mut hello = Vec::new();
+    tls.write_tls(&mut hello).unwrap();
+    assert_eq!(hello[0], 0x16, "a handshake record");
+    let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let local = client.local_addr().unwrap().to_string();
+    client.write_all(&hello).unwrap();
+    na.err_line("the TLS hint", |l| {
+        l.starts_with(&format!("hint: {local}: this looks like a TLS handshake"))
+    });
+}
