@@ -181,7 +181,9 @@ impl<W: Write> EventCapture<W> {
             | Event::PeriodicEnded { .. }
             | Event::GroupJoined { .. }
             | Event::GroupLeft { .. }
-            | Event::GroupFailed { .. } => return Ok(()),
+            | Event::GroupFailed { .. }
+            | Event::ReceiveBuffer { .. }
+            | Event::SystemDropped { .. } => return Ok(()),
         };
         self.inner.apply(time, fact)
     }
@@ -321,6 +323,7 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         | Note::Joined(_)
         | Note::Left(_)
         | Note::RuleFailed { .. }
-        | Note::RepliesDropped { .. } => None,
+        | Note::RepliesDropped { .. }
+        | Note::ReceiveBuffer { .. } => None,
     }
 }

@@ -76,8 +76,15 @@ pub fn note(note: &Note) -> Explanation {
         },
         Note::Error { .. } => Explanation::new(ExConnErrorWhy, ExConnErrorFix),
         Note::Failure(err) => net_error(err),
+        Note::ReceiveBuffer { .. } => Explanation::new(ExReceiveBufferWhy, ExReceiveBufferFix),
         Note::Closed => Explanation::new(ExClosedWhy, ExClosedFix),
     }
+}
+
+/// The explanation of the status bar's count of datagrams the system
+/// dropped at a UDP socket because its receive buffer was full.
+pub fn system_dropped() -> Explanation {
+    Explanation::new(ExSystemDroppedWhy, ExSystemDroppedFix)
 }
 
 /// The explanation of an engine error.
@@ -286,6 +293,10 @@ mod tests {
                 name: "greet".into(),
                 reason: "{{3}} has no value".into(),
             },
+            Note::ReceiveBuffer {
+                asked: 4 << 20,
+                granted: 8 << 20,
+            },
             Note::Closed,
         ]);
         for why in [
@@ -325,6 +336,7 @@ mod tests {
             Note::RepliesDropped { .. } => 12,
             Note::Joined(_) => 13,
             Note::Left(_) => 14,
+            Note::ReceiveBuffer { .. } => 15,
         }
     }
 
@@ -357,7 +369,7 @@ mod tests {
         let mut seen: Vec<usize> = notes.iter().map(note_variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..15).collect::<Vec<_>>(), "one of each event");
+        assert_eq!(seen, (0..16).collect::<Vec<_>>(), "one of each event");
         for n in &notes {
             check(&format!("{n:?}"), note(n));
         }
@@ -367,6 +379,7 @@ mod tests {
             encoding: TextEncoding::Gbk,
         };
         check("unmappable", encode_error(&unmappable));
+        check("system dropped", system_dropped());
     }
 
     #[test]
