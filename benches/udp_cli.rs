@@ -41,20 +41,24 @@ fn main() {
         let r = raw_receiver(BURST);
         let (c, told) = command_line(BURST, &dir.join(format!("rx-{round}.txt")));
         println!(
-            "round {round}: plain kept {:>7}/{} ({:.3}; system dropped {}; {:.2} µs CPU each)",
+            "round {round}: plain kept {:>7}/{} ({:.3}; system dropped {}; {:.2} µs CPU each; \
+             the sender {:.2} µs each)",
             r.kept,
             r.sent,
             r.share(),
             shown(r.proc_drops),
             r.cpu_us_each(),
+            r.sender_us_each(),
         );
         println!(
-            "         netassist kept {:>7}/{} ({:.3}; system dropped {}; {:.2} µs CPU each); ratio {:.3}",
+            "         netassist kept {:>7}/{} ({:.3}; system dropped {}; {:.2} µs CPU each; \
+             the sender {:.2} µs each); ratio {:.3}",
             c.kept,
             c.sent,
             c.share(),
             shown(c.proc_drops),
             c.cpu_us_each(),
+            c.sender_us_each(),
             c.share() / r.share()
         );
         println!("         stderr: {told}");
@@ -119,7 +123,7 @@ fn command_line(n: u64, out: &std::path::Path) -> (Kept, String) {
         assert!(start.elapsed() < Duration::from_secs(300), "stalled");
     }
     let cpu_ns = cpu_ns(&pid, "") - cpu;
-    let sent = sender.join().expect("sender");
+    let (sent, sender_cpu_ns) = sender.join().expect("sender");
     let drops = proc_drops(addr);
     let _ = child.kill();
     let _ = child.wait();
@@ -152,6 +156,7 @@ fn command_line(n: u64, out: &std::path::Path) -> (Kept, String) {
             proc_drops: drops,
             rcvbuf: 0,
             cpu_ns,
+            sender_cpu_ns,
         },
         told,
     )

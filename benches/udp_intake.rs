@@ -50,16 +50,19 @@ fn main() {
         let w = window(BURST);
         let k = &w.kept;
         println!(
-            "round {round}: plain kept {:>7}/{} ({:.3}; system dropped {}; {:.2} µs CPU each)",
+            "round {round}: plain kept {:>7}/{} ({:.3}; system dropped {}; {:.2} µs CPU each; \
+             the sender {:.2} µs each)",
             r.kept,
             r.sent,
             r.share(),
             shown(r.proc_drops),
             r.cpu_us_each(),
+            r.sender_us_each(),
         );
         println!(
             "         window kept {:>7}/{} ({:.3}; system dropped {}, status bar {}; \
-             {:.2} µs CPU each, {:.2} engine and session + {:.2} frames); ratio {:.3}",
+             {:.2} µs CPU each, {:.2} engine and session + {:.2} frames; \
+             the sender {:.2} µs each); ratio {:.3}",
             k.kept,
             k.sent,
             k.share(),
@@ -68,6 +71,7 @@ fn main() {
             k.cpu_us_each(),
             w.engine_cpu_ns as f64 / 1e3 / k.kept.max(1) as f64,
             w.ui_cpu_ns as f64 / 1e3 / k.kept.max(1) as f64,
+            k.sender_us_each(),
             k.share() / r.share()
         );
         println!(
@@ -154,7 +158,7 @@ fn window(n: u64) -> Window {
     }
     let engine_cpu_ns = cpu_ns("self", "netassist-") - engine_cpu;
     let ui_cpu_ns = this_thread_cpu_ns() - ui_cpu;
-    let sent = sender.join().expect("sender");
+    let (sent, sender_cpu_ns) = sender.join().expect("sender");
     let drops = proc_drops(addr);
     let log = app.tab().session.log();
     let mut kept = 0u64;
@@ -181,6 +185,7 @@ fn window(n: u64) -> Window {
             proc_drops: drops,
             rcvbuf,
             cpu_ns: engine_cpu_ns + ui_cpu_ns,
+            sender_cpu_ns,
         },
         shown,
         engine_cpu_ns,

@@ -21,17 +21,19 @@ pub const RCVBUF: usize = 4 << 20;
 pub const QUIET: Duration = Duration::from_millis(400);
 
 /// Sends `n` datagrams numbered 0..n to `to`, as fast as the system takes
-/// them; gives how many `send_to` accepted.
-pub fn send_burst(to: SocketAddr, n: u64) -> JoinHandle<u64> {
+/// them; gives how many `send_to` accepted, and the sender's CPU time in
+/// nanoseconds.
+pub fn send_burst(to: SocketAddr, n: u64) -> JoinHandle<(u64, u64)> {
     std::thread::spawn(move || {
         let s = UdpSocket::bind("127.0.0.1:0").expect("bind the sender");
+        let cpu = this_thread_cpu_ns();
         let mut sent = 0;
         for i in 0..n {
             if s.send_to(&i.to_le_bytes(), to).is_ok() {
                 sent += 1;
             }
         }
-        sent
+        (sent, this_thread_cpu_ns() - cpu)
     })
 }
 
@@ -49,6 +51,8 @@ pub struct Kept {
     pub rcvbuf: usize,
     /// CPU time the receiving side used for the burst, in nanoseconds.
     pub cpu_ns: u64,
+    /// CPU time the sender used for it, in nanoseconds.
+    pub sender_cpu_ns: u64,
 }
 
 impl Kept {
@@ -60,6 +64,11 @@ impl Kept {
     /// The receiving side's CPU time per datagram kept, in microseconds.
     pub fn cpu_us_each(&self) -> f64 {
         self.cpu_ns as f64 / 1e3 / self.kept.max(1) as f64
+    }
+
+    /// The sender's CPU time per datagram sent, in microseconds.
+    pub fn sender_us_each(&self) -> f64 {
+        self.sender_cpu_ns as f64 / 1e3 / self.sent.max(1) as f64
     }
 }
 
@@ -106,13 +115,14 @@ pub fn raw_receiver(n: u64) -> Kept {
     }
     let cpu_ns = this_thread_cpu_ns() - cpu;
     assert!(in_order, "the raw receiver saw datagrams out of order");
-    let sent = sender.join().expect("sender");
+    let (sent, sender_cpu_ns) = sender.join().expect("sender");
     Kept {
         sent,
         kept,
         proc_drops: proc_drops(addr),
         rcvbuf,
         cpu_ns,
+        sender_cpu_ns,
     }
 }
 
