@@ -177,6 +177,7 @@ table! {
     EvReset: "连接被对方重置（RST）", "connection reset by peer (RST)";
     EvDisconnected: "我方关闭了连接", "we closed the connection";
     EvClosed: "已关闭", "closed";
+    EvReceiveBuffer: "接收缓冲区 {} 字节（申请了 {} 字节）", "receive buffer {} bytes (asked for {})";
     EvError: "错误：{}", "error: {}";
     // Automation
     RuleFailed: "自动回复失败：{}", "Auto-reply failed: {}";
@@ -294,6 +295,7 @@ table! {
     Bytes: "字节", "bytes";
     Dropped: "已丢弃最早的 {} 字节（上限 {} MiB）", "dropped oldest {} bytes (cap {} MiB)";
     ResetCounters: "计数清零", "Reset counters";
+    SystemDropped: "系统丢弃：{}", "lost by the system: {}";
     // Field errors
     ErrPort: "端口必须是 {} 到 65535 之间的数字", "Port must be a number from {} to 65535";
     ErrLocalAddr: "“{}” 不是 IP 地址（例如 127.0.0.1、0.0.0.0、::1）", "'{}' is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1)";
@@ -362,6 +364,10 @@ table! {
     ExDisconnectedFix: "对方的 recv() 会返回 b''；要继续就重新连接。", "The peer's recv() returns b''; connect again to go on.";
     ExWeFinishedWhy: "我方做了相当于 shutdown(SHUT_WR) 的事：已经排队的数据照常发出，接着发出 FIN；之后不再发送，但仍然接收对方的数据。", "We did what shutdown(SHUT_WR) does: data already queued still goes out, then our FIN; after that we send nothing more, but still receive.";
     ExWeFinishedFix: "对方的 recv() 现在返回 b''；等它也结束发送，连接就正常关闭。", "The peer's recv() now returns b''; once it finishes too, the connection closes normally.";
+    ExReceiveBufferWhy: "接收缓冲区存放已经到达、程序还没读走的数据报。NetAssist 打开 UDP 时申请 4 MiB，好接住设备和传感器一阵一阵发来的小数据报。系统可能给得少一些（Linux 最多给到 net.core.rmem_max）；Linux 报告的数值把它自己的记账开销也算在内，是申请数的两倍。", "The receive buffer holds datagrams that have arrived but that the program has not read yet. NetAssist asks for 4 MiB when it opens UDP, to catch the bursts of small datagrams devices and sensors send. The system may grant less (Linux at most net.core.rmem_max); Linux reports a size that counts its own bookkeeping too, twice what was asked.";
+    ExReceiveBufferFix: "一般不用管。如果状态栏出现“系统丢弃”，说明突发超出了缓冲区：Linux 上可以用 sudo sysctl -w net.core.rmem_max=8388608 放宽上限，再重新打开。自己写接收程序时，用 setsockopt(SO_RCVBUF) 申请大一点的缓冲区，并尽快地循环 recvfrom()。", "Usually nothing. If the status bar shows \"lost by the system\", a burst was bigger than the buffer: on Linux, raise the cap with sudo sysctl -w net.core.rmem_max=8388608, then open again. In a receiver of your own, ask for a larger buffer with setsockopt(SO_RCVBUF) and call recvfrom() in a tight loop.";
+    ExSystemDroppedWhy: "UDP 没有流量控制：数据报先放进接收缓冲区，等程序来读；缓冲区满了，系统就直接丢掉新来的数据报，不重传，也不告诉发送方。这些数据报在 NetAssist 读到之前就被系统丢了，所以日志里没有它们。", "UDP has no flow control: datagrams wait in the socket's receive buffer until the program reads them, and when the buffer is full the system drops new ones, with no retransmission and no word to the sender. These were dropped before NetAssist could read them, so the log does not have them.";
+    ExSystemDroppedFix: "让发送方放慢，或者把一大阵拆成几小阵、中间稍停；Linux 上可以用 sudo sysctl -w net.core.rmem_max=8388608 放宽接收缓冲区的上限，再重新打开。要求一个都不能丢的数据，请在应用层加上序号和重传，或者改用 TCP。", "Have the sender slow down, or split a big burst into smaller ones with short pauses; on Linux, raise the receive buffer's cap with sudo sysctl -w net.core.rmem_max=8388608, then open again. For data that must never be lost, add sequence numbers and resending in your protocol, or use TCP.";
     ExClosedWhy: "本会话的套接字已关闭，不再收发数据。", "This session's socket is closed: nothing more is sent or received.";
     ExClosedFix: "点“打开”或“连接”重新开始。", "Click Open or Connect to start again.";
     ExConnErrorWhy: "系统报告这个连接出了错，连接已经结束。", "The system reported an error on this connection, and the connection ended.";

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod udp;
+
 use std::time::{Duration, Instant};
 
 use netassist::app::NetAssistApp;

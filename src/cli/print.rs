@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::codec::{DisplayEncoding, StreamDecoder, push_hex};
 use crate::net::{GroupOp, Mode, PeriodicEnd};
@@ -40,7 +40,20 @@ pub(super) struct Printer<W: Write> {
     tls_failed: Option<String>,
     /// How the run ended, once it has.
     result: Option<Result<(), String>>,
+    /// `[RX peer] ` for the peer of the last row printed.
+    rx_prefix: Option<(SocketAddr, String)>,
+    /// The line being printed (kept for its capacity).
+    line: String,
+    /// The system's drop count: as last told, when, and a newer one to tell.
+    drops_told: u64,
+    drops_told_at: Option<Instant>,
+    drops_new: Option<u64>,
+    /// When the printer was made (before any time it is given).
+    started: Instant,
 }
+
+/// Shortest gap between two lines about datagrams the system dropped.
+const DROPS_GAP: Duration = Duration::from_secs(1);
 
 impl<W: Write> Printer<W> {
     pub(super) fn new(
@@ -67,11 +80,20 @@ impl<W: Write> Printer<W> {
             opened: false,
             tls_failed: None,
             result: None,
+            rx_prefix: None,
+            line: String::new(),
+            drops_told: 0,
+            drops_told_at: None,
+            drops_new: None,
+            started: Instant::now(),
         }
     }
 
     /// How the run ended (`Ok` if it has not ended by itself).
     pub(super) fn finish(mut self) -> Result<(), String> {
+        if self.drops_new.is_some() {
+            let _ = self.tell_drops(Instant::now());
+        }
         let _ = self.out.flush();
         self.result.take().unwrap_or(Ok(()))
     }
@@ -163,9 +185,17 @@ impl<W: Write> Printer<W> {
         match self.display {
             Display::Raw => self.out.write_all(&entry.bytes),
             Display::Hex => {
-                let mut line = format!("[RX {peer}] ");
-                push_hex(&entry.bytes, &mut line);
-                writeln!(self.out, "{line}")
+                // A burst of datagrams from one peer: its address is
+                // formatted once.
+                if self.rx_prefix.as_ref().is_none_or(|(p, _)| *p != peer) {
+                    self.rx_prefix = Some((peer, format!("[RX {peer}] ")));
+                }
+                let prefix = self.rx_prefix.as_ref().map_or("", |(_, p)| p.as_str());
+                self.line.clear();
+                self.line.push_str(prefix);
+                push_hex(&entry.bytes, &mut self.line);
+                self.line.push('\n');
+                self.out.write_all(self.line.as_bytes())
             }
             Display::Text(_) => {
                 let (text, _) = self.decode(peer, Direction::Rx, &entry.bytes);
@@ -301,7 +331,55 @@ impl<W: Write> Printer<W> {
                     self.tls_failed = Some(format!("TLS failed: {note}; what to do: {fix}"));
                 }
             }
+            Note::ReceiveBuffer { asked, granted } => {
+                eprintln!("receive buffer: {granted} bytes (asked for {asked})");
+            }
             Note::WeFinished | Note::Closed => {}
+        }
+        Ok(())
+    }
+
+    /// The system's drop count grew to `total`: told at once, unless the
+    /// last time was under [`DROPS_GAP`] ago (then at the next tick due).
+    fn dropped(&mut self, total: u64, now: Instant) -> io::Result<()> {
+        if total <= self.drops_told {
+            return Ok(());
+        }
+        self.drops_new = Some(total);
+        if self.drops_due().is_none_or(|due| now >= due) {
+            self.tell_drops(now)?;
+        }
+        Ok(())
+    }
+
+    /// When the drop count waiting may be told (the first one at once).
+    fn drops_due(&self) -> Option<Instant> {
+        self.drops_new?;
+        Some(self.drops_told_at.map_or(self.started, |t| t + DROPS_GAP))
+    }
+
+    /// Tells the drop count waiting: a line on stderr and, with `--json`,
+    /// an object on stdout.
+    fn tell_drops(&mut self, now: Instant) -> io::Result<()> {
+        let Some(total) = self.drops_new.take() else {
+            return Ok(());
+        };
+        self.drops_told = total;
+        self.drops_told_at = Some(now);
+        let what = format!("lost by the system: {total} datagrams (the receive buffer was full)");
+        eprintln!("{what}");
+        if self.json {
+            let time = chrono::DateTime::<chrono::Local>::from(SystemTime::now())
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
+            let obj = serde_json::json!({
+                "time": time,
+                "dir": "event",
+                "peer": null,
+                "event": what,
+                "system_dropped": total,
+            });
+            serde_json::to_writer(&mut self.out, &obj).map_err(io::Error::other)?;
+            self.out.write_all(b"\n")?;
         }
         Ok(())
     }
@@ -361,6 +439,11 @@ impl<W: Write> Observer for Printer<W> {
                 }
             },
             Signal::CaptureFailed(msg) => return self.end(Err(format!("--pcap {msg}"))),
+            Signal::SystemDropped { total } => {
+                if let Err(e) = self.dropped(*total, Instant::now()) {
+                    return self.stdout_failed(&e);
+                }
+            }
             Signal::GroupFailed {
                 membership,
                 op,
@@ -388,10 +471,18 @@ impl<W: Write> Observer for Printer<W> {
     }
 
     fn deadline(&self) -> Option<Instant> {
-        self.deadline
+        match (self.deadline, self.drops_due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn tick(&mut self, now: Instant, pending_tx: usize) -> Flow {
+        if self.drops_due().is_some_and(|due| now >= due)
+            && let Err(e) = self.tell_drops(now)
+        {
+            return self.stdout_failed(&e);
+        }
         if let Err(e) = self.out.flush() {
             return self.stdout_failed(&e);
         }
@@ -431,4 +522,45 @@ pub(super) fn trim_line_end(text: &str) -> &str {
     text.strip_suffix("\r\n")
         .or_else(|| text.strip_suffix('\n'))
         .unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json_printer() -> Printer<Vec<u8>> {
+        Printer::new(Mode::Udp, Display::Hex, true, Vec::new(), None, None, false)
+    }
+
+    /// The `system_dropped` counts printed so far.
+    fn told(p: &Printer<Vec<u8>>) -> Vec<u64> {
+        String::from_utf8_lossy(&p.out)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["system_dropped"].as_u64())
+            .collect()
+    }
+
+    #[test]
+    fn drops_are_told_when_they_grow_at_most_once_a_second() {
+        let mut p = json_printer();
+        let start = Instant::now();
+        assert_eq!(p.signal(&Signal::SystemDropped { total: 5 }), Flow::Go);
+        assert_eq!(told(&p), [5], "the first at once");
+        p.signal(&Signal::SystemDropped { total: 9 });
+        p.signal(&Signal::SystemDropped { total: 12 });
+        assert_eq!(told(&p), [5], "not twice within a second");
+        let due = p.deadline().expect("a tick is asked for");
+        assert!(due >= start + DROPS_GAP, "{:?}", due - start);
+        p.tick(due - Duration::from_millis(1), 0);
+        assert_eq!(told(&p), [5]);
+        p.tick(due, 0);
+        assert_eq!(told(&p), [5, 12], "the newest count, once due");
+        assert_eq!(p.deadline(), None, "nothing left to tell");
+        p.signal(&Signal::SystemDropped { total: 12 });
+        p.tick(due + DROPS_GAP, 0);
+        assert_eq!(told(&p), [5, 12], "no growth, no line");
+        p.signal(&Signal::SystemDropped { total: 13 });
+        assert!(p.deadline().is_some(), "waits for its second");
+    }
 }

@@ -94,23 +94,6 @@ impl ReadBuf {
         Ok(Some(&self.0))
     }
 
-    /// Receives one datagram.
-    pub(crate) fn recv_from(
-        &mut self,
-        socket: &mio::net::UdpSocket,
-    ) -> io::Result<(Bytes, std::net::SocketAddr)> {
-        self.0.clear();
-        let spare = self.0.spare_capacity_mut();
-        // Through `try_io`, as in `read_stream`, so Windows re-arms readiness.
-        let (n, from) = socket.try_io(|| socket2::SockRef::from(socket).recv_from(spare))?;
-        // SAFETY: as in `read_stream`.
-        unsafe { self.0.set_len(n) };
-        let from = from
-            .as_socket()
-            .ok_or_else(|| io::Error::other("datagram from a non-IP address"))?;
-        Ok((self.take(), from))
-    }
-
     fn take(&mut self) -> Bytes {
         if self.0.len() >= READ_CHUNK / 4 * 3 {
             let full = std::mem::replace(&mut self.0, Vec::with_capacity(READ_CHUNK));

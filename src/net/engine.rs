@@ -105,6 +105,7 @@ impl Engine {
                 self.sink
                     .emit(Event::Error(NetError::io("cannot start a session", &err)));
                 self.sink.emit(Event::Closed);
+                self.sink.flush();
                 self.sink.wake();
             }
         }

@@ -160,6 +160,22 @@ pub enum Event {
         /// The address sends to it now go to.
         addr: SocketAddr,
     },
+    /// A UDP socket's receive buffer, told once it is open: the room the
+    /// system keeps for datagrams that arrived but are not read yet.
+    ReceiveBuffer {
+        /// The size NetAssist asked for.
+        asked: usize,
+        /// The size the system granted, as it reports it (Linux reports
+        /// twice what it keeps for data and caps the request at
+        /// `net.core.rmem_max`).
+        granted: usize,
+    },
+    /// The system dropped datagrams at a UDP socket because its receive
+    /// buffer was full (Linux counts them; elsewhere this never comes).
+    SystemDropped {
+        /// Datagrams dropped since the socket opened.
+        total: u64,
+    },
     /// Something failed; the session may still be open (see [`Event::Closed`]).
     Error(NetError),
     /// The session has ended; no more events will come from it.

@@ -15,6 +15,7 @@
 mod addr;
 mod config;
 mod conn;
+mod datagrams;
 mod engine;
 mod error;
 mod event;

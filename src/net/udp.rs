@@ -14,7 +14,8 @@ use mio::{Interest, Token};
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 use super::addr::canonical;
-use super::conn::{MAX_QUEUE, ReadBuf};
+use super::conn::MAX_QUEUE;
+use super::datagrams::{self, Datagram, DatagramReader, RECV_BUFFER};
 use super::multicast::{self, MulticastConfig};
 use super::resolve::{Cached, Finished, HostCache};
 use super::worker::{Ctx, Driver, SendOutcome, WorkerCmd};
@@ -23,8 +24,8 @@ use super::{Event, GroupOp, HostPort, Membership, Mode, NetError, SendMeta, Targ
 const SOCKET: Token = Token(1);
 /// Largest UDP payload over IPv4.
 const MAX_DATAGRAM: usize = 65_507;
-/// Datagrams read per turn before looking at commands again.
-const READS_PER_TURN: usize = 64;
+/// Batches read per turn before looking at commands again.
+const BATCHES_PER_TURN: usize = 8;
 
 /// A datagram waiting for the socket to take it.
 struct Outgoing {
@@ -53,7 +54,13 @@ pub(crate) struct Udp {
     queued: usize,
     names: HostCache<(Bytes, SendMeta)>,
     readable: bool,
-    buf: ReadBuf,
+    reader: DatagramReader,
+    /// The datagrams of the batch being handed on.
+    batch: Vec<Datagram>,
+    /// The receive buffer granted, told once open.
+    recv_buffer: Option<usize>,
+    /// The system's drop count as last told.
+    drops_told: Option<u64>,
 }
 
 impl Udp {
@@ -72,6 +79,8 @@ impl Udp {
             let _ = socket.set_only_v6(false);
         }
         socket.set_broadcast(true).map_err(err)?;
+        let recv_buffer = datagrams::grow_recv_buffer(&socket, RECV_BUFFER);
+        datagrams::count_drops(&socket);
         socket.bind(&bind.into()).map_err(err)?;
         socket.set_nonblocking(true).map_err(err)?;
         let mut socket = UdpSocket::from_std(socket.into());
@@ -97,7 +106,10 @@ impl Udp {
             queued: 0,
             names: HostCache::new(),
             readable: true,
-            buf: ReadBuf::new(),
+            reader: DatagramReader::new(),
+            batch: Vec::with_capacity(datagrams::BATCH),
+            recv_buffer,
+            drops_told: None,
         };
         match remote {
             None => udp.become_open(ctx),
@@ -120,6 +132,12 @@ impl Udp {
             mode: Mode::Udp,
             local: canonical(self.local),
         });
+        if let Some(granted) = self.recv_buffer {
+            ctx.emit(Event::ReceiveBuffer {
+                asked: RECV_BUFFER,
+                granted,
+            });
+        }
         for m in std::mem::take(&mut self.join_at_open) {
             self.join(ctx, m);
         }
@@ -305,6 +323,32 @@ impl Udp {
     }
 }
 
+impl Udp {
+    /// Reports the datagrams of a batch read (they go to the consumer
+    /// together, with the worker's other events of this turn), and the
+    /// system's drop count when it grew.
+    fn hand_on(&mut self, ctx: &mut Ctx) {
+        let time = SystemTime::now();
+        for Datagram { from, data } in self.batch.drain(..) {
+            let from = canonical(from);
+            self.last_sender = Some(from);
+            ctx.emit(Event::Received {
+                peer: None,
+                addr: from,
+                time,
+                data,
+            });
+        }
+        let dropped = self.reader.dropped();
+        if dropped.is_some() && dropped != self.drops_told {
+            self.drops_told = dropped;
+            ctx.emit(Event::SystemDropped {
+                total: dropped.unwrap_or(0),
+            });
+        }
+    }
+}
+
 fn send_error(to: SocketAddr, e: &io::Error) -> NetError {
     NetError::io(format!("cannot send to {to}"), e)
 }
@@ -415,20 +459,11 @@ impl Driver for Udp {
         if !self.opened {
             return false;
         }
-        let mut reads = 0;
-        while self.readable && reads < READS_PER_TURN && ctx.sink.has_room() {
-            reads += 1;
-            match self.buf.recv_from(&self.socket) {
-                Ok((data, from)) => {
-                    let from = canonical(from);
-                    self.last_sender = Some(from);
-                    ctx.emit(Event::Received {
-                        peer: None,
-                        addr: from,
-                        time: SystemTime::now(),
-                        data,
-                    });
-                }
+        let mut batches = 0;
+        while self.readable && batches < BATCHES_PER_TURN && ctx.sink.has_room() {
+            batches += 1;
+            match self.reader.read(&self.socket, &mut self.batch) {
+                Ok(_) => self.hand_on(ctx),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.readable = false,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 // ICMP "port unreachable" from an earlier send (Windows reports

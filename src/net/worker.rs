@@ -109,14 +109,13 @@ pub(crate) struct Ctx {
     /// The worker's own command channel (the timer thread sends ticks on it).
     pub(crate) cmd_tx: Sender<WorkerCmd>,
     pub(crate) resolver: Arc<dyn Resolver>,
-    emitted: bool,
 }
 
 impl Ctx {
-    /// Queues an event for the consumer (it is woken once per loop turn).
+    /// Queues an event for the consumer: the events of one loop turn go
+    /// in one batch, and the consumer is woken once for it.
     pub(crate) fn emit(&mut self, event: Event) {
         self.sink.emit(event);
-        self.emitted = true;
     }
 
     /// Reports an error event.
@@ -228,7 +227,6 @@ pub(crate) fn spawn(
         shared: Arc::clone(&shared),
         cmd_tx: tx.clone(),
         resolver,
-        emitted: false,
     };
     let name = format!("netassist-{}", config.mode().name().replace(' ', "-"));
     let thread = std::thread::Builder::new()
@@ -277,6 +275,7 @@ fn run(config: SessionConfig, mut ctx: Ctx, rx: Receiver<WorkerCmd>, fake: Fake)
         }
     }
     ctx.sink.emit(Event::Closed);
+    ctx.sink.flush();
     ctx.sink.wake();
 }
 
@@ -338,8 +337,7 @@ fn run_loop(driver: &mut dyn Driver, jobs: &mut Jobs, ctx: &mut Ctx, rx: &Receiv
             driver.on_timer(ctx, now);
         }
         more_ready = driver.pump(ctx);
-        if ctx.emitted {
-            ctx.emitted = false;
+        if ctx.sink.flush() {
             ctx.sink.wake();
         }
     }

@@ -183,7 +183,9 @@ impl<W: Write> EventCapture<W> {
             | Event::GroupLeft { .. }
             | Event::GroupFailed { .. }
             | Event::TlsServerReady { .. }
-            | Event::TlsEstablished { .. } => return Ok(()),
+            | Event::TlsEstablished { .. }
+            | Event::ReceiveBuffer { .. }
+            | Event::SystemDropped { .. } => return Ok(()),
         };
         self.inner.apply(time, fact)
     }
@@ -326,6 +328,7 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         | Note::RepliesDropped { .. }
         | Note::TlsServerReady { .. }
         | Note::TlsEstablished(_)
-        | Note::TlsHelloOnPlain => None,
+        | Note::TlsHelloOnPlain
+        | Note::ReceiveBuffer { .. } => None,
     }
 }

@@ -120,6 +120,14 @@ pub enum Note {
         /// Why.
         why: DropWhy,
     },
+    /// A UDP socket's receive buffer: the room the system keeps for
+    /// datagrams that arrived but are not read yet.
+    ReceiveBuffer {
+        /// The size NetAssist asked for, in bytes.
+        asked: usize,
+        /// The size the system granted, as it reports it.
+        granted: usize,
+    },
     /// The socket was closed.
     Closed,
     /// A TLS server is ready: the certificate it presents, and where a
@@ -250,6 +258,9 @@ impl fmt::Display for Note {
                     DropWhy::WeFinished => "we had finished sending on this connection",
                 };
                 write!(f, "{count} replies ({bytes} bytes) not sent: {why}")
+            }
+            Note::ReceiveBuffer { asked, granted } => {
+                write!(f, "receive buffer {granted} bytes (asked for {asked})")
             }
             Note::Closed => f.write_str("closed"),
             Note::TlsServerReady { cert, self_signed } => {

@@ -267,7 +267,8 @@ impl RecordStore {
         if record.dir != Direction::Event
             && let Some(peer) = record.peer
         {
-            if let Some(&prev) = self.streams.get(&(record.dir, peer))
+            // One lookup: the stream's newest seq becomes this one.
+            if let Some(prev) = self.streams.insert((record.dir, peer), seq)
                 && prev >= self.first_seq
             {
                 record.link = u32::try_from(seq - prev).unwrap_or(0);
@@ -278,7 +279,6 @@ impl RecordStore {
                     prev_record.next = record.link;
                 }
             }
-            self.streams.insert((record.dir, peer), seq);
             if self.streams.len() > self.prune_at {
                 let first = self.first_seq;
                 self.streams.retain(|_, &mut last| last >= first);

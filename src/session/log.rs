@@ -120,6 +120,9 @@ pub struct LogView {
     pub groups: Vec<Membership>,
     /// Received records so far.
     pub rx_records: u64,
+    /// UDP: datagrams the system dropped at the socket (its receive buffer
+    /// was full) since the counters were reset; 0 where it keeps no count.
+    pub system_dropped: u64,
 }
 
 /// Everything a session has logged and counted. Its fields are private:
@@ -146,6 +149,10 @@ pub struct SessionLog {
     epoch: u64,
     /// The messages view's framer, while the view is on.
     framer: Option<Framer>,
+    /// UDP: the system's count of datagrams it dropped at the socket.
+    system_dropped: Option<u64>,
+    /// That count when the counters were last reset.
+    system_dropped_base: u64,
 }
 
 impl Default for SessionLog {
@@ -178,6 +185,8 @@ impl SessionLog {
             groups: Vec::new(),
             epoch: 0,
             framer: None,
+            system_dropped: None,
+            system_dropped_base: 0,
         }
     }
 
@@ -295,7 +304,16 @@ impl SessionLog {
             automation: self.automation.clone(),
             groups: self.groups.clone(),
             rx_records: self.rx_records,
+            system_dropped: self.system_dropped(),
         }
+    }
+
+    /// UDP: datagrams the system dropped at the socket because its receive
+    /// buffer was full, since the counters were reset (0 where the system
+    /// keeps no count).
+    pub fn system_dropped(&self) -> u64 {
+        self.system_dropped
+            .map_or(0, |n| n.saturating_sub(self.system_dropped_base))
     }
 
     /// Sets the status-bar message.
@@ -307,6 +325,7 @@ impl SessionLog {
     pub fn reset_counters(&mut self) {
         self.counters = Counters::default();
         self.throughput.clear();
+        self.system_dropped_base = self.system_dropped.unwrap_or(0);
     }
 
     /// Drops every record (the counters stay).
@@ -363,6 +382,8 @@ impl SessionLog {
     pub(crate) fn opening(&mut self, mode: Mode) {
         self.link = LinkState::Opening(mode);
         self.status = None;
+        self.system_dropped = None;
+        self.system_dropped_base = 0;
         self.last_sender = None;
         self.connection = None;
         self.set_clients(BTreeMap::new());
@@ -398,27 +419,29 @@ impl SessionLog {
     /// Takes in one engine event: updates the link, the clients and the
     /// counters, and gives the rows to log for it (the caller pushes them).
     pub(crate) fn apply(&mut self, event: Event, now: Instant) -> Option<Entry> {
-        let wall = SystemTime::now();
+        // Read the clock only for events that need it: a flood of
+        // datagrams carries its own time.
+        let wall = SystemTime::now;
         match event {
             Event::Opened { mode, local } => {
                 self.link = LinkState::Open(mode, local);
                 self.status = None;
-                Some(Entry::event(wall, None, Note::Opened { local, mode }))
+                Some(Entry::event(wall(), None, Note::Opened { local, mode }))
             }
             Event::Connected { peer, addr, local } => {
                 let by = self.link.mode().map_or(Opener::Peer, Opener::for_mode);
                 match self.link.mode() {
                     Some(Mode::TcpServer) => {
-                        self.clients.insert(peer, ClientInfo::new(addr, wall));
+                        self.clients.insert(peer, ClientInfo::new(addr, wall()));
                         self.clients_version += 1;
                     }
                     Some(Mode::TcpClient) => {
-                        self.connection = Some((peer, ClientInfo::new(addr, wall)));
+                        self.connection = Some((peer, ClientInfo::new(addr, wall())));
                     }
                     _ => {}
                 }
                 Some(Entry::event(
-                    wall,
+                    wall(),
                     Some(addr),
                     Note::Connected { local, by },
                 ))
@@ -481,14 +504,14 @@ impl SessionLog {
                     CloseReason::Error(message) => Note::Error { message },
                     CloseReason::Tls(failure) => Note::TlsFailed(Box::new(failure)),
                 };
-                Some(Entry::event(wall, Some(addr), note))
+                Some(Entry::event(wall(), Some(addr), note))
             }
             Event::HalfClosed { peer, addr } => {
                 if let Some(info) = self.conn_mut(peer) {
                     info.peer_finished = true;
                     self.clients_version += 1;
                 }
-                Some(Entry::event(wall, Some(addr), Note::PeerFinished))
+                Some(Entry::event(wall(), Some(addr), Note::PeerFinished))
             }
             Event::GroupFailed { error, .. } => Some(self.error(error)),
             Event::PeriodicEnded { sent, why, .. } => {
@@ -509,20 +532,29 @@ impl SessionLog {
                 if !self.groups.contains(&membership) {
                     self.groups.push(membership.clone());
                 }
-                Some(Entry::event(wall, None, Note::Joined(membership)))
+                Some(Entry::event(wall(), None, Note::Joined(membership)))
             }
             Event::GroupLeft { membership } => {
                 self.set_status(Msg::with(T::EvLeft, &[&membership]), false);
                 self.groups.retain(|g| *g != membership);
-                Some(Entry::event(wall, None, Note::Left(membership)))
+                Some(Entry::event(wall(), None, Note::Left(membership)))
             }
             Event::Resolved { .. } => None,
             Event::TlsServerReady { cert, self_signed } => {
                 let note = Note::TlsServerReady { cert, self_signed };
-                Some(Entry::event(wall, None, note))
+                Some(Entry::event(wall(), None, note))
             }
             Event::TlsEstablished { addr, info, .. } => {
-                Some(Entry::event(wall, Some(addr), Note::TlsEstablished(info)))
+                Some(Entry::event(wall(), Some(addr), Note::TlsEstablished(info)))
+            }
+            Event::ReceiveBuffer { asked, granted } => Some(Entry::event(
+                wall(),
+                None,
+                Note::ReceiveBuffer { asked, granted },
+            )),
+            Event::SystemDropped { total } => {
+                self.system_dropped = Some(total);
+                None
             }
             Event::Error(err) => Some(self.error(err)),
             Event::Closed => {
@@ -530,7 +562,7 @@ impl SessionLog {
                 self.connection = None;
                 self.groups.clear();
                 self.set_clients(BTreeMap::new());
-                Some(Entry::event(wall, None, Note::Closed))
+                Some(Entry::event(wall(), None, Note::Closed))
             }
         }
     }

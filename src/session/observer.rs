@@ -1,6 +1,6 @@
 //! How a front-end follows a running session: the rows as they are logged,
 //! and the few signals a front-end acts on (a sequence's end, a timed
-//! send's end, a capture that failed). The window needs none of it (it
+//! send's end, a capture that failed, datagrams the system dropped). The window needs none of it (it
 //! reads the log); the command line prints every row it is given.
 
 use std::time::Instant;
@@ -41,6 +41,13 @@ pub enum Signal {
         op: GroupOp,
         /// Why it failed.
         error: NetError,
+    },
+    /// UDP: the system has dropped datagrams at the socket because its
+    /// receive buffer was full; `total` since the socket opened (told when
+    /// it grows; only where the system counts them).
+    SystemDropped {
+        /// Datagrams dropped so far.
+        total: u64,
     },
     /// The link has closed (the last row, `closed`, has been given).
     Closed {

@@ -37,6 +37,8 @@ use super::observer::{Flow, Observer, Signal};
 const BATCH_TIME: Duration = Duration::from_millis(2);
 /// Most events in one batch.
 const BATCH_EVENTS: usize = 4096;
+/// While gathering a batch, the clock is read once per this many events.
+const CLOCK_EVERY: usize = 64;
 /// Shortest gap between two wake-ups of the window.
 const WAKE_GAP: Duration = Duration::from_millis(8);
 /// How long the thread sleeps when nothing happens.
@@ -457,7 +459,12 @@ impl Runtime {
     fn ingest(&mut self, first: Event, observer: &mut dyn Observer) -> Flow {
         let start = Instant::now();
         let mut batch = vec![first];
-        while batch.len() < BATCH_EVENTS && start.elapsed() < BATCH_TIME {
+        // The engine hands its events over in batches (a burst of
+        // datagrams comes a batch at a time), so this takes whole batches
+        // of it; the clock is read once per `CLOCK_EVERY` events.
+        while batch.len() < BATCH_EVENTS
+            && (batch.len() % CLOCK_EVERY != 0 || start.elapsed() < BATCH_TIME)
+        {
             match self.engine.events().try_recv() {
                 Some(ev) => batch.push(ev),
                 None => break,
@@ -501,6 +508,9 @@ impl Runtime {
                         sent: *sent,
                         why: why.clone(),
                     });
+                }
+                Event::SystemDropped { total } => {
+                    self.signals.push(Signal::SystemDropped { total: *total });
                 }
                 Event::Error(err) if !self.opened && self.failure.is_none() => {
                     self.failure = Some(err.clone());

@@ -77,6 +77,7 @@ pub fn note(note: &Note) -> Explanation {
         },
         Note::Error { .. } => Explanation::new(ExConnErrorWhy, ExConnErrorFix),
         Note::Failure(err) => net_error(err),
+        Note::ReceiveBuffer { .. } => Explanation::new(ExReceiveBufferWhy, ExReceiveBufferFix),
         Note::Closed => Explanation::new(ExClosedWhy, ExClosedFix),
         Note::TlsServerReady { .. } => Explanation::new(ExTlsReadyWhy, ExTlsReadyFix),
         Note::TlsEstablished(_) => Explanation::new(ExTlsEstablishedWhy, ExTlsEstablishedFix),
@@ -133,6 +134,12 @@ pub fn tls_file_problem(problem: &TlsFileProblem) -> Explanation {
         TlsFileProblem::KeyMismatch => e(ExTlsKeyMismatchWhy, ExTlsKeyMismatchFix),
         TlsFileProblem::Unwritable(_) => e(ExTlsUnwritableWhy, ExTlsUnwritableFix),
     }
+}
+
+/// The explanation of the status bar's count of datagrams the system
+/// dropped at a UDP socket because its receive buffer was full.
+pub fn system_dropped() -> Explanation {
+    Explanation::new(ExSystemDroppedWhy, ExSystemDroppedFix)
 }
 
 /// The explanation of an engine error.
@@ -422,6 +429,10 @@ mod tests {
                 name: "greet".into(),
                 reason: "{{3}} has no value".into(),
             },
+            Note::ReceiveBuffer {
+                asked: 4 << 20,
+                granted: 8 << 20,
+            },
             Note::Closed,
         ]);
         for why in [
@@ -483,6 +494,7 @@ mod tests {
             Note::TlsEstablished(_) => 16,
             Note::TlsFailed(_) => 17,
             Note::TlsHelloOnPlain => 18,
+            Note::ReceiveBuffer { .. } => 19,
         }
     }
 
@@ -515,7 +527,7 @@ mod tests {
         let mut seen: Vec<usize> = notes.iter().map(note_variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..19).collect::<Vec<_>>(), "one of each event");
+        assert_eq!(seen, (0..20).collect::<Vec<_>>(), "one of each event");
         for n in &notes {
             check(&format!("{n:?}"), note(n));
         }
@@ -528,6 +540,7 @@ mod tests {
             encoding: TextEncoding::Gbk,
         };
         check("unmappable", encode_error(&unmappable));
+        check("system dropped", system_dropped());
     }
 
     #[test]

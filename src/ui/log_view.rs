@@ -366,6 +366,7 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
             };
             fill(t(key), &[count, bytes])
         }
+        Note::ReceiveBuffer { asked, granted } => fill(t(T::EvReceiveBuffer), &[granted, asked]),
         Note::Closed => t(T::EvClosed).to_string(),
         Note::TlsServerReady { .. }
         | Note::TlsEstablished(_)

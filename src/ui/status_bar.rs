@@ -1,4 +1,5 @@
-//! The status bar: link state, counters, rates, dropped bytes, messages.
+//! The status bar: link state, counters, rates, dropped bytes, datagrams
+//! the system dropped, messages.
 
 use egui::Ui;
 
@@ -39,6 +40,14 @@ pub fn show(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
                 ui.visuals().warn_fg_color,
                 fill(t(T::Dropped), &[&v.log.dropped_bytes, &v.budget_mib]),
             );
+        }
+        if v.log.system_dropped > 0 {
+            ui.separator();
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                fill(t(T::SystemDropped), &[&v.log.system_dropped]),
+            )
+            .on_hover_text(crate::teach::explain::system_dropped().text(v.lang));
         }
         if v.log.automation.dropped > 0 {
             ui.separator();

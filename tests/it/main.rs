@@ -58,4 +58,6 @@ mod tabs;
 #[cfg(feature = "gui")]
 mod teach_ui;
 #[cfg(feature = "gui")]
+mod udp_intake;
+#[cfg(feature = "gui")]
 mod ui;

@@ -13,8 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-#[path = "../wine/mod.rs"]
-pub mod wine;
+pub(crate) use crate::wine;
 
 /// The longest any single wait may take.
 pub const WAIT: Duration = Duration::from_secs(10);
