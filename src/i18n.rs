@@ -98,6 +98,7 @@ table! {
     BoundTo: "已绑定 {}", "Bound to {}";
     ListeningOn: "正在监听 {}", "Listening on {}";
     ConnectedFrom: "已连接，本地 {}", "Connected, local {}";
+    RelayingOn: "正在中转：监听 {}", "Relaying: listening on {}";
     // Multicast (UDP)
     Multicast: "组播", "Multicast";
     JoinGroup: "加入组播组（组地址@网卡，如 239.1.2.3@eth0）", "Join group (GROUP@IFACE, e.g. 239.1.2.3@eth0)";
@@ -349,6 +350,10 @@ table! {
     ExOpenedClientWhy: "已连上服务器：connect() 完成了三次握手。显示的是我方地址，端口由系统分配。", "Connected to the server: connect() finished the three-way handshake. The address shown is ours; the system picked its port.";
     ExOpenedClientFix: "现在可以发送，服务器的回复会显示在这里。", "You can send now; the server's replies show here.";
     ExOpenedUdpWhy: "UDP 套接字已绑定这个地址（bind）。UDP 没有连接，任何程序都可以直接把数据报发到这里。", "The UDP socket is bound to this address (bind). UDP has no connections: any program can send datagrams here.";
+    ExOpenedRelayWhy: "中转已在这个地址监听（listen）。每个连进来的客户端，NetAssist 都替它连接目标服务器，两个方向的数据都原样转发并记在这里。", "The relay is listening on this address (listen). For each client that connects, NetAssist connects to the target server on its behalf, forwards both directions unchanged and logs them here.";
+    ExOpenedRelayFix: "让你的客户端连接这个端口（而不是服务器的端口）；你的服务器要先在目标端口上运行。", "Point your client at this port (instead of the server's port); your server must already be running on the target port.";
+    ExOpenedUdpRelayWhy: "UDP 中转已绑定这个地址。每个发来数据报的客户端地址各用一个到目标的套接字，数据报原样转发，边界不变。", "The UDP relay is bound to this address. Each client address that sends here gets its own socket towards the target; datagrams are forwarded unchanged, boundaries kept.";
+    ExOpenedUdpRelayFix: "让你的客户端 sendto() 这个端口（而不是服务器的端口）；服务器的回复会从这里回到客户端。", "Have your client sendto() this port (instead of the server's port); the server's replies come back to the client from here.";
     ExOpenedUdpFix: "让对方程序 sendto() 到这个端口；要发给它，填写远程地址，或等它先发来。", "Have the other program sendto() this port; to send to it, fill in the remote address or wait until it sends first.";
     ExAcceptedWhy: "一个客户端连了进来：三次握手已完成，服务器的 accept() 返回了它。", "A client connected: the three-way handshake finished and the server's accept() returned it.";
     ExAcceptedFix: "它发来的数据会显示在这里；右边的客户端列表可以只发给它、对它结束发送或断开它。", "What it sends shows here; the client list on the right can send to it alone, finish sending to it, or drop it.";

@@ -261,6 +261,8 @@ impl<W: Write> Printer<W> {
                 match self.mode {
                     Mode::TcpServer => eprintln!("listening on {local}"),
                     Mode::Udp => eprintln!("bound to {local}"),
+                    Mode::Relay => eprintln!("relaying: listening on {local}"),
+                    Mode::UdpRelay => eprintln!("relaying: bound to {local}"),
                     Mode::TcpClient => {}
                 }
             }

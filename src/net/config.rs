@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use super::tls::{TlsClientConfig, TlsServerConfig};
-use super::{HostPort, Mode, MulticastConfig, PeerId};
+use super::{HostPort, Mode, MulticastConfig, PeerId, RelayConfig};
 
 /// Everything needed to open a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,8 @@ pub enum SessionConfig {
         /// Groups to join at open, TTL and loopback.
         multicast: MulticastConfig,
     },
+    /// Listen, connect each client to a target, forward both ways.
+    Relay(RelayConfig),
 }
 
 impl SessionConfig {
@@ -44,6 +46,8 @@ impl SessionConfig {
             SessionConfig::TcpServer { .. } => Mode::TcpServer,
             SessionConfig::TcpClient { .. } => Mode::TcpClient,
             SessionConfig::Udp { .. } => Mode::Udp,
+            SessionConfig::Relay(r) if r.udp => Mode::UdpRelay,
+            SessionConfig::Relay(_) => Mode::Relay,
         }
     }
 

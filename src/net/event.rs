@@ -6,7 +6,10 @@ use std::time::SystemTime;
 use bytes::Bytes;
 
 use super::tls::{CertInfo, SelfSignedStore, TlsFailure, TlsInfo};
-use super::{HostPort, Membership, Mode, NetError, PeerId, PeriodicEnd, PeriodicId, SendMeta};
+use super::{
+    FaultEvent, Flow, HostPort, Membership, Mode, NetError, PeerId, PeriodicEnd, PeriodicId,
+    SendMeta,
+};
 
 /// How a TCP connection ended. Together with [`Event::HalfClosed`] ("the peer
 /// finished sending") these tell every ending of a connection apart.
@@ -175,6 +178,49 @@ pub enum Event {
     SystemDropped {
         /// Datagrams dropped since the socket opened.
         total: u64,
+    },
+    /// A relay connected a client to its target (the pair's upstream leg).
+    UpstreamConnected {
+        /// The pair (the client's connection).
+        peer: PeerId,
+        /// The target's address.
+        addr: SocketAddr,
+        /// Our side of the upstream connection.
+        local: SocketAddr,
+    },
+    /// A relay could not connect a client to its target; the client's
+    /// side is closed.
+    UpstreamFailed {
+        /// The pair.
+        peer: PeerId,
+        /// The client.
+        client: SocketAddr,
+        /// Why (refused, timed out, unreachable, not found).
+        error: NetError,
+    },
+    /// Bytes one side of a relay sent, exactly as read (before faults).
+    Relayed {
+        /// The pair.
+        peer: PeerId,
+        /// Which way they go.
+        flow: Flow,
+        /// The pair's client.
+        client: SocketAddr,
+        /// When they were read.
+        time: SystemTime,
+        /// The exact bytes.
+        data: Bytes,
+    },
+    /// A relay's fault acted on a pair.
+    FaultFired {
+        /// The pair.
+        peer: PeerId,
+        /// The direction it acted on.
+        flow: Flow,
+        /// The pair's client.
+        client: SocketAddr,
+        /// What it did.
+        fault: FaultEvent,
     },
     /// Something failed; the session may still be open (see [`Event::Closed`]).
     Error(NetError),

@@ -26,6 +26,7 @@ pub mod interfaces;
 mod multicast;
 mod periodic;
 mod queue;
+pub mod relay;
 mod resolve;
 mod tcp_client;
 mod tcp_server;
@@ -43,6 +44,9 @@ pub use handle::SessionHandle;
 pub use multicast::{Iface, Membership, MulticastConfig, MulticastOptions, parse_membership};
 pub use periodic::{Periodic, PeriodicEnd, PeriodicId, PeriodicProgress};
 pub use queue::{EventQueue, Next};
+pub use relay::{
+    Delay, EndAfter, EndHow, FaultEvent, FaultSet, Faults, Flow, RelayConfig, Slice,
+};
 pub use resolve::{Resolver, SystemResolver};
 pub use tls::{TlsClientConfig, TlsServerConfig};
 
@@ -69,6 +73,11 @@ pub enum Mode {
     TcpClient,
     /// Bind a datagram socket; send to and receive from anyone.
     Udp,
+    /// Sit between TCP clients and a server: listen, connect each client
+    /// to the target, forward both ways.
+    Relay,
+    /// The same for UDP: one upstream socket per client address.
+    UdpRelay,
 }
 
 impl Mode {
@@ -78,6 +87,8 @@ impl Mode {
             Mode::TcpServer => "TCP server",
             Mode::TcpClient => "TCP client",
             Mode::Udp => "UDP",
+            Mode::Relay => "TCP relay",
+            Mode::UdpRelay => "UDP relay",
         }
     }
 }

@@ -48,7 +48,7 @@ impl Opener {
     pub fn for_mode(mode: Mode) -> Opener {
         match mode {
             Mode::TcpClient => Opener::Us,
-            Mode::TcpServer | Mode::Udp => Opener::Peer,
+            Mode::TcpServer | Mode::Udp | Mode::Relay | Mode::UdpRelay => Opener::Peer,
         }
     }
 }

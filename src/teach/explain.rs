@@ -54,6 +54,8 @@ pub fn note(note: &Note) -> Explanation {
             Mode::TcpServer => Explanation::new(ExOpenedServerWhy, ExOpenedServerFix),
             Mode::TcpClient => Explanation::new(ExOpenedClientWhy, ExOpenedClientFix),
             Mode::Udp => Explanation::new(ExOpenedUdpWhy, ExOpenedUdpFix),
+            Mode::Relay => Explanation::new(ExOpenedRelayWhy, ExOpenedRelayFix),
+            Mode::UdpRelay => Explanation::new(ExOpenedUdpRelayWhy, ExOpenedUdpRelayFix),
         },
         Note::Connected { by, .. } => match by {
             Opener::Peer => Explanation::new(ExAcceptedWhy, ExAcceptedFix),

@@ -45,6 +45,7 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
             Mode::TcpServer => T::ListeningOn,
             Mode::TcpClient => T::ConnectedFrom,
             Mode::Udp => T::BoundTo,
+            Mode::Relay | Mode::UdpRelay => T::RelayingOn,
         };
         ui.label(fill(v.t(key), &[&local]));
     }
