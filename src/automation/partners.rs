@@ -123,6 +123,7 @@ impl Partner {
                 ("tcp-client", "--connect", remote.to_string())
             }
             SessionConfig::Udp { bind, .. } => ("udp", "--bind", bind.to_string()),
+            SessionConfig::Relay(r) => ("relay", "--listen", r.listen.to_string()),
         };
         let to = match self.role {
             PartnerRole::Udp {
@@ -454,6 +455,7 @@ mod tests {
             SessionConfig::TcpServer { bind, .. } => bind.port(),
             SessionConfig::TcpClient { remote, .. } => remote.port,
             SessionConfig::Udp { bind, .. } => bind.port(),
+            SessionConfig::Relay(r) => r.listen.port(),
         };
         assert_eq!(port_of("000-greeting-server"), 8888);
         assert_eq!(port_of("001-thank-you-server"), 7788);

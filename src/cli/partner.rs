@@ -161,5 +161,17 @@ fn session(p: &Partner, args: &PartnerArgs) -> Result<SessionConfig, String> {
                 multicast,
             })
         }
+        SessionConfig::Relay(mut r) => {
+            if args.connect.is_some() {
+                return wrong("--connect", "--bind or --to");
+            }
+            if let Some(bind) = args.bind {
+                r.listen = bind;
+            }
+            if let Some(to) = &args.to {
+                r.target = to.clone();
+            }
+            Ok(SessionConfig::Relay(r))
+        }
     }
 }

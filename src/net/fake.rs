@@ -97,6 +97,7 @@ impl FakeDriver {
         let loopback = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), FAKE_PORT);
         let (local, remote) = match &config {
             SessionConfig::TcpServer { bind, .. } => (any_port(*bind), loopback),
+            SessionConfig::Relay(r) => (any_port(r.listen), loopback),
             SessionConfig::TcpClient { remote, bind, .. } => {
                 let ip = remote.ip().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
                 (

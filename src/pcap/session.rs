@@ -185,7 +185,11 @@ impl<W: Write> EventCapture<W> {
             | Event::TlsServerReady { .. }
             | Event::TlsEstablished { .. }
             | Event::ReceiveBuffer { .. }
-            | Event::SystemDropped { .. } => return Ok(()),
+            | Event::SystemDropped { .. }
+            | Event::UpstreamConnected { .. }
+            | Event::UpstreamFailed { .. }
+            | Event::Relayed { .. }
+            | Event::FaultFired { .. } => return Ok(()),
         };
         self.inner.apply(time, fact)
     }

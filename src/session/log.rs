@@ -556,6 +556,10 @@ impl SessionLog {
                 self.system_dropped = Some(total);
                 None
             }
+            Event::UpstreamConnected { .. }
+            | Event::UpstreamFailed { .. }
+            | Event::Relayed { .. }
+            | Event::FaultFired { .. } => None,
             Event::Error(err) => Some(self.error(err)),
             Event::Closed => {
                 self.link = LinkState::Closed;

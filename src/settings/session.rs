@@ -177,6 +177,12 @@ impl SessionSettings {
                 self.remote_host = host;
                 self.remote_port = port;
             }
+            SessionConfig::Relay(r) => {
+                self.local_ip = r.listen.ip().to_string();
+                self.local_port = r.listen.port().to_string();
+                self.remote_host = r.target.host;
+                self.remote_port = r.target.port.to_string();
+            }
         }
         self.encoding = p.display;
         self.send.encoding = p.send_encoding;
@@ -248,6 +254,7 @@ mod tests {
                 SessionConfig::TcpServer { bind, .. } => (Some(bind), None),
                 SessionConfig::TcpClient { remote, bind, .. } => (bind, Some(remote)),
                 SessionConfig::Udp { bind, remote, .. } => (Some(bind), remote),
+                SessionConfig::Relay(r) => (Some(r.listen), Some(r.target)),
             };
             let tab = crate::settings::session_config(&s).expect("the fields open");
             assert_eq!(ends(tab), ends(p.session_config()), "{}", p.id);

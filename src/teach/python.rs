@@ -72,6 +72,7 @@ impl PythonSession {
                 Some(remote.clone()),
             ),
             SessionConfig::Udp { bind, remote, .. } => (*bind, remote.clone()),
+            SessionConfig::Relay(r) => (r.listen, Some(r.target.clone())),
         };
         PythonSession {
             mode: config.mode(),
@@ -139,7 +140,21 @@ pub fn python_snippets(
             "tcp_server.py",
             tcp_server(session, lang)?,
         )],
-        Mode::Udp => vec![
+        // A relay sits between the learner's two programs: the server on
+        // the target's port, the client towards the relay's.
+        Mode::Relay => vec![
+            snippet(
+                SnippetRole::TcpServer,
+                "tcp_server.py",
+                tcp_server(session, lang)?,
+            ),
+            snippet(
+                SnippetRole::TcpClient,
+                "tcp_client.py",
+                tcp_client(session, lang)?,
+            ),
+        ],
+        Mode::Udp | Mode::UdpRelay => vec![
             snippet(
                 SnippetRole::UdpSender,
                 "udp_sender.py",
