@@ -179,6 +179,20 @@ table! {
     EvDisconnected: "我方关闭了连接", "we closed the connection";
     EvClosed: "已关闭", "closed";
     EvReceiveBuffer: "接收缓冲区 {} 字节（申请了 {} 字节）", "receive buffer {} bytes (asked for {})";
+    // Relay
+    EvServerConnected: "已替客户端连接服务器 {}，本地 {}", "connected to the server {} from {}";
+    EvServerUnreachable: "连接服务器失败：{}；已关闭客户端的连接", "could not connect to the server: {}; the client's connection was closed";
+    EvRelayFinClient: "客户端发送完毕（FIN），已转告服务器（半关闭）", "the client finished sending (FIN); passed on to the server as a half-close";
+    EvRelayFinServer: "服务器发送完毕（FIN），已转告客户端（半关闭）", "the server finished sending (FIN); passed on to the client as a half-close";
+    EvRelayResetClient: "客户端重置了连接（RST），服务器那边也已重置", "the client reset the connection (RST); the server's was reset too";
+    EvRelayResetServer: "服务器重置了连接（RST），客户端那边也已重置", "the server reset the connection (RST); the client's was reset too";
+    EvFaultSliced: "{}：切成 {} 段，每段最多 {} 字节", "{}: sliced into {} pieces of at most {} bytes";
+    EvFaultClosed: "{}：转发 {} 字节后按设置关闭（双方 FIN）", "{}: closed (FIN to both sides) after {} bytes, as asked";
+    EvFaultReset: "{}：转发 {} 字节后按设置重置（双方 RST）", "{}: reset (RST to both sides) after {} bytes, as asked";
+    EvFaultBlackhole: "{}：转发 {} 字节后按设置不再转发（连接保持）", "{}: blackholed (nothing more forwarded, connections kept) after {} bytes, as asked";
+    EvFaultDropped: "{}：按设置丢弃了 {} 个数据报", "{}: dropped {} datagrams, as asked";
+    EvFaultDuplicated: "{}：按设置把 {} 个数据报发了两次", "{}: sent {} datagrams twice, as asked";
+    EvFaultReordered: "{}：按设置把 {} 个数据报压后到下一个之后", "{}: held {} datagrams back behind the next, as asked";
     EvError: "错误：{}", "error: {}";
     // Automation
     RuleFailed: "自动回复失败：{}", "Auto-reply failed: {}";
@@ -373,6 +387,22 @@ table! {
     ExReceiveBufferFix: "一般不用管。如果状态栏出现“系统丢弃”，说明突发超出了缓冲区：Linux 上可以用 sudo sysctl -w net.core.rmem_max=8388608 放宽上限，再重新打开。自己写接收程序时，用 setsockopt(SO_RCVBUF) 申请大一点的缓冲区，并尽快地循环 recvfrom()。", "Usually nothing. If the status bar shows \"lost by the system\", a burst was bigger than the buffer: on Linux, raise the cap with sudo sysctl -w net.core.rmem_max=8388608, then open again. In a receiver of your own, ask for a larger buffer with setsockopt(SO_RCVBUF) and call recvfrom() in a tight loop.";
     ExSystemDroppedWhy: "UDP 没有流量控制：数据报先放进接收缓冲区，等程序来读；缓冲区满了，系统就直接丢掉新来的数据报，不重传，也不告诉发送方。这些数据报在 NetAssist 读到之前就被系统丢了，所以日志里没有它们。", "UDP has no flow control: datagrams wait in the socket's receive buffer until the program reads them, and when the buffer is full the system drops new ones, with no retransmission and no word to the sender. These were dropped before NetAssist could read them, so the log does not have them.";
     ExSystemDroppedFix: "让发送方放慢，或者把一大阵拆成几小阵、中间稍停；Linux 上可以用 sudo sysctl -w net.core.rmem_max=8388608 放宽接收缓冲区的上限，再重新打开。要求一个都不能丢的数据，请在应用层加上序号和重传，或者改用 TCP。", "Have the sender slow down, or split a big burst into smaller ones with short pauses; on Linux, raise the receive buffer's cap with sudo sysctl -w net.core.rmem_max=8388608, then open again. For data that must never be lost, add sequence numbers and resending in your protocol, or use TCP.";
+    ExServerConnectedWhy: "客户端连上中转后，NetAssist 替它连接了目标服务器。从此这一对连接的两个方向都会原样转发并记录（C→S 客户端到服务器，S→C 服务器到客户端）。", "After the client connected to the relay, NetAssist connected to the target server for it. From now on both directions of this pair are forwarded unchanged and logged (C→S client to server, S→C server to client).";
+    ExServerConnectedFix: "让客户端发点数据，看它怎样到达服务器，服务器的回复又怎样回来。", "Have the client send something and watch it reach the server, and the server's reply come back.";
+    ExRelayFinWhy: "一方调用了 shutdown(SHUT_WR) 或 close()，发出 FIN：它不再发送。中转把它原样转告另一方（半关闭），另一方仍然可以回复。", "One end called shutdown(SHUT_WR) or close() and sent FIN: it sends no more. The relay passed it on to the other end as a half-close; the other end can still answer.";
+    ExRelayFinFix: "另一方的 recv() 会返回 b''：你的循环应在这时停止读取，但可以先把回复发完。", "The other end's recv() now returns b'': your loop should stop reading then, but may still send its reply first.";
+    ExRelayResetWhy: "一方发出 RST 中止了连接（例如带未读数据就 close()，或 SO_LINGER 为 0）。中转也重置了另一方，和直连时一样。", "One end aborted the connection with RST (for example close() with unread data, or SO_LINGER 0). The relay reset the other end too, as a direct connection would.";
+    ExRelayResetFix: "另一方会收到 ConnectionResetError：你的程序应捕获它，而不是崩溃。", "The other end gets ConnectionResetError: your program should catch it instead of crashing.";
+    ExFaultSlicedWhy: "按你的设置，中转把这段数据切成小段，一段一段地发出。TCP 是字节流，没有消息边界：接收方的一次 recv() 可能只拿到一部分。", "As you asked, the relay cut this chunk into small pieces and sent them one by one. TCP is a byte stream with no message boundaries: one recv() may return only part of what was sent.";
+    ExFaultSlicedFix: "如果接收方的程序因此出错，它需要循环调用 recv()，直到收齐一条完整的消息（按分隔符或长度）。", "If the receiving program fails now, it needs to call recv() in a loop until a whole message (by delimiter or length) has arrived.";
+    ExFaultClosedWhy: "按你的设置，转发够了字节数后，中转向双方都发出 FIN，有序地关闭了这一对连接。", "As you asked, after the given number of bytes the relay sent FIN to both ends, closing the pair in order.";
+    ExFaultClosedFix: "看双方的程序是否处理了对方提前关闭（recv() 返回 b''）。", "Check that both programs handle the other side closing early (recv() returns b'').";
+    ExFaultResetWhy: "按你的设置，转发够了字节数后，中转向双方都发出 RST，中止了这一对连接。", "As you asked, after the given number of bytes the relay sent RST to both ends, aborting the pair.";
+    ExFaultResetFix: "看双方的程序是否捕获了 ConnectionResetError，而不是崩溃。", "Check that both programs catch ConnectionResetError instead of crashing.";
+    ExFaultBlackholeWhy: "按你的设置，转发够了字节数后，中转不再转发这个方向的数据，但连接保持打开：像网络突然“卡死”。", "As you asked, after the given number of bytes the relay stopped forwarding this direction but keeps the connections open: like a network that suddenly hangs.";
+    ExFaultBlackholeFix: "没有超时的 recv() 会一直等下去。给套接字设超时（settimeout）并处理 socket.timeout。", "A recv() without a timeout waits forever. Give the socket a timeout (settimeout) and handle socket.timeout.";
+    ExFaultDatagramsWhy: "按你的设置，中转丢弃、重复或打乱了一些数据报。UDP 本来就不保证送达、不去重、不保序。", "As you asked, the relay dropped, duplicated or reordered some datagrams. UDP itself guarantees none of delivery, uniqueness or order.";
+    ExFaultDatagramsFix: "看你的程序能否应付：超时后重发、按序号去重和排序。", "Check that your program copes: resend after a timeout, drop duplicates and reorder by sequence number.";
     ExClosedWhy: "本会话的套接字已关闭，不再收发数据。", "This session's socket is closed: nothing more is sent or received.";
     ExClosedFix: "点“打开”或“连接”重新开始。", "Click Open or Connect to start again.";
     ExConnErrorWhy: "系统报告这个连接出了错，连接已经结束。", "The system reported an error on this connection, and the connection ended.";

@@ -41,7 +41,7 @@ pub(super) struct Printer<W: Write> {
     /// How the run ended, once it has.
     result: Option<Result<(), String>>,
     /// `[RX peer] ` for the peer of the last row printed.
-    rx_prefix: Option<(SocketAddr, String)>,
+    rx_prefix: Option<(SocketAddr, Direction, String)>,
     /// The line being printed (kept for its capacity).
     line: String,
     /// The system's drop count: as last told, when, and a newer one to tell.
@@ -143,7 +143,7 @@ impl<W: Write> Printer<W> {
 
     /// Shows what is left in a closing connection's decoders.
     fn flush_decoders(&mut self, peer: SocketAddr) -> io::Result<()> {
-        for dir in [Direction::Rx, Direction::Tx] {
+        for dir in [Direction::Rx, Direction::Tx, Direction::Up, Direction::Down] {
             let Some(mut dec) = self.decoders.remove(&(peer, dir)) else {
                 continue;
             };
@@ -162,7 +162,8 @@ impl<W: Write> Printer<W> {
                 };
                 self.json_line(&entry, Some((rest, dec.last_used().label())))?;
             } else if !matches!(self.display, Display::Raw) {
-                writeln!(self.out, "[RX {peer}] {}", terminal::safe_text(&rest))?;
+                let tag = tag(dir);
+                writeln!(self.out, "[{tag} {peer}] {}", terminal::safe_text(&rest))?;
             }
         }
         self.out.flush()
@@ -179,18 +180,23 @@ impl<W: Write> Printer<W> {
             };
             return self.json_line(entry, text);
         }
-        if entry.dir != Direction::Rx {
+        if !entry.dir.is_read() {
             return Ok(());
         }
+        let dir = entry.dir;
         match self.display {
             Display::Raw => self.out.write_all(&entry.bytes),
             Display::Hex => {
                 // A burst of datagrams from one peer: its address is
                 // formatted once.
-                if self.rx_prefix.as_ref().is_none_or(|(p, _)| *p != peer) {
-                    self.rx_prefix = Some((peer, format!("[RX {peer}] ")));
+                if self
+                    .rx_prefix
+                    .as_ref()
+                    .is_none_or(|(p, d, _)| *p != peer || *d != dir)
+                {
+                    self.rx_prefix = Some((peer, dir, format!("[{} {peer}] ", tag(dir))));
                 }
-                let prefix = self.rx_prefix.as_ref().map_or("", |(_, p)| p.as_str());
+                let prefix = self.rx_prefix.as_ref().map_or("", |(_, _, p)| p.as_str());
                 self.line.clear();
                 self.line.push_str(prefix);
                 push_hex(&entry.bytes, &mut self.line);
@@ -198,9 +204,9 @@ impl<W: Write> Printer<W> {
                 self.out.write_all(self.line.as_bytes())
             }
             Display::Text(_) => {
-                let (text, _) = self.decode(peer, Direction::Rx, &entry.bytes);
+                let (text, _) = self.decode(peer, dir, &entry.bytes);
                 let text = terminal::safe_text(trim_line_end(&text));
-                writeln!(self.out, "[RX {peer}] {text}")
+                writeln!(self.out, "[{} {peer}] {text}", tag(dir))
             }
         }
     }
@@ -214,6 +220,8 @@ impl<W: Write> Printer<W> {
             Direction::Rx => "rx",
             Direction::Tx => "tx",
             Direction::Event => "event",
+            Direction::Up => "up",
+            Direction::Down => "down",
         };
         let peer = entry.peer.map(|p| p.to_string());
         let mut row = JsonRow {
@@ -335,6 +343,23 @@ impl<W: Write> Printer<W> {
             }
             Note::ReceiveBuffer { asked, granted } => {
                 eprintln!("receive buffer: {granted} bytes (asked for {asked})");
+            }
+            Note::ServerConnected { server, local } => {
+                eprintln!("client {shown} connected to the server {server} from {local}");
+            }
+            Note::ServerUnreachable(_) => {
+                let fix = crate::teach::explain::note(note)
+                    .fix
+                    .get(crate::i18n::Lang::En);
+                eprintln!("client {shown}: {note}");
+                eprintln!("  what to do: {fix}");
+            }
+            Note::RelayFinished(_) | Note::Fault { .. } => eprintln!("{shown}: {note}"),
+            Note::RelayReset(_) => {
+                if let Some(a) = addr {
+                    self.flush_decoders(a)?;
+                }
+                eprintln!("{shown}: {note}");
             }
             Note::WeFinished | Note::Closed => {}
         }
@@ -564,5 +589,16 @@ mod tests {
         assert_eq!(told(&p), [5, 12], "no growth, no line");
         p.signal(&Signal::SystemDropped { total: 13 });
         assert!(p.deadline().is_some(), "waits for its second");
+    }
+}
+
+/// A data row's tag on stdout: `RX`, or a relay's `C->S` and `S->C`
+/// (plain ASCII, for every terminal and for scripts).
+fn tag(dir: Direction) -> &'static str {
+    match dir {
+        Direction::Up => "C->S",
+        Direction::Down => "S->C",
+        Direction::Tx => "TX",
+        _ => "RX",
     }
 }

@@ -277,6 +277,19 @@ impl<W: Write> Capture<W> {
         data: &[u8],
     ) -> Result<(), PcapError> {
         let local = self.local.unwrap_or_else(|| unspecified_like(remote));
+        self.udp_between(time, local, remote, from, data)
+    }
+
+    /// A UDP datagram between `local` (not the session's address: a
+    /// relay's socket towards its target) and `remote`.
+    pub fn udp_between(
+        &mut self,
+        time: SystemTime,
+        local: SocketAddr,
+        remote: SocketAddr,
+        from: Side,
+        data: &[u8],
+    ) -> Result<(), PcapError> {
         let (local, remote) = self.concrete(local, remote);
         if data.len() > frame::max_udp_payload(remote.is_ipv6()) {
             self.summary.oversized += 1;

@@ -2,12 +2,13 @@
 //! (the command line's `--pcap FILE`) and the records a store holds (the
 //! window's "save as pcapng"). Both are turned into the same [`Fact`]s.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
-use crate::net::{CloseReason, Event, Mode};
-use crate::records::{Direction, Note, Opener, Record, RecordStore};
+use crate::net::{CloseReason, Event, Flow, Mode, PeerId};
+use crate::records::{self, Direction, Note, Opener, Record, RecordStore};
 
 use super::PcapError;
 use super::capture::{Capture, CaptureSummary, Side};
@@ -49,12 +50,46 @@ enum Fact<'a> {
         how: Ending,
     },
     SessionClosed,
+    /// A relay connected `client` to `server`, from `local`.
+    ServerConnected {
+        client: SocketAddr,
+        server: SocketAddr,
+        local: SocketAddr,
+    },
+    /// A relay forwarded `bytes` of `client`'s pair `flow`.
+    Relayed {
+        client: SocketAddr,
+        flow: Flow,
+        bytes: &'a [u8],
+    },
+    /// One end of `client`'s pair finished or reset; the relay passed it on.
+    RelayEnded {
+        client: SocketAddr,
+        from: records::Side,
+        reset: bool,
+    },
 }
+
+/// A relayed pair's upstream leg: the server, and our side towards it.
+/// In the capture the leg is known by our side's address, the one
+/// address that names it alone (every pair has the same server), so the
+/// capture's "local" end of it is the server and its "remote" end ours.
+#[derive(Copy, Clone, Debug)]
+struct Upstream {
+    server: SocketAddr,
+    local: SocketAddr,
+}
+
+/// The most pairs whose upstream leg a capture remembers (the live ones;
+/// a closed pair is forgotten).
+const MAX_PAIRS: usize = 1 << 16;
 
 /// A capture that knows the open session's mode.
 struct SessionCapture<W: Write> {
     cap: Capture<W>,
     mode: Option<Mode>,
+    /// A relay's pairs, by client: their upstream legs.
+    pairs: HashMap<SocketAddr, Upstream>,
 }
 
 impl<W: Write> SessionCapture<W> {
@@ -62,30 +97,35 @@ impl<W: Write> SessionCapture<W> {
         Ok(SessionCapture {
             cap: Capture::new(out)?,
             mode: None,
+            pairs: HashMap::new(),
         })
     }
 
     fn apply(&mut self, time: SystemTime, fact: Fact<'_>) -> Result<(), PcapError> {
-        let cap = &mut self.cap;
         match fact {
             Fact::Opened { mode, local } => {
                 self.mode = Some(mode);
-                cap.set_local(Some(local));
+                self.cap.set_local(Some(local));
             }
             Fact::Connected { local, remote, by } => {
+                if self.is_udp() {
+                    // A UDP relay's new client: no packet says so.
+                    return Ok(());
+                }
                 let opener = match by {
                     Opener::Us => Side::Local,
                     Opener::Peer => Side::Remote,
                 };
-                cap.tcp_connect(time, local, remote, opener)?;
+                self.cap.tcp_connect(time, local, remote, opener)?;
             }
             Fact::Data {
                 remote,
                 from,
                 bytes,
             } => {
+                let cap = &mut self.cap;
                 let udp = match self.mode {
-                    Some(mode) => mode == Mode::Udp,
+                    Some(mode) => mode == Mode::Udp || mode == Mode::UdpRelay,
                     // No session seen: a peer with a connection is TCP.
                     None => !cap.is_tcp_peer(remote),
                 };
@@ -95,25 +135,179 @@ impl<W: Write> SessionCapture<W> {
                     cap.tcp_data(time, remote, from, bytes)?;
                 }
             }
-            Fact::Ended { remote, how } => match how {
-                Ending::PeerFinished => cap.tcp_fin(time, remote, Side::Remote)?,
-                Ending::Orderly => {
-                    cap.tcp_fin(time, remote, Side::Remote)?;
-                    cap.tcp_fin(time, remote, Side::Local)?;
-                    cap.tcp_forget(remote);
+            Fact::Ended { remote, how } => {
+                if self.is_udp() {
+                    // A UDP relay's mapping expired: nothing on the wire.
+                    self.pairs.remove(&remote);
+                    return Ok(());
                 }
-                Ending::Reset => cap.tcp_reset(time, remote, Side::Remote)?,
-                Ending::Local => {
-                    cap.tcp_fin(time, remote, Side::Local)?;
-                    cap.tcp_forget(remote);
+                if how != Ending::PeerFinished
+                    && let Some(up) = self.pairs.remove(&remote)
+                {
+                    self.upstream_ended(time, up, how)?;
                 }
-                Ending::Error => cap.tcp_forget(remote),
-            },
+                self.ended(time, remote, how)?;
+            }
             Fact::SessionClosed => {
+                let cap = &mut self.cap;
                 cap.tcp_close_all(time)?;
                 cap.set_local(None);
                 self.mode = None;
+                self.pairs.clear();
             }
+            Fact::ServerConnected {
+                client,
+                server,
+                local,
+            } => {
+                if self.pairs.len() >= MAX_PAIRS {
+                    self.pairs.clear();
+                }
+                let up = Upstream { server, local };
+                self.pairs.insert(client, up);
+                if !self.is_udp() {
+                    // Our side opened it: the capture's remote end.
+                    self.cap.tcp_connect(time, server, local, Side::Remote)?;
+                }
+            }
+            Fact::Relayed {
+                client,
+                flow,
+                bytes,
+            } => self.relayed(time, client, flow, bytes)?,
+            Fact::RelayEnded {
+                client,
+                from,
+                reset,
+            } => {
+                if self.is_udp() {
+                    return Ok(());
+                }
+                let up = self.pairs.get(&client).copied();
+                let cap = &mut self.cap;
+                // The end that sent it, then the relay passing it on.
+                match (from, reset) {
+                    (records::Side::Client, false) => {
+                        cap.tcp_fin(time, client, Side::Remote)?;
+                        if let Some(up) = up {
+                            cap.tcp_fin(time, up.local, Side::Remote)?;
+                        }
+                    }
+                    (records::Side::Server, false) => {
+                        if let Some(up) = up {
+                            cap.tcp_fin(time, up.local, Side::Local)?;
+                        }
+                        cap.tcp_fin(time, client, Side::Local)?;
+                    }
+                    (records::Side::Client, true) => {
+                        cap.tcp_reset(time, client, Side::Remote)?;
+                        if let Some(up) = up {
+                            cap.tcp_reset(time, up.local, Side::Remote)?;
+                        }
+                    }
+                    (records::Side::Server, true) => {
+                        if let Some(up) = up {
+                            cap.tcp_reset(time, up.local, Side::Local)?;
+                        }
+                        cap.tcp_reset(time, client, Side::Local)?;
+                    }
+                }
+                if reset {
+                    self.pairs.remove(&client);
+                    self.cap.tcp_forget(client);
+                    if let Some(up) = up {
+                        self.cap.tcp_forget(up.local);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn is_udp(&self) -> bool {
+        self.mode == Some(Mode::UdpRelay)
+    }
+
+    /// Bytes a relay forwarded: on the leg they came in by, then on the leg
+    /// they went out by (when it is known).
+    fn relayed(
+        &mut self,
+        time: SystemTime,
+        client: SocketAddr,
+        flow: Flow,
+        bytes: &[u8],
+    ) -> Result<(), PcapError> {
+        let up = self.pairs.get(&client).copied();
+        let udp = self.is_udp();
+        let cap = &mut self.cap;
+        let client_leg = |cap: &mut Capture<W>, from: Side| {
+            if udp {
+                cap.udp(time, client, from, bytes)
+            } else if bytes.is_empty() {
+                Ok(())
+            } else {
+                cap.tcp_data(time, client, from, bytes)
+            }
+        };
+        let server_leg = |cap: &mut Capture<W>, from: Side| match up {
+            None => Ok(()),
+            Some(up) if udp => cap.udp_between(time, up.server, up.local, from, bytes),
+            Some(_) if bytes.is_empty() => Ok(()),
+            Some(up) => cap.tcp_data(time, up.local, from, bytes),
+        };
+        match flow {
+            Flow::Up => {
+                client_leg(cap, Side::Remote)?;
+                server_leg(cap, Side::Remote)
+            }
+            Flow::Down => {
+                server_leg(cap, Side::Local)?;
+                client_leg(cap, Side::Local)
+            }
+        }
+    }
+
+    /// A pair closed: its upstream leg closes the same way, the server
+    /// being the capture's local end of it.
+    fn upstream_ended(
+        &mut self,
+        time: SystemTime,
+        up: Upstream,
+        how: Ending,
+    ) -> Result<(), PcapError> {
+        let cap = &mut self.cap;
+        match how {
+            Ending::Reset => cap.tcp_reset(time, up.local, Side::Remote)?,
+            Ending::Orderly | Ending::Local => {
+                cap.tcp_fin(time, up.local, Side::Local)?;
+                cap.tcp_fin(time, up.local, Side::Remote)?;
+            }
+            Ending::Error | Ending::PeerFinished => {}
+        }
+        cap.tcp_forget(up.local);
+        Ok(())
+    }
+
+    fn ended(
+        &mut self,
+        time: SystemTime,
+        remote: SocketAddr,
+        how: Ending,
+    ) -> Result<(), PcapError> {
+        let cap = &mut self.cap;
+        match how {
+            Ending::PeerFinished => cap.tcp_fin(time, remote, Side::Remote)?,
+            Ending::Orderly => {
+                cap.tcp_fin(time, remote, Side::Remote)?;
+                cap.tcp_fin(time, remote, Side::Local)?;
+                cap.tcp_forget(remote);
+            }
+            Ending::Reset => cap.tcp_reset(time, remote, Side::Remote)?,
+            Ending::Local => {
+                cap.tcp_fin(time, remote, Side::Local)?;
+                cap.tcp_forget(remote);
+            }
+            Ending::Error => cap.tcp_forget(remote),
         }
         Ok(())
     }
@@ -123,6 +317,8 @@ impl<W: Write> SessionCapture<W> {
 /// live connections: for `--pcap FILE` on long runs.
 pub struct EventCapture<W: Write> {
     inner: SessionCapture<W>,
+    /// A relay's live pairs: each one's client.
+    clients: HashMap<PeerId, SocketAddr>,
 }
 
 impl<W: Write> EventCapture<W> {
@@ -130,6 +326,7 @@ impl<W: Write> EventCapture<W> {
     pub fn new(out: W) -> Result<EventCapture<W>, PcapError> {
         Ok(EventCapture {
             inner: SessionCapture::new(out)?,
+            clients: HashMap::new(),
         })
     }
 
@@ -145,6 +342,88 @@ impl<W: Write> EventCapture<W> {
                     local: *local,
                 },
             ),
+            Event::Connected { peer, addr, local } if self.relaying() => {
+                if self.clients.len() >= MAX_PAIRS {
+                    self.clients.clear();
+                }
+                self.clients.insert(*peer, *addr);
+                let (local, remote) = (*local, *addr);
+                let by = Opener::Peer;
+                (now, Fact::Connected { local, remote, by })
+            }
+            Event::UpstreamConnected { peer, addr, local } => {
+                let Some(&client) = self.clients.get(peer) else {
+                    return Ok(());
+                };
+                let (server, local) = (*addr, *local);
+                (
+                    now,
+                    Fact::ServerConnected {
+                        client,
+                        server,
+                        local,
+                    },
+                )
+            }
+            Event::UpstreamFailed { peer, client, .. } => {
+                self.clients.remove(peer);
+                let (remote, how) = (*client, Ending::Local);
+                (now, Fact::Ended { remote, how })
+            }
+            Event::Relayed {
+                client,
+                flow,
+                time,
+                data,
+                ..
+            } => (
+                *time,
+                Fact::Relayed {
+                    client: *client,
+                    flow: *flow,
+                    bytes: data,
+                },
+            ),
+            Event::HalfClosed { peer, addr } if self.relaying() => {
+                let Some(&client) = self.clients.get(peer) else {
+                    return Ok(());
+                };
+                let from = side_of(client, *addr);
+                let reset = false;
+                (
+                    now,
+                    Fact::RelayEnded {
+                        client,
+                        from,
+                        reset,
+                    },
+                )
+            }
+            Event::PeerClosed { peer, addr, how } if self.relaying() => {
+                let Some(client) = self.clients.remove(peer) else {
+                    return Ok(());
+                };
+                let fact = match how {
+                    CloseReason::Reset => Fact::RelayEnded {
+                        client,
+                        from: side_of(client, *addr),
+                        reset: true,
+                    },
+                    CloseReason::Orderly => Fact::Ended {
+                        remote: client,
+                        how: Ending::Orderly,
+                    },
+                    CloseReason::Local => Fact::Ended {
+                        remote: client,
+                        how: Ending::Local,
+                    },
+                    CloseReason::Error(_) | CloseReason::Tls(_) => Fact::Ended {
+                        remote: client,
+                        how: Ending::Error,
+                    },
+                };
+                (now, fact)
+            }
             Event::Connected { addr, local, .. } => {
                 let mode = self.inner.mode.unwrap_or(Mode::TcpServer);
                 let by = Opener::for_mode(mode);
@@ -186,9 +465,6 @@ impl<W: Write> EventCapture<W> {
             | Event::TlsEstablished { .. }
             | Event::ReceiveBuffer { .. }
             | Event::SystemDropped { .. }
-            | Event::UpstreamConnected { .. }
-            | Event::UpstreamFailed { .. }
-            | Event::Relayed { .. }
             | Event::FaultFired { .. } => return Ok(()),
         };
         self.inner.apply(time, fact)
@@ -199,6 +475,10 @@ impl<W: Write> EventCapture<W> {
         self.inner.cap.summary()
     }
 
+    fn relaying(&self) -> bool {
+        matches!(self.inner.mode, Some(Mode::Relay | Mode::UdpRelay))
+    }
+
     /// Hands what was written so far to the underlying writer.
     pub fn flush(&mut self) -> Result<(), PcapError> {
         self.inner.cap.flush()
@@ -207,6 +487,15 @@ impl<W: Write> EventCapture<W> {
     /// Flushes the file and returns the writer.
     pub fn finish(self) -> Result<(W, CaptureSummary), PcapError> {
         self.inner.cap.finish()
+    }
+}
+
+/// Which end of `client`'s pair `addr` is.
+fn side_of(client: SocketAddr, addr: SocketAddr) -> records::Side {
+    if addr == client {
+        records::Side::Client
+    } else {
+        records::Side::Server
     }
 }
 
@@ -285,12 +574,27 @@ impl<W: Write> StoreCapture<W> {
             (Direction::Tx, Some(remote)) => {
                 cap.apply(time, data_fact(remote, Side::Local, &record.bytes))?;
             }
+            (dir @ (Direction::Up | Direction::Down), Some(client)) => {
+                let flow = if dir == Direction::Up {
+                    Flow::Up
+                } else {
+                    Flow::Down
+                };
+                for bytes in record.read_slices() {
+                    let fact = Fact::Relayed {
+                        client,
+                        flow,
+                        bytes,
+                    };
+                    cap.apply(time, fact)?;
+                }
+            }
             (Direction::Event, peer) => {
                 if let Some(fact) = record.note.as_deref().and_then(|n| note_fact(n, peer)) {
                     cap.apply(time, fact)?;
                 }
             }
-            (Direction::Rx | Direction::Tx, None) => {}
+            (Direction::Rx | Direction::Tx | Direction::Up | Direction::Down, None) => {}
         }
         Ok(())
     }
@@ -321,6 +625,22 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         Note::Disconnected => ended(Ending::Local),
         Note::Error { .. } | Note::TlsFailed(_) => ended(Ending::Error),
         Note::Closed => Some(Fact::SessionClosed),
+        Note::ServerConnected { server, local } => peer.map(|client| Fact::ServerConnected {
+            client,
+            server: *server,
+            local: *local,
+        }),
+        Note::ServerUnreachable(_) => ended(Ending::Local),
+        Note::RelayFinished(from) => peer.map(|client| Fact::RelayEnded {
+            client,
+            from: *from,
+            reset: false,
+        }),
+        Note::RelayReset(from) => peer.map(|client| Fact::RelayEnded {
+            client,
+            from: *from,
+            reset: true,
+        }),
         // Our FIN is not modelled (the orderly close that follows is), and
         // the encoding hint says nothing about the wire.
         Note::Failure(_)
@@ -333,6 +653,7 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         | Note::TlsServerReady { .. }
         | Note::TlsEstablished(_)
         | Note::TlsHelloOnPlain
-        | Note::ReceiveBuffer { .. } => None,
+        | Note::ReceiveBuffer { .. }
+        | Note::Fault { .. } => None,
     }
 }

@@ -72,8 +72,10 @@ impl RowFilter {
         }
         match record.dir {
             Direction::Event => self.events,
-            Direction::Rx if !self.rx => false,
-            Direction::Tx if !self.tx => false,
+            // A relay's client-to-server rows go with the received ones
+            // (the filter's first box), server-to-client with the sent.
+            Direction::Rx | Direction::Up if !self.rx => false,
+            Direction::Tx | Direction::Down if !self.tx => false,
             _ => match &self.pattern {
                 Some(re) => re.is_match(&store.text(record.seq, enc)),
                 None => true,

@@ -152,6 +152,7 @@ pub enum Cut {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     peer: SocketAddr,
+    dir: Direction,
     start_seq: u64,
     end_seq: u64,
     start_off: u32,
@@ -163,9 +164,15 @@ pub struct Message {
 }
 
 impl Message {
-    /// Who sent it.
+    /// Who sent it (a relay's: the pair's client).
     pub fn peer(&self) -> SocketAddr {
         self.peer
+    }
+
+    /// Which way it went: [`Direction::Rx`], or a relay's
+    /// [`Direction::Up`] or [`Direction::Down`].
+    pub fn dir(&self) -> Direction {
+        self.dir
     }
 
     /// Its length in bytes, prefix and delimiter included.
@@ -216,6 +223,8 @@ impl Message {
 pub struct Pending {
     /// Who is sending it.
     pub peer: SocketAddr,
+    /// Which way it goes.
+    pub dir: Direction,
     /// Seq of the record holding its first byte.
     pub start_seq: u64,
     /// Offset of its first byte in that record.
@@ -225,6 +234,9 @@ pub struct Pending {
     /// Reads so far.
     pub reads: u32,
 }
+
+/// One stream of reads: its peer (a relay's client) and direction.
+type Stream = (SocketAddr, Direction);
 
 /// What a partial message is waiting for.
 #[derive(Clone, Debug)]
@@ -273,7 +285,7 @@ pub struct Framer {
     max_messages: usize,
     messages: VecDeque<Message>,
     first_index: u64,
-    partials: HashMap<SocketAddr, Partial>,
+    partials: HashMap<Stream, Partial>,
     cursor: Option<Cursor>,
     first_split: Option<u64>,
     restarts: u64,
@@ -390,7 +402,7 @@ impl Framer {
             };
             self.take(record, cursor.offset);
             let newest = cursor.seq + 1 == end;
-            cursor = if newest && record.dir == Direction::Rx {
+            cursor = if newest && record.dir.is_read() {
                 // The newest RX record may still grow by merged reads.
                 Cursor {
                     seq: cursor.seq,
@@ -427,7 +439,7 @@ impl Framer {
         let Framing::IdleGap(gap) = self.framing else {
             return;
         };
-        let quiet: Vec<SocketAddr> = self
+        let quiet: Vec<Stream> = self
             .sorted_partials()
             .into_iter()
             .filter(|(_, p)| match p.wait {
@@ -483,8 +495,9 @@ impl Framer {
     pub fn pending(&self) -> Vec<Pending> {
         self.sorted_partials()
             .into_iter()
-            .map(|(peer, p)| Pending {
+            .map(|((peer, dir), p)| Pending {
                 peer,
+                dir,
                 start_seq: p.start_seq,
                 start_off: p.start_off,
                 len: p.len,
@@ -538,14 +551,14 @@ impl Framer {
     /// Frames one record from byte `offset` on.
     fn take(&mut self, record: &Record, offset: usize) {
         match (record.dir, record.peer) {
-            (Direction::Rx, Some(peer)) => {
+            (dir, Some(peer)) if dir.is_read() => {
                 let mut start = 0;
                 for (i, read) in record.read_slices().enumerate() {
                     let end = start + read.len();
                     if end > offset {
                         let from = offset.max(start);
                         let bytes = &record.bytes[from..end];
-                        self.take_read(peer, record, (i, from), bytes);
+                        self.take_read((peer, dir), record, (i, from), bytes);
                     }
                     start = end;
                 }
@@ -556,16 +569,21 @@ impl Framer {
                         Note::ClosedByPeer | Note::Reset | Note::Disconnected | Note::Error { .. },
                     ),
                     Some(peer),
-                ) => self.end_partial(peer, self.end_cut()),
+                ) => {
+                    let cut = self.end_cut();
+                    self.end_partial((peer, Direction::Rx), cut);
+                    self.end_partial((peer, Direction::Up), cut);
+                    self.end_partial((peer, Direction::Down), cut);
+                }
                 (Some(Note::Opened { .. } | Note::Closed), _) => {
                     let cut = self.end_cut();
-                    let peers: Vec<SocketAddr> = self
+                    let streams: Vec<Stream> = self
                         .sorted_partials()
                         .iter()
-                        .map(|(peer, _)| *peer)
+                        .map(|(stream, _)| *stream)
                         .collect();
-                    for peer in peers {
-                        self.end_partial(peer, cut);
+                    for stream in streams {
+                        self.end_partial(stream, cut);
                     }
                 }
                 _ => {}
@@ -583,7 +601,7 @@ impl Framer {
     }
 
     /// Frames the bytes of one read (`at` = read index, offset in record).
-    fn take_read(&mut self, peer: SocketAddr, record: &Record, at: (usize, usize), bytes: &[u8]) {
+    fn take_read(&mut self, peer: Stream, record: &Record, at: (usize, usize), bytes: &[u8]) {
         let read_id = (record.seq, at.0);
         // The peer's partial message is worked on outside the map: one
         // lookup per read, however many messages the read holds.
@@ -636,7 +654,7 @@ impl Framer {
     }
 
     /// Ends a peer's partial message, if it has bytes.
-    fn end_partial(&mut self, peer: SocketAddr, cut: Cut) {
+    fn end_partial(&mut self, peer: Stream, cut: Cut) {
         let Some(p) = self.partials.remove(&peer) else {
             return;
         };
@@ -654,7 +672,7 @@ impl Framer {
     /// Indexes a finished message.
     fn push_message(
         &mut self,
-        peer: SocketAddr,
+        (peer, dir): Stream,
         p: Partial,
         end_seq: u64,
         cut: Cut,
@@ -663,6 +681,7 @@ impl Framer {
     ) {
         let message = Message {
             peer,
+            dir,
             start_seq: p.start_seq,
             end_seq,
             start_off: p.start_off,
@@ -683,10 +702,9 @@ impl Framer {
     }
 
     /// Partial messages ordered by where they start.
-    fn sorted_partials(&self) -> Vec<(SocketAddr, &Partial)> {
-        let mut all: Vec<(SocketAddr, &Partial)> =
-            self.partials.iter().map(|(k, v)| (*k, v)).collect();
-        all.sort_by_key(|(peer, p)| (p.start_seq, p.start_off, *peer));
+    fn sorted_partials(&self) -> Vec<(Stream, &Partial)> {
+        let mut all: Vec<(Stream, &Partial)> = self.partials.iter().map(|(k, v)| (*k, v)).collect();
+        all.sort_by_key(|((peer, _), p)| (p.start_seq, p.start_off, *peer));
         all
     }
 }
@@ -956,6 +974,7 @@ mod tests {
             f.pending(),
             [Pending {
                 peer: peer(1),
+                dir: Direction::Rx,
                 start_seq: 1,
                 start_off: 1,
                 len: 2,

@@ -8,8 +8,8 @@ use std::time::SystemTime;
 use bytes::Bytes;
 
 use crate::codec::TextEncoding;
-use crate::net::Mode;
 use crate::net::tls::{CertInfo, SelfSignedStore, TlsFailure, TlsInfo};
+use crate::net::{FaultEvent, Flow, Mode, NetError};
 
 /// Which way the bytes of a record went.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -20,17 +20,58 @@ pub enum Direction {
     Tx,
     /// Not data: a connection event (see [`Note`]).
     Event,
+    /// A relay forwarded it from the client to the server.
+    Up,
+    /// A relay forwarded it from the server to the client.
+    Down,
 }
 
 impl Direction {
-    /// The tag used in exports and the log: `RX`, `TX` or `--`.
+    /// The tag used in exports and the log: `RX`, `TX`, `C→S`, `S→C` or `--`.
     pub fn label(self) -> &'static str {
         match self {
             Direction::Rx => "RX",
             Direction::Tx => "TX",
             Direction::Event => "--",
+            Direction::Up => Flow::Up.arrow(),
+            Direction::Down => Flow::Down.arrow(),
         }
     }
+
+    /// The direction of bytes a relay forwarded `flow`.
+    pub fn of_flow(flow: Flow) -> Direction {
+        match flow {
+            Flow::Up => Direction::Up,
+            Flow::Down => Direction::Down,
+        }
+    }
+
+    /// True for bytes read from a socket: received, or forwarded by a relay
+    /// (a stream of reads that framing, merging and Auto look at).
+    pub fn is_read(self) -> bool {
+        matches!(self, Direction::Rx | Direction::Up | Direction::Down)
+    }
+
+    /// True for bytes that may ask for an answer (a send; a relay's client
+    /// to server), the first half of a round trip.
+    pub fn asks(self) -> bool {
+        matches!(self, Direction::Tx | Direction::Up)
+    }
+
+    /// True for bytes that may answer (a read; a relay's server to client),
+    /// the second half of a round trip.
+    pub fn answers(self) -> bool {
+        matches!(self, Direction::Rx | Direction::Down)
+    }
+}
+
+/// Which end of a relayed pair something came from.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The client that connected to the relay.
+    Client,
+    /// The target server the relay connected to.
+    Server,
 }
 
 /// Which end of a TCP connection asked for it.
@@ -145,6 +186,29 @@ pub enum Note {
     /// A plain TCP peer's first bytes look like a TLS ClientHello: the peer
     /// speaks TLS and this session does not.
     TlsHelloOnPlain,
+    /// A relay connected the record's client to the target server.
+    ServerConnected {
+        /// The server's address.
+        server: SocketAddr,
+        /// Our side of the connection to it.
+        local: SocketAddr,
+    },
+    /// A relay could not connect the record's client to the target server;
+    /// the client's connection was closed.
+    ServerUnreachable(Box<NetError>),
+    /// One end of a relayed pair finished sending (FIN); the relay passed it
+    /// on as a half-close to the other end, which can still answer.
+    RelayFinished(Side),
+    /// One end of a relayed pair reset its connection (RST); the relay reset
+    /// the other end too.
+    RelayReset(Side),
+    /// A relay's fault acted on the record's pair.
+    Fault {
+        /// The direction it acted on.
+        flow: Flow,
+        /// What it did.
+        fault: FaultEvent,
+    },
 }
 
 /// A time as its UTC date and time, for certificates' validity.
@@ -263,6 +327,26 @@ impl fmt::Display for Note {
                 write!(f, "receive buffer {granted} bytes (asked for {asked})")
             }
             Note::Closed => f.write_str("closed"),
+            Note::ServerConnected { server, local } => {
+                write!(f, "connected to the server {server} from {local}")
+            }
+            Note::ServerUnreachable(err) => write!(
+                f,
+                "could not connect to the server: {err}; the client's connection was closed"
+            ),
+            Note::RelayFinished(Side::Client) => f.write_str(
+                "the client finished sending (FIN); passed on to the server as a half-close",
+            ),
+            Note::RelayFinished(Side::Server) => f.write_str(
+                "the server finished sending (FIN); passed on to the client as a half-close",
+            ),
+            Note::RelayReset(Side::Client) => {
+                f.write_str("the client reset the connection (RST); the server's was reset too")
+            }
+            Note::RelayReset(Side::Server) => {
+                f.write_str("the server reset the connection (RST); the client's was reset too")
+            }
+            Note::Fault { flow, fault } => write!(f, "{}: {}", flow.arrow(), FaultText(fault)),
             Note::TlsServerReady { cert, self_signed } => {
                 write!(
                     f,
@@ -510,5 +594,36 @@ mod tests {
         r.reads = vec![2, 5];
         let parts: Vec<&[u8]> = r.read_slices().collect();
         assert_eq!(parts, [&b"ab"[..], b"cde", b"f"]);
+    }
+}
+
+/// A fault's effect in plain English.
+struct FaultText<'a>(&'a FaultEvent);
+
+impl fmt::Display for FaultText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bytes = |n: u64| if n == 1 { "byte" } else { "bytes" };
+        match self.0 {
+            FaultEvent::Sliced { pieces, max } => write!(
+                f,
+                "sliced into {pieces} pieces of at most {max} {}",
+                bytes(*max as u64)
+            ),
+            FaultEvent::Ended { after, how } => {
+                let how = match how {
+                    crate::net::EndHow::Close => "closed (FIN to both sides)",
+                    crate::net::EndHow::Reset => "reset (RST to both sides)",
+                    crate::net::EndHow::Blackhole => "blackholed (nothing more forwarded)",
+                };
+                write!(f, "{how} after {after} {}, as asked", bytes(*after))
+            }
+            FaultEvent::Dropped { count } => write!(f, "dropped {count} datagrams, as asked"),
+            FaultEvent::Duplicated { count } => {
+                write!(f, "sent {count} datagrams twice, as asked")
+            }
+            FaultEvent::Reordered { count } => {
+                write!(f, "held {count} datagrams back behind the next, as asked")
+            }
+        }
     }
 }

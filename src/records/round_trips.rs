@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{Direction, RecordStore};
+use super::RecordStore;
 
 /// Peers with a send not yet answered that are remembered at once; past
 /// this (a UDP flood to many addresses) the oldest waits are forgotten.
@@ -50,13 +50,13 @@ impl RoundTrips {
         // enough to matter: its first read's time does not change.
         while let Some(record) = store.get(self.next_seq) {
             match (record.dir, record.peer) {
-                (Direction::Tx, Some(peer)) => {
+                (dir, Some(peer)) if dir.asks() => {
                     if self.waiting.len() >= MAX_WAITING && !self.waiting.contains_key(&peer) {
                         self.waiting.clear();
                     }
                     self.waiting.entry(peer).or_insert(record.time);
                 }
-                (Direction::Rx, Some(peer)) => {
+                (dir, Some(peer)) if dir.answers() => {
                     if let Some(sent) = self.waiting.remove(&peer) {
                         let rtt = record.time.duration_since(sent).unwrap_or_default();
                         self.found.push_back((record.seq, rtt));

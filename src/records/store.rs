@@ -109,7 +109,21 @@ impl RecordStore {
     /// it (an existing record when it was merged, see
     /// [`StoreConfig::merge_window`]).
     pub fn push_rx(&mut self, time: SystemTime, peer: SocketAddr, bytes: Bytes) -> u64 {
-        if let Some(seq) = self.try_merge(time, peer, &bytes) {
+        self.push_read(time, Direction::Rx, peer, bytes)
+    }
+
+    /// Records a read of `dir` ([`Direction::Rx`], or a relay's
+    /// [`Direction::Up`] or [`Direction::Down`]) concerning `peer`, merged
+    /// like [`push_rx`](Self::push_rx) with the newest record of the same
+    /// direction and peer.
+    pub fn push_read(
+        &mut self,
+        time: SystemTime,
+        dir: Direction,
+        peer: SocketAddr,
+        bytes: Bytes,
+    ) -> u64 {
+        if let Some(seq) = self.try_merge(time, dir, peer, &bytes) {
             self.last_read = Some(time);
             self.enforce_caps();
             return seq;
@@ -117,7 +131,7 @@ impl RecordStore {
         let seq = self.push(Record::new(
             self.end_seq(),
             time,
-            Direction::Rx,
+            dir,
             Some(peer),
             bytes,
             None,
@@ -150,7 +164,9 @@ impl RecordStore {
     /// Records an [`Entry`] and returns the seq of the record holding it.
     pub fn push_entry(&mut self, entry: Entry) -> u64 {
         match (entry.dir, entry.peer, entry.note) {
-            (Direction::Rx, Some(peer), _) => self.push_rx(entry.time, peer, entry.bytes),
+            (dir @ (Direction::Rx | Direction::Up | Direction::Down), Some(peer), _) => {
+                self.push_read(entry.time, dir, peer, entry.bytes)
+            }
             (Direction::Tx, Some(peer), _) => {
                 self.push_tx_added(entry.time, peer, entry.bytes, entry.added)
             }
@@ -292,11 +308,17 @@ impl RecordStore {
     }
 
     /// Appends `bytes` to the newest record if the merge rule allows it.
-    fn try_merge(&mut self, time: SystemTime, peer: SocketAddr, bytes: &Bytes) -> Option<u64> {
+    fn try_merge(
+        &mut self,
+        time: SystemTime,
+        dir: Direction,
+        peer: SocketAddr,
+        bytes: &Bytes,
+    ) -> Option<u64> {
         let window = self.config.merge_window?;
         let last_read = self.last_read?;
         let newest = self.records.back_mut()?;
-        if newest.dir != Direction::Rx || newest.peer != Some(peer) {
+        if newest.dir != dir || newest.peer != Some(peer) {
             return None;
         }
         // A clock that stepped backwards counts as no gap.

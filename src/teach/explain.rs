@@ -12,7 +12,7 @@ use crate::codec::{EncodeError, PayloadError};
 use crate::i18n::{Lang, T};
 use crate::messages::Msg;
 use crate::net::tls::{TlsFailure, TlsFailureKind, TlsFileProblem};
-use crate::net::{Mode, NetError};
+use crate::net::{EndHow, FaultEvent, Mode, NetError};
 use crate::records::{DropWhy, Note, Opener};
 
 /// Why something happened and what to do about it.
@@ -80,6 +80,25 @@ pub fn note(note: &Note) -> Explanation {
         Note::Error { .. } => Explanation::new(ExConnErrorWhy, ExConnErrorFix),
         Note::Failure(err) => net_error(err),
         Note::ReceiveBuffer { .. } => Explanation::new(ExReceiveBufferWhy, ExReceiveBufferFix),
+        Note::ServerConnected { .. } => {
+            Explanation::new(ExServerConnectedWhy, ExServerConnectedFix)
+        }
+        Note::ServerUnreachable(err) => net_error(err),
+        Note::RelayFinished(_) => Explanation::new(ExRelayFinWhy, ExRelayFinFix),
+        Note::RelayReset(_) => Explanation::new(ExRelayResetWhy, ExRelayResetFix),
+        Note::Fault { fault, .. } => match fault {
+            FaultEvent::Sliced { .. } => Explanation::new(ExFaultSlicedWhy, ExFaultSlicedFix),
+            FaultEvent::Ended { how, .. } => match how {
+                EndHow::Close => Explanation::new(ExFaultClosedWhy, ExFaultClosedFix),
+                EndHow::Reset => Explanation::new(ExFaultResetWhy, ExFaultResetFix),
+                EndHow::Blackhole => Explanation::new(ExFaultBlackholeWhy, ExFaultBlackholeFix),
+            },
+            FaultEvent::Dropped { .. }
+            | FaultEvent::Duplicated { .. }
+            | FaultEvent::Reordered { .. } => {
+                Explanation::new(ExFaultDatagramsWhy, ExFaultDatagramsFix)
+            }
+        },
         Note::Closed => Explanation::new(ExClosedWhy, ExClosedFix),
         Note::TlsServerReady { .. } => Explanation::new(ExTlsReadyWhy, ExTlsReadyFix),
         Note::TlsEstablished(_) => Explanation::new(ExTlsEstablishedWhy, ExTlsEstablishedFix),
@@ -401,13 +420,19 @@ mod tests {
 
     /// One of each event (and each mode and opener where the words differ).
     fn every_note() -> Vec<Note> {
-        let mut notes: Vec<Note> = [Mode::TcpServer, Mode::TcpClient, Mode::Udp]
-            .into_iter()
-            .map(|mode| Note::Opened {
-                local: addr(),
-                mode,
-            })
-            .collect();
+        let mut notes: Vec<Note> = [
+            Mode::TcpServer,
+            Mode::TcpClient,
+            Mode::Udp,
+            Mode::Relay,
+            Mode::UdpRelay,
+        ]
+        .into_iter()
+        .map(|mode| Note::Opened {
+            local: addr(),
+            mode,
+        })
+        .collect();
         for by in [Opener::Peer, Opener::Us] {
             notes.push(Note::Connected { local: addr(), by });
         }
@@ -435,6 +460,15 @@ mod tests {
                 asked: 4 << 20,
                 granted: 8 << 20,
             },
+            Note::ServerConnected {
+                server: "127.0.0.1:6000".parse().unwrap(),
+                local: "127.0.0.1:50000".parse().unwrap(),
+            },
+            Note::ServerUnreachable(Box::new(NetError::ConnectionRefused { addr: addr() })),
+            Note::RelayFinished(crate::records::Side::Client),
+            Note::RelayFinished(crate::records::Side::Server),
+            Note::RelayReset(crate::records::Side::Client),
+            Note::RelayReset(crate::records::Side::Server),
             Note::Closed,
         ]);
         for why in [
@@ -454,6 +488,19 @@ mod tests {
                 .into_iter()
                 .map(|e| Note::Failure(Box::new(e))),
         );
+        let hows = [EndHow::Close, EndHow::Reset, EndHow::Blackhole];
+        let faults = [
+            FaultEvent::Sliced { pieces: 7, max: 1 },
+            FaultEvent::Dropped { count: 3 },
+            FaultEvent::Duplicated { count: 3 },
+            FaultEvent::Reordered { count: 3 },
+        ]
+        .into_iter()
+        .chain(hows.map(|how| FaultEvent::Ended { after: 1024, how }));
+        notes.extend(faults.map(|fault| Note::Fault {
+            flow: crate::net::Flow::Up,
+            fault,
+        }));
         let cert = CertInfo::from_der(b"not a certificate");
         notes.push(Note::TlsServerReady {
             cert: Box::new(cert.clone()),
@@ -497,6 +544,11 @@ mod tests {
             Note::TlsFailed(_) => 17,
             Note::TlsHelloOnPlain => 18,
             Note::ReceiveBuffer { .. } => 19,
+            Note::ServerConnected { .. } => 20,
+            Note::ServerUnreachable(_) => 21,
+            Note::RelayFinished(_) => 22,
+            Note::RelayReset(_) => 23,
+            Note::Fault { .. } => 24,
         }
     }
 
@@ -529,7 +581,7 @@ mod tests {
         let mut seen: Vec<usize> = notes.iter().map(note_variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..20).collect::<Vec<_>>(), "one of each event");
+        assert_eq!(seen, (0..25).collect::<Vec<_>>(), "one of each event");
         for n in &notes {
             check(&format!("{n:?}"), note(n));
         }

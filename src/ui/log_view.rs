@@ -8,8 +8,9 @@ use egui::{Color32, TextStyle, Ui};
 
 use crate::codec::DisplayEncoding;
 use crate::i18n::{Lang, T, fill};
+use crate::net::{EndHow, FaultEvent};
 use crate::records::{
-    Direction, DropWhy, Note, Record, RecordStore, RoundTrips, RowStyle, View, added_marker,
+    Direction, DropWhy, Note, Record, RecordStore, RoundTrips, RowStyle, Side, View, added_marker,
     short_duration,
 };
 use crate::session::SessionLog;
@@ -295,7 +296,9 @@ fn meta(
         m.push_str(&format!("{since:>DELTA_COLS$} "));
     }
     if s.show_rtt {
-        let rtt = (record.dir == Direction::Rx)
+        let rtt = record
+            .dir
+            .answers()
             .then(|| trips.rtt(record.seq))
             .flatten()
             .map(|d| fill(T::RttTag.get(lang), &[&short_duration(d)]))
@@ -372,6 +375,34 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
         | Note::TlsEstablished(_)
         | Note::TlsFailed(_)
         | Note::TlsHelloOnPlain => crate::messages::tls_note_text(note, lang),
+        Note::ServerConnected { server, local } => fill(t(T::EvServerConnected), &[server, local]),
+        Note::ServerUnreachable(err) => fill(
+            t(T::EvServerUnreachable),
+            &[&crate::messages::net_error_text(err, lang)],
+        ),
+        Note::RelayFinished(Side::Client) => t(T::EvRelayFinClient).to_string(),
+        Note::RelayFinished(Side::Server) => t(T::EvRelayFinServer).to_string(),
+        Note::RelayReset(Side::Client) => t(T::EvRelayResetClient).to_string(),
+        Note::RelayReset(Side::Server) => t(T::EvRelayResetServer).to_string(),
+        Note::Fault { flow, fault } => {
+            let arrow = flow.arrow();
+            match fault {
+                FaultEvent::Sliced { pieces, max } => {
+                    fill(t(T::EvFaultSliced), &[&arrow, pieces, max])
+                }
+                FaultEvent::Ended { after, how } => {
+                    let key = match how {
+                        EndHow::Close => T::EvFaultClosed,
+                        EndHow::Reset => T::EvFaultReset,
+                        EndHow::Blackhole => T::EvFaultBlackhole,
+                    };
+                    fill(t(key), &[&arrow, after])
+                }
+                FaultEvent::Dropped { count } => fill(t(T::EvFaultDropped), &[&arrow, count]),
+                FaultEvent::Duplicated { count } => fill(t(T::EvFaultDuplicated), &[&arrow, count]),
+                FaultEvent::Reordered { count } => fill(t(T::EvFaultReordered), &[&arrow, count]),
+            }
+        }
     }
 }
 
@@ -387,12 +418,21 @@ fn added_color(ui: &Ui) -> Color32 {
 fn row_color(ui: &Ui, record: &Record) -> Color32 {
     let dark = ui.visuals().dark_mode;
     match (record.dir, record.note.as_deref()) {
-        (Direction::Rx, _) => ui.visuals().text_color(),
+        (Direction::Rx | Direction::Up, _) => ui.visuals().text_color(),
+        (Direction::Down, _) if dark => Color32::from_rgb(0x7F, 0xD0, 0x8C),
+        (Direction::Down, _) => Color32::from_rgb(0x1B, 0x7A, 0x35),
         (Direction::Tx, _) if dark => Color32::from_rgb(0x6C, 0xB4, 0xEE),
         (Direction::Tx, _) => Color32::from_rgb(0x15, 0x65, 0xC0),
-        (Direction::Event, Some(Note::Error { .. } | Note::Failure(_) | Note::Reset)) => {
-            ui.visuals().error_fg_color
-        }
+        (
+            Direction::Event,
+            Some(
+                Note::Error { .. }
+                | Note::Failure(_)
+                | Note::Reset
+                | Note::RelayReset(_)
+                | Note::ServerUnreachable(_),
+            ),
+        ) => ui.visuals().error_fg_color,
         (Direction::Event, _) => ui.visuals().weak_text_color(),
     }
 }
