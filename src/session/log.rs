@@ -10,8 +10,10 @@ use std::time::{Instant, SystemTime};
 use crate::files::Recorder;
 use crate::i18n::T;
 use crate::messages::Msg;
-use crate::net::{CloseReason, Event, Membership, Mode, NetError, PeerId, PeriodicEnd};
-use crate::records::{Entry, Framer, Framing, Note, Opener, RecordStore, StoreConfig};
+use crate::net::{CloseReason, Event, Flow, Membership, Mode, NetError, PeerId, PeriodicEnd};
+use crate::records::{
+    Direction, Entry, Framer, Framing, Note, Opener, RecordStore, Side, StoreConfig,
+};
 
 use super::automator::AutomationStatus;
 use super::throughput::Throughput;
@@ -55,6 +57,8 @@ pub struct ClientInfo {
     pub peer_finished: bool,
     /// We finished sending to it (FIN): we send nothing more.
     pub we_finished: bool,
+    /// A relay's pair: the server it is connected to, once it is.
+    pub server: Option<SocketAddr>,
 }
 
 impl ClientInfo {
@@ -66,6 +70,7 @@ impl ClientInfo {
             tx: 0,
             peer_finished: false,
             we_finished: false,
+            server: None,
         }
     }
 }
@@ -378,6 +383,11 @@ impl SessionLog {
         self.automation = status;
     }
 
+    /// Whether the open (or opening) session is a relay.
+    fn relaying(&self) -> bool {
+        matches!(self.link.mode(), Some(Mode::Relay | Mode::UdpRelay))
+    }
+
     /// The link is being opened: forget the last session's peers.
     pub(crate) fn opening(&mut self, mode: Mode) {
         self.link = LinkState::Opening(mode);
@@ -431,7 +441,7 @@ impl SessionLog {
             Event::Connected { peer, addr, local } => {
                 let by = self.link.mode().map_or(Opener::Peer, Opener::for_mode);
                 match self.link.mode() {
-                    Some(Mode::TcpServer) => {
+                    Some(Mode::TcpServer | Mode::Relay | Mode::UdpRelay) => {
                         self.clients.insert(peer, ClientInfo::new(addr, wall()));
                         self.clients_version += 1;
                     }
@@ -490,6 +500,23 @@ impl SessionLog {
                 }
                 Some(Entry::tx(time, addr, data, meta.added_tail))
             }
+            Event::PeerClosed { peer, addr, how } if self.relaying() => {
+                let client = self.clients.remove(&peer).map_or(addr, |c| c.addr);
+                self.clients_version += 1;
+                let side = if addr == client {
+                    Side::Client
+                } else {
+                    Side::Server
+                };
+                let note = match how {
+                    CloseReason::Orderly => Note::ClosedByPeer,
+                    CloseReason::Reset => Note::RelayReset(side),
+                    CloseReason::Local => Note::Disconnected,
+                    CloseReason::Error(message) => Note::Error { message },
+                    CloseReason::Tls(failure) => Note::TlsFailed(Box::new(failure)),
+                };
+                Some(Entry::event(wall(), Some(client), note))
+            }
             Event::PeerClosed { peer, addr, how } => {
                 if self.clients.remove(&peer).is_some() {
                     self.clients_version += 1;
@@ -505,6 +532,23 @@ impl SessionLog {
                     CloseReason::Tls(failure) => Note::TlsFailed(Box::new(failure)),
                 };
                 Some(Entry::event(wall(), Some(addr), note))
+            }
+            Event::HalfClosed { peer, addr } if self.relaying() => {
+                let client = self.clients.get_mut(&peer).map_or(addr, |c| {
+                    if c.addr == addr {
+                        c.peer_finished = true;
+                    } else {
+                        c.we_finished = true;
+                    }
+                    c.addr
+                });
+                self.clients_version += 1;
+                let side = if addr == client {
+                    Side::Client
+                } else {
+                    Side::Server
+                };
+                Some(Entry::event(wall(), Some(client), Note::RelayFinished(side)))
             }
             Event::HalfClosed { peer, addr } => {
                 if let Some(info) = self.conn_mut(peer) {
@@ -556,10 +600,77 @@ impl SessionLog {
                 self.system_dropped = Some(total);
                 None
             }
-            Event::UpstreamConnected { .. }
-            | Event::UpstreamFailed { .. }
-            | Event::Relayed { .. }
-            | Event::FaultFired { .. } => None,
+            Event::UpstreamConnected { peer, addr, local } => {
+                let c = self.clients.get_mut(&peer)?;
+                c.server = Some(addr);
+                let client = c.addr;
+                self.clients_version += 1;
+                let note = Note::ServerConnected {
+                    server: addr,
+                    local,
+                };
+                Some(Entry::event(wall(), Some(client), note))
+            }
+            Event::UpstreamFailed {
+                peer,
+                client,
+                error,
+            } => {
+                if self.clients.remove(&peer).is_some() {
+                    self.clients_version += 1;
+                }
+                let note = Note::ServerUnreachable(Box::new(error));
+                Some(Entry::event(wall(), Some(client), note))
+            }
+            Event::Relayed {
+                peer,
+                flow,
+                client,
+                time,
+                data,
+            } => {
+                let n = data.len() as u64;
+                // The counters' first pair is client to server, the second
+                // server to client (the window labels them so).
+                match flow {
+                    Flow::Up => {
+                        self.counters.rx_bytes += n;
+                        self.counters.rx_packets += 1;
+                        self.throughput.add(now, n, 0);
+                    }
+                    Flow::Down => {
+                        self.counters.tx_bytes += n;
+                        self.counters.tx_packets += 1;
+                        self.throughput.add(now, 0, n);
+                    }
+                }
+                self.rx_records += 1;
+                if let Some(c) = self.clients.get_mut(&peer) {
+                    match flow {
+                        Flow::Up => c.rx += n,
+                        Flow::Down => c.tx += n,
+                    }
+                    self.clients_version += 1;
+                }
+                Some(Entry {
+                    time,
+                    dir: Direction::of_flow(flow),
+                    peer: Some(client),
+                    bytes: data,
+                    added: 0,
+                    note: None,
+                })
+            }
+            Event::FaultFired {
+                flow,
+                client,
+                fault,
+                ..
+            } => Some(Entry::event(
+                wall(),
+                Some(client),
+                Note::Fault { flow, fault },
+            )),
             Event::Error(err) => Some(self.error(err)),
             Event::Closed => {
                 self.link = LinkState::Closed;
