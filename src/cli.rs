@@ -11,6 +11,7 @@ mod load;
 mod partner;
 mod plan;
 mod print;
+mod relay;
 mod run;
 mod terminal;
 
@@ -84,6 +85,30 @@ pub enum Command {
         /// The interface multicast sends leave by (name, IPv4 address or index).
         #[arg(long, value_name = "IFACE", value_parser = parse_iface)]
         multicast_if: Option<Iface>,
+        /// Options every mode shares.
+        #[command(flatten)]
+        opts: Options,
+    },
+    /// Sit between clients and a server: listen, connect each client to
+    /// --to, forward both ways and print both directions (C->S, S->C);
+    /// optionally break the link on purpose (the fault options).
+    Relay {
+        /// Local address clients connect to, e.g. 127.0.0.1:6001.
+        #[arg(long, value_name = "ADDR:PORT", value_parser = parse_bind_addr)]
+        listen: SocketAddr,
+        /// The server each client is connected to, e.g. 127.0.0.1:6000.
+        #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port)]
+        to: HostPort,
+        /// Relay UDP datagrams instead of TCP connections (one socket
+        /// towards the server per client address).
+        #[arg(long)]
+        udp: bool,
+        /// UDP: forget a client address after SECS seconds without traffic.
+        #[arg(long, value_name = "SECS", value_parser = parse_secs, requires = "udp")]
+        udp_idle: Option<Duration>,
+        /// Faults and where they apply.
+        #[command(flatten)]
+        faults: relay::FaultArgs,
         /// Options every mode shares.
         #[command(flatten)]
         opts: Options,

@@ -9,7 +9,8 @@ use bytes::Bytes;
 
 use crate::automation::{AnswerMode, ResponderSettings, Rule, SequenceRun};
 use crate::codec::{Checksum, DisplayEncoding, InputMode, LineEnding, SendOptions, build_payload};
-use crate::net::{MulticastConfig, MulticastOptions, SessionConfig};
+use crate::net::relay::DEFAULT_UDP_IDLE;
+use crate::net::{MulticastConfig, MulticastOptions, RelayConfig, SessionConfig};
 use crate::session::Greeting;
 
 use super::{Command, load};
@@ -109,6 +110,35 @@ impl Plan {
                         remote: to,
                         multicast,
                     },
+                    opts,
+                )
+            }
+            Command::Relay {
+                listen,
+                to,
+                udp,
+                udp_idle,
+                faults,
+                opts,
+            } => {
+                if opts.echo {
+                    return Err("relay: --echo does not apply (a relay forwards what it reads; it answers nothing)".into());
+                }
+                if opts.rules.is_some() {
+                    return Err("relay: --rules does not apply to a relay (its rules would answer clients instead of the server)".into());
+                }
+                if opts.presets.is_some() || opts.sequence.is_some() {
+                    return Err("relay: --presets and --sequence do not apply to a relay".into());
+                }
+                let faults = faults.to_faults(udp)?;
+                (
+                    SessionConfig::Relay(RelayConfig {
+                        listen,
+                        target: to,
+                        udp,
+                        faults,
+                        udp_idle: udp_idle.unwrap_or(DEFAULT_UDP_IDLE),
+                    }),
                     opts,
                 )
             }

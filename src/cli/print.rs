@@ -431,7 +431,7 @@ impl<W: Write> Observer for Printer<W> {
         if let Err(e) = written {
             return self.stdout_failed(&e);
         }
-        if entry.dir == Direction::Rx {
+        if entry.dir.is_read() {
             self.received += entry.bytes.len() as u64;
             if self.exit_after.is_some_and(|n| self.received >= n) {
                 return self.end(Ok(()));

@@ -548,7 +548,11 @@ impl SessionLog {
                 } else {
                     Side::Server
                 };
-                Some(Entry::event(wall(), Some(client), Note::RelayFinished(side)))
+                Some(Entry::event(
+                    wall(),
+                    Some(client),
+                    Note::RelayFinished(side),
+                ))
             }
             Event::HalfClosed { peer, addr } => {
                 if let Some(info) = self.conn_mut(peer) {

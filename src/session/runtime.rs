@@ -322,7 +322,9 @@ impl Runtime {
         let log = self.member.lock();
         match log.link() {
             super::LinkState::Open(Mode::TcpClient, _) => log.connection().is_some(),
-            super::LinkState::Open(Mode::TcpServer, _) => !log.clients().is_empty(),
+            super::LinkState::Open(Mode::TcpServer | Mode::Relay | Mode::UdpRelay, _) => {
+                !log.clients().is_empty()
+            }
             super::LinkState::Open(Mode::Udp, _) => true,
             _ => false,
         }
@@ -434,7 +436,9 @@ impl Runtime {
         match greeting.repeat {
             None => {
                 let target = match (mode, peer) {
-                    (Mode::TcpServer, Some(p)) => Target::Peers(vec![p]),
+                    (Mode::TcpServer | Mode::Relay | Mode::UdpRelay, Some(p)) => {
+                        Target::Peers(vec![p])
+                    }
                     _ => Target::Default,
                 };
                 handle.send(target, greeting.data.clone()).err()
@@ -443,7 +447,7 @@ impl Runtime {
             Some((every, count)) => {
                 self.greeted = true;
                 let target = match mode {
-                    Mode::TcpServer => Target::All,
+                    Mode::TcpServer | Mode::Relay | Mode::UdpRelay => Target::All,
                     _ => Target::Default,
                 };
                 let periodic = Periodic {
