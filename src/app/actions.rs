@@ -175,6 +175,7 @@ impl Tab {
             }
             Action::StartLoop => self.start_loop(),
             Action::JoinGroup => self.join_group(),
+            Action::ApplyFaults => self.apply_faults(),
             Action::LeaveGroup(m) => {
                 if let Ok(h) = self.session.handle()
                     && let Err(e) = h.leave(m)

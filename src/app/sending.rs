@@ -62,16 +62,20 @@ impl Tab {
         self.refresh_clients();
         let target = match self.settings.mode {
             ModeChoice::TcpClient => Target::Default,
-            ModeChoice::TcpServer if self.clients.is_empty() => {
+            ModeChoice::TcpServer | ModeChoice::Relay | ModeChoice::UdpRelay
+                if self.clients.is_empty() =>
+            {
                 return Err(Msg::key(T::ErrNoClients));
             }
-            ModeChoice::TcpServer if self.settings.to_selected => {
+            ModeChoice::TcpServer | ModeChoice::Relay | ModeChoice::UdpRelay
+                if self.settings.to_selected =>
+            {
                 if self.ui.selected.is_empty() {
                     return Err(Msg::key(T::ErrNoSelection));
                 }
                 Target::Peers(self.ui.selected.iter().copied().collect())
             }
-            ModeChoice::TcpServer => Target::All,
+            ModeChoice::TcpServer | ModeChoice::Relay | ModeChoice::UdpRelay => Target::All,
             ModeChoice::Udp => match remote_target(&self.settings) {
                 Ok(Some(hp)) => Target::Host(hp),
                 Err(msg) => {
@@ -182,6 +186,25 @@ impl Tab {
         match handle.start_periodic(periodic) {
             Ok(id) => self.looping = Some(LoopRun { id, handle }),
             Err(e) => self.errors.loop_ms = Some(Msg::Net(e)),
+        }
+    }
+
+    /// A relay: checks the faults as typed and hands them to the running
+    /// relay (data read from then on follows them); a wrong field gets its
+    /// message and nothing changes.
+    pub(crate) fn apply_faults(&mut self) {
+        self.errors.faults = None;
+        let faults = match crate::settings::faults(&self.settings) {
+            Ok(f) => f,
+            Err(msg) => {
+                self.errors.faults = Some(msg);
+                return;
+            }
+        };
+        if let (LinkState::Open(..), Ok(h)) = (self.link(), self.session.handle())
+            && let Err(e) = h.set_faults(faults)
+        {
+            self.errors.faults = Some(Msg::Net(e));
         }
     }
 

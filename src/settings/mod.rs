@@ -9,8 +9,8 @@ mod session;
 mod validate;
 
 pub use framing::{FramingKind, FramingSettings, MAX_GAP_MS};
-pub use session::{ModeChoice, SessionSettings};
-pub use validate::{FieldErrors, multicast, remote_target, session_config};
+pub use session::{EndChoice, FaultDirection, ModeChoice, RelaySettings, SessionSettings};
+pub use validate::{FieldErrors, faults, multicast, remote_target, session_config};
 
 use serde::{Deserialize, Serialize};
 

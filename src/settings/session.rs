@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::automation::{AutomationFile, Partner, PartnerRole};
+use crate::automation::{AutomationFile, Partner};
 use crate::codec::summary::is_big;
 use crate::codec::{DisplayEncoding, SendOptions};
 use crate::net::SessionConfig;
@@ -17,15 +17,103 @@ pub enum ModeChoice {
     TcpClient,
     /// Datagrams.
     Udp,
+    /// Sit between TCP clients and a server.
+    Relay,
+    /// Sit between UDP clients and a server.
+    UdpRelay,
 }
 
 impl ModeChoice {
     /// Every choice, in the order the selector shows them.
-    pub const ALL: [ModeChoice; 3] = [
+    pub const ALL: [ModeChoice; 5] = [
         ModeChoice::TcpServer,
         ModeChoice::TcpClient,
         ModeChoice::Udp,
+        ModeChoice::Relay,
+        ModeChoice::UdpRelay,
     ];
+
+    /// Whether it is one of the relays.
+    pub fn is_relay(self) -> bool {
+        matches!(self, ModeChoice::Relay | ModeChoice::UdpRelay)
+    }
+}
+
+/// Where a relay's faults apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum FaultDirection {
+    /// Client to server.
+    Up,
+    /// Server to client.
+    Down,
+    /// Both ways.
+    #[default]
+    Both,
+}
+
+/// How a relay ends a pair after some bytes, as chosen in the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum EndChoice {
+    /// FIN to both sides.
+    #[default]
+    Close,
+    /// RST to both sides.
+    Reset,
+    /// Forward nothing more, keep both connections.
+    Blackhole,
+}
+
+/// A relay tab's faults, as typed (text, so a bad entry can be shown and
+/// fixed; empty means off).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RelaySettings {
+    /// Where the faults apply.
+    pub direction: FaultDirection,
+    /// Slice into pieces of this many bytes.
+    pub slice: String,
+    /// Random piece sizes from 1 to `slice`.
+    pub slice_random: bool,
+    /// Pause between pieces, ms.
+    pub slice_gap_ms: String,
+    /// Latency, ms.
+    pub delay_ms: String,
+    /// Jitter, ms.
+    pub jitter_ms: String,
+    /// Bytes per second.
+    pub rate: String,
+    /// End the pair after this many bytes.
+    pub end_after: String,
+    /// How.
+    pub end_how: EndChoice,
+    /// UDP: percent dropped.
+    pub drop: String,
+    /// UDP: percent sent twice.
+    pub duplicate: String,
+    /// UDP: percent held back behind the next.
+    pub reorder: String,
+    /// UDP: seconds before an idle client address is forgotten.
+    pub udp_idle_s: String,
+}
+
+impl Default for RelaySettings {
+    fn default() -> Self {
+        RelaySettings {
+            direction: FaultDirection::Both,
+            slice: String::new(),
+            slice_random: false,
+            slice_gap_ms: String::new(),
+            delay_ms: String::new(),
+            jitter_ms: String::new(),
+            rate: String::new(),
+            end_after: String::new(),
+            end_how: EndChoice::Close,
+            drop: String::new(),
+            duplicate: String::new(),
+            reorder: String::new(),
+            udp_idle_s: "60".to_string(),
+        }
+    }
 }
 
 /// Every setting of one tab (one session).
@@ -101,6 +189,8 @@ pub struct SessionSettings {
     /// UDP: the interface multicast sends leave by; empty lets the system
     /// choose.
     pub multicast_if: String,
+    /// Relay: its faults.
+    pub relay: RelaySettings,
 }
 
 /// Writes the send box's text only when it is small enough for the
@@ -142,6 +232,7 @@ impl Default for SessionSettings {
             multicast_ttl: String::new(),
             multicast_loop: true,
             multicast_if: String::new(),
+            relay: RelaySettings::default(),
         }
     }
 }
@@ -152,10 +243,12 @@ impl SessionSettings {
     /// visible and editable. Servers and UDP listen on every address, as
     /// the tutorials' `''` does; clients connect to this machine.
     pub fn use_partner(&mut self, p: &Partner) {
-        self.mode = match p.role {
-            PartnerRole::TcpServer { .. } => ModeChoice::TcpServer,
-            PartnerRole::TcpClient { .. } => ModeChoice::TcpClient,
-            PartnerRole::Udp { .. } => ModeChoice::Udp,
+        self.mode = match p.session_config() {
+            SessionConfig::TcpServer { .. } => ModeChoice::TcpServer,
+            SessionConfig::TcpClient { .. } => ModeChoice::TcpClient,
+            SessionConfig::Udp { .. } => ModeChoice::Udp,
+            SessionConfig::Relay(r) if r.udp => ModeChoice::UdpRelay,
+            SessionConfig::Relay(_) => ModeChoice::Relay,
         };
         match p.session_config() {
             SessionConfig::TcpServer { bind, .. } => {

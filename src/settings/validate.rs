@@ -3,14 +3,17 @@
 //! nothing opens).
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use crate::i18n::T;
 use crate::messages::Msg;
+use crate::net::relay::DEFAULT_UDP_IDLE;
 use crate::net::{
-    HostPort, Iface, MulticastConfig, MulticastOptions, SessionConfig, parse_membership, parse_port,
+    Delay, EndAfter, EndHow, FaultSet, Faults, HostPort, Iface, MulticastConfig, MulticastOptions,
+    RelayConfig, SessionConfig, Slice, parse_membership, parse_port,
 };
 
-use super::{ModeChoice, SessionSettings};
+use super::{EndChoice, FaultDirection, ModeChoice, SessionSettings};
 
 /// Messages shown next to the fields they are about.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,6 +30,8 @@ pub struct FieldErrors {
     pub loop_ms: Option<Msg>,
     /// Multicast group, TTL or interface.
     pub multicast: Option<Msg>,
+    /// A relay's faults.
+    pub faults: Option<Msg>,
 }
 
 /// The configuration the network fields describe, or the messages for the
@@ -64,6 +69,7 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
         ModeChoice::TcpServer => Ok(None),
         ModeChoice::TcpClient => remote(s, true),
         ModeChoice::Udp => remote(s, false),
+        ModeChoice::Relay | ModeChoice::UdpRelay => remote(s, true),
     };
     let remote = match remote {
         Ok(r) => r,
@@ -104,7 +110,115 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
                 }
             },
         },
+        ModeChoice::Relay | ModeChoice::UdpRelay => {
+            let udp = s.mode == ModeChoice::UdpRelay;
+            let (Some(target), Ok(faults), Ok(idle)) = (remote, faults(s), udp_idle(s)) else {
+                e.remote = e.remote.or_else(|| Some(Msg::key(T::ErrNoRemote)));
+                e.faults = faults(s).err().or_else(|| udp_idle(s).err());
+                if e.faults.is_some() {
+                    e.remote = None;
+                }
+                return Err(Box::new(e));
+            };
+            SessionConfig::Relay(RelayConfig {
+                listen: bind,
+                target,
+                udp,
+                faults,
+                udp_idle: idle,
+            })
+        }
     })
+}
+
+/// A relay tab's faults, or the message for the first field that is wrong.
+/// Empty fields are off; a fault that does not apply to the tab's protocol
+/// (slicing a datagram, dropping part of a byte stream) is left out.
+pub fn faults(s: &SessionSettings) -> Result<Faults, Msg> {
+    let r = &s.relay;
+    let udp = s.mode == ModeChoice::UdpRelay;
+    let number = |text: &str| -> Result<Option<u64>, Msg> {
+        match text.trim() {
+            "" => Ok(None),
+            t => t
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| Msg::with(T::ErrFaultNumber, &[&t])),
+        }
+    };
+    let percent = |text: &str| -> Result<u8, Msg> {
+        match number(text)? {
+            None => Ok(0),
+            Some(p) if p <= 100 => Ok(p as u8),
+            Some(p) => Err(Msg::with(T::ErrFaultPercent, &[&p])),
+        }
+    };
+    let ms = |text: &str| number(text).map(|n| n.map(Duration::from_millis));
+    let slice = match number(&r.slice)? {
+        _ if udp => None,
+        Some(0) => return Err(Msg::key(T::ErrFaultSlice)),
+        Some(max) => Some(Slice {
+            max: usize::try_from(max).unwrap_or(usize::MAX),
+            random: r.slice_random,
+            gap: ms(&r.slice_gap_ms)?.unwrap_or(Duration::ZERO),
+        }),
+        None => None,
+    };
+    let delay = ms(&r.delay_ms)?.map(|latency| Delay {
+        latency,
+        jitter: Duration::ZERO,
+    });
+    let delay = match (delay, ms(&r.jitter_ms)?) {
+        (Some(d), Some(jitter)) => Some(Delay { jitter, ..d }),
+        (d, _) => d,
+    };
+    let rate = match number(&r.rate)? {
+        Some(0) => return Err(Msg::key(T::ErrFaultRate)),
+        rate => rate,
+    };
+    let end_after = number(&r.end_after)?.map(|bytes| EndAfter {
+        bytes,
+        how: match r.end_how {
+            EndChoice::Close => EndHow::Close,
+            EndChoice::Reset => EndHow::Reset,
+            EndChoice::Blackhole => EndHow::Blackhole,
+        },
+    });
+    let set = FaultSet {
+        slice,
+        delay,
+        rate,
+        end_after: end_after.filter(|e| !udp || e.how == EndHow::Blackhole),
+        drop_percent: if udp { percent(&r.drop)? } else { 0 },
+        duplicate_percent: if udp { percent(&r.duplicate)? } else { 0 },
+        reorder_percent: if udp { percent(&r.reorder)? } else { 0 },
+    };
+    let none = FaultSet::default();
+    Ok(match r.direction {
+        FaultDirection::Up => Faults {
+            up: set,
+            down: none,
+        },
+        FaultDirection::Down => Faults {
+            up: none,
+            down: set,
+        },
+        FaultDirection::Both => Faults {
+            up: set.clone(),
+            down: set,
+        },
+    })
+}
+
+/// A UDP relay's idle timeout for a client address.
+fn udp_idle(s: &SessionSettings) -> Result<Duration, Msg> {
+    match s.relay.udp_idle_s.trim() {
+        "" => Ok(DEFAULT_UDP_IDLE),
+        t => match t.parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(Duration::from_secs(n)),
+            _ => Err(Msg::with(T::ErrUdpIdle, &[&t])),
+        },
+    }
 }
 
 /// The multicast fields of a UDP tab: groups to join at open, TTL,

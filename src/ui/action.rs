@@ -12,6 +12,8 @@ pub enum Action {
     ToggleOpen,
     /// Send the send box's contents.
     Send,
+    /// A relay tab: apply the faults as typed now.
+    ApplyFaults,
     /// Resend one history item.
     Resend(usize),
     /// Pick a remote from history.

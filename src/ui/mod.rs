@@ -8,6 +8,7 @@ pub mod automation;
 pub mod clients;
 pub mod dialogs;
 pub mod explained;
+pub mod faults_panel;
 pub mod find_bar;
 pub mod fonts;
 pub mod framing_panel;

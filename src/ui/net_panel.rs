@@ -52,6 +52,9 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     if s.mode == ModeChoice::Udp {
         multicast(ui, s, v, actions);
     }
+    if s.mode.is_relay() {
+        crate::ui::faults_panel::show(ui, s, v, actions);
+    }
 }
 
 /// UDP: groups to join (now, or at open), the groups joined, and the
@@ -134,6 +137,8 @@ pub fn mode_name(m: ModeChoice, lang: Lang) -> &'static str {
         ModeChoice::TcpServer => T::TcpServer.get(lang),
         ModeChoice::TcpClient => T::TcpClient.get(lang),
         ModeChoice::Udp => T::Udp.get(lang),
+        ModeChoice::Relay => T::RelayMode.get(lang),
+        ModeChoice::UdpRelay => T::UdpRelayMode.get(lang),
     }
 }
 
@@ -179,6 +184,7 @@ fn local(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Ac
     // a client bind the port its server is about to use.
     let (key, port) = match s.mode {
         ModeChoice::TcpClient => (T::LocalPortAny, &mut s.client_local_port),
+        ModeChoice::Relay | ModeChoice::UdpRelay => (T::ListenPort, &mut s.local_port),
         _ => (T::LocalPort, &mut s.local_port),
     };
     labelled_field(ui, v.t(key), port, 150.0);
@@ -186,9 +192,14 @@ fn local(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Ac
 }
 
 fn remote(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Action>) {
+    let (host_key, port_key) = if s.mode.is_relay() {
+        (T::TargetHost, T::TargetPort)
+    } else {
+        (T::RemoteHost, T::RemotePort)
+    };
     ui.horizontal(|ui| {
         ui.vertical(|ui| {
-            labelled_field(ui, v.t(T::RemoteHost), &mut s.remote_host, 150.0);
+            labelled_field(ui, v.t(host_key), &mut s.remote_host, 150.0);
         });
         ui.vertical(|ui| {
             ui.label("");
@@ -208,7 +219,7 @@ fn remote(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<A
             .on_hover_text(v.t(T::RecentRemotes));
         });
     });
-    labelled_field(ui, v.t(T::RemotePort), &mut s.remote_port, 150.0);
+    labelled_field(ui, v.t(port_key), &mut s.remote_port, 150.0);
     field_error(ui, &v.errors.remote, v.lang);
 }
 
