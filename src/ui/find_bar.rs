@@ -66,8 +66,14 @@ pub fn show(
     });
     ui.horizontal_wrapped(|ui| {
         let f = &mut tab.filter;
-        ui.checkbox(&mut f.filter.rx, t(T::ShowRx));
-        ui.checkbox(&mut f.filter.tx, t(T::ShowTx));
+        // A relay's rows go client to server and server to client.
+        let (rx, tx) = if s.mode.is_relay() {
+            (t(T::FaultsUp), t(T::FaultsDown))
+        } else {
+            (t(T::ShowRx), t(T::ShowTx))
+        };
+        ui.checkbox(&mut f.filter.rx, rx);
+        ui.checkbox(&mut f.filter.tx, tx);
         ui.checkbox(&mut f.filter.events, t(T::ShowEvents));
         let l = ui.label(t(T::FilterRegex));
         let id = ui.next_auto_id();

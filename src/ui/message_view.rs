@@ -105,8 +105,9 @@ fn draw(
     item: &Item<'_>,
 ) {
     let t = |k: T| k.get(lang);
-    let (peer, len, reads, start_seq, bytes, tag) = match item {
+    let (dir, peer, len, reads, start_seq, bytes, tag) = match item {
         Item::Done(m) => (
+            m.dir(),
             m.peer(),
             m.len(),
             m.reads(),
@@ -115,6 +116,7 @@ fn draw(
             cut_tag(m.cut(), lang),
         ),
         Item::Arriving(p) => (
+            p.dir,
             p.peer,
             p.len,
             p.reads,
@@ -130,7 +132,8 @@ fn draw(
         let time: chrono::DateTime<chrono::Local> = record.time.into();
         head.push_str(&time.format("%H:%M:%S%.3f ").to_string());
     }
-    head.push_str("RX ");
+    head.push_str(dir.label());
+    head.push(' ');
     if s.show_peer {
         head.push_str(&format!("{:<PEER_COLS$} {len:>6}B ", peer.to_string()));
     }

@@ -4,6 +4,7 @@
 use egui::Ui;
 
 use crate::i18n::{T, fill};
+use crate::net::Mode;
 use crate::session::LinkState;
 use crate::ui::action::Action;
 use crate::ui::view::TabView;
@@ -20,9 +21,20 @@ pub fn show(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
         ui.strong(state);
         ui.separator();
         let c = &v.log.counters;
-        counter(ui, v, T::Rx, c.rx_bytes, c.rx_packets, v.log.rates.0);
+        // A relay counts client to server first, server to client second.
+        let relay = matches!(
+            v.log.link,
+            LinkState::Open(Mode::Relay | Mode::UdpRelay, _)
+                | LinkState::Opening(Mode::Relay | Mode::UdpRelay)
+        );
+        let (rx, tx) = if relay {
+            (t(T::FaultsUp), t(T::FaultsDown))
+        } else {
+            (t(T::Rx), t(T::Tx))
+        };
+        counter(ui, v, rx, c.rx_bytes, c.rx_packets, v.log.rates.0);
         ui.separator();
-        counter(ui, v, T::Tx, c.tx_bytes, c.tx_packets, v.log.rates.1);
+        counter(ui, v, tx, c.tx_bytes, c.tx_packets, v.log.rates.1);
         if ui.small_button(t(T::ResetCounters)).clicked() {
             actions.push(Action::ResetCounters);
         }
@@ -72,11 +84,11 @@ pub fn show(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
 }
 
 /// One direction's counters: `RX 120 bytes / 3 packets (40 B/s)`.
-fn counter(ui: &mut Ui, v: &TabView, dir: T, bytes: u64, packets: u64, rate: u64) {
+fn counter(ui: &mut Ui, v: &TabView, dir: &str, bytes: u64, packets: u64, rate: u64) {
     let t = |k: T| v.t(k);
     ui.monospace(format!(
         "{} {bytes} {} / {packets} {} ({}/s)",
-        t(dir),
+        dir,
         t(T::Bytes),
         t(T::Packets),
         human(rate as f64)
