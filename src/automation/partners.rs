@@ -6,13 +6,15 @@
 //! it does is hidden code.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use super::file::AutomationFile;
 #[cfg(test)]
 use super::responder::ResponderSettings;
 use super::rule::{AnswerMode, Echo, Rule, Trigger};
 use crate::codec::{DisplayEncoding, TextEncoding};
-use crate::net::{HostPort, Mode, SessionConfig};
+use crate::net::relay::DEFAULT_UDP_IDLE;
+use crate::net::{FaultSet, Faults, HostPort, Mode, RelayConfig, SessionConfig, Slice};
 
 /// Which side a partner plays, and on which port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +35,15 @@ pub enum PartnerRole {
         port: u16,
         /// The tutorial program's port, if the partner sends first.
         remote: Option<u16>,
+    },
+    /// Sit between the reader's client and server: listen on `listen`,
+    /// connect each client to `target` on this machine, and slice what
+    /// goes through into 1-byte pieces.
+    Relay {
+        /// Where the reader's client connects.
+        listen: u16,
+        /// Where the reader's server listens.
+        target: u16,
     },
 }
 
@@ -70,6 +81,7 @@ impl Partner {
             PartnerRole::TcpServer { .. } => Mode::TcpServer,
             PartnerRole::TcpClient { .. } => Mode::TcpClient,
             PartnerRole::Udp { .. } => Mode::Udp,
+            PartnerRole::Relay { .. } => Mode::Relay,
         }
     }
 
@@ -93,6 +105,26 @@ impl Partner {
                 tls: None,
             },
             PartnerRole::Udp { port, remote } => SessionConfig::udp(any(port), remote.map(here)),
+            PartnerRole::Relay { listen, target } => {
+                let one_byte = FaultSet {
+                    slice: Some(Slice {
+                        max: 1,
+                        random: false,
+                        gap: Duration::ZERO,
+                    }),
+                    ..FaultSet::default()
+                };
+                SessionConfig::Relay(RelayConfig {
+                    listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), listen),
+                    target: here(target),
+                    udp: false,
+                    faults: Faults {
+                        up: one_byte.clone(),
+                        down: one_byte,
+                    },
+                    udp_idle: DEFAULT_UDP_IDLE,
+                })
+            }
         }
     }
 
@@ -129,6 +161,7 @@ impl Partner {
             PartnerRole::Udp {
                 remote: Some(port), ..
             } => format!(" --to 127.0.0.1:{port}"),
+            PartnerRole::Relay { target, .. } => format!(" --to 127.0.0.1:{target} --slice 1"),
             _ => String::new(),
         };
         Ok(format!(
@@ -343,6 +376,32 @@ pub fn partners() -> Vec<Partner> {
             "Run your TCP clients against port 6000, several at once: a name gets a greeting, exit ends it.",
             TcpServer { port: 6000 },
             vec![name_welcome, name_exit, name_hello],
+        ),
+        plain(
+            "002-relay",
+            "002",
+            "教程 002:在你的客户端和服务器之间(中转)",
+            "Tutorial 002: between your client and your server (relay)",
+            "先运行你的转大写服务器(8080 端口),再让你的客户端连接 8090。两边的每个字节都在日志里(C→S 客户端到服务器,S→C 服务器到客户端);数据被切成 1 字节的小段发出:看你的 recv(1024) 还能不能收到完整的一句。",
+            "Start your upper-case server on port 8080, then point your client at port 8090. Every byte of both sides shows in the log (C→S client to server, S→C server to client); the data goes out in 1-byte pieces: watch whether your recv(1024) still gets a whole sentence.",
+            Relay {
+                listen: 8090,
+                target: 8080,
+            },
+            Vec::new(),
+        ),
+        plain(
+            "004-relay",
+            "004",
+            "教程 004:在你的客户端和服务器之间(中转)",
+            "Tutorial 004: between your client and your server (relay)",
+            "先运行你的服务器(6000 端口),再让你的客户端连接 6001。整段对话(C→S 客户端到服务器,S→C 服务器到客户端)和 FIN 都在日志里;数据被切成 1 字节的小段发出:看双方的 recv() 循环能不能拼出完整的消息。",
+            "Start your server on port 6000, then point your client at port 6001. The whole conversation (C→S client to server, S→C server to client) and each FIN show in the log; the data goes out in 1-byte pieces: watch whether both recv() loops still put whole messages together.",
+            Relay {
+                listen: 6001,
+                target: 6000,
+            },
+            Vec::new(),
         ),
     ]
 }

@@ -275,6 +275,14 @@ impl SessionSettings {
                 self.local_port = r.listen.port().to_string();
                 self.remote_host = r.target.host;
                 self.remote_port = r.target.port.to_string();
+                // The partner's faults, in the fields that show them.
+                let f = &r.faults.up;
+                self.relay = RelaySettings {
+                    direction: FaultDirection::Both,
+                    slice: f.slice.map(|s| s.max.to_string()).unwrap_or_default(),
+                    slice_random: f.slice.is_some_and(|s| s.random),
+                    ..RelaySettings::default()
+                };
             }
         }
         self.encoding = p.display;
