@@ -112,11 +112,11 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
         },
         ModeChoice::Relay | ModeChoice::UdpRelay => {
             let udp = s.mode == ModeChoice::UdpRelay;
-            let (Some(target), Ok(faults), Ok(idle)) = (remote, faults(s), udp_idle(s)) else {
-                e.remote = e.remote.or_else(|| Some(Msg::key(T::ErrNoRemote)));
-                e.faults = faults(s).err().or_else(|| udp_idle(s).err());
-                if e.faults.is_some() {
-                    e.remote = None;
+            let checked = (faults(s), udp_idle(s));
+            let (Some(target), (Ok(faults), Ok(idle))) = (remote, checked.clone()) else {
+                e.faults = checked.0.err().or(checked.1.err());
+                if e.remote.is_none() && e.faults.is_none() {
+                    e.remote = Some(Msg::key(T::ErrNoRemote));
                 }
                 return Err(Box::new(e));
             };

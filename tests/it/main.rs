@@ -32,6 +32,7 @@ mod engine;
 mod packaging;
 mod pcap;
 mod peers;
+mod relay;
 mod tls;
 
 // The window, driven with egui_kittest.
@@ -53,6 +54,8 @@ mod multicast_ui;
 mod partners_ui;
 #[cfg(feature = "gui")]
 mod python_ui;
+#[cfg(feature = "gui")]
+mod relay_ui;
 #[cfg(feature = "gui")]
 mod tabs;
 #[cfg(feature = "gui")]

@@ -37,7 +37,7 @@ fn tshark() -> &'static str {
 }
 
 /// Runs tshark on `file` with checksum checks on, and returns its stdout.
-fn tshark_run(file: &Path, args: &[&str]) -> String {
+pub(crate) fn tshark_run(file: &Path, args: &[&str]) -> String {
     let out = Command::new(tshark())
         .arg("-r")
         .arg(file)
@@ -194,7 +194,7 @@ fn assert_times_within(file: &Path, start: SystemTime, end: SystemTime) {
 }
 
 /// A fresh, empty temporary directory for one test.
-fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("netassist-pcap-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");

@@ -1,0 +1,286 @@
+//! `netassist relay` between tutorial-style programs (tests/peers): the
+//! tutorial 004 conversation carried and printed both ways, 1-byte slices
+//! seen by the server's recv(), a half-close passed on, a reset on purpose,
+//! an unreachable server explained, UDP boundaries and drops, and a pcapng
+//! file that holds both legs of each pair.
+
+use std::net::UdpSocket;
+use std::time::Duration;
+
+use crate::peer_support::{
+    Proc, complete_lines, netassist, peer, peer_done, peer_port, peer_rx_all, port_of, run_python,
+};
+
+/// Starts `netassist relay --listen 127.0.0.1:0 ARGS` and returns it with
+/// the port it listens on.
+fn relay(args: &[&str]) -> (Proc, u16) {
+    let mut all = vec!["relay", "--listen", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let na = netassist(&all);
+    let prefix = "relaying: ";
+    let line = na.err_line("'relaying: … 127.0.0.1:PORT'", |l| l.starts_with(prefix));
+    (na, port_of(&line))
+}
+
+/// Starts a tutorial server peer on a port it picks; returns it and
+/// `127.0.0.1:PORT`.
+fn server(script: &str, extra: &[&str]) -> (Proc, String) {
+    let mut args = vec!["127.0.0.1", "0"];
+    args.extend_from_slice(extra);
+    let p = peer(script, &args);
+    let addr = format!("127.0.0.1:{}", peer_port(&p));
+    (p, addr)
+}
+
+/// netassist's stdout rows of one direction (`C->S` or `S->C`), joined.
+fn joined(out: &[u8], tag: &str) -> String {
+    let prefix = format!("[{tag} ");
+    complete_lines(out)
+        .iter()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .filter_map(|rest| rest.split_once("] ").map(|(_, text)| text.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_tutorial_004_conversation_goes_through_and_is_printed_both_ways() {
+    let (mut srv, target) = server("name_server.py", &[]);
+    let (mut na, port) = relay(&["--to", &target]);
+    let mut client = peer(
+        "name_client.py",
+        &[
+            "127.0.0.1",
+            &port.to_string(),
+            "--welcome",
+            "9",
+            "Alice",
+            "exit",
+        ],
+    );
+    peer_done(&mut client);
+    let got = String::from_utf8_lossy(&peer_rx_all(&client)).into_owned();
+    assert!(got.starts_with("Welcome!\n"), "{got:?}");
+    // The client reads each answer with one recv(1024), so an answer may
+    // come in two reads: what it got, in order, holds the conversation.
+    for part in ["Hello Alice!", "Good bye!"] {
+        assert!(got.contains(part), "{part:?} not in {got:?}");
+    }
+    let out = na.out_until("both directions printed", |out| {
+        joined(out, "S->C").contains("Good bye!") && joined(out, "C->S").contains("exit")
+    });
+    assert_eq!(joined(&out, "C->S"), "Aliceexit");
+    assert!(joined(&out, "S->C").starts_with("Welcome!"));
+    na.err_line("the server's leg", |l| {
+        l.contains("connected to the server") && l.contains(&target)
+    });
+    srv.kill();
+    na.kill();
+}
+
+#[test]
+fn slicing_into_1_byte_pieces_gives_the_server_1_byte_reads() {
+    let (mut srv, target) = server("recv_sizes_server.py", &[]);
+    let (mut na, port) = relay(&["--to", &target, "--slice", "1", "--slice-gap-ms", "2"]);
+    let text = "hello relay";
+    let mut client = peer(
+        "half_close_client.py",
+        &["127.0.0.1", &port.to_string(), "--text", text],
+    );
+    peer_done(&mut client);
+    peer_done(&mut srv);
+    let sizes: Vec<String> = complete_lines(&srv.out.bytes())
+        .into_iter()
+        .filter_map(|l| l.strip_prefix("SIZE ").map(str::to_string))
+        .collect();
+    assert_eq!(sizes.len(), text.len(), "one read per byte: {sizes:?}");
+    assert!(sizes.iter().all(|s| s == "1"), "{sizes:?}");
+    // The answer went back in 1-byte pieces too, and arrived whole.
+    assert_eq!(peer_rx_all(&client), b"got 11 bytes");
+    na.err_line("the fault told", |l| l.contains("sliced into"));
+    na.kill();
+}
+
+#[test]
+fn a_half_close_reaches_the_server_and_its_answer_still_reaches_the_client() {
+    let (mut srv, target) = server("recv_sizes_server.py", &[]);
+    let (mut na, port) = relay(&["--to", &target]);
+    let mut client = peer(
+        "half_close_client.py",
+        &["127.0.0.1", &port.to_string(), "--text", "ping"],
+    );
+    peer_done(&mut client);
+    peer_done(&mut srv);
+    assert_eq!(peer_rx_all(&client), b"got 4 bytes");
+    na.err_line("the client's FIN", |l| {
+        l.contains("the client finished sending (FIN); passed on to the server")
+    });
+    na.err_line("the server's FIN", |l| {
+        l.contains("the server finished sending (FIN); passed on to the client")
+    });
+    na.kill();
+}
+
+#[test]
+fn reset_after_bytes_resets_the_client() {
+    let (mut srv, target) = server("recv_sizes_server.py", &[]);
+    let (mut na, port) = relay(&["--to", &target, "--reset-after", "4"]);
+    let code = format!(
+        r#"
+import socket, time
+s = socket.create_connection(("127.0.0.1", {port}), timeout=5)
+s.sendall(b"0123456789")
+try:
+    while s.recv(1024):
+        pass
+    print("CLOSED", flush=True)
+except ConnectionResetError:
+    print("RESET", flush=True)
+"#
+    );
+    let mut client = run_python(&code, "reset_client.py");
+    client.out_line("the client's reset", |l| l == "RESET");
+    client.wait_exit();
+    na.err_line("the fault told", |l| {
+        l.contains("reset (RST to both sides) after 4 bytes, as asked")
+    });
+    srv.kill();
+    na.kill();
+}
+
+#[test]
+fn an_unreachable_server_is_explained_and_the_relay_keeps_listening() {
+    // A port nothing listens on: bound, never listening.
+    let hold =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("a socket");
+    hold.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .expect("bind");
+    let closed = hold
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .expect("its port")
+        .port();
+    let target = format!("127.0.0.1:{closed}");
+    let (mut na, port) = relay(&["--to", &target]);
+    for round in 0..2 {
+        let code = format!(
+            r#"
+import socket
+s = socket.create_connection(("127.0.0.1", {port}), timeout=5)
+try:
+    data = s.recv(1024)
+    print("CLOSED" if not data else "DATA", flush=True)
+except ConnectionResetError:
+    print("CLOSED", flush=True)
+"#
+        );
+        let mut client = run_python(&code, "refused_client.py");
+        client.out_line("the client's connection closed", |l| l == "CLOSED");
+        client.wait_exit();
+        let lines = na.err.wait_for(|err| {
+            let n = complete_lines(err)
+                .iter()
+                .filter(|l| l.contains("could not connect to the server"))
+                .count();
+            (n > round).then_some(n)
+        });
+        assert!(lines.is_some(), "round {round}: {}", na.describe());
+    }
+    na.err_line("what to do", |l| l.trim_start().starts_with("what to do:"));
+    assert!(na.is_running(), "the relay keeps listening");
+    na.kill();
+}
+
+#[test]
+fn udp_keeps_datagram_boundaries_both_ways() {
+    let (mut srv, target) = server("udp_upper_server.py", &["--count", "2"]);
+    let (mut na, port) = relay(&["--udp", "--to", &target]);
+    let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut buf = [0u8; 1500];
+    for text in ["abc", "defg"] {
+        s.send_to(text.as_bytes(), ("127.0.0.1", port))
+            .expect("send");
+        let (n, from) = s.recv_from(&mut buf).expect("the answer");
+        assert_eq!(&buf[..n], text.to_uppercase().as_bytes());
+        assert_eq!(from.port(), port, "answers come from the relay");
+    }
+    peer_done(&mut srv);
+    let out = na.out_until("both datagrams each way", |out| {
+        joined(out, "S->C") == "ABCDEFG"
+    });
+    let up: Vec<String> = complete_lines(&out)
+        .into_iter()
+        .filter(|l| l.starts_with("[C->S "))
+        .collect();
+    assert_eq!(up.len(), 2, "one row per datagram: {up:?}");
+    na.kill();
+}
+
+#[test]
+fn udp_drop_100_drops_everything_and_says_so() {
+    let server_sock = UdpSocket::bind("127.0.0.1:0").expect("bind the server");
+    server_sock
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .ok();
+    let target = server_sock.local_addr().expect("addr").to_string();
+    let (mut na, port) = relay(&["--udp", "--to", &target, "--drop", "100"]);
+    let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    for i in 0..20u8 {
+        s.send_to(&[i], ("127.0.0.1", port)).expect("send");
+    }
+    na.err_line("the drops told", |l| {
+        l.contains("dropped") && l.contains("as asked")
+    });
+    let mut buf = [0u8; 64];
+    assert!(
+        server_sock.recv_from(&mut buf).is_err(),
+        "the server got a datagram"
+    );
+    // The relay still read each one: they are in its log.
+    let out = na.out_until("every datagram printed", |out| {
+        complete_lines(out)
+            .iter()
+            .filter(|l| l.starts_with("[C->S "))
+            .count()
+            == 20
+    });
+    assert!(!out.is_empty());
+    na.kill();
+}
+
+#[test]
+fn a_pcapng_file_holds_both_legs_with_their_real_addresses() {
+    let file = crate::pcap::temp_dir("relay").join("relay.pcapng");
+    let (mut srv, target) = server("recv_sizes_server.py", &[]);
+    let (mut na, port) = relay(&["--to", &target, "--pcap", file.to_str().expect("path")]);
+    let mut client = peer(
+        "half_close_client.py",
+        &["127.0.0.1", &port.to_string(), "--text", "ping"],
+    );
+    peer_done(&mut client);
+    peer_done(&mut srv);
+    na.err_line("the pair closed", |l| l.contains("closed"));
+    na.kill();
+    let conv = crate::pcap::tshark_run(&file, &["-q", "-z", "conv,tcp"]);
+    let server_port = target.rsplit(':').next().expect("port");
+    assert!(
+        conv.contains(&format!("127.0.0.1:{port}")),
+        "the client's leg: {conv}"
+    );
+    assert!(
+        conv.contains(&format!("127.0.0.1:{server_port}")),
+        "the server's leg: {conv}"
+    );
+    let payloads = crate::pcap::tshark_run(
+        &file,
+        &["-Y", "tcp.len > 0", "-T", "fields", "-e", "tcp.payload"],
+    );
+    // "ping" on each leg, "got 4 bytes" on each leg.
+    assert_eq!(payloads.matches("70696e67").count(), 2, "{payloads}");
+    assert_eq!(
+        payloads.matches("676f742034206279746573").count(),
+        2,
+        "{payloads}"
+    );
+}

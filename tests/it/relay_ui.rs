@@ -1,0 +1,123 @@
+//! A relay tab in the window, driven as a person would: TCP Relay picked
+//! from the protocol list, the listen port and the target typed, Open
+//! clicked; then tutorial-style programs (tests/peers) talk through it and
+//! the log shows both directions and each passed-on FIN. The tutorial
+//! partner "between your client and your server" sets it up with 1-byte
+//! slices, which the server's recv() sees.
+
+use crate::peer_support::{Proc, complete_lines, peer, peer_done, peer_port, peer_rx_all};
+use crate::support::*;
+
+use egui_kittest::kittest::Queryable;
+use netassist::automation::partner;
+use netassist::i18n::{T, fill};
+
+/// Starts a tutorial server peer on a port it picks.
+fn server(script: &str) -> (Proc, u16) {
+    let p = peer(script, &["127.0.0.1", "0"]);
+    let port = peer_port(&p);
+    (p, port)
+}
+
+/// Points the relay tab at `target` on this machine, listens on a port the
+/// system picks, opens, and returns that port.
+fn open_relay(h: &mut App, target: u16) -> u16 {
+    choose(h, en(T::LocalAddr), "127.0.0.1");
+    set_field(h, en(T::ListenPort), "0");
+    set_field(h, en(T::TargetHost), "127.0.0.1");
+    set_field(h, en(T::TargetPort), &target.to_string());
+    click(h, en(T::Open));
+    shown_addr(h, T::RelayingOn).port()
+}
+
+#[test]
+fn a_relay_tab_shows_the_tutorial_004_conversation_both_ways() {
+    let (mut srv, target) = server("name_server.py");
+    let mut h = app();
+    choose(&mut h, en(T::Protocol), en(T::RelayMode));
+    let port = open_relay(&mut h, target);
+    let mut client = peer(
+        "name_client.py",
+        &[
+            "127.0.0.1",
+            &port.to_string(),
+            "--welcome",
+            "9",
+            "Alice",
+            "exit",
+        ],
+    );
+    peer_done(&mut client);
+    let got = String::from_utf8_lossy(&peer_rx_all(&client)).into_owned();
+    assert!(got.contains("Hello Alice!"), "{got:?}");
+    // Client to server and server to client, each in its own rows.
+    step_until(&mut h, "both directions in the log", |h| {
+        let rows = log_rows(h);
+        let up = rows
+            .iter()
+            .any(|r| r.contains("C→S") && r.contains("Alice"));
+        let down = rows
+            .iter()
+            .any(|r| r.contains("S→C") && r.contains("Welcome!"));
+        (up && down).then_some(())
+    });
+    // The server ends the conversation: its FIN is passed on, and said so.
+    wait_text(&mut h, en(T::EvRelayFinServer));
+    wait_text(
+        &mut h,
+        &fill(
+            en(T::EvServerConnected),
+            &[&format!("127.0.0.1:{target}"), &""],
+        ),
+    );
+    // The status bar counts each way under its own name.
+    assert!(has_text(&h, &format!("{} ", en(T::FaultsUp))));
+    srv.kill();
+    close_link(&mut h);
+}
+
+#[test]
+fn the_relay_partner_slices_into_1_byte_pieces_that_the_server_reads_one_by_one() {
+    let p = partner("004-relay").expect("the relay partner");
+    let mut h = app();
+    click(&mut h, en(T::PartnerMenu));
+    click(&mut h, p.title_en);
+    wait_text(&mut h, p.about_en);
+    assert_eq!(
+        h.get_by_label(en(T::Protocol)).value().as_deref(),
+        Some(en(T::RelayMode))
+    );
+    assert_eq!(
+        h.get_by_label(en(T::FaultSlice)).value().as_deref(),
+        Some("1")
+    );
+    let (mut srv, target) = server("recv_sizes_server.py");
+    let port = open_relay(&mut h, target);
+    let text = "hi there";
+    let mut client = peer(
+        "half_close_client.py",
+        &["127.0.0.1", &port.to_string(), "--text", text],
+    );
+    peer_done(&mut client);
+    peer_done(&mut srv);
+    let sizes: Vec<String> = complete_lines(&srv.out.bytes())
+        .into_iter()
+        .filter_map(|l| l.strip_prefix("SIZE ").map(str::to_string))
+        .collect();
+    assert_eq!(sizes, vec!["1".to_string(); text.len()]);
+    assert_eq!(peer_rx_all(&client), b"got 8 bytes");
+    wait_text(&mut h, "sliced into");
+    wait_text(&mut h, en(T::EvRelayFinClient));
+    close_link(&mut h);
+}
+
+#[test]
+fn a_bad_fault_value_is_told_next_to_the_faults_and_nothing_opens() {
+    let mut h = app();
+    choose(&mut h, en(T::Protocol), en(T::RelayMode));
+    set_field(&mut h, en(T::FaultRate), "fast");
+    set_field(&mut h, en(T::TargetPort), "9");
+    click(&mut h, en(T::Open));
+    wait_text(&mut h, &fill(en(T::ErrFaultNumber), &[&"fast"]));
+    assert!(has_text(&h, en(T::Open)), "nothing opened");
+}
