@@ -32,6 +32,7 @@ mod engine;
 mod packaging;
 mod pcap;
 mod peers;
+mod relay_engine;
 mod tls;
 
 // The window, driven with egui_kittest.
