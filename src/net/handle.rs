@@ -10,7 +10,7 @@ use crossbeam_channel::Sender;
 use super::periodic::PeriodicState;
 use super::worker::{WorkerCmd, WorkerShared};
 use super::{
-    Membership, MulticastOptions, NetError, PeerId, Periodic, PeriodicId, PeriodicProgress,
+    Faults, Membership, MulticastOptions, NetError, PeerId, Periodic, PeriodicId, PeriodicProgress,
     SendMeta, Target,
 };
 
@@ -114,6 +114,13 @@ impl SessionHandle {
     /// (sends to it keep the old address until the new one is known).
     pub fn refresh_names(&self) -> Result<(), NetError> {
         self.command(WorkerCmd::RefreshNames)
+    }
+
+    /// Relay: switches the faults (both directions, every pair) for data
+    /// read from now on; what was read before goes out as it was planned.
+    /// Other modes answer with an error event.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), NetError> {
+        self.command(WorkerCmd::SetFaults(faults))
     }
 
     /// Bytes accepted for sending but not yet written to the OS; a file

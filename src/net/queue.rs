@@ -42,15 +42,18 @@ pub(crate) fn channel(wake: Wake, limit: usize) -> (EventSink, EventQueue) {
     (sink, queue)
 }
 
-/// Received bytes in `events`.
+/// The bytes an event carries that were read from a peer (received, or
+/// relayed): these count against the limit.
+fn read_bytes(event: &Event) -> usize {
+    match event {
+        Event::Received { data, .. } | Event::Relayed { data, .. } => data.len(),
+        _ => 0,
+    }
+}
+
+/// Received (and relayed) bytes in `events`.
 fn received_bytes(events: &[Event]) -> usize {
-    events
-        .iter()
-        .map(|ev| match ev {
-            Event::Received { data, .. } => data.len(),
-            _ => 0,
-        })
-        .sum()
+    events.iter().map(read_bytes).sum()
 }
 
 /// The worker's end: gathers events, sends them in batches, and says
@@ -83,9 +86,7 @@ impl Clone for EventSink {
 impl EventSink {
     /// Gathers an event for the next [`EventSink::flush`]; never blocks.
     pub(crate) fn emit(&mut self, event: Event) {
-        if let Event::Received { data, .. } = &event {
-            self.pending_bytes += data.len();
-        }
+        self.pending_bytes += read_bytes(&event);
         self.pending.push(event);
     }
 

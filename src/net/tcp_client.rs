@@ -24,7 +24,7 @@ use super::{
 
 const STREAM: Token = Token(1);
 /// How long one address may take to answer before the next is tried.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const READS_PER_TURN: usize = 8;
 /// The one connection's id.
 const PEER: PeerId = PeerId(1);
@@ -127,26 +127,7 @@ impl Client {
     }
 
     fn try_connect(&mut self, ctx: &mut Ctx, addr: SocketAddr) -> Result<TcpStream, NetError> {
-        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
-            .map_err(|e| NetError::connect(addr, &e))?;
-        if let Some(local) = self.bind {
-            #[cfg(unix)]
-            let _ = socket.set_reuse_address(true);
-            socket
-                .bind(&local.into())
-                .map_err(|e| NetError::bind(local, &e))?;
-        }
-        socket
-            .set_nonblocking(true)
-            .map_err(|e| NetError::connect(addr, &e))?;
-        // Raw socket2 calls are fine until mio owns the socket (below); from
-        // then on every read and write goes through mio (see conn.rs).
-        match socket.connect(&addr.into()) {
-            Ok(()) => {}
-            Err(e) if in_progress(&e) => {}
-            Err(e) => return Err(NetError::connect(addr, &e)),
-        }
-        let mut stream = TcpStream::from_std(socket.into());
+        let mut stream = start_connect(addr, self.bind)?;
         ctx.poll
             .registry()
             .register(&mut stream, STREAM, Interest::READABLE | Interest::WRITABLE)
@@ -180,14 +161,10 @@ impl Client {
             return;
         };
         let addr = *addr;
-        match stream.take_error() {
-            Ok(Some(e)) | Err(e) => return self.next_address(ctx, NetError::connect(addr, &e)),
-            Ok(None) => {}
-        }
-        match stream.peer_addr() {
-            Ok(_) => self.connected(ctx),
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => {}
-            Err(e) => self.next_address(ctx, NetError::connect(addr, &e)),
+        match connect_progress(stream, addr) {
+            Ok(true) => self.connected(ctx),
+            Ok(false) => {}
+            Err(e) => self.next_address(ctx, e),
         }
     }
 
@@ -240,6 +217,48 @@ impl Client {
             });
             conn.close(ctx);
         }
+    }
+}
+
+/// Starts a non-blocking connect to `addr` (from `bind`, if given); the
+/// stream is not registered yet. Errors are typed as the user reads them
+/// (refused, timed out, unreachable, address in use).
+pub(crate) fn start_connect(
+    addr: SocketAddr,
+    bind: Option<SocketAddr>,
+) -> Result<TcpStream, NetError> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
+        .map_err(|e| NetError::connect(addr, &e))?;
+    if let Some(local) = bind {
+        #[cfg(unix)]
+        let _ = socket.set_reuse_address(true);
+        socket
+            .bind(&local.into())
+            .map_err(|e| NetError::bind(local, &e))?;
+    }
+    socket
+        .set_nonblocking(true)
+        .map_err(|e| NetError::connect(addr, &e))?;
+    // Raw socket2 calls are fine until mio owns the socket (below); from
+    // then on every read and write goes through mio (see conn.rs).
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if in_progress(&e) => {}
+        Err(e) => return Err(NetError::connect(addr, &e)),
+    }
+    Ok(TcpStream::from_std(socket.into()))
+}
+
+/// Where a non-blocking connect stands after a readiness event on it.
+pub(crate) fn connect_progress(stream: &TcpStream, addr: SocketAddr) -> Result<bool, NetError> {
+    match stream.take_error() {
+        Ok(Some(e)) | Err(e) => return Err(NetError::connect(addr, &e)),
+        Ok(None) => {}
+    }
+    match stream.peer_addr() {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(false),
+        Err(e) => Err(NetError::connect(addr, &e)),
     }
 }
 

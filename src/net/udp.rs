@@ -18,7 +18,7 @@ use super::conn::MAX_QUEUE;
 use super::datagrams::{self, Datagram, DatagramReader, RECV_BUFFER};
 use super::multicast::{self, MulticastConfig};
 use super::resolve::{Cached, Finished, HostCache};
-use super::worker::{Ctx, Driver, SendOutcome, WorkerCmd};
+use super::worker::{Ctx, Driver, SendOutcome, WorkerCmd, not_relay};
 use super::{Event, GroupOp, HostPort, Membership, Mode, NetError, SendMeta, Target};
 
 const SOCKET: Token = Token(1);
@@ -445,6 +445,7 @@ impl Driver for Udp {
                 what: "finishing a connection",
                 mode: Mode::Udp.name(),
             }),
+            WorkerCmd::SetFaults(_) => not_relay(ctx, Mode::Udp),
             WorkerCmd::Send { .. }
             | WorkerCmd::StartPeriodic { .. }
             | WorkerCmd::StopPeriodic(_)

@@ -17,7 +17,7 @@ use super::multicast::MulticastOptions;
 use super::periodic::{Jobs, PeriodicState};
 use super::queue::EventSink;
 use super::{
-    Event, GroupOp, Membership, Mode, NetError, PeerId, Periodic, PeriodicEnd, PeriodicId,
+    Event, Faults, GroupOp, Membership, Mode, NetError, PeerId, Periodic, PeriodicEnd, PeriodicId,
     Resolver, SendMeta, SessionConfig, Target, tcp_client, tcp_server, udp,
 };
 
@@ -50,6 +50,8 @@ pub(crate) enum WorkerCmd {
     Leave(Membership),
     SetMulticast(MulticastOptions),
     RefreshNames,
+    /// A relay's faults from now on (for data read after the switch).
+    SetFaults(Faults),
 }
 
 /// State shared between a worker and the handles that command it.
@@ -170,8 +172,17 @@ pub(crate) fn no_multicast(ctx: &mut Ctx, cmd: WorkerCmd, mode: Mode) {
             error,
         }),
         WorkerCmd::SetMulticast(_) => ctx.error(error),
+        WorkerCmd::SetFaults(_) => not_relay(ctx, mode),
         _ => {}
     }
+}
+
+/// Answers a change of faults in a mode that relays nothing.
+pub(crate) fn not_relay(ctx: &mut Ctx, mode: Mode) {
+    ctx.error(NetError::Unsupported {
+        what: "faults",
+        mode: mode.name(),
+    });
 }
 
 /// One mode's behaviour inside the common loop.

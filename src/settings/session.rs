@@ -343,6 +343,8 @@ mod tests {
                 ModeChoice::TcpServer => crate::net::Mode::TcpServer,
                 ModeChoice::TcpClient => crate::net::Mode::TcpClient,
                 ModeChoice::Udp => crate::net::Mode::Udp,
+                ModeChoice::Relay => crate::net::Mode::Relay,
+                ModeChoice::UdpRelay => crate::net::Mode::UdpRelay,
             };
             assert_eq!(mode, p.mode(), "{}", p.id);
             assert_eq!(s.encoding, p.display, "{}", p.id);

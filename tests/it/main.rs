@@ -33,6 +33,7 @@ mod packaging;
 mod pcap;
 mod peers;
 mod relay;
+mod relay_engine;
 mod tls;
 
 // The window, driven with egui_kittest.

@@ -24,6 +24,12 @@ use std::time::Duration;
 
 use super::HostPort;
 
+mod faults;
+mod sched;
+mod target;
+mod tcp;
+mod udp;
+
 /// Which way bytes go through a relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Flow {
@@ -189,6 +195,9 @@ pub(crate) fn open(
     ctx: &mut super::worker::Ctx,
     config: RelayConfig,
 ) -> Result<Box<dyn super::worker::Driver>, super::NetError> {
-    let _ = (ctx, config);
-    todo!("relay driver")
+    if config.udp {
+        udp::UdpRelay::open(ctx, config).map(|d| Box::new(d) as Box<dyn super::worker::Driver>)
+    } else {
+        tcp::TcpRelay::open(ctx, config).map(|d| Box::new(d) as Box<dyn super::worker::Driver>)
+    }
 }
