@@ -114,7 +114,7 @@ impl Partner {
                     }),
                     ..FaultSet::default()
                 };
-                SessionConfig::Relay(RelayConfig {
+                SessionConfig::Relay(Box::new(RelayConfig {
                     listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), listen),
                     target: here(target),
                     udp: false,
@@ -123,7 +123,7 @@ impl Partner {
                         down: one_byte,
                     },
                     udp_idle: DEFAULT_UDP_IDLE,
-                })
+                }))
             }
         }
     }

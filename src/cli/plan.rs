@@ -132,13 +132,13 @@ impl Plan {
                 }
                 let faults = faults.to_faults(udp)?;
                 (
-                    SessionConfig::Relay(RelayConfig {
+                    SessionConfig::Relay(Box::new(RelayConfig {
                         listen,
                         target: to,
                         udp,
                         faults,
                         udp_idle: udp_idle.unwrap_or(DEFAULT_UDP_IDLE),
-                    }),
+                    })),
                     opts,
                 )
             }

@@ -551,6 +551,17 @@ pub(super) fn trim_line_end(text: &str) -> &str {
         .unwrap_or(text)
 }
 
+/// A data row's tag on stdout: `RX`, or a relay's `C->S` and `S->C`
+/// (plain ASCII, for every terminal and for scripts).
+fn tag(dir: Direction) -> &'static str {
+    match dir {
+        Direction::Up => "C->S",
+        Direction::Down => "S->C",
+        Direction::Tx => "TX",
+        _ => "RX",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -589,16 +600,5 @@ mod tests {
         assert_eq!(told(&p), [5, 12], "no growth, no line");
         p.signal(&Signal::SystemDropped { total: 13 });
         assert!(p.deadline().is_some(), "waits for its second");
-    }
-}
-
-/// A data row's tag on stdout: `RX`, or a relay's `C->S` and `S->C`
-/// (plain ASCII, for every terminal and for scripts).
-fn tag(dir: Direction) -> &'static str {
-    match dir {
-        Direction::Up => "C->S",
-        Direction::Down => "S->C",
-        Direction::Tx => "TX",
-        _ => "RX",
     }
 }

@@ -36,7 +36,7 @@ pub enum SessionConfig {
         multicast: MulticastConfig,
     },
     /// Listen, connect each client to a target, forward both ways.
-    Relay(RelayConfig),
+    Relay(Box<RelayConfig>),
 }
 
 impl SessionConfig {

@@ -305,7 +305,7 @@ fn open_driver(ctx: &mut Ctx, config: SessionConfig) -> Result<Box<dyn Driver>, 
             remote,
             multicast,
         } => udp::Udp::open(ctx, bind, remote, multicast).map(|d| Box::new(d) as Box<dyn Driver>),
-        SessionConfig::Relay(relay) => super::relay::open(ctx, relay),
+        SessionConfig::Relay(relay) => super::relay::open(ctx, *relay),
     }
 }
 

@@ -548,6 +548,37 @@ fn carry_slot(enc: TextEncoding) -> usize {
     }
 }
 
+/// A fault's effect in plain English.
+struct FaultText<'a>(&'a FaultEvent);
+
+impl fmt::Display for FaultText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bytes = |n: u64| if n == 1 { "byte" } else { "bytes" };
+        match self.0 {
+            FaultEvent::Sliced { pieces, max } => write!(
+                f,
+                "sliced into {pieces} pieces of at most {max} {}",
+                bytes(*max as u64)
+            ),
+            FaultEvent::Ended { after, how } => {
+                let how = match how {
+                    crate::net::EndHow::Close => "closed (FIN to both sides)",
+                    crate::net::EndHow::Reset => "reset (RST to both sides)",
+                    crate::net::EndHow::Blackhole => "blackholed (nothing more forwarded)",
+                };
+                write!(f, "{how} after {after} {}, as asked", bytes(*after))
+            }
+            FaultEvent::Dropped { count } => write!(f, "dropped {count} datagrams, as asked"),
+            FaultEvent::Duplicated { count } => {
+                write!(f, "sent {count} datagrams twice, as asked")
+            }
+            FaultEvent::Reordered { count } => {
+                write!(f, "held {count} datagrams back behind the next, as asked")
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -594,36 +625,5 @@ mod tests {
         r.reads = vec![2, 5];
         let parts: Vec<&[u8]> = r.read_slices().collect();
         assert_eq!(parts, [&b"ab"[..], b"cde", b"f"]);
-    }
-}
-
-/// A fault's effect in plain English.
-struct FaultText<'a>(&'a FaultEvent);
-
-impl fmt::Display for FaultText<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let bytes = |n: u64| if n == 1 { "byte" } else { "bytes" };
-        match self.0 {
-            FaultEvent::Sliced { pieces, max } => write!(
-                f,
-                "sliced into {pieces} pieces of at most {max} {}",
-                bytes(*max as u64)
-            ),
-            FaultEvent::Ended { after, how } => {
-                let how = match how {
-                    crate::net::EndHow::Close => "closed (FIN to both sides)",
-                    crate::net::EndHow::Reset => "reset (RST to both sides)",
-                    crate::net::EndHow::Blackhole => "blackholed (nothing more forwarded)",
-                };
-                write!(f, "{how} after {after} {}, as asked", bytes(*after))
-            }
-            FaultEvent::Dropped { count } => write!(f, "dropped {count} datagrams, as asked"),
-            FaultEvent::Duplicated { count } => {
-                write!(f, "sent {count} datagrams twice, as asked")
-            }
-            FaultEvent::Reordered { count } => {
-                write!(f, "held {count} datagrams back behind the next, as asked")
-            }
-        }
     }
 }

@@ -357,7 +357,7 @@ mod tests {
                 SessionConfig::TcpServer { bind, .. } => (Some(bind), None),
                 SessionConfig::TcpClient { remote, bind, .. } => (bind, Some(remote)),
                 SessionConfig::Udp { bind, remote, .. } => (Some(bind), remote),
-                SessionConfig::Relay(r) => (Some(r.listen), Some(r.target)),
+                SessionConfig::Relay(r) => (Some(r.listen), Some(r.target.clone())),
             };
             let tab = crate::settings::session_config(&s).expect("the fields open");
             assert_eq!(ends(tab), ends(p.session_config()), "{}", p.id);

@@ -120,13 +120,13 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
                 }
                 return Err(Box::new(e));
             };
-            SessionConfig::Relay(RelayConfig {
+            SessionConfig::Relay(Box::new(RelayConfig {
                 listen: bind,
                 target,
                 udp,
                 faults,
                 udp_idle: idle,
-            })
+            }))
         }
     })
 }

@@ -131,7 +131,7 @@ struct Relay {
 impl Relay {
     fn open(config: RelayConfig) -> Relay {
         let mut engine = Engine::new(Arc::new(|| {}));
-        engine.open(SessionConfig::Relay(config));
+        engine.open(SessionConfig::Relay(Box::new(config)));
         let mut relay = Relay {
             engine,
             addr: "0.0.0.0:0".parse().unwrap(),
