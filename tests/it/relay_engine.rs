@@ -708,6 +708,13 @@ fn a_thousand_pairs_each_get_their_own_answer() {
     });
 }
 
+/// Waits until the commands sent before have been carried out: a send to
+/// the client after them arrives.
+fn switched(handle: &netassist::net::SessionHandle, client: &mut TcpStream) {
+    handle.send(Target::All, Bytes::from_static(b"!")).unwrap();
+    assert_eq!(read_exact(client, 1), b"!");
+}
+
 #[test]
 fn faults_switched_while_running_change_what_happens() {
     let (server, target) = target_server();
@@ -723,11 +730,15 @@ fn faults_switched_while_running_change_what_happens() {
         how: EndHow::Blackhole,
     });
     handle.set_faults(faults).unwrap();
+    // Commands are carried out in order: once this send has arrived, the
+    // switch has been made.
+    switched(&handle, &mut client);
     client.write_all(b"def").unwrap();
     r.until("def reported", |seen| relayed(seen, Flow::Up) == b"abcdef");
     nothing_more(&mut up);
 
     handle.set_faults(Faults::default()).unwrap();
+    switched(&handle, &mut client);
     client.write_all(b"ghi").unwrap();
     assert_eq!(read_exact(&mut up, 3), b"ghi");
 }
