@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use netassist::net::{
-    CloseReason, EndAfter, EndHow, Engine, ErrorKind, Event, FaultEvent, Faults, Flow, HostPort,
-    PeerId, RelayConfig, SessionConfig, Slice, Target,
+    CloseReason, Delay, EndAfter, EndHow, Engine, ErrorKind, Event, FaultEvent, Faults, Flow,
+    HostPort, PeerId, RelayConfig, SessionConfig, Slice, Target,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -421,6 +421,68 @@ fn slicing_writes_each_piece_alone() {
 }
 
 #[test]
+fn delay_holds_chunks_back_and_keeps_their_order() {
+    let mut faults = Faults::default();
+    faults.up.delay = Some(Delay {
+        latency: Duration::from_millis(150),
+        jitter: Duration::from_millis(100),
+    });
+    let (server, target) = target_server();
+    let mut r = Relay::open(config(target, false, faults));
+    let (mut client, mut up, _) = r.pair(&server);
+    let mut sent = Vec::new();
+    let start = Instant::now();
+    for i in 0..20u8 {
+        let chunk = [i; 7];
+        client.write_all(&chunk).unwrap();
+        sent.extend_from_slice(&chunk);
+        thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(
+        read_exact(&mut up, sent.len()),
+        sent,
+        "every byte, in order"
+    );
+    // No chunk goes before latency - jitter.
+    assert!(start.elapsed() >= Duration::from_millis(50));
+}
+
+#[test]
+fn rate_limits_bytes_per_second() {
+    let mut faults = Faults::default();
+    faults.down.rate = Some(20_000);
+    let (server, target) = target_server();
+    let mut r = Relay::open(config(target, false, faults));
+    let (mut client, mut up, _) = r.pair(&server);
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i % 253) as u8).collect();
+    let start = Instant::now();
+    up.write_all(&data).unwrap();
+    assert_eq!(read_exact(&mut client, data.len()), data);
+    // 10,000 bytes at 20,000 a second, less the first 20 ms's worth.
+    assert!(
+        start.elapsed() >= Duration::from_millis(450),
+        "{:?}",
+        start.elapsed()
+    );
+    // The other way is not limited, and the pair still works.
+    client.write_all(b"ok").unwrap();
+    assert_eq!(read_exact(&mut up, 2), b"ok");
+}
+
+#[test]
+fn a_disconnect_closes_both_legs() {
+    let (server, target) = target_server();
+    let mut r = Relay::open(config(target, false, Faults::default()));
+    let (mut client, mut up, peer) = r.pair(&server);
+    let client_addr = client.local_addr().unwrap();
+    r.engine.handle().unwrap().disconnect(peer).unwrap();
+    assert_eq!(read_to_fin(&mut client), b"");
+    assert_eq!(read_to_fin(&mut up), b"");
+    assert_eq!(r.closed_leg(target), CloseReason::Local);
+    assert_eq!(r.closed_leg(client_addr), CloseReason::Local);
+}
+
+#[test]
 fn a_half_close_passes_through_and_the_answer_comes_back() {
     let (server, target) = target_server();
     let mut r = Relay::open(config(target, false, Faults::default()));
@@ -708,6 +770,13 @@ fn a_thousand_pairs_each_get_their_own_answer() {
     });
 }
 
+/// Waits until the commands sent before have been carried out: a send to
+/// the client after them arrives.
+fn switched(handle: &netassist::net::SessionHandle, client: &mut TcpStream) {
+    handle.send(Target::All, Bytes::from_static(b"!")).unwrap();
+    assert_eq!(read_exact(client, 1), b"!");
+}
+
 #[test]
 fn faults_switched_while_running_change_what_happens() {
     let (server, target) = target_server();
@@ -723,11 +792,15 @@ fn faults_switched_while_running_change_what_happens() {
         how: EndHow::Blackhole,
     });
     handle.set_faults(faults).unwrap();
+    // Commands are carried out in order: once this send has arrived, the
+    // switch has been made.
+    switched(&handle, &mut client);
     client.write_all(b"def").unwrap();
     r.until("def reported", |seen| relayed(seen, Flow::Up) == b"abcdef");
     nothing_more(&mut up);
 
     handle.set_faults(Faults::default()).unwrap();
+    switched(&handle, &mut client);
     client.write_all(b"ghi").unwrap();
     assert_eq!(read_exact(&mut up, 3), b"ghi");
 }
@@ -900,6 +973,43 @@ fn udp_drop_100_drops_everything_and_counts_it() {
         .unwrap();
     let mut buf = [0u8; 16];
     assert!(server.recv_from(&mut buf).is_err(), "nothing got through");
+}
+
+#[test]
+fn udp_duplicates_and_reorders() {
+    let server = udp_socket();
+    let target = server.local_addr().unwrap();
+    let mut faults = Faults::default();
+    faults.up.duplicate_percent = 100;
+    faults.down.reorder_percent = 100;
+    let mut r = Relay::open(config(target, true, faults));
+    let client = udp_socket();
+    client.send_to(b"once", r.addr).unwrap();
+    assert_eq!(recv(&server).0, b"once");
+    let (again, from) = recv(&server);
+    assert_eq!(again, b"once", "sent twice");
+    // Each datagram held back goes after the next; the last one alone
+    // after a short wait.
+    for d in [b"1", b"2", b"3", b"4", b"5"] {
+        server.send_to(d, from).unwrap();
+        thread::sleep(Duration::from_millis(5));
+    }
+    let got: Vec<Vec<u8>> = (0..5).map(|_| recv(&client).0).collect();
+    assert_eq!(got, [b"2", b"1", b"4", b"3", b"5"]);
+    r.until("counts reported", |seen| {
+        let fired = faults_fired(seen);
+        let count = |want: fn(&FaultEvent) -> Option<u64>| -> u64 {
+            fired.iter().filter_map(|(_, f)| want(f)).sum()
+        };
+        count(|f| match f {
+            FaultEvent::Duplicated { count } => Some(*count),
+            _ => None,
+        }) == 1
+            && count(|f| match f {
+                FaultEvent::Reordered { count } => Some(*count),
+                _ => None,
+            }) == 3
+    });
 }
 
 #[test]

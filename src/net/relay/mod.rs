@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use super::HostPort;
 
+mod arena;
 mod faults;
 mod sched;
 mod target;

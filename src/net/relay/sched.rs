@@ -33,6 +33,18 @@ impl Timers {
         self.heap.peek().map(|Reverse((at, _))| *at)
     }
 
+    /// Starts again from the pairs' armed times (`live`), dropping stale
+    /// entries; called when they outnumber the pairs, so the heap stays
+    /// within a small multiple of the number of pairs.
+    pub(crate) fn rebuild(&mut self, live: impl Iterator<Item = (Instant, u64)>) {
+        self.heap = live.map(Reverse).collect();
+    }
+
+    /// True when stale entries have piled up among `pairs` pairs.
+    pub(crate) fn crowded(&self, pairs: usize) -> bool {
+        self.heap.len() > 2 * pairs + 64
+    }
+
     /// Takes every entry due by `now`: (time, pair). The caller skips those
     /// whose time is not the pair's armed time, and clears that time for
     /// the others before serving them.
@@ -84,5 +96,20 @@ mod tests {
         // The entry at 10 ms is stale for pair 1 (armed for 5 ms).
         assert_ne!(armed, Some(now + ms(10)));
         assert_eq!(t.next(), None);
+    }
+
+    #[test]
+    fn a_rebuild_keeps_only_armed_times() {
+        let now = Instant::now();
+        let mut t = Timers::default();
+        for i in 0..100u64 {
+            let mut armed = None;
+            t.arm(&mut armed, 1, Some(now + Duration::from_millis(100 - i)));
+        }
+        assert!(t.crowded(1));
+        assert_eq!(t.heap.len(), 100);
+        t.rebuild([(now, 1), (now, 2)].into_iter());
+        assert_eq!(t.heap.len(), 2);
+        assert!(!t.crowded(1));
     }
 }

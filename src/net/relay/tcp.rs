@@ -30,12 +30,13 @@ use bytes::Bytes;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Token};
 
+use super::arena::Arena;
 use super::faults::{Bucket, EndCount, later, piece_len, release_at};
 use super::sched::Timers;
 use super::target::{Lookup, TargetAddrs};
 use super::{EndHow, FaultEvent, FaultSet, Faults, Flow, RelayConfig, Slice};
 use crate::net::addr::canonical;
-use crate::net::conn::{MAX_QUEUE, ReadBuf, close_reason};
+use crate::net::conn::{MAX_QUEUE, close_reason};
 use crate::net::tcp_client::{CONNECT_TIMEOUT, connect_progress, start_connect};
 use crate::net::tcp_server::listen;
 use crate::net::worker::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
@@ -44,7 +45,7 @@ use crate::net::{CloseReason, Event, Mode, NetError, PeerId, SendMeta, Target};
 const LISTENER: Token = Token(1);
 /// Reads per direction of a pair per turn, so one busy pair cannot starve
 /// the others.
-const READS_PER_TURN: usize = 4;
+const READS_PER_TURN: usize = 16;
 /// Relayed bytes one direction of a pair holds while its writer cannot
 /// keep up; reading that direction stops at this (a read adds at most one
 /// chunk more).
@@ -183,7 +184,7 @@ struct Ids {
 /// What a pair's work needs from the driver.
 struct Cx<'a> {
     ctx: &'a mut Ctx,
-    buf: &'a mut ReadBuf,
+    buf: &'a mut Arena,
     rng: &'a mut fastrand::Rng,
     faults: &'a Faults,
     now: Instant,
@@ -712,7 +713,7 @@ fn flush(
             len = len.min(usize::try_from(allowed).unwrap_or(usize::MAX));
         }
         writes += 1;
-        // mio's own `write` (see `ReadBuf::read_stream`).
+        // mio's own `write` (see `Arena::read_stream`).
         let n = match writer.stream.write(&head.data[head.at..head.at + len]) {
             Ok(n) => n.min(len),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
@@ -789,7 +790,7 @@ pub(crate) struct TcpRelay {
     /// The pair whose client sent last.
     last_sender: Option<u64>,
     accept_retry_at: Option<Instant>,
-    buf: ReadBuf,
+    buf: Arena,
     rng: fastrand::Rng,
     faults: Faults,
 }
@@ -820,7 +821,7 @@ impl TcpRelay {
             next_id: 1,
             last_sender: None,
             accept_retry_at: None,
-            buf: ReadBuf::new(),
+            buf: Arena::new(),
             rng: fastrand::Rng::new(),
             faults: config.faults,
         })
@@ -956,6 +957,16 @@ impl TcpRelay {
         }
         let next = pair.next_wake();
         self.timers.arm(&mut pair.armed, id, next);
+        if self.timers.crowded(self.pairs.len()) {
+            let live = self
+                .pairs
+                .iter()
+                .filter_map(|(id, p)| p.armed.map(|at| (at, *id)));
+            self.timers.rebuild(live);
+        }
+        let Some(pair) = self.pairs.get_mut(&id) else {
+            return;
+        };
         if !pair.in_ready && (pair.can_read(Flow::Up) || pair.can_read(Flow::Down)) {
             pair.in_ready = true;
             self.ready.push_back(id);

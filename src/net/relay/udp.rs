@@ -617,6 +617,16 @@ impl UdpRelay {
         }
         let next = m.next_wake(self.idle);
         self.timers.arm(&mut m.armed, id, next);
+        if self.timers.crowded(self.mappings.len()) {
+            let live = self
+                .mappings
+                .iter()
+                .filter_map(|(id, m)| m.armed.map(|at| (at, *id)));
+            self.timers.rebuild(live);
+        }
+        let Some(m) = self.mappings.get_mut(&id) else {
+            return;
+        };
         if m.down.blocked && !m.in_blocked {
             m.in_blocked = true;
             self.blocked.push(id);
