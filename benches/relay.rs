@@ -134,13 +134,13 @@ fn rate(bytes: usize, start: Instant, end: Instant, got: usize) -> f64 {
 fn through_engine(bytes: usize) -> f64 {
     let (target, server) = sink();
     let mut engine = Engine::new(Arc::new(|| {}));
-    engine.open(SessionConfig::Relay(RelayConfig {
+    engine.open(SessionConfig::Relay(Box::new(RelayConfig {
         listen: "127.0.0.1:0".parse().expect("addr"),
         target: HostPort::new("127.0.0.1", target.port()).expect("target"),
         udp: false,
         faults: Faults::default(),
         udp_idle: Duration::from_secs(60),
-    }));
+    })));
     let relay = loop {
         match engine.events().recv_timeout(Duration::from_secs(5)) {
             Some(netassist::net::Event::Opened { local, .. }) => break local,
