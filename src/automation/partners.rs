@@ -47,6 +47,9 @@ pub enum PartnerRole {
     },
 }
 
+/// The pause between a relay partner's 1-byte pieces, in ms.
+pub const PARTNER_SLICE_GAP_MS: u64 = 10;
+
 /// One tutorial partner.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Partner {
@@ -106,11 +109,13 @@ impl Partner {
             },
             PartnerRole::Udp { port, remote } => SessionConfig::udp(any(port), remote.map(here)),
             PartnerRole::Relay { listen, target } => {
+                // A pause between pieces, so each one reaches a recv() of
+                // its own (pieces written back to back may be read together).
                 let one_byte = FaultSet {
                     slice: Some(Slice {
                         max: 1,
                         random: false,
-                        gap: Duration::ZERO,
+                        gap: Duration::from_millis(PARTNER_SLICE_GAP_MS),
                     }),
                     ..FaultSet::default()
                 };
@@ -161,7 +166,9 @@ impl Partner {
             PartnerRole::Udp {
                 remote: Some(port), ..
             } => format!(" --to 127.0.0.1:{port}"),
-            PartnerRole::Relay { target, .. } => format!(" --to 127.0.0.1:{target} --slice 1"),
+            PartnerRole::Relay { target, .. } => {
+                format!(" --to 127.0.0.1:{target} --slice 1 --slice-gap-ms {PARTNER_SLICE_GAP_MS}")
+            }
             _ => String::new(),
         };
         Ok(format!(

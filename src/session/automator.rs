@@ -306,7 +306,12 @@ impl Automator {
             Event::Sent { data, .. } if self.last_sent.as_ref() == Some(data) => {
                 self.last_written = true;
             }
-            Event::HalfClosed { peer, .. } if self.finish_on_peer_fin => {
+            // A relay passes each FIN on itself, to the other end of the
+            // pair: finishing ours too would cut the answer short.
+            Event::HalfClosed { peer, .. }
+                if self.finish_on_peer_fin
+                    && !matches!(self.mode, Some(Mode::Relay | Mode::UdpRelay)) =>
+            {
                 // After the replies already waiting for this peer.
                 self.scheduler
                     .push_after_peer(now, *peer, Job::Finish(*peer));

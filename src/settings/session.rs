@@ -281,6 +281,11 @@ impl SessionSettings {
                     direction: FaultDirection::Both,
                     slice: f.slice.map(|s| s.max.to_string()).unwrap_or_default(),
                     slice_random: f.slice.is_some_and(|s| s.random),
+                    slice_gap_ms: f
+                        .slice
+                        .filter(|s| !s.gap.is_zero())
+                        .map(|s| s.gap.as_millis().to_string())
+                        .unwrap_or_default(),
                     ..RelaySettings::default()
                 };
             }

@@ -41,10 +41,10 @@ fn a_relay_tab_shows_the_tutorial_004_conversation_both_ways() {
         &[
             "127.0.0.1",
             &port.to_string(),
-            "--welcome",
-            "9",
             "Alice",
             "exit",
+            "--welcome",
+            "9",
         ],
     );
     peer_done(&mut client);
