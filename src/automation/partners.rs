@@ -375,16 +375,6 @@ pub fn partners() -> Vec<Partner> {
             vec![say(Trigger::Connect, "", &["hello egon 哈哈哈"], Utf8)],
         ),
         plain(
-            "004-name-server",
-            "004",
-            "教程 004:问名字的多线程 TCP 服务器",
-            "Tutorial 004: the name server (one conversation per client)",
-            "运行你的 TCP 客户端(6000 端口,可以同时开多个):输入名字得到问候,输入 exit 结束。",
-            "Run your TCP clients against port 6000, several at once: a name gets a greeting, exit ends it.",
-            TcpServer { port: 6000 },
-            vec![name_welcome, name_exit, name_hello],
-        ),
-        plain(
             "002-relay",
             "002",
             "教程 002:在你的客户端和服务器之间(中转)",
@@ -396,6 +386,16 @@ pub fn partners() -> Vec<Partner> {
                 target: 8080,
             },
             Vec::new(),
+        ),
+        plain(
+            "004-name-server",
+            "004",
+            "教程 004:问名字的多线程 TCP 服务器",
+            "Tutorial 004: the name server (one conversation per client)",
+            "运行你的 TCP 客户端(6000 端口,可以同时开多个):输入名字得到问候,输入 exit 结束。",
+            "Run your TCP clients against port 6000, several at once: a name gets a greeting, exit ends it.",
+            TcpServer { port: 6000 },
+            vec![name_welcome, name_exit, name_hello],
         ),
         plain(
             "004-relay",
@@ -431,7 +431,7 @@ mod tests {
     #[test]
     fn every_partner_is_well_formed() {
         let all = partners();
-        assert_eq!(all.len(), 10);
+        assert_eq!(all.len(), 12);
         let ids: HashSet<&str> = all.iter().map(|p| p.id).collect();
         assert_eq!(ids.len(), all.len(), "ids are unique");
         for p in &all {
@@ -449,6 +449,12 @@ mod tests {
             assert_eq!(partner(p.id).as_ref(), Some(p));
         }
         assert!(partner("999-nothing").is_none());
+        // The relays' run line names their target and the 1-byte slices.
+        let relay = partner("004-relay").unwrap().to_toml().unwrap();
+        assert!(
+            relay.contains("relay --listen 127.0.0.1:6001 --to 127.0.0.1:6000 --slice 1"),
+            "{relay}"
+        );
     }
 
     fn chunk(peer: u64, data: &[u8]) -> Event {

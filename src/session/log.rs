@@ -501,7 +501,9 @@ impl SessionLog {
                 Some(Entry::tx(time, addr, data, meta.added_tail))
             }
             Event::PeerClosed { peer, addr, how } if self.relaying() => {
-                let client = self.clients.remove(&peer).map_or(addr, |c| c.addr);
+                // Each leg of a pair reports its end: the pair's first one
+                // is its row.
+                let client = self.clients.remove(&peer)?.addr;
                 self.clients_version += 1;
                 let side = if addr == client {
                     Side::Client
@@ -615,14 +617,8 @@ impl SessionLog {
                 };
                 Some(Entry::event(wall(), Some(client), note))
             }
-            Event::UpstreamFailed {
-                peer,
-                client,
-                error,
-            } => {
-                if self.clients.remove(&peer).is_some() {
-                    self.clients_version += 1;
-                }
+            // The pair's end follows (and removes it from the clients).
+            Event::UpstreamFailed { client, error, .. } => {
                 let note = Note::ServerUnreachable(Box::new(error));
                 Some(Entry::event(wall(), Some(client), note))
             }
