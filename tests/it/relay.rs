@@ -121,6 +121,12 @@ fn a_half_close_reaches_the_server_and_its_answer_still_reaches_the_client() {
 
 #[test]
 fn reset_after_bytes_resets_the_client() {
+    if crate::wine::skip_under_wine(
+        "reset_after_bytes_resets_the_client",
+        crate::wine::RST_LOOKS_LIKE_FIN,
+    ) {
+        return;
+    }
     let (mut srv, target) = server("recv_sizes_server.py", &[]);
     let (mut na, port) = relay(&["--to", &target, "--reset-after", "4"]);
     let code = format!(
@@ -282,4 +288,67 @@ fn a_pcapng_file_holds_both_legs_with_their_real_addresses() {
         2,
         "{payloads}"
     );
+}
+
+/// Resident memory of process `pid`, in KiB (Linux).
+#[cfg(target_os = "linux")]
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS")
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_slow_reader_keeps_the_relays_memory_flat() {
+    if crate::wine::skip_under_wine(
+        "a_slow_reader_keeps_the_relays_memory_flat",
+        "the process started is wine's, whose memory is not netassist.exe's alone",
+    ) {
+        return;
+    }
+    use std::io::Write;
+    use std::net::{TcpListener, TcpStream};
+    use std::time::Instant;
+
+    // A server that accepts and never reads.
+    let server = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let target = server.local_addr().expect("addr").to_string();
+    let (mut na, port) = relay(&["--to", &target, "--raw"]);
+    let mut client = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let (_held, _) = server.accept().expect("accept");
+    na.err_line("the pair is up", |l| l.contains("connected to the server"));
+    let pid = na.child.id();
+    let before = rss_kib(pid);
+    // The client pushes for two seconds, as much as it is let.
+    client.set_nonblocking(true).expect("non-blocking");
+    let block = vec![b'x'; 64 * 1024];
+    let mut pushed = 0u64;
+    let end = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < end {
+        match client.write(&block) {
+            Ok(n) => pushed += n as u64,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("write: {e}"),
+        }
+    }
+    let after = rss_kib(pid);
+    // What got in is bounded by socket buffers and the relay's queue, far
+    // below what an unbounded relay would have taken in two seconds.
+    assert!(
+        pushed < 64 << 20,
+        "the client pushed {pushed} bytes unhindered"
+    );
+    let grew = after.saturating_sub(before);
+    assert!(
+        grew < 32 * 1024,
+        "the relay grew by {grew} KiB with a reader that never reads (pushed {pushed} bytes)"
+    );
+    na.kill();
 }

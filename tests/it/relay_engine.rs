@@ -326,21 +326,24 @@ fn a_quarter_gigabyte_arrives_exact() {
         }
         (got, hash.finish().as_ref().to_vec())
     });
-    let mut up = 0;
+    let up = std::cell::Cell::new(0);
     let mut down = 0;
     let mut closed = Vec::new();
+    // Until both ends are done and every relayed byte has been reported
+    // (a report may still wait in the queue when the receiver finishes).
     r.pump(
         Duration::from_secs(300),
-        || sender.is_finished() && receiver.is_finished(),
+        || sender.is_finished() && receiver.is_finished() && up.get() >= TOTAL,
         |ev| match ev {
             Event::Relayed { flow, data, .. } => match flow {
-                Flow::Up => up += data.len(),
+                Flow::Up => up.set(up.get() + data.len()),
                 Flow::Down => down += data.len(),
             },
             Event::PeerClosed { how, .. } => closed.push(how.clone()),
             _ => {}
         },
     );
+    let up = up.get();
     let sent_hash = sender.join().unwrap();
     let (got, got_hash) = receiver.join().unwrap();
     eprintln!(
