@@ -35,8 +35,9 @@ impl SessionHandle {
         self.command(WorkerCmd::Send { target, data, meta })
     }
 
-    /// Drops one TCP client (TCP client mode: the connection), at once; what
-    /// was not yet written is dropped.
+    /// Drops one TCP client (TCP client mode: the connection; relay: the
+    /// pair, both legs, and a UDP relay's mapping), at once; what was not
+    /// yet written is dropped.
     pub fn disconnect(&self, peer: PeerId) -> Result<(), NetError> {
         self.command(WorkerCmd::Disconnect(peer))
     }
@@ -45,6 +46,8 @@ impl SessionHandle {
     /// as soon as what is queued for it has been written, and nothing more
     /// can be sent on it. The peer may go on sending until it finishes too;
     /// then the connection ends with [`CloseReason::Orderly`](super::CloseReason::Orderly).
+    /// In a TCP relay, `peer` is a pair: both of its legs are finished
+    /// (each once what is queued to it is written).
     pub fn finish(&self, peer: PeerId) -> Result<(), NetError> {
         self.command(WorkerCmd::Finish(peer))
     }

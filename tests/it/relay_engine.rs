@@ -9,13 +9,14 @@
 use std::io::{ErrorKind as IoKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use netassist::net::{
     CloseReason, Delay, EndAfter, EndHow, Engine, ErrorKind, Event, FaultEvent, Faults, Flow,
-    HostPort, PeerId, RelayConfig, SessionConfig, Slice, Target,
+    HostPort, PeerId, RelayConfig, Resolver, SessionConfig, Slice, Target,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -778,6 +779,91 @@ fn a_thousand_pairs_each_get_their_own_answer() {
 fn switched(handle: &netassist::net::SessionHandle, client: &mut TcpStream) {
     handle.send(Target::All, Bytes::from_static(b"!")).unwrap();
     assert_eq!(read_exact(client, 1), b"!");
+}
+
+/// Names for the relay's target: `target.test` is a refusing port, then
+/// the server; anything else is not found. Lookups are counted.
+struct Names {
+    refused: SocketAddr,
+    server: SocketAddr,
+    lookups: AtomicUsize,
+}
+
+impl Resolver for Names {
+    fn lookup(&self, host: &str, _port: u16) -> std::io::Result<Vec<SocketAddr>> {
+        self.lookups.fetch_add(1, Ordering::SeqCst);
+        match host {
+            "target.test" => Ok(vec![self.refused, self.server]),
+            _ => Err(std::io::Error::other("no such name")),
+        }
+    }
+}
+
+#[test]
+fn a_target_name_is_looked_up_once_and_each_address_tried() {
+    let hold = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    hold.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
+    let (server, target) = target_server();
+    let names = Arc::new(Names {
+        refused: hold.local_addr().unwrap().as_socket().unwrap(),
+        server: target,
+        lookups: AtomicUsize::new(0),
+    });
+    let mut engine = Engine::new(Arc::new(|| {})).with_resolver(names.clone());
+    let mut cfg = config(target, false, Faults::default());
+    cfg.target = HostPort::new("target.test", target.port()).unwrap();
+    engine.open(SessionConfig::Relay(cfg));
+    let mut r = Relay {
+        engine,
+        addr: "0.0.0.0:0".parse().unwrap(),
+        seen: Vec::new(),
+    };
+    r.addr = r.wait("Opened", |ev| match ev {
+        Event::Opened { local, .. } => Some(*local),
+        _ => None,
+    });
+    let mut clients: Vec<TcpStream> = (0..3).map(|_| connect(r.addr)).collect();
+    let mut ups: Vec<TcpStream> = (0..3).map(|_| accept(&server)).collect();
+    r.until("three upstreams", |seen| {
+        seen.iter()
+            .filter(|ev| matches!(ev, Event::UpstreamConnected { addr, .. } if *addr == target))
+            .count()
+            == 3
+    });
+    assert_eq!(
+        names.lookups.load(Ordering::SeqCst),
+        1,
+        "one lookup for all"
+    );
+    for (i, c) in clients.iter_mut().enumerate() {
+        c.write_all(&[i as u8]).unwrap();
+    }
+    let mut got: Vec<u8> = ups.iter_mut().map(|u| read_exact(u, 1)[0]).collect();
+    got.sort_unstable();
+    assert_eq!(got, [0, 1, 2]);
+
+    // A name that is not found: the client's pair fails with it.
+    let mut engine = Engine::new(Arc::new(|| {})).with_resolver(names.clone());
+    let mut cfg = config(target, false, Faults::default());
+    cfg.target = HostPort::new("nowhere.test", target.port()).unwrap();
+    engine.open(SessionConfig::Relay(cfg));
+    let mut r = Relay {
+        engine,
+        addr: "0.0.0.0:0".parse().unwrap(),
+        seen: Vec::new(),
+    };
+    r.addr = r.wait("Opened", |ev| match ev {
+        Event::Opened { local, .. } => Some(*local),
+        _ => None,
+    });
+    let mut client = connect(r.addr);
+    let kind = r.wait("UpstreamFailed", |ev| match ev {
+        Event::UpstreamFailed { error, .. } => Some(error.kind()),
+        _ => None,
+    });
+    assert_eq!(kind, ErrorKind::HostNotFound);
+    assert_eq!(read_to_fin(&mut client), b"");
 }
 
 #[test]

@@ -15,6 +15,18 @@
 //! and reports [`Event::PeerClosed`] for the upstream leg, then for the
 //! client's leg (the pair's last event).
 //!
+//! How each pair's legs end, in [`Event::PeerClosed`]: both
+//! [`CloseReason::Orderly`] after a FIN each way; a leg that reset (or
+//! failed) with its reason, and the other leg, which the relay then
+//! resets, [`CloseReason::Local`]; both `Local` when the relay ends the
+//! pair (a disconnect, the session's close, an end fault). A pair whose
+//! upstream could not be connected reports [`Event::UpstreamFailed`], then
+//! its client's leg closes (a FIN; what the client sent is read and
+//! dropped unreported, as it never went anywhere).
+//!
+//! Both legs have TCP_NODELAY, so a slice fault's pieces each go in a
+//! segment of their own.
+//!
 //! [`WorkerCmd::Finish`] finishes both legs: each gets a FIN once its
 //! queue is written, and what either side sends afterwards is reported
 //! but goes nowhere (its other leg has been finished); the pair ends when
