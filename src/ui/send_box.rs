@@ -33,6 +33,8 @@ pub fn show(
         || (summarised && take_set_value(ui, id, &mut s.send_text))
     {
         tab.big.edit_anyway = false;
+        // A new text of the same size must not keep the old summary.
+        tab.big.summary = None;
     }
     ui.horizontal(|ui| {
         let width = (ui.available_width() - 110.0).max(100.0);

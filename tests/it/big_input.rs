@@ -238,6 +238,14 @@ fn a_big_value_set_through_accesskit_is_summarised_and_sent_exactly() {
     );
     wait_text(&mut h, &summary);
     assert_no_long_text(&h);
+
+    // Another value of the same size: the summary's first lines are its own.
+    let other = text.replacen("0000000", "9999999", 1);
+    h.get_by_label(en(T::SendBox))
+        .set_text_value_accesskit(&other);
+    h.run();
+    assert!(h.state().tab().settings.send_text == other);
+    wait_text(&mut h, "9999999 接收到的数据");
 }
 
 /// A one-line field refuses a value set through the accessibility
