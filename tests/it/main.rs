@@ -33,6 +33,7 @@ mod packaging;
 mod pcap;
 mod peers;
 mod tls;
+mod tls_cli;
 
 // The window, driven with egui_kittest.
 #[cfg(feature = "gui")]
