@@ -268,3 +268,88 @@ fn gbk_text_and_a_rule_work_over_tls_with_python_ssl() {
     srv.out_line("GBK decoded", |l| l.ends_with("] 你好"));
     srv.kill();
 }
+
+/// Copy as Python's snippets for `session`, in English.
+fn snippets(session: &netassist::teach::PythonSession) -> Vec<String> {
+    netassist::teach::python_snippets(session, netassist::teach::CommentLanguage::English)
+        .expect("snippets")
+        .into_iter()
+        .map(|s| s.code)
+        .collect()
+}
+
+#[test]
+fn copy_as_python_gives_tls_programs_that_talk_to_our_tls_sessions() {
+    use netassist::codec::{DisplayEncoding, TextEncoding};
+    use netassist::net::tls::{SELF_SIGNED_CERT_FILE, TlsServerConfig};
+    use netassist::net::{HostPort, SessionConfig};
+    use netassist::teach::{PyTls, PythonSession};
+
+    let dir = TempDir::new("cli-python");
+    let config = dir.path("config");
+    // A TLS server with its self-signed certificate: the snippet (a client)
+    // trusts that certificate and checks it by name.
+    let (mut srv, port) = server(&config, &["--echo"]);
+    let cert_dir = config.join("netassist");
+    let session = PythonSession::from_config(
+        &SessionConfig::TcpServer {
+            bind: format!("127.0.0.1:{port}").parse().expect("addr"),
+            tls: Some(TlsServerConfig::self_signed(&cert_dir)),
+        },
+        None,
+        TextEncoding::Utf8,
+        DisplayEncoding::Utf8,
+    );
+    assert_eq!(
+        session.tls,
+        Some(PyTls::Trust(cert_dir.join(SELF_SIGNED_CERT_FILE)))
+    );
+    let code = &snippets(&session)[0];
+    let mut client = crate::peer_support::run_python(code, "tls_client.py");
+    client.type_line("hello over tls");
+    client.out_line("the echo", |l| l.contains("NetAssist: hello over tls"));
+    client.type_line("quit");
+    client.expect_success();
+    srv.out_line("the text", |l| l.ends_with("] hello over tls"));
+    srv.kill();
+
+    // NetAssist as the TLS client: the snippet (a server) presents a
+    // certificate NetAssist is told to trust.
+    let pki = pki(&dir);
+    let port = free_port();
+    let mut session = PythonSession::from_config(
+        &SessionConfig::TcpClient {
+            remote: HostPort::new("127.0.0.1", port).expect("remote"),
+            bind: None,
+            tls: None,
+        },
+        None,
+        TextEncoding::Utf8,
+        DisplayEncoding::Utf8,
+    );
+    session.tls = Some(PyTls::Present {
+        cert: pki.server_cert.clone(),
+        key: pki.server_key.clone(),
+    });
+    let code = &snippets(&session)[0];
+    let py_server = crate::peer_support::run_python(code, "tls_server.py");
+    py_server.out_line("listening", |l| l.starts_with("waiting on"));
+    let target = format!("127.0.0.1:{port}");
+    let mut na_client = na(
+        &config,
+        &[
+            "tcp-client",
+            "--connect",
+            &target,
+            "--tls",
+            "--ca",
+            s(&pki.ca),
+            "--send",
+            "abc",
+            "--timeout",
+            "3",
+        ],
+    );
+    na_client.out_line("the upper-cased answer", |l| l.ends_with("] ABC"));
+    na_client.kill();
+}
