@@ -59,6 +59,8 @@ mod tabs;
 #[cfg(feature = "gui")]
 mod teach_ui;
 #[cfg(feature = "gui")]
+mod tls_ui;
+#[cfg(feature = "gui")]
 mod udp_intake;
 #[cfg(feature = "gui")]
 mod ui;
