@@ -9,7 +9,7 @@ mod session;
 mod validate;
 
 pub use framing::{FramingKind, FramingSettings, MAX_GAP_MS};
-pub use session::{ModeChoice, SessionSettings};
+pub use session::{ModeChoice, SessionSettings, TlsSettings, TlsVersionChoice};
 pub use validate::{FieldErrors, multicast, remote_target, session_config};
 
 use serde::{Deserialize, Serialize};

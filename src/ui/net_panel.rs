@@ -51,6 +51,9 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     if s.mode == ModeChoice::Udp {
         multicast(ui, s, v, actions);
     }
+    if matches!(s.mode, ModeChoice::TcpServer | ModeChoice::TcpClient) {
+        crate::ui::tls_panel::show(ui, s, v);
+    }
 }
 
 /// UDP: groups to join (now, or at open), the groups joined, and the

@@ -33,6 +33,7 @@ mod packaging;
 mod pcap;
 mod peers;
 mod tls;
+mod tls_cli;
 
 // The window, driven with egui_kittest.
 #[cfg(feature = "gui")]
@@ -57,6 +58,8 @@ mod python_ui;
 mod tabs;
 #[cfg(feature = "gui")]
 mod teach_ui;
+#[cfg(feature = "gui")]
+mod tls_ui;
 #[cfg(feature = "gui")]
 mod udp_intake;
 #[cfg(feature = "gui")]
