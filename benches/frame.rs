@@ -4,6 +4,10 @@
 //!
 //! The goal: the 1,000,000-record frame costs at most twice the 100-record
 //! frame, because only visible rows are decoded and laid out.
+//!
+//! Then a resize of a million records in Text + hex, from a width of 16
+//! bytes a row to one of 8 and back: how many frames count the rows in the
+//! new width, and the slowest of them against the steady frames before.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
@@ -16,11 +20,11 @@ use netassist::settings::AppSettings;
 
 const FRAMES: u32 = 60;
 
-fn input() -> egui::RawInput {
+fn input(width: f32) -> egui::RawInput {
     egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(
             egui::Pos2::ZERO,
-            egui::vec2(1180.0, 760.0),
+            egui::vec2(width, 760.0),
         )),
         ..Default::default()
     }
@@ -28,7 +32,12 @@ fn input() -> egui::RawInput {
 
 /// Runs one frame and returns how many shapes it drew.
 fn frame(ctx: &egui::Context, app: &mut NetAssistApp) -> usize {
-    let out = ctx.run_ui(input(), |ui| app.show(ui));
+    frame_at(ctx, app, 1180.0)
+}
+
+/// Runs one frame `width` points wide and returns how many shapes it drew.
+fn frame_at(ctx: &egui::Context, app: &mut NetAssistApp, width: f32) -> usize {
+    let out = ctx.run_ui(input(width), |ui| app.show(ui));
     let n = out.shapes.len();
     let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
     n
@@ -106,6 +115,62 @@ fn measure(n: usize) -> Duration {
     t
 }
 
+/// The slowest frame and how many frames it took until the log shows
+/// `per_row` bytes a row at `width`, with every row counted.
+fn until_width(
+    ctx: &egui::Context,
+    app: &mut NetAssistApp,
+    width: f32,
+    per_row: usize,
+) -> (Duration, u32) {
+    let (mut slowest, mut frames) = (Duration::ZERO, 0);
+    loop {
+        let start = Instant::now();
+        frame_at(ctx, app, width);
+        slowest = slowest.max(start.elapsed());
+        frames += 1;
+        let ui = &app.tab().ui;
+        if ui.style.bytes_per_row == per_row && ui.restyled.is_none() {
+            return (slowest, frames);
+        }
+    }
+}
+
+/// A million records in Text + hex in a TCP client tab: steady frames at
+/// 1280 points (16 bytes a row), then resized to 1000 (8) and back.
+fn resize(n: usize) {
+    let ctx = egui::Context::default();
+    netassist::ui::fonts::install(&ctx);
+    let mut settings = AppSettings::with_lang(Lang::Zh);
+    settings.tabs[0].mode = netassist::settings::ModeChoice::TcpClient;
+    settings.tabs[0].view = netassist::records::View::Both;
+    let mut app = NetAssistApp::new(&ctx, settings);
+    fill(&mut app, n);
+    let _ = until_width(&ctx, &mut app, 1280.0, 16);
+    while app.tab().ui.rows.end_seq() < app.tab().session.log().store().end_seq() {
+        frame_at(&ctx, &mut app, 1280.0);
+    }
+    let mut steady = Duration::ZERO;
+    for _ in 0..FRAMES {
+        let start = Instant::now();
+        frame_at(&ctx, &mut app, 1280.0);
+        steady += start.elapsed();
+    }
+    let steady = steady / FRAMES;
+    println!(
+        "== a resize of {n} records in Text + hex (steady frame at 16 bytes a row: {:.3} ms)",
+        steady.as_secs_f64() * 1e3
+    );
+    for (width, per_row) in [(1000.0, 8), (1280.0, 16)] {
+        let (slowest, frames) = until_width(&ctx, &mut app, width, per_row);
+        println!(
+            "to {per_row:>2} bytes a row: counted in {frames} frames, the slowest {:.3} ms ({:.2}x the steady frame)",
+            slowest.as_secs_f64() * 1e3,
+            slowest.as_secs_f64() / steady.as_secs_f64()
+        );
+    }
+}
+
 fn main() {
     let sizes = [100usize, 100_000, 1_000_000];
     let base = measure(sizes[0]);
@@ -124,4 +189,5 @@ fn main() {
             t.as_secs_f64() / base.as_secs_f64()
         );
     }
+    resize(1_000_000);
 }

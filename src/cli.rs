@@ -14,6 +14,7 @@ mod print;
 mod relay;
 mod run;
 mod terminal;
+mod tls;
 
 use plan::{Display, Plan};
 
@@ -48,6 +49,9 @@ pub enum Command {
         /// Local address to listen on, e.g. 127.0.0.1:8888 or [::]:8888.
         #[arg(long, value_name = "ADDR:PORT", value_parser = parse_bind_addr)]
         bind: SocketAddr,
+        /// TLS.
+        #[command(flatten)]
+        tls: tls::TlsArgs,
         /// Options every mode shares.
         #[command(flatten)]
         opts: Options,
@@ -60,6 +64,9 @@ pub enum Command {
         /// Local address and port to connect from.
         #[arg(long, value_name = "ADDR:PORT", value_parser = parse_bind_addr)]
         bind: Option<SocketAddr>,
+        /// TLS.
+        #[command(flatten)]
+        tls: tls::TlsArgs,
         /// Options every mode shares.
         #[command(flatten)]
         opts: Options,

@@ -359,6 +359,25 @@ table! {
     ErrFaultSlice: "切片至少要 1 字节", "A slice is at least 1 byte";
     ErrFaultRate: "限速至少要每秒 1 字节", "A rate is at least 1 byte per second";
     ErrUdpIdle: "空闲超时应是至少 1 的秒数，不是“{}”", "The idle timeout is a number of seconds, at least 1, not '{}'";
+    ErrTlsCertKey: "证书和私钥要一起填，或者都空着", "Give both the certificate and its key, or neither";
+    ErrTlsNoConfigDir: "没有配置目录可以保存自签名证书：请填写证书和私钥", "There is no configuration folder to keep a self-signed certificate in: give a certificate and key";
+    ErrTlsAlpn: "“{}”不是协议名（1 到 255 字节）", "'{}' is not a protocol name (1 to 255 bytes)";
+    TlsHeader: "TLS 加密", "TLS";
+    TlsUse: "使用 TLS", "Use TLS";
+    TlsCertServer: "证书文件（PEM，空=自签名）", "Certificate file (PEM; empty: self-signed)";
+    TlsCertClient: "客户端证书文件（PEM，可空）", "Client certificate file (PEM, optional)";
+    TlsKey: "私钥文件（PEM）", "Private key file (PEM)";
+    TlsClientCa: "要求客户端证书：CA 文件（可空）", "Require client certificates: CA file (optional)";
+    TlsCa: "CA 文件（空=系统信任的根证书）", "CA file (empty: the system's trusted roots)";
+    TlsInsecure: "忽略证书错误（不安全，仅供测试）", "Ignore certificate errors (insecure: testing only)";
+    TlsSni: "SNI 名称（空=主机名）", "SNI name (empty: the host)";
+    TlsAlpn: "ALPN（逗号分隔）", "ALPN (comma-separated)";
+    TlsVersion: "TLS 版本", "TLS version";
+    TlsVersionBoth: "1.2 和 1.3", "1.2 and 1.3";
+    TlsVersion12: "只用 1.2", "1.2 only";
+    TlsVersion13: "只用 1.3", "1.3 only";
+    TlsKeylog: "密钥日志文件（SSLKEYLOGFILE，可空）", "Key log file (SSLKEYLOGFILE, optional)";
+    TlsKeylogWarn: "注意：密钥日志文件里是会话密钥，拿到它的人能解密这些流量。用完请删除。", "Careful: the key log file holds the session keys; anyone who has it can decrypt this traffic. Delete it when done.";
     ErrInterval: "间隔必须是 1 到 86400000 之间的毫秒数（最长 24 小时）", "Interval must be 1 to 86400000 ms (24 hours)";
     ErrLoopCount: "次数必须是正整数，留空表示一直发送", "Times must be a whole number from 1, or empty to send until stopped";
     // Engine errors, with the likely fix

@@ -37,3 +37,16 @@ pub fn frame(ctx: &egui::Context, app: &mut NetAssistApp) -> Duration {
     let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
     start.elapsed()
 }
+
+/// The process's peak resident memory in KiB (Linux; 0 elsewhere).
+pub fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}

@@ -69,18 +69,23 @@ pub(super) fn rules_with(
 impl Plan {
     pub(super) fn from_command(command: Command) -> Result<Plan, String> {
         let (config, opts) = match command {
-            Command::TcpServer { bind, opts } => {
-                (SessionConfig::TcpServer { bind, tls: None }, opts)
-            }
+            Command::TcpServer { bind, tls, opts } => (
+                SessionConfig::TcpServer {
+                    bind,
+                    tls: tls.server()?,
+                },
+                opts,
+            ),
             Command::TcpClient {
                 connect,
                 bind,
+                tls,
                 opts,
             } => (
                 SessionConfig::TcpClient {
                     remote: connect,
                     bind,
-                    tls: None,
+                    tls: tls.client()?,
                 },
                 opts,
             ),

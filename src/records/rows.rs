@@ -722,6 +722,61 @@ mod tests {
             "{rows:?}"
         );
         assert!(rows[1].ends_with("| 好"), "{rows:?}");
+
+        // At each width the window chooses (4, 8, 16 bytes), in UTF-8 and
+        // GBK, with characters of one to four bytes across row ends and
+        // control bytes: each row's hex is its bytes, and the text beside it
+        // the characters whose last byte is in it.
+        let text = "a你好🙂bc\t1234567890€é\x01 世界 end\r\n第二行 x";
+        for (encoding, bytes) in [
+            (DisplayEncoding::Utf8, text.as_bytes().to_vec()),
+            (
+                DisplayEncoding::Gbk,
+                encoding_rs::GBK
+                    .encode(&text.replace('🙂', ""))
+                    .0
+                    .into_owned(),
+            ),
+        ] {
+            let decoded = match encoding {
+                DisplayEncoding::Gbk => text.replace('🙂', ""),
+                _ => text.to_string(),
+            };
+            // Where each character ends, in bytes.
+            let mut ends = Vec::new();
+            let mut at = 0;
+            for c in decoded.chars() {
+                at += match encoding {
+                    DisplayEncoding::Gbk => encoding_rs::GBK.encode(&c.to_string()).0.len(),
+                    _ => c.len_utf8(),
+                };
+                ends.push((at, c));
+            }
+            assert_eq!(at, bytes.len());
+            let seq = store.push_rx(SystemTime::now(), peer(), Bytes::from(bytes.clone()));
+            // A record that ends its stream's text: nothing carries on.
+            store.push_tx(SystemTime::now(), peer(), Bytes::from_static(b"."));
+            for b in [4, 8, 16] {
+                let st = RowStyle {
+                    encoding,
+                    ..style(View::Both, b)
+                };
+                let rows = st.render(&store, seq);
+                assert_eq!(rows.len(), bytes.len().div_ceil(b), "{encoding:?} b={b}");
+                assert_eq!(rows.len() as u32, st.rows_of(store.get(seq).unwrap()));
+                for (i, (row, chunk)) in rows.iter().zip(bytes.chunks(b)).enumerate() {
+                    let (hex, beside) = row.split_once("| ").unwrap();
+                    assert_eq!(hex.len(), b * 3 + 2, "padded: {row:?}");
+                    assert_eq!(hex.trim_end(), crate::codec::to_hex(chunk), "{row:?}");
+                    let want: String = ends
+                        .iter()
+                        .filter(|(end, _)| (end - 1) / b == i)
+                        .map(|(_, c)| *c)
+                        .collect();
+                    assert_eq!(beside, st.visible(&want), "{encoding:?} b={b} row {i}");
+                }
+            }
+        }
     }
 
     #[test]
@@ -847,7 +902,7 @@ mod tests {
         let seq = store.push_rx(SystemTime::now(), peer(), Bytes::from(second));
         let tx = store.push_tx_added(SystemTime::now(), peer(), Bytes::from(big.clone()), 2);
         for view in [View::Text, View::Both, View::Hex] {
-            for b in [7, 64] {
+            for b in [7, 8, 16, 64] {
                 for show_control in [false, true] {
                     let st = RowStyle {
                         show_control,

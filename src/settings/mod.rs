@@ -9,7 +9,10 @@ mod session;
 mod validate;
 
 pub use framing::{FramingKind, FramingSettings, MAX_GAP_MS};
-pub use session::{EndChoice, FaultDirection, ModeChoice, RelaySettings, SessionSettings};
+pub use session::{
+    EndChoice, FaultDirection, ModeChoice, RelaySettings, SessionSettings, TlsSettings,
+    TlsVersionChoice,
+};
 pub use validate::{FieldErrors, faults, multicast, remote_target, session_config};
 
 use serde::{Deserialize, Serialize};

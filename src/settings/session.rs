@@ -116,6 +116,46 @@ impl Default for RelaySettings {
     }
 }
 
+/// Which TLS versions a tab allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum TlsVersionChoice {
+    /// TLS 1.2 and 1.3.
+    #[default]
+    Both,
+    /// TLS 1.2 only.
+    Tls12,
+    /// TLS 1.3 only.
+    Tls13,
+}
+
+/// A TCP tab's TLS, as typed (file names are read when the session opens).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TlsSettings {
+    /// Speak TLS.
+    pub enabled: bool,
+    /// A server's certificate chain (empty: the self-signed one NetAssist
+    /// makes and keeps); a client's own certificate, if a server asks.
+    pub cert: String,
+    /// The private key of `cert`.
+    pub key: String,
+    /// Server: ask clients for a certificate signed by a CA in this file.
+    pub client_ca: String,
+    /// Client: check the server against the CAs in this file (empty: the
+    /// system's).
+    pub ca: String,
+    /// Client: accept any server certificate.
+    pub insecure: bool,
+    /// Client: the name sent and checked (empty: the host).
+    pub sni: String,
+    /// ALPN protocols, comma-separated.
+    pub alpn: String,
+    /// The versions allowed.
+    pub version: TlsVersionChoice,
+    /// Append the session keys to this file (SSLKEYLOGFILE format).
+    pub keylog: String,
+}
+
 /// Every setting of one tab (one session).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -191,6 +231,8 @@ pub struct SessionSettings {
     pub multicast_if: String,
     /// Relay: its faults.
     pub relay: RelaySettings,
+    /// TCP: TLS.
+    pub tls: TlsSettings,
 }
 
 /// Writes the send box's text only when it is small enough for the
@@ -233,6 +275,7 @@ impl Default for SessionSettings {
             multicast_loop: true,
             multicast_if: String::new(),
             relay: RelaySettings::default(),
+            tls: TlsSettings::default(),
         }
     }
 }

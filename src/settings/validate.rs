@@ -3,6 +3,7 @@
 //! nothing opens).
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::i18n::T;
@@ -13,7 +14,13 @@ use crate::net::{
     RelayConfig, SessionConfig, Slice, parse_membership, parse_port,
 };
 
-use super::{EndChoice, FaultDirection, ModeChoice, SessionSettings};
+use super::{
+    EndChoice, FaultDirection, ModeChoice, SessionSettings, TlsSettings, TlsVersionChoice,
+};
+use crate::net::tls::{
+    ClientIdentity, ServerIdentity, ServerVerify, TlsClientConfig, TlsServerConfig, TlsVersions,
+    default_cert_dir,
+};
 
 /// Messages shown next to the fields they are about.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +39,8 @@ pub struct FieldErrors {
     pub multicast: Option<Msg>,
     /// A relay's faults.
     pub faults: Option<Msg>,
+    /// TLS.
+    pub tls: Option<Msg>,
 }
 
 /// The configuration the network fields describe, or the messages for the
@@ -85,14 +94,27 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
         return Err(Box::new(e));
     }
     let bind = SocketAddr::new(ip, port);
+    let tls_error = |e: &mut FieldErrors, msg| {
+        e.tls = Some(msg);
+        Err(Box::new(e.clone()))
+    };
     Ok(match s.mode {
-        ModeChoice::TcpServer => SessionConfig::TcpServer { bind, tls: None },
+        ModeChoice::TcpServer => SessionConfig::TcpServer {
+            bind,
+            tls: match tls_server(s) {
+                Ok(t) => t,
+                Err(msg) => return tls_error(&mut e, msg),
+            },
+        },
         ModeChoice::TcpClient => match remote {
             Some(remote) => SessionConfig::TcpClient {
                 remote,
                 // A client binds only when asked for a fixed local port.
                 bind: (bind.port() != 0).then_some(bind),
-                tls: None,
+                tls: match tls_client(s) {
+                    Ok(t) => t,
+                    Err(msg) => return tls_error(&mut e, msg),
+                },
             },
             None => {
                 e.remote = Some(Msg::key(T::ErrNoRemote));
@@ -219,6 +241,84 @@ fn udp_idle(s: &SessionSettings) -> Result<Duration, Msg> {
             _ => Err(Msg::with(T::ErrUdpIdle, &[&t])),
         },
     }
+}
+
+/// The versions a tab allows.
+fn tls_versions(s: &TlsSettings) -> TlsVersions {
+    match s.version {
+        TlsVersionChoice::Both => TlsVersions::Both,
+        TlsVersionChoice::Tls12 => TlsVersions::Tls12Only,
+        TlsVersionChoice::Tls13 => TlsVersions::Tls13Only,
+    }
+}
+
+/// The ALPN list typed, comma-separated.
+fn tls_alpn(s: &TlsSettings) -> Result<Vec<String>, Msg> {
+    let mut out = Vec::new();
+    for p in s.alpn.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if p.len() > 255 {
+            return Err(Msg::with(T::ErrTlsAlpn, &[&p]));
+        }
+        out.push(p.to_string());
+    }
+    Ok(out)
+}
+
+/// A path typed, or none when the field is empty.
+fn tls_path(text: &str) -> Option<PathBuf> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| PathBuf::from(t))
+}
+
+/// A certificate and its key: both or neither.
+fn tls_pair(s: &TlsSettings) -> Result<Option<(PathBuf, PathBuf)>, Msg> {
+    match (tls_path(&s.cert), tls_path(&s.key)) {
+        (Some(c), Some(k)) => Ok(Some((c, k))),
+        (None, None) => Ok(None),
+        _ => Err(Msg::key(T::ErrTlsCertKey)),
+    }
+}
+
+/// A TCP server tab's TLS (`None` when off).
+pub fn tls_server(s: &SessionSettings) -> Result<Option<TlsServerConfig>, Msg> {
+    let t = &s.tls;
+    if !t.enabled {
+        return Ok(None);
+    }
+    let identity = match tls_pair(t)? {
+        Some((chain, key)) => ServerIdentity::Pem { chain, key },
+        None => ServerIdentity::SelfSigned {
+            dir: default_cert_dir().ok_or(Msg::key(T::ErrTlsNoConfigDir))?,
+        },
+    };
+    Ok(Some(TlsServerConfig {
+        identity,
+        client_ca: tls_path(&t.client_ca),
+        versions: tls_versions(t),
+        alpn: tls_alpn(t)?,
+        key_log: tls_path(&t.keylog),
+    }))
+}
+
+/// A TCP client tab's TLS (`None` when off).
+pub fn tls_client(s: &SessionSettings) -> Result<Option<TlsClientConfig>, Msg> {
+    let t = &s.tls;
+    if !t.enabled {
+        return Ok(None);
+    }
+    let verify = match (tls_path(&t.ca), t.insecure) {
+        (_, true) => ServerVerify::Insecure,
+        (Some(ca), false) => ServerVerify::CaFile(ca),
+        (None, false) => ServerVerify::SystemRoots,
+    };
+    Ok(Some(TlsClientConfig {
+        verify,
+        sni: Some(t.sni.trim().to_string()).filter(|n| !n.is_empty()),
+        alpn: tls_alpn(t)?,
+        client_cert: tls_pair(t)?.map(|(chain, key)| ClientIdentity { chain, key }),
+        versions: tls_versions(t),
+        key_log: tls_path(&t.keylog),
+    }))
 }
 
 /// The multicast fields of a UDP tab: groups to join at open, TTL,

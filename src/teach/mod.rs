@@ -12,5 +12,5 @@ pub mod explain;
 pub mod python;
 
 pub use python::{
-    CommentLanguage, PythonError, PythonSession, Snippet, SnippetRole, python_snippets,
+    CommentLanguage, PyTls, PythonError, PythonSession, Snippet, SnippetRole, python_snippets,
 };

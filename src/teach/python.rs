@@ -8,17 +8,42 @@
 //!   what NetAssist sends and answers it in upper case.
 //! - UDP session: a sender (to NetAssist) and a receiver (of what NetAssist
 //!   sends to its remote).
+//! - With TLS, the TCP programs wrap their socket with Python's `ssl`
+//!   module: a client trusts the certificate NetAssist's server presents
+//!   (the self-signed one it made, or the file it was given); a server
+//!   presents the self-signed certificate NetAssist made.
 //!
 //! Comments are looked up by key in one language table ([`Say`]), so a
 //! second language is one more column.
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 
 use thiserror::Error;
 
 use crate::codec::{DisplayEncoding, TextEncoding};
+use crate::net::tls::{
+    SELF_SIGNED_CERT_FILE, SELF_SIGNED_KEY_FILE, ServerIdentity, default_cert_dir,
+};
 use crate::net::{HostPort, Mode, SessionConfig};
+
+/// TLS in a snippet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PyTls {
+    /// NetAssist is the TLS server: the snippet (a client) trusts this
+    /// certificate file (NetAssist's self-signed certificate, or the chain
+    /// it presents).
+    Trust(PathBuf),
+    /// NetAssist is the TLS client: the snippet (a server) presents this
+    /// certificate chain and key.
+    Present {
+        /// The certificate chain (PEM).
+        cert: PathBuf,
+        /// Its private key (PEM).
+        key: PathBuf,
+    },
+}
 
 /// The language of a snippet's comments.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -53,6 +78,8 @@ pub struct PythonSession {
     /// How NetAssist shows what it receives: the snippet encodes with it
     /// (UTF-8 for Auto).
     pub display_encoding: DisplayEncoding,
+    /// TLS, when the session speaks it.
+    pub tls: Option<PyTls>,
 }
 
 impl PythonSession {
@@ -74,12 +101,30 @@ impl PythonSession {
             SessionConfig::Udp { bind, remote, .. } => (*bind, remote.clone()),
             SessionConfig::Relay(r) => (r.listen, Some(r.target.clone())),
         };
+        let tls = match config {
+            SessionConfig::TcpServer { tls: Some(t), .. } => {
+                Some(PyTls::Trust(match &t.identity {
+                    ServerIdentity::SelfSigned { dir } => dir.join(SELF_SIGNED_CERT_FILE),
+                    ServerIdentity::Pem { chain, .. } => chain.clone(),
+                }))
+            }
+            // The Python server presents the certificate NetAssist's own TLS
+            // server made (NetAssist trusts it with its CA file set to it).
+            SessionConfig::TcpClient { tls: Some(_), .. } => {
+                default_cert_dir().map(|dir| PyTls::Present {
+                    cert: dir.join(SELF_SIGNED_CERT_FILE),
+                    key: dir.join(SELF_SIGNED_KEY_FILE),
+                })
+            }
+            _ => None,
+        };
         PythonSession {
             mode: config.mode(),
             local: opened.unwrap_or(local),
             remote,
             send_encoding,
             display_encoding,
+            tls,
         }
     }
 }
@@ -194,6 +239,11 @@ enum Say {
     SendTo,
     Bind,
     RecvFrom,
+    TlsTrust,
+    TlsWrapClient,
+    TlsPresent,
+    TlsPresentWhere,
+    TlsWrapServer,
 }
 
 impl Say {
@@ -230,6 +280,13 @@ impl Say {
             Say::SendTo => "每次 sendto() 发出一个数据报",
             Say::Bind => "NetAssist 发往的地址和端口",
             Say::RecvFrom => "收一个数据报，以及发送方是谁",
+            Say::TlsTrust => "信任 NetAssist 的 TLS 服务器出示的证书",
+            Say::TlsWrapClient => "TLS：connect() 时完成握手，并按这个名字检查证书",
+            Say::TlsPresent => "出示 NetAssist 的 TLS 服务器生成的自签名证书",
+            Say::TlsPresentWhere => {
+                "证书在 {}（打开一次 NetAssist 的 TLS 服务器就会生成），让 NetAssist 的 CA 文件指向它"
+            }
+            Say::TlsWrapServer => "TLS：在这里和 NetAssist 握手",
         }
     }
 
@@ -257,6 +314,15 @@ impl Say {
             Say::SendTo => "each sendto() is one datagram",
             Say::Bind => "the address and port NetAssist sends to",
             Say::RecvFrom => "one datagram, and who sent it",
+            Say::TlsTrust => "trust the certificate NetAssist's TLS server presents",
+            Say::TlsWrapClient => {
+                "TLS: the handshake happens at connect(), and the certificate is checked for this name"
+            }
+            Say::TlsPresent => "present the self-signed certificate NetAssist's TLS server made",
+            Say::TlsPresentWhere => {
+                "it is kept in {} (a TLS server tab opened once makes it); set NetAssist's CA file to it"
+            }
+            Say::TlsWrapServer => "TLS: the handshake with NetAssist happens here",
         }
     }
 }
@@ -375,8 +441,11 @@ fn header(p: &mut Program, title: (Say, &str), note: Option<(Say, &str)>, sessio
         p.comment(0, say, &[arg]);
     }
     p.comment(0, Say::Encodings, &[shown, sent])
-        .line(0, "import socket")
-        .blank();
+        .line(0, "import socket");
+    if session.tls.is_some() {
+        p.line(0, "import ssl");
+    }
+    p.blank();
 }
 
 /// The opening of a program that reaches NetAssist's own address: title,
@@ -422,6 +491,27 @@ fn tcp_client(s: &PythonSession, lang: CommentLanguage) -> Result<String, Python
     let recv = py_encoding(s.send_encoding);
     let mut p = Program::new(lang);
     let addr = opening_to_local(&mut p, s, Say::ClientTitle, "client", true)?;
+    if let Some(PyTls::Trust(cafile)) = &s.tls {
+        let (host, _, _) = reach(s.local);
+        p.noted(
+            0,
+            &format!(
+                "context = ssl.create_default_context(cafile={})",
+                py_str(&cafile.to_string_lossy())
+            ),
+            Say::TlsTrust,
+            &[],
+        )
+        .noted(
+            0,
+            &format!(
+                "client = context.wrap_socket(client, server_hostname={})",
+                py_str(&host)
+            ),
+            Say::TlsWrapClient,
+            &[],
+        );
+    }
     p.noted(0, &format!("client.connect({addr})"), Say::Connect, &[])
         .blank();
     prompt_loop(&mut p);
@@ -475,26 +565,49 @@ fn tcp_server(s: &PythonSession, lang: CommentLanguage) -> Result<String, Python
     .noted(0, "server.listen(5)", Say::Backlog, &[])
     .line(0, "print('waiting on', server.getsockname())")
     .blank()
-    .noted(0, "conn, addr = server.accept()", Say::Accept, &[])
-    .line(0, "print('connected:', addr)")
-    .line(0, "while True:")
-    .noted(4, "data = conn.recv(1024)", Say::Recv, &[])
-    .noted(4, "if not data:", Say::Closed, &[])
-    .line(8, "break")
-    .line(
-        4,
-        &format!("text = data.decode({}, 'replace')", py_str(recv)),
-    )
-    .line(4, "print('NetAssist:', text)")
-    .noted(
-        4,
-        &format!("conn.send(text.upper().encode({}))", py_str(send)),
-        Say::Upper,
-        &[],
-    )
-    .blank()
-    .line(0, "conn.close()")
-    .line(0, "server.close()");
+    .noted(0, "conn, addr = server.accept()", Say::Accept, &[]);
+    if let Some(PyTls::Present { cert, key }) = &s.tls {
+        let dir = cert
+            .parent()
+            .map_or_else(String::new, |d| d.to_string_lossy().into_owned());
+        p.comment(0, Say::TlsPresentWhere, &[&dir])
+            .line(0, "context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)")
+            .noted(
+                0,
+                &format!(
+                    "context.load_cert_chain({}, {})",
+                    py_str(&cert.to_string_lossy()),
+                    py_str(&key.to_string_lossy())
+                ),
+                Say::TlsPresent,
+                &[],
+            )
+            .noted(
+                0,
+                "conn = context.wrap_socket(conn, server_side=True)",
+                Say::TlsWrapServer,
+                &[],
+            );
+    }
+    p.line(0, "print('connected:', addr)")
+        .line(0, "while True:")
+        .noted(4, "data = conn.recv(1024)", Say::Recv, &[])
+        .noted(4, "if not data:", Say::Closed, &[])
+        .line(8, "break")
+        .line(
+            4,
+            &format!("text = data.decode({}, 'replace')", py_str(recv)),
+        )
+        .line(4, "print('NetAssist:', text)")
+        .noted(
+            4,
+            &format!("conn.send(text.upper().encode({}))", py_str(send)),
+            Say::Upper,
+            &[],
+        )
+        .blank()
+        .line(0, "conn.close()")
+        .line(0, "server.close()");
     Ok(p.done())
 }
 
@@ -575,7 +688,45 @@ mod tests {
             remote: remote.map(|(h, p)| HostPort::new(h, p).unwrap()),
             send_encoding: TextEncoding::Gbk,
             display_encoding: DisplayEncoding::Auto,
+            tls: None,
         }
+    }
+
+    #[test]
+    fn tls_snippets_wrap_their_socket() {
+        let mut s = session(Mode::TcpServer, "127.0.0.1:8443", None);
+        s.tls = Some(PyTls::Trust(PathBuf::from("/tmp/na/server-cert.pem")));
+        let c = &code(&s)[0];
+        assert!(c.contains("import ssl\n"), "{c}");
+        assert!(
+            c.contains("context = ssl.create_default_context(cafile='/tmp/na/server-cert.pem')"),
+            "{c}"
+        );
+        assert!(
+            c.contains("client = context.wrap_socket(client, server_hostname='127.0.0.1')"),
+            "{c}"
+        );
+        let mut s = session(Mode::TcpClient, "0.0.0.0:0", Some(("127.0.0.1", 8443)));
+        s.tls = Some(PyTls::Present {
+            cert: PathBuf::from("/tmp/na/server-cert.pem"),
+            key: PathBuf::from("/tmp/na/server-key.pem"),
+        });
+        let c = &code(&s)[0];
+        assert!(
+            c.contains(
+                "context.load_cert_chain('/tmp/na/server-cert.pem', '/tmp/na/server-key.pem')"
+            ),
+            "{c}"
+        );
+        assert!(
+            c.contains("conn = context.wrap_socket(conn, server_side=True)"),
+            "{c}"
+        );
+        let wrap = c.find("wrap_socket").unwrap();
+        assert!(
+            c.find("server.accept()").unwrap() < wrap,
+            "wrapped after accept: {c}"
+        );
     }
 
     fn code(s: &PythonSession) -> Vec<String> {

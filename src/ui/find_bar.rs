@@ -9,7 +9,7 @@ use crate::records::compile_pattern;
 use crate::settings::SessionSettings;
 use crate::ui::action::Action;
 use crate::ui::view::{TabUi, TabView};
-use crate::ui::widgets::{FIELD_MAX, field_error, take_big_paste};
+use crate::ui::widgets::{FIELD_MAX, field_error, take_big_input};
 
 /// Draws the bar.
 pub fn show(
@@ -24,7 +24,7 @@ pub fn show(
         let find = &mut tab.find;
         let l = ui.label(t(T::Find));
         let id = ui.next_auto_id();
-        take_big_paste(ui, id, &mut find.text, FIELD_MAX, false);
+        take_big_input(ui, id, &mut find.text, FIELD_MAX, false);
         let field = ui
             .add(
                 egui::TextEdit::singleline(&mut find.text)
@@ -77,7 +77,7 @@ pub fn show(
         ui.checkbox(&mut f.filter.events, t(T::ShowEvents));
         let l = ui.label(t(T::FilterRegex));
         let id = ui.next_auto_id();
-        take_big_paste(ui, id, &mut f.pattern, FIELD_MAX, false);
+        take_big_input(ui, id, &mut f.pattern, FIELD_MAX, false);
         let re = ui
             .add(
                 egui::TextEdit::singleline(&mut f.pattern)

@@ -10,8 +10,8 @@ use crate::codec::DisplayEncoding;
 use crate::i18n::{Lang, T, fill};
 use crate::net::{EndHow, FaultEvent};
 use crate::records::{
-    Direction, DropWhy, Note, Record, RecordStore, RoundTrips, RowStyle, Side, View, added_marker,
-    short_duration,
+    Direction, DropWhy, Note, Record, RecordStore, RoundTrips, RowIndex, RowStyle, Side, View,
+    added_marker, short_duration,
 };
 use crate::session::SessionLog;
 use crate::session::search::{Found, Query, find_ignore_ascii_case};
@@ -27,20 +27,57 @@ const PEER_COLS: usize = 21;
 /// several frames and the view shows what is indexed so far.
 const INDEX_BUDGET: Duration = Duration::from_millis(8);
 
+/// Width kept for the log's vertical scroll bar, in points.
+const SCROLLBAR_ROOM: f32 = 20.0;
+
+/// Brings the rows of the log up to date in the style `wanted`, within
+/// `deadline`; true when they cover every record held.
+///
+/// A new width alone (bytes per row) is counted beside the rows drawn: the
+/// log stays drawn in its old width until the new count has caught up, so a
+/// resize never shows a log counted only in part (counting a million records
+/// takes several frames). A new view, encoding or filter is shown at once,
+/// its rows counted over the frames that follow as before.
+fn sync_rows(
+    tab: &mut TabUi,
+    store: &RecordStore,
+    wanted: RowStyle,
+    deadline: Option<Instant>,
+) -> bool {
+    let filter = &tab.filter.filter;
+    let width_only = RowStyle {
+        bytes_per_row: tab.style.bytes_per_row,
+        ..wanted
+    } == tab.style;
+    if !width_only {
+        tab.restyled = None;
+        tab.style = wanted;
+        return tab.rows.sync_until(store, &tab.style, filter, deadline);
+    }
+    let shown = tab.rows.sync_until(store, &tab.style, filter, deadline);
+    if wanted == tab.style || !shown {
+        // Nothing to count beside, or no complete count to keep drawing.
+        tab.restyled = None;
+        if wanted == tab.style {
+            return shown;
+        }
+        tab.style = wanted;
+        return tab.rows.sync_until(store, &tab.style, filter, deadline);
+    }
+    let next = tab.restyled.get_or_insert_with(RowIndex::new);
+    if next.sync_until(store, &wanted, filter, deadline) {
+        tab.rows = std::mem::take(next);
+        tab.restyled = None;
+        tab.style = wanted;
+        return true;
+    }
+    false
+}
+
 /// Draws the log of `log` (locked by the caller for this call only).
 pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: &SessionLog) {
     let store = log.store();
     let deadline = Some(Instant::now() + INDEX_BUDGET);
-    let caught_up = tab
-        .rows
-        .sync_until(store, &tab.style, &tab.filter.filter, deadline);
-    let timed = !s.show_rtt || tab.round_trips.sync_until(store, deadline);
-    if !caught_up || !timed {
-        ui.ctx().request_repaint();
-    }
-    if tab.paused_at.is_some() {
-        ui.colored_label(ui.visuals().warn_fg_color, T::Paused.get(lang));
-    }
     let font = TextStyle::Monospace.resolve(ui.style());
     let (char_w, row_h) = ui.fonts_mut(|f| {
         let w = f.glyph_width(&font, '0');
@@ -50,17 +87,22 @@ pub fn show(ui: &mut Ui, s: &SessionSettings, lang: Lang, tab: &mut TabUi, log: 
             .y;
         (w, h)
     });
-    let wanted = style_for_width(s, ui.available_width() - 20.0, char_w);
-    if wanted != tab.style {
-        // The rows are recounted in the new style from the next frame on.
-        tab.style = wanted;
+    // The width is known before any row is laid out: the style follows it
+    // in this frame.
+    let wanted = style_for_width(s, ui.available_width() - SCROLLBAR_ROOM, char_w);
+    let caught_up = sync_rows(tab, store, wanted, deadline);
+    let timed = !s.show_rtt || tab.round_trips.sync_until(store, deadline);
+    if !caught_up || !timed {
         ui.ctx().request_repaint();
+    }
+    if tab.paused_at.is_some() {
+        ui.colored_label(ui.visuals().warn_fg_color, T::Paused.get(lang));
     }
     let total = match tab.paused_at {
         Some(end) => tab.rows.rows_before(end),
         None => tab.rows.rows(),
     };
-    let cols = ((ui.available_width() - 20.0) / char_w.max(1.0)).max(0.0) as usize;
+    let cols = ((ui.available_width() - SCROLLBAR_ROOM) / char_w.max(1.0)).max(0.0) as usize;
     let explained = ExplainLines::new(&tab.expanded, store, &tab.rows, tab.paused_at, cols, lang);
     let rows = usize::try_from(total + explained.extra()).unwrap_or(usize::MAX);
     let jump_to = if std::mem::take(&mut tab.find.jump) {
@@ -228,7 +270,7 @@ pub fn style_for_width(s: &SessionSettings, width: f32, char_w: f32) -> RowStyle
     let bytes_per_row = match s.view {
         View::Text => (payload / 4 * 4).max(16),
         View::Hex => (payload / 3 / 4 * 4).max(4),
-        View::Both => (payload.saturating_sub(4) / 4 / 4 * 4).max(4),
+        View::Both => both_bytes_per_row(cols.saturating_sub(meta_cols(s))),
     };
     RowStyle {
         view: s.view,
@@ -238,7 +280,26 @@ pub fn style_for_width(s: &SessionSettings, width: f32, char_w: f32) -> RowStyle
     }
 }
 
-fn meta_cols(s: &SessionSettings) -> usize {
+/// Bytes per "Text + hex" row, as a hex editor chooses them: 16 when a
+/// whole 16-byte row fits in `payload` columns (after the columns before
+/// it), else 8, or 4 when not even 8 fit.
+pub fn both_bytes_per_row(payload: usize) -> usize {
+    [16, 8]
+        .into_iter()
+        .find(|&b| both_cols(b) <= payload)
+        .unwrap_or(4)
+}
+
+/// Columns of a "Text + hex" row of `b` bytes after the columns before it:
+/// the hex pairs (padded to `b` pairs), `  | `, and a column per byte of
+/// text (an ASCII character; a wider character takes more than one byte).
+pub fn both_cols(b: usize) -> usize {
+    b * 3 + 4 + b
+}
+
+/// Columns before the payload on a record's first row (the rows that
+/// continue it keep them blank).
+pub fn meta_cols(s: &SessionSettings) -> usize {
     let mut n = 3; // direction and a space
     if s.timestamps {
         n += 13;
@@ -552,4 +613,41 @@ fn append_marked(
         }
     }
     job.append(&text[at..], 0.0, plain.clone());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_and_hex_rows_take_16_or_8_bytes_as_the_width_allows() {
+        // The default columns (time, direction, peer and size, the encoding
+        // Auto chose) take 52; a 16-byte row 68 more, an 8-byte row 36.
+        let mut s = SessionSettings {
+            view: View::Both,
+            ..SessionSettings::default()
+        };
+        assert_eq!(meta_cols(&s), 52);
+        assert_eq!((both_cols(16), both_cols(8)), (68, 36));
+        let at = |s: &SessionSettings, cols: usize| style_for_width(s, cols as f32, 1.0);
+        for (cols, b) in [
+            (0, 4),
+            (87, 4),
+            (88, 8),
+            (100, 8),
+            (119, 8),
+            (120, 16),
+            (400, 16),
+        ] {
+            assert_eq!(at(&s, cols).bytes_per_row, b, "{cols} columns");
+        }
+        // More columns before the payload need a wider log.
+        s.show_delta = true;
+        s.show_rtt = true;
+        assert_eq!(at(&s, 120).bytes_per_row, 8);
+        assert_eq!(at(&s, 145).bytes_per_row, 16);
+        // The text and hex views keep their own widths.
+        s.view = View::Hex;
+        assert_eq!(at(&s, 200).bytes_per_row, 40);
+    }
 }

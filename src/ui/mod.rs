@@ -24,6 +24,7 @@ pub mod rx_panel;
 pub mod send_box;
 pub mod status_bar;
 pub mod tabs;
+pub mod tls_panel;
 pub mod tx_panel;
 pub mod view;
 pub mod widgets;

@@ -55,6 +55,9 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     if s.mode.is_relay() {
         crate::ui::faults_panel::show(ui, s, v, actions);
     }
+    if matches!(s.mode, ModeChoice::TcpServer | ModeChoice::TcpClient) {
+        crate::ui::tls_panel::show(ui, s, v);
+    }
 }
 
 /// UDP: groups to join (now, or at open), the groups joined, and the

@@ -12,7 +12,7 @@ use crate::messages::Msg;
 use crate::settings::SessionSettings;
 use crate::ui::action::Action;
 use crate::ui::view::{TabUi, TabView};
-use crate::ui::widgets::{field_error, take_big_paste};
+use crate::ui::widgets::{field_error, take_big_input, take_set_value};
 
 /// Draws the send box.
 pub fn show(
@@ -26,16 +26,24 @@ pub fn show(
     presets_bar(ui, v, actions);
     let label = ui.label(v.t(T::SendBox));
     let id = ui.make_persistent_id("send_text");
-    if take_big_paste(ui, id, &mut s.send_text, BIG_INPUT, true) {
+    // A large paste, or a large value set through the accessibility
+    // interface, is taken before the text field could lay it out.
+    let summarised = is_big(&s.send_text) && !tab.big.edit_anyway;
+    if take_big_input(ui, id, &mut s.send_text, BIG_INPUT, true)
+        || (summarised && take_set_value(ui, id, &mut s.send_text))
+    {
         tab.big.edit_anyway = false;
+        // A new text of the same size must not keep the old summary.
+        tab.big.summary = None;
     }
     ui.horizontal(|ui| {
         let width = (ui.available_width() - 110.0).max(100.0);
         if is_big(&s.send_text) && !tab.big.edit_anyway {
-            ui.vertical(|ui| {
+            let shown = ui.vertical(|ui| {
                 ui.set_width(width);
-                big_summary(ui, s, v, tab, actions);
+                big_summary(ui, s, v, tab, actions)
             });
+            summary_node(ui, id, label.id, shown.response.rect, shown.inner);
         } else {
             let edit = egui::TextEdit::multiline(&mut s.send_text)
                 .id(id)
@@ -140,22 +148,40 @@ fn presets_bar(ui: &mut Ui, v: &TabView, actions: &mut Vec<Action>) {
     });
 }
 
-/// The summary of a large input, with what can be done with it.
+/// The send box as the accessibility interface sees it while it shows a
+/// summary: a text field with the send box's name whose value is the
+/// summary line (never the whole text), which takes a new value (SetValue).
+fn summary_node(ui: &mut Ui, id: egui::Id, label: egui::Id, rect: egui::Rect, summary: String) {
+    let response = ui.interact(rect, id, egui::Sense::focusable_noninteractive());
+    response.widget_info(|| {
+        let mut info = egui::WidgetInfo::new(egui::accesskit::Role::MultilineTextInput);
+        info.current_text_value = Some(summary.clone());
+        info
+    });
+    ui.ctx().accesskit_node_builder(id, |node| {
+        node.add_action(egui::accesskit::Action::SetValue);
+    });
+    response.labelled_by(label);
+}
+
+/// The summary of a large input, with what can be done with it; returns
+/// its first line (size and lines).
 fn big_summary(
     ui: &mut Ui,
     s: &mut SessionSettings,
     v: &TabView,
     tab: &mut TabUi,
     actions: &mut Vec<Action>,
-) {
+) -> String {
     let key = (s.send_text.len(), s.send.clone());
     if tab.big.summary.as_ref().is_none_or(|(k, _)| *k != key) {
         tab.big.summary = Some((key, summarize(&s.send_text, &s.send)));
     }
     let Some((_, sum)) = &tab.big.summary else {
-        return;
+        return String::new();
     };
-    ui.strong(fill(v.t(T::BigInput), &[&sum.text_bytes, &sum.lines]));
+    let headline = fill(v.t(T::BigInput), &[&sum.text_bytes, &sum.lines]);
+    ui.strong(&headline);
     match &sum.payload {
         Ok(n) => {
             let how = match s.send.mode {
@@ -185,4 +211,5 @@ fn big_summary(
             tab.big.summary = None;
         }
     });
+    headline
 }

@@ -157,8 +157,11 @@ impl RowCache {
 pub struct TabUi {
     /// Display rows of the log.
     pub rows: RowIndex,
-    /// The style the log view wants (the window brings `rows` up to it).
+    /// The style `rows` are counted and drawn in.
     pub style: RowStyle,
+    /// The rows in a new width's style, while they are being counted (the
+    /// log stays drawn in `style` until they cover every record).
+    pub restyled: Option<RowIndex>,
     /// Paused display: the first record not shown.
     pub paused_at: Option<u64>,
     /// Clients ticked in the list.
@@ -187,6 +190,7 @@ impl TabUi {
         TabUi {
             rows: RowIndex::new(),
             style,
+            restyled: None,
             paused_at: None,
             selected: BTreeSet::new(),
             find: FindUi::default(),

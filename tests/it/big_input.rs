@@ -163,3 +163,102 @@ fn other_fields_take_no_layout_breaking_paste() {
     let saved = ron::ser::to_string(&h.state().settings_to_save()).unwrap();
     assert!(saved.len() < 1 << 20, "settings of {} bytes", saved.len());
 }
+
+/// A large value set through the accessibility interface (AccessKit's
+/// SetValue, what a screen reader or a test robot sends over AT-SPI instead
+/// of keys) is summarised like a paste: the text field never lays it out,
+/// the send box keeps its name with the summary as its value, and Send
+/// sends it exactly. A new value set the same way replaces it.
+#[test]
+fn a_big_value_set_through_accesskit_is_summarised_and_sent_exactly() {
+    let mut h = app();
+    let port = open_server(&mut h);
+    let mut peer = connect_client(&mut h, port);
+    let text = big_text();
+    let lines = text.lines().count();
+
+    h.get_by_label(en(T::SendBox))
+        .set_text_value_accesskit(&text);
+    // Not even the frame that took the value laid it out.
+    h.step();
+    assert_no_long_text(&h);
+    h.run();
+    let summary = fill(en(T::BigInput), &[&text.len(), &lines]);
+    wait_text(&mut h, &summary);
+    assert!(h.state().tab().settings.send_text == text);
+    assert_no_long_text(&h);
+    // Still the send box to a screen reader: its name, the summary as its
+    // value.
+    let value = h.get_by_label(en(T::SendBox)).value();
+    assert_eq!(value.as_deref(), Some(summary.as_str()));
+
+    let reader = {
+        let want = text.as_bytes().to_vec();
+        std::thread::spawn(move || {
+            let mut got = Vec::with_capacity(want.len());
+            let mut buf = vec![0u8; 1 << 16];
+            peer.set_read_timeout(Some(WAIT * 6)).unwrap();
+            while got.len() < want.len() {
+                match peer.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            (got == want, got.len(), peer)
+        })
+    };
+    click(&mut h, en(T::SendBtn));
+    let (same, got, _peer) = reader.join().unwrap();
+    assert!(same, "sent {got} bytes, wanted {}", text.len());
+
+    // A small value set the same way replaces it, in the text field again.
+    h.get_by_label(en(T::SendBox))
+        .set_text_value_accesskit("hello");
+    h.run();
+    assert_eq!(h.state().tab().settings.send_text, "hello");
+    assert_eq!(
+        h.get_by_label(en(T::SendBox)).value().as_deref(),
+        Some("hello")
+    );
+
+    // Typed over the selection through it (ReplaceSelectedText): the
+    // selection is replaced, and the result is summarised.
+    h.get_by_label(en(T::SendBox)).focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run();
+    h.get_by_label(en(T::SendBox))
+        .replace_selected_text_accesskit(&text);
+    h.step();
+    assert_no_long_text(&h);
+    h.run();
+    assert!(
+        h.state().tab().settings.send_text == text,
+        "hello was selected and replaced"
+    );
+    wait_text(&mut h, &summary);
+    assert_no_long_text(&h);
+
+    // Another value of the same size: the summary's first lines are its own.
+    let other = text.replacen("0000000", "9999999", 1);
+    h.get_by_label(en(T::SendBox))
+        .set_text_value_accesskit(&other);
+    h.run();
+    assert!(h.state().tab().settings.send_text == other);
+    wait_text(&mut h, "9999999 接收到的数据");
+}
+
+/// A one-line field refuses a value set through the accessibility
+/// interface that is larger than it could use, as it refuses such a paste.
+#[test]
+fn a_field_refuses_a_huge_value_set_through_accesskit() {
+    let mut h = app();
+    h.get_by_label(en(T::Find))
+        .set_text_value_accesskit(&"x".repeat(2_000_000));
+    h.run();
+    assert!(h.state().tab().ui.find.text.is_empty());
+    h.get_by_label(en(T::Find))
+        .set_text_value_accesskit("needle");
+    h.run();
+    assert_eq!(h.state().tab().ui.find.text, "needle");
+}

@@ -35,6 +35,7 @@ mod peers;
 mod relay;
 mod relay_engine;
 mod tls;
+mod tls_cli;
 
 // The window, driven with egui_kittest.
 #[cfg(feature = "gui")]
@@ -61,6 +62,8 @@ mod relay_ui;
 mod tabs;
 #[cfg(feature = "gui")]
 mod teach_ui;
+#[cfg(feature = "gui")]
+mod tls_ui;
 #[cfg(feature = "gui")]
 mod udp_intake;
 #[cfg(feature = "gui")]

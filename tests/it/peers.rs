@@ -1017,6 +1017,7 @@ fn python_session(
         }),
         send_encoding: send,
         display_encoding: display,
+        tls: None,
     }
 }
 

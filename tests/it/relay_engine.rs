@@ -813,7 +813,7 @@ fn a_target_name_is_looked_up_once_and_each_address_tried() {
     let mut engine = Engine::new(Arc::new(|| {})).with_resolver(names.clone());
     let mut cfg = config(target, false, Faults::default());
     cfg.target = HostPort::new("target.test", target.port()).unwrap();
-    engine.open(SessionConfig::Relay(cfg));
+    engine.open(SessionConfig::Relay(Box::new(cfg)));
     let mut r = Relay {
         engine,
         addr: "0.0.0.0:0".parse().unwrap(),
@@ -847,7 +847,7 @@ fn a_target_name_is_looked_up_once_and_each_address_tried() {
     let mut engine = Engine::new(Arc::new(|| {})).with_resolver(names.clone());
     let mut cfg = config(target, false, Faults::default());
     cfg.target = HostPort::new("nowhere.test", target.port()).unwrap();
-    engine.open(SessionConfig::Relay(cfg));
+    engine.open(SessionConfig::Relay(Box::new(cfg)));
     let mut r = Relay {
         engine,
         addr: "0.0.0.0:0".parse().unwrap(),

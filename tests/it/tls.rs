@@ -93,7 +93,7 @@ fn closed(engine: &Engine) {
     });
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -102,17 +102,17 @@ fn free_port() -> u16 {
 }
 
 /// A directory of the test's own, emptied first and removed at the end.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(PathBuf);
 
 impl TempDir {
-    fn new(name: &str) -> TempDir {
+    pub(crate) fn new(name: &str) -> TempDir {
         let dir = std::env::temp_dir().join(format!("netassist-tls-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
     }
 
-    fn path(&self, file: &str) -> PathBuf {
+    pub(crate) fn path(&self, file: &str) -> PathBuf {
         self.0.join(file)
     }
 }
@@ -125,12 +125,12 @@ impl Drop for TempDir {
 
 /// Test certificates: a CA, a server certificate for `localhost` and
 /// 127.0.0.1 signed by it, and a client certificate signed by it.
-struct Pki {
-    ca: PathBuf,
-    server_cert: PathBuf,
-    server_key: PathBuf,
-    client_cert: PathBuf,
-    client_key: PathBuf,
+pub(crate) struct Pki {
+    pub(crate) ca: PathBuf,
+    pub(crate) server_cert: PathBuf,
+    pub(crate) server_key: PathBuf,
+    pub(crate) client_cert: PathBuf,
+    pub(crate) client_key: PathBuf,
 }
 
 fn ca_params(name: &str) -> rcgen::CertificateParams {
@@ -145,7 +145,7 @@ fn ca_params(name: &str) -> rcgen::CertificateParams {
     p
 }
 
-fn pki(dir: &TempDir) -> Pki {
+pub(crate) fn pki(dir: &TempDir) -> Pki {
     let write = |name: &str, text: String| {
         let path = dir.path(name);
         std::fs::write(&path, text).unwrap();

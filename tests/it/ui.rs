@@ -154,6 +154,95 @@ fn text_and_hex_rows_line_up() {
     }
 }
 
+/// The hex pairs of each "Text + hex" row of the log, oldest first: first
+/// rows, then the rows that continue them (which start with spaces).
+fn hex_rows(h: &App) -> Vec<Vec<u8>> {
+    log_rows(h)
+        .into_iter()
+        .chain(texts(h).into_iter().filter(|t| t.starts_with(' ')))
+        .filter_map(|r| {
+            let (hex, _) = r.split_once(" | ")?;
+            let pairs: Vec<&str> = hex
+                .split_whitespace()
+                .rev()
+                .take_while(|t| t.len() == 2 && t.chars().all(|c| c.is_ascii_hexdigit()))
+                .collect();
+            Some(
+                pairs
+                    .iter()
+                    .rev()
+                    .map(|t| u8::from_str_radix(t, 16).unwrap())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// "Text + hex" takes the width it has, as a hex editor does: 16 bytes per
+/// row when the log is wide enough for a whole 16-byte row (a client tab in
+/// a 1280-pixel window: the log is 1014 points wide, 127 columns, and the
+/// row with the time, peer, size and encoding columns needs 120), else 8
+/// (88 columns), and only 4 when not even 8 fit; never 12 or 24. The rows
+/// hold every byte whatever the width.
+#[test]
+fn text_and_hex_rows_use_the_width_they_have() {
+    let mut h = app();
+    choose(&mut h, en(T::Protocol), en(T::TcpClient));
+    click(&mut h, en(T::ViewBoth));
+    let bytes: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+    let record = bytes.clone();
+    fill_log(&mut h, 1, move |_| Bytes::from(record.clone()));
+    h.run();
+    let widths = |h: &App| hex_rows(h).iter().map(Vec::len).collect::<Vec<_>>();
+    for (window, per_row, rows) in [
+        (1280.0, 16, vec![16, 16, 8]),
+        // 110 columns: room for 12, but a hex row shows 8 or 16.
+        (1150.0, 8, vec![8; 5]),
+        (1000.0, 8, vec![8; 5]),
+        (900.0, 4, vec![4; 10]),
+        // 167 columns: room for 24, still 16.
+        (1600.0, 16, vec![16, 16, 8]),
+        (1280.0, 16, vec![16, 16, 8]),
+    ] {
+        h.set_size(egui::vec2(window, 800.0));
+        h.run();
+        let shown = step_until(&mut h, &format!("{per_row} bytes per row"), |h| {
+            (widths(h) == rows).then(|| hex_rows(h))
+        });
+        assert_eq!(shown.concat(), bytes, "at {window}");
+        assert_eq!(h.state().tab().ui.style.bytes_per_row, per_row);
+    }
+}
+
+/// A resize that changes the bytes per row of a large log recounts its rows
+/// over several frames beside the rows drawn: every frame still shows the
+/// newest record, never a log counted only in part.
+#[test]
+fn a_resize_of_a_large_log_keeps_showing_the_newest_rows() {
+    const N: usize = 300_000;
+    let mut h = app();
+    choose(&mut h, en(T::Protocol), en(T::TcpClient));
+    click(&mut h, en(T::ViewBoth));
+    fill_log(&mut h, N, |i| Bytes::from(format!("{i:06}")));
+    let newest = format!("| {:06}", N - 1);
+    step_until(&mut h, "the newest record", |h| {
+        (h.state().tab().ui.rows.rows() == N as u64 && has_text(h, &newest)).then_some(())
+    });
+    assert_eq!(h.state().tab().ui.style.bytes_per_row, 16);
+    h.set_size(egui::vec2(1000.0, 800.0));
+    let mut frames = 0;
+    while h.state().tab().ui.style.bytes_per_row != 8 || h.state().tab().ui.restyled.is_some() {
+        h.step();
+        frames += 1;
+        assert!(frames < 10_000, "the new width was never counted");
+        assert!(has_text(&h, &newest), "frame {frames}: {:?}", log_rows(&h));
+        assert_eq!(h.state().tab().ui.rows.rows(), N as u64, "frame {frames}");
+    }
+    h.run();
+    assert!(has_text(&h, &newest), "{:?}", log_rows(&h));
+    eprintln!("counted in {frames} frames");
+}
+
 #[test]
 fn send_box_sends_exact_bytes_with_options_and_ctrl_enter() {
     let mut h = app();

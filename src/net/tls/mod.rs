@@ -30,3 +30,4 @@ pub use config::{
 };
 pub use failure::{TlsFailure, TlsFailureKind, looks_like_client_hello, looks_like_tls_record};
 pub use info::{CertInfo, Fingerprint, SelfSignedStore, TlsInfo, TlsVersion};
+pub use setup::{check_client_files, check_server_files};

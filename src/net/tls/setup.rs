@@ -248,3 +248,27 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+/// Loads every certificate, key and CA file `server` names, without
+/// opening anything, so a front end can refuse a bad file before any
+/// socket opens (the self-signed certificate is made at open instead).
+pub fn check_server_files(server: &TlsServerConfig) -> Result<(), NetError> {
+    if let ServerIdentity::Pem { chain, key } = &server.identity {
+        certs::load_identity(chain, key)?;
+    }
+    if let Some(ca) = &server.client_ca {
+        root_store(ca)?;
+    }
+    Ok(())
+}
+
+/// The same for a client: its CA file and its own certificate and key.
+pub fn check_client_files(client: &TlsClientConfig) -> Result<(), NetError> {
+    if let ServerVerify::CaFile(ca) = &client.verify {
+        root_store(ca)?;
+    }
+    if let Some(identity) = &client.client_cert {
+        certs::load_identity(&identity.chain, &identity.key)?;
+    }
+    Ok(())
+}

@@ -8,7 +8,7 @@ use crate::codec::{InputMode, LineEnding, TextEncoding};
 use crate::i18n::{T, fill};
 use crate::ui::action::Action;
 use crate::ui::view::TabView;
-use crate::ui::widgets::{labelled_field, take_big_paste};
+use crate::ui::widgets::{labelled_field, take_big_input};
 
 /// Draws the presets page.
 pub fn show(
@@ -71,7 +71,7 @@ pub fn show(
                         .labelled_by(l.id);
                 });
                 let id = ui.make_persistent_id(("preset_text", i));
-                take_big_paste(ui, id, &mut p.text, BIG_INPUT, true);
+                take_big_input(ui, id, &mut p.text, BIG_INPUT, true);
                 if is_big(&p.text) {
                     // Not laid out (a large paste): its size, and a way out.
                     ui.horizontal(|ui| {

@@ -1,0 +1,232 @@
+//! The TLS options of `tcp-server` and `tcp-client`, and the TLS settings
+//! they make, checked before any socket opens.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use crate::net::tls::{
+    ClientIdentity, ServerIdentity, ServerVerify, TlsClientConfig, TlsServerConfig, TlsVersions,
+    check_client_files, check_server_files, default_cert_dir,
+};
+
+/// A TLS version to allow alone.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Version {
+    /// TLS 1.2 only.
+    #[value(name = "1.2")]
+    Tls12,
+    /// TLS 1.3 only.
+    #[value(name = "1.3")]
+    Tls13,
+}
+
+/// The TLS options.
+#[derive(Debug, Args, Default)]
+pub struct TlsArgs {
+    /// Speak TLS on the connection (tcp-server: a self-signed certificate
+    /// for localhost is made and kept unless --cert and --key are given).
+    #[arg(long)]
+    pub tls: bool,
+    /// A PEM certificate chain (the server's; a client's own, with --key).
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "key"])]
+    pub cert: Option<PathBuf>,
+    /// The private key (PEM) of --cert.
+    #[arg(long, value_name = "FILE", requires_all = ["tls", "cert"])]
+    pub key: Option<PathBuf>,
+    /// tcp-server: ask each client for a certificate signed by a CA in FILE
+    /// (mutual TLS).
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub client_ca: Option<PathBuf>,
+    /// tcp-client: check the server's certificate against the CAs in FILE
+    /// (or the server's own self-signed certificate) instead of the
+    /// system's.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls",
+        conflicts_with = "insecure"
+    )]
+    pub ca: Option<PathBuf>,
+    /// tcp-client: accept any server certificate (insecure: for testing
+    /// only).
+    #[arg(long, requires = "tls")]
+    pub insecure: bool,
+    /// tcp-client: the name sent as SNI and checked (default: the host).
+    #[arg(long, value_name = "NAME", requires = "tls")]
+    pub sni: Option<String>,
+    /// ALPN protocols, in order of preference, e.g. h2,http/1.1.
+    #[arg(long, value_name = "LIST", requires = "tls", value_delimiter = ',')]
+    pub alpn: Vec<String>,
+    /// Allow only this TLS version.
+    #[arg(long, value_enum, value_name = "1.2|1.3", requires = "tls")]
+    pub tls_version: Option<Version>,
+    /// Append the session keys to FILE (SSLKEYLOGFILE format) so Wireshark
+    /// can decrypt a capture. The file holds secrets.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub keylog: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    fn versions(&self) -> TlsVersions {
+        match self.tls_version {
+            None => TlsVersions::Both,
+            Some(Version::Tls12) => TlsVersions::Tls12Only,
+            Some(Version::Tls13) => TlsVersions::Tls13Only,
+        }
+    }
+
+    fn alpn(&self) -> Result<Vec<String>, String> {
+        let alpn: Vec<String> = self.alpn.iter().map(|p| p.trim().to_string()).collect();
+        match alpn.iter().find(|p| p.is_empty() || p.len() > 255) {
+            Some(p) => Err(format!(
+                "--alpn: '{p}' is not a protocol name (1 to 255 bytes)"
+            )),
+            None => Ok(alpn),
+        }
+    }
+
+    /// A TLS server's settings (`None` without --tls), its files checked.
+    pub fn server(&self) -> Result<Option<TlsServerConfig>, String> {
+        if !self.tls {
+            return Ok(None);
+        }
+        for (given, flag) in [
+            (self.ca.is_some(), "--ca"),
+            (self.insecure, "--insecure"),
+            (self.sni.is_some(), "--sni"),
+        ] {
+            if given {
+                return Err(format!(
+                    "tcp-server: {flag} is for a TLS client (a server checks clients with --client-ca)"
+                ));
+            }
+        }
+        let identity = match (&self.cert, &self.key) {
+            (Some(chain), Some(key)) => ServerIdentity::Pem {
+                chain: chain.clone(),
+                key: key.clone(),
+            },
+            _ => ServerIdentity::SelfSigned {
+                dir: default_cert_dir().ok_or(
+                    "--tls: no configuration folder to keep the self-signed certificate in \
+                     (no home directory); give --cert and --key",
+                )?,
+            },
+        };
+        let config = TlsServerConfig {
+            identity,
+            client_ca: self.client_ca.clone(),
+            versions: self.versions(),
+            alpn: self.alpn()?,
+            key_log: self.keylog.clone(),
+        };
+        check_server_files(&config).map_err(|e| e.to_string())?;
+        Ok(Some(config))
+    }
+
+    /// A TLS client's settings (`None` without --tls), its files checked.
+    pub fn client(&self) -> Result<Option<TlsClientConfig>, String> {
+        if !self.tls {
+            return Ok(None);
+        }
+        if self.client_ca.is_some() {
+            return Err(
+                "tcp-client: --client-ca is for a TLS server (a client checks the server with --ca)"
+                    .into(),
+            );
+        }
+        let verify = match (&self.ca, self.insecure) {
+            (Some(ca), _) => ServerVerify::CaFile(ca.clone()),
+            (None, true) => ServerVerify::Insecure,
+            (None, false) => ServerVerify::SystemRoots,
+        };
+        let client_cert = match (&self.cert, &self.key) {
+            (Some(chain), Some(key)) => Some(ClientIdentity {
+                chain: chain.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        };
+        let config = TlsClientConfig {
+            verify,
+            sni: self.sni.clone(),
+            alpn: self.alpn()?,
+            client_cert,
+            versions: self.versions(),
+            key_log: self.keylog.clone(),
+        };
+        check_client_files(&config).map_err(|e| e.to_string())?;
+        Ok(Some(config))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        tls: TlsArgs,
+    }
+
+    fn args(list: &[&str]) -> Result<TlsArgs, String> {
+        T::try_parse_from(std::iter::once("t").chain(list.iter().copied()))
+            .map(|t| t.tls)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn without_tls_nothing_is_made() {
+        let a = args(&[]).unwrap();
+        assert_eq!(a.server(), Ok(None));
+        assert_eq!(a.client(), Ok(None));
+        assert!(args(&["--insecure"]).is_err(), "--insecure needs --tls");
+    }
+
+    #[test]
+    fn a_client_takes_its_checks_and_versions() {
+        let a = args(&[
+            "--tls",
+            "--insecure",
+            "--sni",
+            "example.test",
+            "--alpn",
+            "h2,http/1.1",
+            "--tls-version",
+            "1.3",
+        ])
+        .unwrap();
+        let c = a.client().unwrap().unwrap();
+        assert_eq!(c.verify, ServerVerify::Insecure);
+        assert_eq!(c.sni.as_deref(), Some("example.test"));
+        assert_eq!(c.alpn, ["h2", "http/1.1"]);
+        assert_eq!(c.versions, TlsVersions::Tls13Only);
+        assert!(args(&["--tls", "--insecure", "--ca", "x.pem"]).is_err());
+    }
+
+    #[test]
+    fn options_of_the_other_side_are_refused() {
+        let a = args(&["--tls", "--insecure"]).unwrap();
+        assert!(
+            a.server()
+                .unwrap_err()
+                .contains("--insecure is for a TLS client")
+        );
+        let a = args(&["--tls", "--client-ca", "ca.pem"]).unwrap();
+        assert!(
+            a.client()
+                .unwrap_err()
+                .contains("--client-ca is for a TLS server")
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let a = args(&["--tls", "--ca", "/nonexistent/ca.pem"]).unwrap();
+        let err = a.client().unwrap_err();
+        assert!(err.contains("/nonexistent/ca.pem"), "{err}");
+    }
+}
