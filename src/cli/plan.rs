@@ -143,6 +143,8 @@ impl Plan {
                         udp,
                         faults,
                         udp_idle: udp_idle.unwrap_or(DEFAULT_UDP_IDLE),
+                        tls_listen: None,
+                        tls_upstream: None,
                     })),
                     opts,
                 )
