@@ -13,7 +13,18 @@
 //! once what was read before it is written; a reset (or any other error)
 //! resets the other leg. A pair ends when both directions have finished,
 //! and reports [`Event::PeerClosed`] for the upstream leg, then for the
-//! client's leg (the pair's last event).
+//! client's leg (the pair's last event); when the client's leg broke, its
+//! own comes first (the first a pair reports is the reason shown).
+//!
+//! TLS on a leg ([`RelayConfig::tls_listen`], [`RelayConfig::tls_upstream`])
+//! sits between the socket and the pair's queues: what is read is
+//! decrypted before it is reported and queued, and what is queued is
+//! encrypted as it is written, so events and faults see the plaintext.
+//! The handshake's end is [`Event::TlsEstablished`] (with the client's or
+//! the target's address); nothing is written to a leg before it, and a
+//! FIN to a TLS leg follows its close_notify. A TLS failure breaks the
+//! pair: the leg reports [`CloseReason::Tls`], its alert is followed by a
+//! FIN, and the other leg is reset.
 //!
 //! How each pair's legs end, in [`Event::PeerClosed`]: both
 //! [`CloseReason::Orderly`] after a FIN each way; a leg that reset (or
@@ -1285,6 +1296,14 @@ impl TcpRelay {
         let peer = pair.ids.peer;
         // A leg that failed in TLS has had its alert: it gets a FIN after
         // it, not a reset that could overtake it.
+        // The leg that broke reports first: its reason is the pair's.
+        let client_first = matches!(
+            ending,
+            Ending::Broke {
+                side: Side::Client,
+                ..
+            }
+        );
         let tls_broke = match &ending {
             Ending::Broke {
                 side,
@@ -1338,6 +1357,14 @@ impl TcpRelay {
             };
             pair.drain(&mut cx);
         }
+        let mut client_end = Some(Event::PeerClosed {
+            peer,
+            addr: pair.ids.client,
+            how: client_how,
+        });
+        if client_first && let Some(end) = client_end.take() {
+            ctx.emit(end);
+        }
         match std::mem::replace(&mut pair.upstream, Upstream::Waiting) {
             Upstream::Up(leg) => {
                 ctx.emit(Event::PeerClosed {
@@ -1350,11 +1377,9 @@ impl TcpRelay {
             Upstream::Connecting { stream, .. } => close_stream(ctx, stream, true),
             Upstream::Waiting => {}
         }
-        ctx.emit(Event::PeerClosed {
-            peer,
-            addr: pair.ids.client,
-            how: client_how,
-        });
+        if let Some(end) = client_end {
+            ctx.emit(end);
+        }
         close_leg(ctx, pair.client, abort && tls_broke != Some(Side::Client));
     }
 
