@@ -309,6 +309,49 @@ mod tests {
         );
     }
 
+    #[derive(Parser)]
+    struct R {
+        #[command(flatten)]
+        tls: RelayTlsArgs,
+    }
+
+    fn relay_args(list: &[&str]) -> Result<RelayTlsArgs, String> {
+        R::try_parse_from(std::iter::once("r").chain(list.iter().copied()))
+            .map(|r| r.tls)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_relay_takes_tls_on_either_leg_or_both() {
+        let a = relay_args(&[]).unwrap();
+        assert_eq!(a.configs(), Ok((None, None)));
+        let a = relay_args(&["--tls-upstream", "--insecure", "--alpn", "h2"]).unwrap();
+        let (listen, upstream) = a.configs().unwrap();
+        assert!(listen.is_none());
+        let upstream = upstream.unwrap();
+        assert_eq!(upstream.verify, ServerVerify::Insecure);
+        assert_eq!(upstream.alpn, ["h2"]);
+        let a = relay_args(&[
+            "--tls-listen",
+            "--tls-upstream",
+            "--tls-version",
+            "1.2",
+            "--sni",
+            "example.test",
+        ])
+        .unwrap();
+        let (listen, upstream) = a.configs().unwrap();
+        assert_eq!(listen.unwrap().versions, TlsVersions::Tls12Only);
+        let upstream = upstream.unwrap();
+        assert_eq!(upstream.versions, TlsVersions::Tls12Only);
+        assert_eq!(upstream.sni.as_deref(), Some("example.test"));
+        // Each side's options need their side.
+        assert!(relay_args(&["--insecure"]).is_err());
+        assert!(relay_args(&["--tls-upstream", "--client-ca", "ca.pem"]).is_err());
+        assert!(relay_args(&["--tls-upstream", "--cert", "c.pem", "--key", "k.pem"]).is_err());
+        assert!(relay_args(&["--keylog", "keys.txt"]).is_err());
+    }
+
     #[test]
     fn a_missing_file_is_named() {
         let a = args(&["--tls", "--ca", "/nonexistent/ca.pem"]).unwrap();
