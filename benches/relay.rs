@@ -140,6 +140,8 @@ fn through_engine(bytes: usize) -> f64 {
         udp: false,
         faults: Faults::default(),
         udp_idle: Duration::from_secs(60),
+        tls_listen: None,
+        tls_upstream: None,
     })));
     let relay = loop {
         match engine.events().recv_timeout(Duration::from_secs(5)) {

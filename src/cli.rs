@@ -116,6 +116,9 @@ pub enum Command {
         /// Faults and where they apply.
         #[command(flatten)]
         faults: relay::FaultArgs,
+        /// TLS on either leg.
+        #[command(flatten)]
+        tls: tls::RelayTlsArgs,
         /// Options every mode shares.
         #[command(flatten)]
         opts: Options,

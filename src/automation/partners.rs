@@ -128,6 +128,8 @@ impl Partner {
                         down: one_byte,
                     },
                     udp_idle: DEFAULT_UDP_IDLE,
+                    tls_listen: None,
+                    tls_upstream: None,
                 }))
             }
         }

@@ -124,6 +124,7 @@ impl Plan {
                 udp,
                 udp_idle,
                 faults,
+                tls,
                 opts,
             } => {
                 if opts.echo {
@@ -136,6 +137,10 @@ impl Plan {
                     return Err("relay: --presets and --sequence do not apply to a relay".into());
                 }
                 let faults = faults.to_faults(udp)?;
+                if udp && (tls.tls_listen || tls.tls_upstream) {
+                    return Err("relay: TLS runs over TCP, not with --udp".into());
+                }
+                let (tls_listen, tls_upstream) = tls.configs()?;
                 (
                     SessionConfig::Relay(Box::new(RelayConfig {
                         listen,
@@ -143,6 +148,8 @@ impl Plan {
                         udp,
                         faults,
                         udp_idle: udp_idle.unwrap_or(DEFAULT_UDP_IDLE),
+                        tls_listen,
+                        tls_upstream,
                     })),
                     opts,
                 )

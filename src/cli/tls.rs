@@ -161,6 +161,92 @@ impl TlsArgs {
     }
 }
 
+/// The TLS options of `relay`: TLS towards its clients, towards the
+/// target, or both. The version, ALPN and key log apply to each leg that
+/// speaks TLS.
+#[derive(Debug, Args, Default)]
+#[command(group = clap::ArgGroup::new("relay_tls").args(["tls_listen", "tls_upstream"]).multiple(true))]
+pub struct RelayTlsArgs {
+    /// Speak TLS to the relay's clients (a self-signed certificate for
+    /// localhost is made and kept unless --cert and --key are given).
+    #[arg(long)]
+    pub tls_listen: bool,
+    /// Speak TLS to the target (its certificate is checked against the
+    /// host of --to, unless --insecure).
+    #[arg(long)]
+    pub tls_upstream: bool,
+    /// With --tls-listen: the PEM certificate chain the relay presents.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_listen", "key"])]
+    pub cert: Option<PathBuf>,
+    /// The private key (PEM) of --cert.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_listen", "cert"])]
+    pub key: Option<PathBuf>,
+    /// With --tls-listen: ask each client for a certificate signed by a CA
+    /// in FILE (mutual TLS).
+    #[arg(long, value_name = "FILE", requires = "tls_listen")]
+    pub client_ca: Option<PathBuf>,
+    /// With --tls-upstream: check the target's certificate against the CAs
+    /// in FILE instead of the system's.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_upstream",
+        conflicts_with = "insecure"
+    )]
+    pub ca: Option<PathBuf>,
+    /// With --tls-upstream: accept any certificate from the target
+    /// (insecure: for testing only).
+    #[arg(long, requires = "tls_upstream")]
+    pub insecure: bool,
+    /// With --tls-upstream: the name sent as SNI and checked (default: the
+    /// host of --to).
+    #[arg(long, value_name = "NAME", requires = "tls_upstream")]
+    pub sni: Option<String>,
+    /// ALPN protocols, in order of preference, e.g. h2,http/1.1.
+    #[arg(
+        long,
+        value_name = "LIST",
+        requires = "relay_tls",
+        value_delimiter = ','
+    )]
+    pub alpn: Vec<String>,
+    /// Allow only this TLS version.
+    #[arg(long, value_enum, value_name = "1.2|1.3", requires = "relay_tls")]
+    pub tls_version: Option<Version>,
+    /// Append the session keys to FILE (SSLKEYLOGFILE format). The file
+    /// holds secrets.
+    #[arg(long, value_name = "FILE", requires = "relay_tls")]
+    pub keylog: Option<PathBuf>,
+}
+
+impl RelayTlsArgs {
+    /// The TLS settings of the listening side and of the upstream side
+    /// (each `None` when that leg is plain), their files checked.
+    pub fn configs(&self) -> Result<(Option<TlsServerConfig>, Option<TlsClientConfig>), String> {
+        let shared = || TlsArgs {
+            alpn: self.alpn.clone(),
+            tls_version: self.tls_version,
+            keylog: self.keylog.clone(),
+            ..TlsArgs::default()
+        };
+        let listen = TlsArgs {
+            tls: self.tls_listen,
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            client_ca: self.client_ca.clone(),
+            ..shared()
+        };
+        let upstream = TlsArgs {
+            tls: self.tls_upstream,
+            ca: self.ca.clone(),
+            insecure: self.insecure,
+            sni: self.sni.clone(),
+            ..shared()
+        };
+        Ok((listen.server()?, upstream.client()?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +307,49 @@ mod tests {
                 .unwrap_err()
                 .contains("--client-ca is for a TLS server")
         );
+    }
+
+    #[derive(Parser)]
+    struct R {
+        #[command(flatten)]
+        tls: RelayTlsArgs,
+    }
+
+    fn relay_args(list: &[&str]) -> Result<RelayTlsArgs, String> {
+        R::try_parse_from(std::iter::once("r").chain(list.iter().copied()))
+            .map(|r| r.tls)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_relay_takes_tls_on_either_leg_or_both() {
+        let a = relay_args(&[]).unwrap();
+        assert_eq!(a.configs(), Ok((None, None)));
+        let a = relay_args(&["--tls-upstream", "--insecure", "--alpn", "h2"]).unwrap();
+        let (listen, upstream) = a.configs().unwrap();
+        assert!(listen.is_none());
+        let upstream = upstream.unwrap();
+        assert_eq!(upstream.verify, ServerVerify::Insecure);
+        assert_eq!(upstream.alpn, ["h2"]);
+        let a = relay_args(&[
+            "--tls-listen",
+            "--tls-upstream",
+            "--tls-version",
+            "1.2",
+            "--sni",
+            "example.test",
+        ])
+        .unwrap();
+        let (listen, upstream) = a.configs().unwrap();
+        assert_eq!(listen.unwrap().versions, TlsVersions::Tls12Only);
+        let upstream = upstream.unwrap();
+        assert_eq!(upstream.versions, TlsVersions::Tls12Only);
+        assert_eq!(upstream.sni.as_deref(), Some("example.test"));
+        // Each side's options need their side.
+        assert!(relay_args(&["--insecure"]).is_err());
+        assert!(relay_args(&["--tls-upstream", "--client-ca", "ca.pem"]).is_err());
+        assert!(relay_args(&["--tls-upstream", "--cert", "c.pem", "--key", "k.pem"]).is_err());
+        assert!(relay_args(&["--keylog", "keys.txt"]).is_err());
     }
 
     #[test]

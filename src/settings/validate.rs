@@ -148,6 +148,8 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
                 udp,
                 faults,
                 udp_idle: idle,
+                tls_listen: None,
+                tls_upstream: None,
             }))
         }
     })

@@ -352,3 +352,154 @@ fn a_slow_reader_keeps_the_relays_memory_flat() {
     );
     na.kill();
 }
+
+// ---------------------------------------------------------------------------
+// TLS on the relay's legs
+// ---------------------------------------------------------------------------
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+/// The Python TLS server (tests/peers/tls_peer.py) with the test PKI's
+/// server certificate; returns it and `127.0.0.1:PORT`.
+fn tls_server(pki: &crate::tls::Pki) -> (Proc, String) {
+    let p = peer(
+        "tls_peer.py",
+        &[
+            "server",
+            "127.0.0.1",
+            "0",
+            "--cert",
+            path(&pki.server_cert),
+            "--key",
+            path(&pki.server_key),
+        ],
+    );
+    let addr = format!("127.0.0.1:{}", peer_port(&p));
+    (p, addr)
+}
+
+#[test]
+fn a_plain_client_through_tls_upstream_is_printed_in_clear() {
+    let dir = crate::tls::TempDir::new("relay-tls-upstream");
+    let pki = crate::tls::pki(&dir);
+    let (mut srv, target) = tls_server(&pki);
+    let (mut na, port) = relay(&["--to", &target, "--tls-upstream", "--ca", path(&pki.ca)]);
+    let text = "secret words";
+    let mut client = peer(
+        "half_close_client.py",
+        &["127.0.0.1", &port.to_string(), "--text", text],
+    );
+    peer_done(&mut client);
+    peer_done(&mut srv);
+    // The server got the plaintext over TLS; the client got the answer.
+    assert_eq!(peer_rx_all(&srv), text.as_bytes());
+    assert!(
+        complete_lines(&srv.out.bytes())
+            .iter()
+            .any(|l| l.starts_with("TLS TLSv1."))
+    );
+    assert_eq!(peer_rx_all(&client), b"got 12 bytes");
+    // The relay printed both ways in clear.
+    let out = na.out_until("both directions printed", |out| {
+        joined(out, "C->S") == text && joined(out, "S->C").contains("got 12 bytes")
+    });
+    assert_eq!(joined(&out, "S->C"), "got 12 bytes");
+    na.err_line("the upstream handshake", |l| {
+        l.contains(&target) && l.contains("TLS handshake done")
+    });
+    na.kill();
+}
+
+#[test]
+fn a_tls_client_through_tls_listen_is_printed_in_clear() {
+    let dir = crate::tls::TempDir::new("relay-tls-listen");
+    let pki = crate::tls::pki(&dir);
+    let (mut srv, target) = server("recv_sizes_server.py", &[]);
+    let (mut na, port) = relay(&[
+        "--to",
+        &target,
+        "--tls-listen",
+        "--cert",
+        path(&pki.server_cert),
+        "--key",
+        path(&pki.server_key),
+    ]);
+    na.err_line("the certificate presented", |l| l.starts_with("TLS ready"));
+    let text = "hello over tls";
+    let hex: String = text.bytes().map(|b| format!("{b:02x}")).collect();
+    let mut client = peer(
+        "tls_peer.py",
+        &[
+            "client",
+            "127.0.0.1",
+            &port.to_string(),
+            "--ca",
+            path(&pki.ca),
+            "--send-hex",
+            &hex,
+            "--finish",
+        ],
+    );
+    peer_done(&mut client);
+    peer_done(&mut srv);
+    assert_eq!(peer_rx_all(&srv), text.as_bytes());
+    // The answer came back encrypted and ended with close_notify (the
+    // client reads to it).
+    assert_eq!(peer_rx_all(&client), b"got 14 bytes");
+    let out = na.out_until("both directions printed", |out| {
+        joined(out, "C->S") == text && joined(out, "S->C") == "got 14 bytes"
+    });
+    assert_eq!(joined(&out, "C->S"), text);
+    na.err_line("the client's handshake", |l| {
+        l.contains("TLS handshake done")
+    });
+    na.kill();
+}
+
+#[test]
+fn an_untrusted_target_certificate_ends_the_pair_and_the_relay_keeps_listening() {
+    let dir = crate::tls::TempDir::new("relay-tls-untrusted");
+    let pki = crate::tls::pki(&dir);
+    let (mut srv, target) = tls_server(&pki);
+    // No --ca and no --insecure: the test CA is not among the system's.
+    let (mut na, port) = relay(&["--to", &target, "--tls-upstream"]);
+    let code = format!(
+        r#"
+import socket
+s = socket.create_connection(("127.0.0.1", {port}), timeout=5)
+s.sendall(b"never seen by the server")
+try:
+    while s.recv(1024):
+        pass
+except ConnectionResetError:
+    pass
+print("ENDED", flush=True)
+"#
+    );
+    let mut client = run_python(&code, "untrusted_client.py");
+    client.out_line("the client's end", |l| l == "ENDED");
+    client.wait_exit();
+    na.err_line("the TLS failure", |l| {
+        l.contains("TLS failed") && l.contains("not trusted")
+    });
+    na.err_line("what to do", |l| l.trim_start().starts_with("what to do:"));
+    // The server saw our alert.
+    srv.out_line("the server's error", |l| {
+        l.starts_with("ERROR") && l.to_lowercase().contains("unknown ca")
+    });
+    let _ = srv.wait_exit();
+    // A second client is still accepted.
+    let _second = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect again");
+    let lines = na.err.wait_for(|err| {
+        let n = complete_lines(err)
+            .iter()
+            .filter(|l| l.starts_with("client connected"))
+            .count();
+        (n >= 2).then_some(n)
+    });
+    assert!(lines.is_some(), "{}", na.describe());
+    assert!(na.is_running(), "the relay keeps listening");
+    na.kill();
+}

@@ -28,6 +28,8 @@ fn config(target: SocketAddr, udp: bool, faults: Faults) -> RelayConfig {
         udp,
         faults,
         udp_idle: Duration::from_secs(60),
+        tls_listen: None,
+        tls_upstream: None,
     }
 }
 

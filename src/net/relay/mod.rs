@@ -22,7 +22,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::HostPort;
+use super::{HostPort, TlsClientConfig, TlsServerConfig};
 
 mod arena;
 mod faults;
@@ -66,6 +66,12 @@ pub struct RelayConfig {
     pub faults: Faults,
     /// UDP: a mapping with no traffic for this long is forgotten.
     pub udp_idle: Duration,
+    /// TCP: speak TLS to the clients (the relay presents a certificate,
+    /// self-signed unless one is given, as the TCP server does).
+    pub tls_listen: Option<TlsServerConfig>,
+    /// TCP: speak TLS to the target (its certificate checked against the
+    /// target's host as typed, as the TCP client does).
+    pub tls_upstream: Option<TlsClientConfig>,
 }
 
 /// Faults for each direction.

@@ -13,7 +13,18 @@
 //! once what was read before it is written; a reset (or any other error)
 //! resets the other leg. A pair ends when both directions have finished,
 //! and reports [`Event::PeerClosed`] for the upstream leg, then for the
-//! client's leg (the pair's last event).
+//! client's leg (the pair's last event); when the client's leg broke, its
+//! own comes first (the first a pair reports is the reason shown).
+//!
+//! TLS on a leg ([`RelayConfig::tls_listen`], [`RelayConfig::tls_upstream`])
+//! sits between the socket and the pair's queues: what is read is
+//! decrypted before it is reported and queued, and what is queued is
+//! encrypted as it is written, so events and faults see the plaintext.
+//! The handshake's end is [`Event::TlsEstablished`] (with the client's or
+//! the target's address); nothing is written to a leg before it, and a
+//! FIN to a TLS leg follows its close_notify. A TLS failure breaks the
+//! pair: the leg reports [`CloseReason::Tls`], its alert is followed by a
+//! FIN, and the other leg is reset.
 //!
 //! How each pair's legs end, in [`Event::PeerClosed`]: both
 //! [`CloseReason::Orderly`] after a FIN each way; a leg that reset (or
@@ -48,9 +59,12 @@ use super::sched::Timers;
 use super::target::{Lookup, TargetAddrs};
 use super::{EndHow, FaultEvent, FaultSet, Faults, Flow, RelayConfig, Slice};
 use crate::net::addr::canonical;
-use crate::net::conn::{MAX_QUEUE, close_reason};
+use crate::net::conn::{MAX_QUEUE, ReadBuf, close_reason};
 use crate::net::tcp_client::{CONNECT_TIMEOUT, connect_progress, start_connect};
 use crate::net::tcp_server::listen;
+use crate::net::tls::layer::TlsLayer;
+use crate::net::tls::setup::{self, ClientTls, ServerTls};
+use crate::net::tls::{TlsFailure, TlsFailureKind};
 use crate::net::worker::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
 use crate::net::{CloseReason, Event, Mode, NetError, PeerId, SendMeta, Target};
 
@@ -102,6 +116,68 @@ struct Leg {
     addr: SocketAddr,
     /// Readiness seen and not yet read to `WouldBlock`.
     readable: bool,
+    /// The TLS layer, when this leg speaks TLS.
+    tls: Option<Box<TlsLayer>>,
+}
+
+impl Leg {
+    fn plain(stream: TcpStream, addr: SocketAddr, readable: bool) -> Leg {
+        Leg {
+            stream,
+            addr,
+            readable,
+            tls: None,
+        }
+    }
+
+    /// TLS: writes the ciphertext waiting until none is left (`Ok(true)`)
+    /// or the system would block (`Ok(false)`). A send command's bytes
+    /// are reported as sent once the ciphertext that ends them is written.
+    fn write_cipher(&mut self, ctx: &mut Ctx, peer: PeerId) -> Result<bool, CloseReason> {
+        let Some(tls) = self.tls.as_deref_mut() else {
+            return Ok(true);
+        };
+        while tls.has_output() {
+            // mio's own `write` (see `Arena::read_stream`).
+            match self.stream.write(&tls.out[tls.out_written..]) {
+                Ok(n) => {
+                    let addr = self.addr;
+                    tls.wrote(n, |_, done| {
+                        if let Some((data, meta)) = done {
+                            ctx.emit(Event::Sent {
+                                peer: Some(peer),
+                                addr,
+                                time: SystemTime::now(),
+                                data,
+                                meta,
+                            });
+                        }
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(close_reason(&e)),
+            }
+        }
+        Ok(true)
+    }
+
+    /// TLS: writes what the layer has ready once, whatever comes of it
+    /// (an alert before a close).
+    fn write_cipher_once(&mut self) {
+        if let Some(tls) = self.tls.as_deref_mut()
+            && tls.has_output()
+        {
+            let _ = self.stream.write(&tls.out[tls.out_written..]);
+        }
+    }
+}
+
+/// A TLS failure that is not the peer's doing (the layer could not be
+/// made).
+fn local_failure(e: &rustls::Error) -> CloseReason {
+    let text = e.to_string();
+    CloseReason::Tls(TlsFailure::local(TlsFailureKind::Other(text.clone()), text))
 }
 
 /// The pair's connection to the target.
@@ -200,6 +276,10 @@ struct Cx<'a> {
     rng: &'a mut fastrand::Rng,
     faults: &'a Faults,
     now: Instant,
+    /// Ciphertext is read here (it is consumed at once).
+    cipher: &'a mut ReadBuf,
+    /// TLS towards the target, if the relay speaks it.
+    upstream_tls: Option<&'a ClientTls>,
 }
 
 /// How a pair ends.
@@ -336,25 +416,24 @@ impl Pair {
     }
 
     /// A readiness event on the connecting upstream socket.
-    fn check_connect(&mut self, ctx: &mut Ctx) -> Result<(), Ending> {
+    fn check_connect(&mut self, cx: &mut Cx) -> Result<(), Ending> {
         let Upstream::Connecting { stream, addr, .. } = &self.upstream else {
             return Ok(());
         };
         match connect_progress(stream, *addr) {
             Ok(false) => Ok(()),
-            Ok(true) => {
-                self.connected(ctx);
-                Ok(())
-            }
-            Err(e) => self.next_address(ctx, e),
+            Ok(true) => self.connected(cx.ctx, cx.upstream_tls),
+            Err(e) => self.next_address(cx.ctx, e),
         }
     }
 
-    fn connected(&mut self, ctx: &mut Ctx) {
+    /// The upstream connection is up; with TLS its ClientHello is queued
+    /// (it goes with the next flush).
+    fn connected(&mut self, ctx: &mut Ctx, tls: Option<&ClientTls>) -> Result<(), Ending> {
         let Upstream::Connecting { stream, addr, .. } =
             std::mem::replace(&mut self.upstream, Upstream::Waiting)
         else {
-            return;
+            return Ok(());
         };
         let _ = stream.set_nodelay(true);
         let addr = canonical(addr);
@@ -364,13 +443,25 @@ impl Pair {
             addr,
             local,
         });
-        self.upstream = Upstream::Up(Leg {
-            stream,
-            addr,
-            readable: true,
-        });
+        let mut leg = Leg::plain(stream, addr, true);
+        let layer = tls.map(TlsLayer::client).transpose();
+        let failed = match layer {
+            Ok(layer) => {
+                leg.tls = layer.map(Box::new);
+                None
+            }
+            Err(e) => Some(local_failure(&e)),
+        };
+        self.upstream = Upstream::Up(leg);
         // Whatever the client sent meanwhile waits to be read.
         self.client.readable = true;
+        match failed {
+            Some(how) => Err(Ending::Broke {
+                side: Side::Upstream,
+                how,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// A readiness event on one leg.
@@ -381,7 +472,7 @@ impl Pair {
         cx: &mut Cx,
     ) -> Result<(), Ending> {
         if side == Side::Upstream && matches!(self.upstream, Upstream::Connecting { .. }) {
-            return self.check_connect(cx.ctx);
+            return self.check_connect(cx);
         }
         let read_over = match side {
             Side::Client => self.up.eof,
@@ -460,6 +551,12 @@ impl Pair {
                 (Flow::Down, Upstream::Up(leg)) => leg,
                 (Flow::Down, _) => return Ok(()),
             };
+            if reader.tls.is_some() {
+                if !self.read_tls(flow, cx)? {
+                    return Ok(());
+                }
+                continue;
+            }
             let got = loop {
                 match cx.buf.read_stream(&reader.stream) {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -486,6 +583,96 @@ impl Pair {
             }
         }
         Ok(())
+    }
+
+    /// Reads one batch of ciphertext from the TLS leg that reads for
+    /// `flow`: the handshake's end is reported, what the layer answers is
+    /// written, and the plaintext goes on as a plain leg's bytes would.
+    /// `Ok(false)` when there is nothing more to read now.
+    fn read_tls(&mut self, flow: Flow, cx: &mut Cx) -> Result<bool, Ending> {
+        let side = sides(flow).0;
+        let peer = self.ids.peer;
+        let reader = match (flow, &mut self.upstream) {
+            (Flow::Up, _) => &mut self.client,
+            (Flow::Down, Upstream::Up(leg)) => leg,
+            (Flow::Down, _) => return Ok(false),
+        };
+        let addr = reader.addr;
+        let Some(tls) = reader.tls.as_deref_mut() else {
+            return Ok(false);
+        };
+        let input = loop {
+            match cx.cipher.read_borrowed(&reader.stream) {
+                Ok(Some(cipher)) => break tls.input(cipher),
+                Ok(None) => {
+                    reader.readable = false;
+                    if let Some(failure) = tls.eof_failure() {
+                        return Err(Ending::Broke {
+                            side,
+                            how: CloseReason::Tls(failure),
+                        });
+                    }
+                    self.finished_reading(flow, addr, cx)?;
+                    return Ok(false);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    reader.readable = false;
+                    return Ok(false);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(Ending::Broke {
+                        side,
+                        how: close_reason(&e),
+                    });
+                }
+            }
+        };
+        let input = match input {
+            Ok(input) => input,
+            Err(failure) => {
+                // The alert rustls made goes out before the close (no
+                // close_notify after a fatal alert).
+                tls.close_notify_sent = true;
+                reader.write_cipher_once();
+                return Err(Ending::Broke {
+                    side,
+                    how: CloseReason::Tls(failure),
+                });
+            }
+        };
+        if let Some(err) = tls.key_log_error() {
+            cx.ctx.error(err);
+        }
+        if let Some(info) = tls.newly_established() {
+            cx.ctx.emit(Event::TlsEstablished {
+                peer,
+                addr,
+                info: Box::new(info),
+            });
+        }
+        // Handshake answers, and what waited for the handshake.
+        self.flush(other(flow), cx)?;
+        if !input.plain.is_empty() {
+            self.take(flow, Bytes::from(input.plain), cx)?;
+        }
+        if input.peer_closed {
+            if let Some(reader) = self.reader(flow) {
+                reader.readable = false;
+            }
+            self.finished_reading(flow, addr, cx)?;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// The leg that reads for `flow`, once it is connected.
+    fn reader(&mut self, flow: Flow) -> Option<&mut Leg> {
+        match (flow, &mut self.upstream) {
+            (Flow::Up, _) => Some(&mut self.client),
+            (Flow::Down, Upstream::Up(leg)) => Some(leg),
+            (Flow::Down, _) => None,
+        }
     }
 
     /// The reading side of `flow` sent its FIN: it is passed on once the
@@ -645,11 +832,37 @@ impl Pair {
         for flow in [Flow::Up, Flow::Down] {
             let mut left = DRAIN_LIMIT;
             while left > 0 && cx.ctx.sink.has_room() {
-                let reader = match (flow, &self.upstream) {
-                    (Flow::Up, _) => &self.client,
-                    (Flow::Down, Upstream::Up(leg)) => leg,
-                    (Flow::Down, _) => break,
+                let ids = self.ids;
+                let Some(reader) = self.reader(flow) else {
+                    break;
                 };
+                if let Some(tls) = reader.tls.as_deref_mut() {
+                    // Through the TLS layer: only plaintext is reported.
+                    let got = match cx.cipher.read_borrowed(&reader.stream) {
+                        Ok(Some(cipher)) => {
+                            left = left.saturating_sub(cipher.len());
+                            tls.input(cipher)
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        _ => break,
+                    };
+                    let Ok(input) = got else {
+                        break;
+                    };
+                    if !input.plain.is_empty() {
+                        cx.ctx.emit(Event::Relayed {
+                            peer: ids.peer,
+                            flow,
+                            client: ids.client,
+                            time: SystemTime::now(),
+                            data: Bytes::from(input.plain),
+                        });
+                    }
+                    if input.peer_closed {
+                        break;
+                    }
+                    continue;
+                }
                 match cx.buf.read_stream(&reader.stream) {
                     Ok(Some(data)) => {
                         left = left.saturating_sub(data.len());
@@ -679,6 +892,12 @@ fn other(flow: Flow) -> Flow {
 /// Writes the queue of `dir` to `writer` until it is empty, the system
 /// would block, or a fault's time says wait (`dir.wait`); then the FIN,
 /// if one is due. `Err` when writing shows the connection is over.
+///
+/// On a TLS leg the faults act on the plaintext: each piece is encrypted
+/// (as records of its own) when the ciphertext before it has been written,
+/// and written at once, so at most one piece's ciphertext waits beside the
+/// plaintext queue. Nothing is encrypted before the handshake's end; a FIN
+/// is preceded by close_notify.
 fn flush(
     writer: &mut Leg,
     dir: &mut Dir,
@@ -687,8 +906,23 @@ fn flush(
     cx: &mut Cx,
 ) -> Result<(), CloseReason> {
     dir.wait = None;
+    if writer.tls.is_some() && dir.shut {
+        // Nothing goes after our FIN (the layer's answers are dropped).
+        return Ok(());
+    }
     let mut writes = 0;
-    while let Some(head) = dir.queue.front_mut() {
+    loop {
+        if let Some(tls) = writer.tls.as_deref() {
+            if tls.has_output() && !writer.write_cipher(cx.ctx, ids.peer)? {
+                return Ok(());
+            }
+            if writer.tls.as_deref().is_some_and(TlsLayer::handshaking) {
+                return Ok(());
+            }
+        }
+        let Some(head) = dir.queue.front_mut() else {
+            break;
+        };
         if writes == WRITES_PER_TURN {
             // More next turn, after the others.
             dir.wait = Some(cx.now);
@@ -725,12 +959,23 @@ fn flush(
             len = len.min(usize::try_from(allowed).unwrap_or(usize::MAX));
         }
         writes += 1;
-        // mio's own `write` (see `Arena::read_stream`).
-        let n = match writer.stream.write(&head.data[head.at..head.at + len]) {
-            Ok(n) => n.min(len),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(close_reason(&e)),
+        let piece = &head.data[head.at..head.at + len];
+        let n = match writer.tls.as_deref_mut() {
+            Some(tls) => match tls.encrypt(piece) {
+                // rustls takes nothing now: again next turn.
+                0 => {
+                    dir.wait = Some(cx.now);
+                    return Ok(());
+                }
+                n => n.min(len),
+            },
+            // mio's own `write` (see `Arena::read_stream`).
+            None => match writer.stream.write(piece) {
+                Ok(n) => n.min(len),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(close_reason(&e)),
+            },
         };
         head.at += n;
         if let Some(bucket) = &mut dir.bucket {
@@ -754,7 +999,10 @@ fn flush(
         let Some(done) = dir.queue.pop_front() else {
             break;
         };
-        if let Some(meta) = done.sent {
+        if let (Some(meta), Some(tls)) = (done.sent, writer.tls.as_deref_mut()) {
+            // Reported once its ciphertext is written.
+            tls.mark(0, Some((done.data.clone(), meta)));
+        } else if let Some(meta) = done.sent {
             cx.ctx.emit(Event::Sent {
                 peer: Some(ids.peer),
                 addr: writer.addr,
@@ -778,6 +1026,12 @@ fn flush(
         }
     }
     if dir.queue.is_empty() && dir.finish && !dir.shut {
+        if let Some(tls) = writer.tls.as_deref_mut() {
+            tls.close_notify();
+            if !writer.write_cipher(cx.ctx, ids.peer)? {
+                return Ok(());
+            }
+        }
         writer
             .stream
             .shutdown(Shutdown::Write)
@@ -803,13 +1057,30 @@ pub(crate) struct TcpRelay {
     last_sender: Option<u64>,
     accept_retry_at: Option<Instant>,
     buf: Arena,
+    /// Ciphertext is read here.
+    cipher: ReadBuf,
     rng: fastrand::Rng,
     faults: Faults,
+    /// TLS towards the clients, if the relay speaks it.
+    tls_listen: Option<ServerTls>,
+    /// TLS towards the target, if the relay speaks it.
+    tls_upstream: Option<ClientTls>,
 }
 
 impl TcpRelay {
-    /// Binds and listens, reporting `Opened` with the real address.
+    /// Binds and listens, reporting `Opened` with the real address. With
+    /// TLS on either leg, its files are loaded first (a bad one fails the
+    /// open before anything is bound), and a TLS listener's
+    /// `TlsServerReady` follows `Opened`.
     pub(crate) fn open(ctx: &mut Ctx, config: RelayConfig) -> Result<TcpRelay, NetError> {
+        let tls_listen = match &config.tls_listen {
+            Some(cfg) => Some(setup::server(cfg, config.listen)?),
+            None => None,
+        };
+        let tls_upstream = match &config.tls_upstream {
+            Some(cfg) => Some(setup::client(cfg, &config.target.host)?),
+            None => None,
+        };
         let mut listener = TcpListener::from_std(listen(config.listen)?);
         let local = listener
             .local_addr()
@@ -822,6 +1093,18 @@ impl TcpRelay {
             mode: Mode::Relay,
             local: canonical(local),
         });
+        if let Some(tls) = &tls_listen {
+            ctx.emit(Event::TlsServerReady {
+                cert: Box::new(tls.cert.clone()),
+                self_signed: tls.self_signed.clone(),
+            });
+            if let Some(err) = tls.key_log_error() {
+                ctx.error(err);
+            }
+        }
+        if let Some(err) = tls_upstream.as_ref().and_then(ClientTls::key_log_error) {
+            ctx.error(err);
+        }
         Ok(TcpRelay {
             listener,
             target_host: config.target.host.clone(),
@@ -834,8 +1117,11 @@ impl TcpRelay {
             last_sender: None,
             accept_retry_at: None,
             buf: Arena::new(),
+            cipher: ReadBuf::new(),
             rng: fastrand::Rng::new(),
             faults: config.faults,
+            tls_listen,
+            tls_upstream,
         })
     }
 
@@ -871,6 +1157,14 @@ impl TcpRelay {
         let _ = stream.set_nodelay(true);
         let addr = canonical(addr);
         let local = stream.local_addr().map(canonical).unwrap_or(addr);
+        let tls = match self.tls_listen.as_ref().map(TlsLayer::server).transpose() {
+            Ok(layer) => layer.map(Box::new),
+            Err(e) => {
+                return ctx.error(NetError::TlsSetup {
+                    message: e.to_string(),
+                });
+            }
+        };
         let interest = Interest::READABLE | Interest::WRITABLE;
         if let Err(e) = ctx
             .poll
@@ -889,6 +1183,7 @@ impl TcpRelay {
                 stream,
                 addr,
                 readable: false,
+                tls,
             },
             upstream: Upstream::Waiting,
             up: Dir::new(&self.faults.up, now),
@@ -947,6 +1242,8 @@ impl TcpRelay {
             rng: &mut self.rng,
             faults: &self.faults,
             now: Instant::now(),
+            cipher: &mut self.cipher,
+            upstream_tls: self.tls_upstream.as_ref(),
         };
         let result = work(pair, &mut cx);
         self.settle(ctx, id, result);
@@ -997,6 +1294,23 @@ impl TcpRelay {
         ctx.shared
             .sub_pending(pair.up.injected + pair.down.injected);
         let peer = pair.ids.peer;
+        // A leg that failed in TLS has had its alert: it gets a FIN after
+        // it, not a reset that could overtake it.
+        // The leg that broke reports first: its reason is the pair's.
+        let client_first = matches!(
+            ending,
+            Ending::Broke {
+                side: Side::Client,
+                ..
+            }
+        );
+        let tls_broke = match &ending {
+            Ending::Broke {
+                side,
+                how: CloseReason::Tls(_),
+            } => Some(*side),
+            _ => None,
+        };
         let (client_how, upstream_how, abort) = match ending {
             Ending::NoUpstream(err) => {
                 let error = err.unwrap_or_else(|| NetError::HostNotFound {
@@ -1038,8 +1352,18 @@ impl TcpRelay {
                 rng: &mut self.rng,
                 faults: &self.faults,
                 now: Instant::now(),
+                cipher: &mut self.cipher,
+                upstream_tls: self.tls_upstream.as_ref(),
             };
             pair.drain(&mut cx);
+        }
+        let mut client_end = Some(Event::PeerClosed {
+            peer,
+            addr: pair.ids.client,
+            how: client_how,
+        });
+        if client_first && let Some(end) = client_end.take() {
+            ctx.emit(end);
         }
         match std::mem::replace(&mut pair.upstream, Upstream::Waiting) {
             Upstream::Up(leg) => {
@@ -1048,17 +1372,15 @@ impl TcpRelay {
                     addr: leg.addr,
                     how: upstream_how,
                 });
-                close_stream(ctx, leg.stream, abort);
+                close_leg(ctx, leg, abort && tls_broke != Some(Side::Upstream));
             }
             Upstream::Connecting { stream, .. } => close_stream(ctx, stream, true),
             Upstream::Waiting => {}
         }
-        ctx.emit(Event::PeerClosed {
-            peer,
-            addr: pair.ids.client,
-            how: client_how,
-        });
-        close_stream(ctx, pair.client.stream, abort);
+        if let Some(end) = client_end {
+            ctx.emit(end);
+        }
+        close_leg(ctx, pair.client, abort && tls_broke != Some(Side::Client));
     }
 
     /// The pairs a send goes to, or why it goes nowhere.
@@ -1117,6 +1439,21 @@ impl TcpRelay {
         ids.dedup();
         Ok(ids)
     }
+}
+
+/// Closes a connected leg as [`close_stream`] does; a TLS leg closed
+/// without a reset gets close_notify first if it has not had one (best
+/// effort: the end is told, not cut).
+fn close_leg(ctx: &mut Ctx, mut leg: Leg, abort: bool) {
+    if !abort
+        && let Some(tls) = leg.tls.as_deref_mut()
+        && !tls.handshaking()
+        && !tls.close_notify_sent
+    {
+        tls.close_notify();
+        leg.write_cipher_once();
+    }
+    close_stream(ctx, leg.stream, abort);
 }
 
 /// Closes a leg: deregistered, then closed (a FIN), or reset when
