@@ -37,15 +37,8 @@ fn a_relay_tab_shows_the_tutorial_004_conversation_both_ways() {
     choose(&mut h, en(T::Protocol), en(T::RelayMode));
     let port = open_relay(&mut h, target);
     let mut client = peer(
-        "name_client.py",
-        &[
-            "127.0.0.1",
-            &port.to_string(),
-            "Alice",
-            "exit",
-            "--welcome",
-            "9",
-        ],
+        "name_chat_client.py",
+        &["127.0.0.1", &port.to_string(), "Alice", "exit"],
     );
     peer_done(&mut client);
     let got = String::from_utf8_lossy(&peer_rx_all(&client)).into_owned();
