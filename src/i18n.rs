@@ -364,6 +364,8 @@ table! {
     ErrTlsAlpn: "“{}”不是协议名（1 到 255 字节）", "'{}' is not a protocol name (1 to 255 bytes)";
     TlsHeader: "TLS 加密", "TLS";
     TlsUse: "使用 TLS", "Use TLS";
+    TlsRelayListen: "对客户端使用 TLS（中转出示证书）", "TLS to the clients (the relay presents a certificate)";
+    TlsRelayUpstream: "对服务器使用 TLS（日志里是明文）", "TLS to the server (the log shows it in clear)";
     TlsCertServer: "证书文件（PEM，空=自签名）", "Certificate file (PEM; empty: self-signed)";
     TlsCertClient: "客户端证书文件（PEM，可空）", "Client certificate file (PEM, optional)";
     TlsKey: "私钥文件（PEM）", "Private key file (PEM)";

@@ -94,6 +94,10 @@ pub struct RelaySettings {
     pub reorder: String,
     /// UDP: seconds before an idle client address is forgotten.
     pub udp_idle_s: String,
+    /// TCP: speak TLS to the clients (the TLS section's certificate).
+    pub tls_listen: bool,
+    /// TCP: speak TLS to the server (the TLS section's checks).
+    pub tls_upstream: bool,
 }
 
 impl Default for RelaySettings {
@@ -112,6 +116,8 @@ impl Default for RelaySettings {
             duplicate: String::new(),
             reorder: String::new(),
             udp_idle_s: "60".to_string(),
+            tls_listen: false,
+            tls_upstream: false,
         }
     }
 }

@@ -142,14 +142,18 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
                 }
                 return Err(Box::new(e));
             };
+            let (tls_listen, tls_upstream) = match relay_tls(s) {
+                Ok(t) => t,
+                Err(msg) => return tls_error(&mut e, msg),
+            };
             SessionConfig::Relay(Box::new(RelayConfig {
                 listen: bind,
                 target,
                 udp,
                 faults,
                 udp_idle: idle,
-                tls_listen: None,
-                tls_upstream: None,
+                tls_listen,
+                tls_upstream,
             }))
         }
     })
@@ -283,44 +287,77 @@ fn tls_pair(s: &TlsSettings) -> Result<Option<(PathBuf, PathBuf)>, Msg> {
 
 /// A TCP server tab's TLS (`None` when off).
 pub fn tls_server(s: &SessionSettings) -> Result<Option<TlsServerConfig>, Msg> {
-    let t = &s.tls;
-    if !t.enabled {
+    if !s.tls.enabled {
         return Ok(None);
     }
+    server_side(&s.tls).map(Some)
+}
+
+/// The TLS a server side presents: a TCP server's, or a relay's towards its
+/// clients.
+fn server_side(t: &TlsSettings) -> Result<TlsServerConfig, Msg> {
     let identity = match tls_pair(t)? {
         Some((chain, key)) => ServerIdentity::Pem { chain, key },
         None => ServerIdentity::SelfSigned {
             dir: default_cert_dir().ok_or(Msg::key(T::ErrTlsNoConfigDir))?,
         },
     };
-    Ok(Some(TlsServerConfig {
+    Ok(TlsServerConfig {
         identity,
         client_ca: tls_path(&t.client_ca),
         versions: tls_versions(t),
         alpn: tls_alpn(t)?,
         key_log: tls_path(&t.keylog),
-    }))
+    })
 }
 
 /// A TCP client tab's TLS (`None` when off).
 pub fn tls_client(s: &SessionSettings) -> Result<Option<TlsClientConfig>, Msg> {
-    let t = &s.tls;
-    if !t.enabled {
+    if !s.tls.enabled {
         return Ok(None);
     }
+    let own = tls_pair(&s.tls)?.map(|(chain, key)| ClientIdentity { chain, key });
+    client_side(&s.tls, own).map(Some)
+}
+
+/// The TLS a client side speaks: a TCP client's, or a relay's towards its
+/// server (`own`: a certificate to give a server that asks).
+fn client_side(t: &TlsSettings, own: Option<ClientIdentity>) -> Result<TlsClientConfig, Msg> {
     let verify = match (tls_path(&t.ca), t.insecure) {
         (_, true) => ServerVerify::Insecure,
         (Some(ca), false) => ServerVerify::CaFile(ca),
         (None, false) => ServerVerify::SystemRoots,
     };
-    Ok(Some(TlsClientConfig {
+    Ok(TlsClientConfig {
         verify,
         sni: Some(t.sni.trim().to_string()).filter(|n| !n.is_empty()),
         alpn: tls_alpn(t)?,
-        client_cert: tls_pair(t)?.map(|(chain, key)| ClientIdentity { chain, key }),
+        client_cert: own,
         versions: tls_versions(t),
         key_log: tls_path(&t.keylog),
-    }))
+    })
+}
+
+/// A TCP relay tab's TLS: towards its clients (the certificate and key
+/// fields are the relay's own) and towards its server.
+pub fn relay_tls(
+    s: &SessionSettings,
+) -> Result<(Option<TlsServerConfig>, Option<TlsClientConfig>), Msg> {
+    let r = &s.relay;
+    if s.mode != ModeChoice::Relay {
+        return Ok((None, None));
+    }
+    let listen = if r.tls_listen {
+        Some(server_side(&s.tls)?)
+    } else {
+        None
+    };
+    let upstream = if r.tls_upstream {
+        Some(client_side(&s.tls, None)?)
+    } else {
+        None
+    };
+    Ok((listen, upstream))
 }
 
 /// The multicast fields of a UDP tab: groups to join at open, TTL,

@@ -55,7 +55,10 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     if s.mode.is_relay() {
         crate::ui::faults_panel::show(ui, s, v, actions);
     }
-    if matches!(s.mode, ModeChoice::TcpServer | ModeChoice::TcpClient) {
+    if matches!(
+        s.mode,
+        ModeChoice::TcpServer | ModeChoice::TcpClient | ModeChoice::Relay
+    ) {
         crate::ui::tls_panel::show(ui, s, v);
     }
 }

@@ -1,5 +1,6 @@
 //! TLS 加密: a TCP tab's TLS switch, certificate files, checks, ALPN,
-//! version and key log (set before opening).
+//! version and key log (set before opening). A TCP relay has two switches:
+//! TLS towards its clients and towards its server.
 
 use egui::Ui;
 
@@ -12,30 +13,48 @@ use crate::ui::widgets::{field_error, labelled_field};
 /// Width of a file field.
 const FILE: f32 = 220.0;
 
-/// Draws a TCP server or client tab's TLS settings.
+/// Draws a TCP server, client or relay tab's TLS settings.
 pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
-    let server = s.mode == ModeChoice::TcpServer;
+    let relay = s.mode == ModeChoice::Relay;
     let closed = v.log.link == LinkState::Closed;
+    let on = if relay {
+        s.relay.tls_listen || s.relay.tls_upstream
+    } else {
+        s.tls.enabled
+    };
     egui::CollapsingHeader::new(v.t(T::TlsHeader))
         .id_salt("tls")
-        .default_open(s.tls.enabled)
+        .default_open(on)
         .show(ui, |ui| {
             ui.add_enabled_ui(closed, |ui| {
-                let t = &mut s.tls;
-                ui.checkbox(&mut t.enabled, v.t(T::TlsUse));
-                if !t.enabled {
+                // Which sides speak TLS: a server's or client's one switch,
+                // a relay's two.
+                let (server, client) = if relay {
+                    ui.checkbox(&mut s.relay.tls_listen, v.t(T::TlsRelayListen));
+                    ui.checkbox(&mut s.relay.tls_upstream, v.t(T::TlsRelayUpstream));
+                    (s.relay.tls_listen, s.relay.tls_upstream)
+                } else {
+                    ui.checkbox(&mut s.tls.enabled, v.t(T::TlsUse));
+                    let on = s.tls.enabled;
+                    (
+                        on && s.mode == ModeChoice::TcpServer,
+                        on && s.mode == ModeChoice::TcpClient,
+                    )
+                };
+                if !server && !client {
                     return;
                 }
-                let cert = if server {
-                    T::TlsCertServer
-                } else {
-                    T::TlsCertClient
-                };
-                labelled_field(ui, v.t(cert), &mut t.cert, FILE);
-                labelled_field(ui, v.t(T::TlsKey), &mut t.key, FILE);
+                let t = &mut s.tls;
                 if server {
+                    labelled_field(ui, v.t(T::TlsCertServer), &mut t.cert, FILE);
+                    labelled_field(ui, v.t(T::TlsKey), &mut t.key, FILE);
                     labelled_field(ui, v.t(T::TlsClientCa), &mut t.client_ca, FILE);
-                } else {
+                }
+                if client {
+                    if !relay {
+                        labelled_field(ui, v.t(T::TlsCertClient), &mut t.cert, FILE);
+                        labelled_field(ui, v.t(T::TlsKey), &mut t.key, FILE);
+                    }
                     ui.add_enabled_ui(!t.insecure, |ui| {
                         labelled_field(ui, v.t(T::TlsCa), &mut t.ca, FILE);
                     });

@@ -114,3 +114,48 @@ fn a_bad_fault_value_is_told_next_to_the_faults_and_nothing_opens() {
     wait_text(&mut h, &fill(en(T::ErrFaultNumber), &[&"fast"]));
     assert!(has_text(&h, en(T::Open)), "nothing opened");
 }
+
+#[test]
+fn a_relay_tab_speaking_tls_to_the_server_shows_the_conversation_in_clear() {
+    use crate::tls::{TempDir, pki};
+    let dir = TempDir::new("ui-relay-upstream");
+    let pki = pki(&dir);
+    let path = |p: &std::path::Path| p.to_str().expect("a UTF-8 path").to_string();
+    let server = peer(
+        "tls_peer.py",
+        &[
+            "server",
+            "127.0.0.1",
+            "0",
+            "--cert",
+            &path(&pki.server_cert),
+            "--key",
+            &path(&pki.server_key),
+        ],
+    );
+    let target = peer_port(&server);
+    let mut h = app();
+    choose(&mut h, en(T::Protocol), en(T::RelayMode));
+    click(&mut h, en(T::TlsHeader));
+    click(&mut h, en(T::TlsRelayUpstream));
+    set_field(&mut h, en(T::TlsCa), &path(&pki.ca));
+    let port = open_relay(&mut h, target);
+    let mut client = peer(
+        "half_close_client.py",
+        &["127.0.0.1", &port.to_string(), "--text", "secret"],
+    );
+    peer_done(&mut client);
+    assert_eq!(peer_rx_all(&client), b"got 6 bytes");
+    wait_text(&mut h, "TLS handshake done");
+    step_until(&mut h, "both directions in clear", |h| {
+        let rows = log_rows(h);
+        let up = rows
+            .iter()
+            .any(|r| r.contains("C→S") && r.contains("secret"));
+        let down = rows
+            .iter()
+            .any(|r| r.contains("S→C") && r.contains("got 6 bytes"));
+        (up && down).then_some(())
+    });
+    close_link(&mut h);
+}
