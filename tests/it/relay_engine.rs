@@ -518,6 +518,12 @@ fn a_half_close_passes_through_and_the_answer_comes_back() {
 
 #[test]
 fn a_reset_from_the_client_resets_the_server() {
+    if crate::wine::skip_under_wine(
+        "a_reset_from_the_client_resets_the_server",
+        crate::wine::RST_LOOKS_LIKE_FIN,
+    ) {
+        return;
+    }
     let (server, target) = target_server();
     let mut r = Relay::open(config(target, false, Faults::default()));
     let (mut client, mut up, _) = r.pair(&server);
@@ -532,6 +538,12 @@ fn a_reset_from_the_client_resets_the_server() {
 
 #[test]
 fn end_after_reset_resets_both_sides() {
+    if crate::wine::skip_under_wine(
+        "end_after_reset_resets_both_sides",
+        crate::wine::RST_LOOKS_LIKE_FIN,
+    ) {
+        return;
+    }
     let mut faults = Faults::default();
     faults.up.end_after = Some(EndAfter {
         bytes: 5,
@@ -711,6 +723,12 @@ fn a_slow_reader_holds_the_client_back() {
 
 #[test]
 fn a_thousand_pairs_each_get_their_own_answer() {
+    if crate::wine::skip_under_wine(
+        "a_thousand_pairs_each_get_their_own_answer",
+        "wine's socket layer does not carry a thousand loopback pairs within the test's waits",
+    ) {
+        return;
+    }
     const N: u32 = 1000;
     let (server, target) = target_server();
     let mut r = Relay::open(config(target, false, Faults::default()));
