@@ -293,13 +293,13 @@ fn copy_as_python_gives_tls_programs_that_talk_to_our_tls_sessions() {
 
     let dir = TempDir::new("cli-python");
     let config = dir.path("config");
+    let pki = pki(&dir);
     // A TLS server with its self-signed certificate: the snippet (a client)
-    // trusts that certificate and checks it by name.
-    let (mut srv, port) = server(&config, &["--echo"]);
+    // trusts that certificate file.
     let cert_dir = config.join("netassist");
-    let session = PythonSession::from_config(
+    let self_signed = PythonSession::from_config(
         &SessionConfig::TcpServer {
-            bind: format!("127.0.0.1:{port}").parse().expect("addr"),
+            bind: "127.0.0.1:8443".parse().expect("addr"),
             tls: Some(TlsServerConfig::self_signed(&cert_dir)),
         },
         None,
@@ -307,9 +307,33 @@ fn copy_as_python_gives_tls_programs_that_talk_to_our_tls_sessions() {
         DisplayEncoding::Utf8,
     );
     assert_eq!(
-        session.tls,
+        self_signed.tls,
         Some(PyTls::Trust(cert_dir.join(SELF_SIGNED_CERT_FILE)))
     );
+    // Run against a server whose certificate a CA signed (the same program,
+    // trusting that CA), so the check does not depend on where this
+    // platform keeps the self-signed one.
+    let (mut srv, port) = server(
+        &config,
+        &[
+            "--cert",
+            s(&pki.server_cert),
+            "--key",
+            s(&pki.server_key),
+            "--echo",
+        ],
+    );
+    let mut session = PythonSession::from_config(
+        &SessionConfig::TcpServer {
+            bind: format!("127.0.0.1:{port}").parse().expect("addr"),
+            tls: Some(TlsServerConfig::pem(&pki.server_cert, &pki.server_key)),
+        },
+        None,
+        TextEncoding::Utf8,
+        DisplayEncoding::Utf8,
+    );
+    assert_eq!(session.tls, Some(PyTls::Trust(pki.server_cert.clone())));
+    session.tls = Some(PyTls::Trust(pki.ca.clone()));
     let code = &snippets(&session)[0];
     let mut client = crate::peer_support::run_python(code, "tls_client.py");
     client.type_line("hello over tls");
@@ -321,7 +345,6 @@ fn copy_as_python_gives_tls_programs_that_talk_to_our_tls_sessions() {
 
     // NetAssist as the TLS client: the snippet (a server) presents a
     // certificate NetAssist is told to trust.
-    let pki = pki(&dir);
     let port = free_port();
     let mut session = PythonSession::from_config(
         &SessionConfig::TcpClient {
