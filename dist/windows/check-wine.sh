@@ -139,7 +139,7 @@ CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
 
 step "CLI, automation and tutorial-peer tests against netassist.exe"
 NETASSIST_BIN="$NA_ROOT/dist/windows/wine/netassist.sh" NETASSIST_EXE="$exe" \
-    cargo test --test it -- cli_errors:: automation:: peers:: 2>&1 | tee -a "$log"
+    cargo test --test it -- cli_errors:: automation:: peers:: relay:: tls_cli:: 2>&1 | tee -a "$log"
 
 # --- the window -------------------------------------------------------------
 step "window smoke test under Xvfb"
