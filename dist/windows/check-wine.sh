@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Windows build of NetAssist under wine: the engine tests
-# (tests/it/engine.rs, cross-compiled), the command-line, automation and
-# tutorial-peer tests (tests/it/cli_errors.rs, automation.rs and peers.rs,
+# (tests/it/engine.rs and relay_engine.rs, cross-compiled), the
+# command-line, automation, tutorial-peer, relay and TLS tests
+# (tests/it/cli_errors.rs, automation.rs, peers.rs, relay.rs, tls_cli.rs,
 # against netassist.exe), and a window smoke test under Xvfb. One command:
 #
 #   dist/windows/check-wine.sh [--debug] [--skip-build] [--screenshot FILE]
@@ -31,7 +32,7 @@ while (($#)); do
         --skip-build) skip_build=1; shift ;;
         --debug) profile_args=(); debug_arg=(--debug); shift ;;
         --screenshot) screenshot="$2"; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) na_die "unknown option: $1 (try --help)" ;;
     esac
 done
