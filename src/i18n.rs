@@ -598,6 +598,7 @@ table! {
     EvTlsSelfSignedKept: "自签名证书保存在 {}（沿用上次的）", "self-signed certificate kept in {} (the one made before)";
     EvTlsSelfSignedNew: "新生成的自签名证书保存在 {}", "new self-signed certificate kept in {}";
     EvTlsEstablished: "TLS 握手完成：{}，{}", "TLS handshake done: {}, {}";
+    TlsChainCert: "证书链 {}：{}，签发者 {}，有效期 {} 至 {}，SHA-256 {}，名称 {}", "Chain certificate {}: {}, issuer {}, valid {} to {}, SHA-256 {}, names {}";
     EvTlsAlpn: "ALPN {}", "ALPN {}";
     EvTlsSni: "SNI {}", "SNI {}";
     EvTlsNoPeerCert: "对方没有出示证书", "the peer showed no certificate";

@@ -139,6 +139,32 @@ pub fn tls_note_text(note: &Note, lang: Lang) -> String {
     }
 }
 
+/// The peer's whole certificate chain of a TLS handshake row, a line a
+/// certificate (leaf first), for the row's expanded view.
+pub fn tls_chain_lines(note: &Note, lang: Lang) -> Vec<String> {
+    let Note::TlsEstablished(info) = note else {
+        return Vec::new();
+    };
+    info.peer_chain
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            fill(
+                T::TlsChainCert.get(lang),
+                &[
+                    &(i + 1),
+                    &c.subject,
+                    &c.issuer,
+                    &utc_time(c.not_before),
+                    &utc_time(c.not_after),
+                    &c.sha256,
+                    &c.names.join(", "),
+                ],
+            )
+        })
+        .collect()
+}
+
 /// What to show next to the send box when typed input cannot be sent.
 pub fn payload_error_text(err: &PayloadError, lang: Lang) -> String {
     let t = |k: T| k.get(lang);

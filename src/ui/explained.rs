@@ -82,7 +82,12 @@ impl ExplainLines {
                 let ex = explain::note(note);
                 let width = cols.saturating_sub(INDENT).max(20);
                 let mut lines = Vec::new();
-                for text in [ex.why_line(lang), ex.fix_line(lang)] {
+                // A handshake row also shows the peer's whole chain.
+                let chain = crate::messages::tls_chain_lines(note, lang);
+                for text in [ex.why_line(lang), ex.fix_line(lang)]
+                    .into_iter()
+                    .chain(chain)
+                {
                     for piece in wrap(&text, width) {
                         lines.push(format!("{:INDENT$}{piece}", ""));
                     }
@@ -236,5 +241,51 @@ mod tests {
             many.toggle(seq);
         }
         assert!(!many.contains(0) && many.contains(99));
+    }
+
+    #[test]
+    fn a_tls_handshake_row_shows_the_whole_chain() {
+        use crate::net::tls::{CertInfo, TlsInfo, TlsVersion};
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let cert = CertInfo::from_der(made.cert.der());
+        let info = TlsInfo {
+            version: TlsVersion::Tls13,
+            cipher_suite: "TLS13_AES_256_GCM_SHA384".into(),
+            alpn: None,
+            sni: None,
+            peer_chain: vec![cert.clone(), cert],
+        };
+        let mut store = RecordStore::default();
+        let peer = "127.0.0.1:9".parse().ok();
+        let seq = store.push_event(
+            SystemTime::now(),
+            peer,
+            Note::TlsEstablished(Box::new(info)),
+        );
+        let style = RowStyle {
+            view: View::Text,
+            bytes_per_row: 16,
+            encoding: DisplayEncoding::Utf8,
+            show_control: false,
+        };
+        let mut rows = RowIndex::new();
+        rows.sync(&store, &style);
+        let mut expanded = Expanded::default();
+        expanded.toggle(seq);
+        let lines = ExplainLines::new(&expanded, &store, &rows, None, 400, Lang::En);
+        let shown: Vec<String> = (1..=lines.extra())
+            .filter_map(|r| match lines.line(r) {
+                Line::Explain(l) => Some(l.to_string()),
+                Line::Record(_) => None,
+            })
+            .collect();
+        for n in ["Chain certificate 1: ", "Chain certificate 2: "] {
+            assert!(
+                shown
+                    .iter()
+                    .any(|l| l.contains(n) && l.contains("localhost")),
+                "{n} in {shown:?}"
+            );
+        }
     }
 }
