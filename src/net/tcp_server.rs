@@ -23,6 +23,45 @@ const FIRST_CONN: usize = 2;
 const READS_PER_TURN: usize = 4;
 /// How long to wait before accepting again after the OS refused (e.g. out of files).
 const ACCEPT_RETRY: Duration = Duration::from_millis(200);
+
+/// The next client waiting on `listener`, until none waits. A failure
+/// other than a client that gave up is reported, and accepting pauses for
+/// [`ACCEPT_RETRY`] (`retry_at` says until when; while it is set, nothing
+/// is accepted). Shared by the TCP server and the relay.
+pub(crate) fn accept_next(
+    listener: &mio::net::TcpListener,
+    ctx: &mut Ctx,
+    retry_at: &mut Option<Instant>,
+) -> Option<(mio::net::TcpStream, SocketAddr)> {
+    if retry_at.is_some() {
+        return None;
+    }
+    loop {
+        // Through mio's own `accept`, which re-arms the listener on
+        // Windows when it sees `WouldBlock` (see `ReadBuf::read_stream`).
+        match listener.accept() {
+            Ok(accepted) => return Some(accepted),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
+            // A client that gave up before it was accepted: gone, and no
+            // fault of ours. Linux hands it over and the first read
+            // reports the reset; the BSDs say ECONNABORTED; Windows says
+            // WSAECONNRESET, and wine WSAENOTCONN.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::Interrupted
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::NotConnected
+                ) => {}
+            Err(e) => {
+                ctx.error(NetError::io("cannot accept a client", &e));
+                *retry_at = Some(Instant::now() + ACCEPT_RETRY);
+                return None;
+            }
+        }
+    }
+}
 const BACKLOG: i32 = 4096;
 
 /// Creates a listening socket that can be reopened at once on the same port
@@ -108,33 +147,9 @@ impl Server {
     }
 
     fn accept_all(&mut self, ctx: &mut Ctx) {
-        if self.accept_retry_at.is_some() {
-            return;
-        }
-        loop {
-            // Through mio's own `accept`, which re-arms the listener on
-            // Windows when it sees `WouldBlock` (see `ReadBuf::read_stream`).
-            match self.listener.accept() {
-                Ok((stream, addr)) => self.add(ctx, stream, addr),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                // A client that gave up before it was accepted: gone, and no
-                // fault of ours. Linux hands it over and the first read
-                // reports the reset; the BSDs say ECONNABORTED; Windows says
-                // WSAECONNRESET, and wine WSAENOTCONN.
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::Interrupted
-                            | io::ErrorKind::ConnectionAborted
-                            | io::ErrorKind::ConnectionReset
-                            | io::ErrorKind::NotConnected
-                    ) => {}
-                Err(e) => {
-                    ctx.error(NetError::io("cannot accept a client", &e));
-                    self.accept_retry_at = Some(Instant::now() + ACCEPT_RETRY);
-                    return;
-                }
-            }
+        while let Some((stream, addr)) = accept_next(&self.listener, ctx, &mut self.accept_retry_at)
+        {
+            self.add(ctx, stream, addr);
         }
     }
 

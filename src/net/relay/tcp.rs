@@ -61,7 +61,7 @@ use super::{EndHow, FaultEvent, FaultSet, Faults, Flow, RelayConfig, Slice};
 use crate::net::addr::canonical;
 use crate::net::conn::{MAX_QUEUE, ReadBuf, close_reason};
 use crate::net::tcp_client::{CONNECT_TIMEOUT, connect_progress, start_connect};
-use crate::net::tcp_server::listen;
+use crate::net::tcp_server::{accept_next, listen};
 use crate::net::tls::layer::TlsLayer;
 use crate::net::tls::setup::{self, ClientTls, ServerTls};
 use crate::net::tls::{TlsFailure, TlsFailureKind};
@@ -78,8 +78,6 @@ const READS_PER_TURN: usize = 16;
 pub(crate) const DIR_QUEUE: usize = 512 * 1024;
 /// Write calls per direction per turn (slicing makes many small ones).
 const WRITES_PER_TURN: usize = 1024;
-/// How long to wait before accepting again after the OS refused.
-const ACCEPT_RETRY: Duration = Duration::from_millis(200);
 /// What is read (and reported) from a leg that is being closed, so that a
 /// close is a FIN and not a reset for unread bytes.
 const DRAIN_LIMIT: usize = 256 * 1024;
@@ -1126,28 +1124,9 @@ impl TcpRelay {
     }
 
     fn accept_all(&mut self, ctx: &mut Ctx) {
-        if self.accept_retry_at.is_some() {
-            return;
-        }
-        loop {
-            // mio's own `accept` (see `tcp_server`).
-            match self.listener.accept() {
-                Ok((stream, addr)) => self.add(ctx, stream, addr),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::Interrupted
-                            | io::ErrorKind::ConnectionAborted
-                            | io::ErrorKind::ConnectionReset
-                            | io::ErrorKind::NotConnected
-                    ) => {}
-                Err(e) => {
-                    ctx.error(NetError::io("cannot accept a client", &e));
-                    self.accept_retry_at = Some(Instant::now() + ACCEPT_RETRY);
-                    return;
-                }
-            }
+        while let Some((stream, addr)) = accept_next(&self.listener, ctx, &mut self.accept_retry_at)
+        {
+            self.add(ctx, stream, addr);
         }
     }
 
