@@ -40,10 +40,9 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
                 });
                 labelled_field(ui, v.t(T::FaultSliceGap), &mut r.slice_gap_ms, NUMBER);
             }
-            ui.horizontal_wrapped(|ui| {
-                labelled_field(ui, v.t(T::FaultDelay), &mut r.delay_ms, NUMBER);
-                labelled_field(ui, v.t(T::FaultJitter), &mut r.jitter_ms, NUMBER);
-            });
+            // One a line: side by side, a label wraps in the narrow panel.
+            labelled_field(ui, v.t(T::FaultDelay), &mut r.delay_ms, NUMBER);
+            labelled_field(ui, v.t(T::FaultJitter), &mut r.jitter_ms, NUMBER);
             labelled_field(ui, v.t(T::FaultRate), &mut r.rate, NUMBER);
             ui.horizontal_wrapped(|ui| {
                 labelled_field(ui, v.t(T::FaultEndAfter), &mut r.end_after, NUMBER);
