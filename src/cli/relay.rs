@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use crate::net::{Delay, EndAfter, EndHow, FaultSet, Faults, Slice};
+use crate::net::{Delay, EndAfter, EndHow, FaultSet, Faults, Flow, Slice};
 
 /// Where the faults apply.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -66,22 +66,12 @@ impl FaultArgs {
     /// The faults asked for, checked: a message for exit 2 when a value is
     /// out of range or does not apply to the relay's protocol.
     pub fn to_faults(&self, udp: bool) -> Result<Faults, String> {
-        let set = self.fault_set(udp)?;
-        let none = FaultSet::default();
-        Ok(match self.direction {
-            Direction::Up => Faults {
-                up: set,
-                down: none,
-            },
-            Direction::Down => Faults {
-                up: none,
-                down: set,
-            },
-            Direction::Both => Faults {
-                up: set.clone(),
-                down: set,
-            },
-        })
+        let to = match self.direction {
+            Direction::Up => Some(Flow::Up),
+            Direction::Down => Some(Flow::Down),
+            Direction::Both => None,
+        };
+        Ok(Faults::applied(self.fault_set(udp)?, to))
     }
 
     fn fault_set(&self, udp: bool) -> Result<FaultSet, String> {

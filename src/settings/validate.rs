@@ -10,8 +10,8 @@ use crate::i18n::T;
 use crate::messages::Msg;
 use crate::net::relay::DEFAULT_UDP_IDLE;
 use crate::net::{
-    Delay, EndAfter, EndHow, FaultSet, Faults, HostPort, Iface, MulticastConfig, MulticastOptions,
-    RelayConfig, SessionConfig, Slice, parse_membership, parse_port,
+    Delay, EndAfter, EndHow, FaultSet, Faults, Flow, HostPort, Iface, MulticastConfig,
+    MulticastOptions, RelayConfig, SessionConfig, Slice, parse_membership, parse_port,
 };
 
 use super::{
@@ -221,21 +221,12 @@ pub fn faults(s: &SessionSettings) -> Result<Faults, Msg> {
         duplicate_percent: if udp { percent(&r.duplicate)? } else { 0 },
         reorder_percent: if udp { percent(&r.reorder)? } else { 0 },
     };
-    let none = FaultSet::default();
-    Ok(match r.direction {
-        FaultDirection::Up => Faults {
-            up: set,
-            down: none,
-        },
-        FaultDirection::Down => Faults {
-            up: none,
-            down: set,
-        },
-        FaultDirection::Both => Faults {
-            up: set.clone(),
-            down: set,
-        },
-    })
+    let to = match r.direction {
+        FaultDirection::Up => Some(Flow::Up),
+        FaultDirection::Down => Some(Flow::Down),
+        FaultDirection::Both => None,
+    };
+    Ok(Faults::applied(set, to))
 }
 
 /// A UDP relay's idle timeout for a client address.

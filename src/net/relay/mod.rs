@@ -84,6 +84,25 @@ pub struct Faults {
 }
 
 impl Faults {
+    /// `set` applied one way (`Some(flow)`) or both ways (`None`); the
+    /// other way gets none.
+    pub fn applied(set: FaultSet, to: Option<Flow>) -> Faults {
+        match to {
+            Some(Flow::Up) => Faults {
+                up: set,
+                down: FaultSet::default(),
+            },
+            Some(Flow::Down) => Faults {
+                up: FaultSet::default(),
+                down: set,
+            },
+            None => Faults {
+                up: set.clone(),
+                down: set,
+            },
+        }
+    }
+
     /// The faults of one direction.
     pub fn of(&self, flow: Flow) -> &FaultSet {
         match flow {
