@@ -142,6 +142,7 @@ fn through_engine(bytes: usize) -> f64 {
         udp_idle: Duration::from_secs(60),
         tls_listen: None,
         tls_upstream: None,
+        rewrite: None,
     })));
     let relay = loop {
         match engine.events().recv_timeout(Duration::from_secs(5)) {

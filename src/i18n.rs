@@ -220,6 +220,8 @@ table! {
     EvFaultDropped: "{}：按设置丢弃了 {} 个数据报", "{}: dropped {} datagrams, as asked";
     EvFaultDuplicated: "{}：按设置把 {} 个数据报发了两次", "{}: sent {} datagrams twice, as asked";
     EvFaultReordered: "{}：按设置把 {} 个数据报压后到下一个之后", "{}: held {} datagrams back behind the next, as asked";
+    EvRewritten: "{}：被规则 {} 改写（{} 处，{} → {} 字节）：{}", "{}: rewritten by rule {} ({} matches, {} → {} bytes): {}";
+    EvRewriteFailed: "{}：规则 {} 没能改写：{}；已原样转发", "{}: rule {} could not rewrite: {}; forwarded as read";
     EvError: "错误：{}", "error: {}";
     // Automation
     RuleFailed: "自动回复失败：{}", "Auto-reply failed: {}";
@@ -456,6 +458,10 @@ table! {
     ExFaultBlackholeFix: "没有超时的 recv() 会一直等下去。给套接字设超时（settimeout）并处理 socket.timeout。", "A recv() without a timeout waits forever. Give the socket a timeout (settimeout) and handle socket.timeout.";
     ExFaultDatagramsWhy: "按你的设置，中转丢弃、重复或打乱了一些数据报。UDP 本来就不保证送达、不去重、不保序。", "As you asked, the relay dropped, duplicated or reordered some datagrams. UDP itself guarantees none of delivery, uniqueness or order.";
     ExFaultDatagramsFix: "看你的程序能否应付：超时后重发、按序号去重和排序。", "Check that your program copes: resend after a timeout, drop duplicates and reorder by sequence number.";
+    ExRewrittenWhy: "中转的规则匹配上了这段数据，把匹配的部分替换后才转发给另一方。上一行是原样收到的字节，这一行是实际转发出去的。", "A relay rule matched this chunk, and the relay forwarded it with the matches replaced. The row before shows the bytes as read; this row shows what was forwarded.";
+    ExRewrittenFix: "看另一方的程序怎样应对改过的数据；在自动化窗口的规则页可以修改或停用这条规则。", "Watch how the other program copes with the changed data; edit or disable the rule on the rules page of Automation.";
+    ExRewriteFailedWhy: "规则匹配上了，但替换内容拼不出来（例如引用的正则分组不存在，或替换后的数据超过上限），这段数据按原样转发了。", "The rule matched, but its replacement could not be made (for example it names a regex group that does not exist, or the result would be over the limit); the chunk was forwarded as read.";
+    ExRewriteFailedFix: "打开自动化窗口的规则页，检查这条规则的替换内容和它引用的占位符。", "Open the rules page of Automation and check this rule's replacement and the placeholders it uses.";
     ExClosedWhy: "本会话的套接字已关闭，不再收发数据。", "This session's socket is closed: nothing more is sent or received.";
     ExClosedFix: "点“打开”或“连接”重新开始。", "Click Open or Connect to start again.";
     ExConnErrorWhy: "系统报告这个连接出了错，连接已经结束。", "The system reported an error on this connection, and the connection ended.";

@@ -18,7 +18,7 @@ use toml::Spanned;
 
 use super::matcher::MatchKind;
 use super::preset::{Hotkey, Preset};
-use super::rule::{AnswerMode, Echo, Rule, RuleField, Trigger};
+use super::rule::{AnswerMode, Echo, Rule, RuleField, Trigger, Way};
 use super::sequence::{Repeat, Sequence, SequenceError, SequenceRun, Step, StepSend, StepWait};
 use crate::codec::{
     Checksum, ChecksumKind, ChecksumRange, DisplayEncoding, InputMode, LineEnding, SendOptions,
@@ -283,7 +283,7 @@ pub fn parse(text: &str) -> Result<Parsed, FileError> {
             let span = match e.field {
                 RuleField::Pattern => de.pattern.as_ref().map(Spanned::span),
                 RuleField::Reply(_) => de.reply.as_ref().map(Spanned::span),
-                RuleField::Echo | RuleField::Delay => None,
+                RuleField::Echo | RuleField::Delay | RuleField::Close | RuleField::When => None,
             }
             .unwrap_or(table.span());
             rule_problems.push(at(span, format!("rule {}: {e}", i + 1)));
@@ -615,6 +615,8 @@ struct RuleDe {
     delay_ms: u64,
     #[serde(default)]
     close: bool,
+    #[serde(default)]
+    direction: Way,
 }
 
 impl RuleDe {
@@ -639,6 +641,7 @@ impl RuleDe {
             escapes: self.escapes,
             delay_ms: self.delay_ms,
             close: self.close,
+            direction: self.direction,
         }
     }
 }
@@ -818,6 +821,12 @@ struct RuleSer<'a> {
     delay_ms: u64,
     #[serde(skip_serializing_if = "is_false")]
     close: bool,
+    #[serde(skip_serializing_if = "is_both")]
+    direction: Way,
+}
+
+fn is_both(way: &Way) -> bool {
+    *way == Way::Both
 }
 
 impl<'a> From<&'a Rule> for RuleSer<'a> {
@@ -840,6 +849,7 @@ impl<'a> From<&'a Rule> for RuleSer<'a> {
             escapes: r.escapes,
             delay_ms: r.delay_ms,
             close: r.close,
+            direction: r.direction,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Send automation without a window or sockets: presets (quick commands),
-//! sequences, auto-reply rules, their TOML file, and the tutorial partners.
+//! sequences, auto-reply rules (which rewrite instead in a relay), their
+//! TOML file, and the tutorial partners.
 //!
 //! Everything here is a pure model: the window and the command line drive
 //! it with engine events and the time, and carry out what it returns
@@ -14,6 +15,7 @@ pub mod matcher;
 pub mod partners;
 pub mod preset;
 pub mod responder;
+pub mod rewrite;
 pub mod rule;
 pub mod sequence;
 pub mod template;
@@ -24,7 +26,8 @@ pub use matcher::{Groups, MatchError, MatchKind, Matcher};
 pub use partners::{Partner, PartnerRole, partner, partners};
 pub use preset::{Hotkey, ParseHotkeyError, Preset};
 pub use responder::{Responder, ResponderSettings, Response, RuleState};
-pub use rule::{AnswerMode, Echo, Rule, RuleError, RuleErrorKind, RuleField, Trigger};
+pub use rewrite::RelayRewrite;
+pub use rule::{AnswerMode, Echo, Rule, RuleError, RuleErrorKind, RuleField, Trigger, Way};
 pub use sequence::{
     Progress, Repeat, RunState, Sequence, SequenceError, SequenceFailure, SequenceOutput,
     SequenceRun, Step, StepSend, StepWait,

@@ -130,6 +130,7 @@ impl Partner {
                     udp_idle: DEFAULT_UDP_IDLE,
                     tls_listen: None,
                     tls_upstream: None,
+                    rewrite: None,
                 }))
             }
         }

@@ -108,7 +108,45 @@ pub enum AnswerMode {
     All,
 }
 
-/// One auto-reply rule, as the user edits it and the file stores it.
+/// In a relay, which way a rule rewrites (elsewhere it does not matter).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Way {
+    /// Both ways.
+    #[default]
+    Both,
+    /// Client to server.
+    Up,
+    /// Server to client.
+    Down,
+}
+
+impl Way {
+    /// Every way, for pickers.
+    pub const ALL: [Way; 3] = [Way::Both, Way::Up, Way::Down];
+
+    /// The name used in files (`direction = "..."`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Way::Both => "both",
+            Way::Up => "up",
+            Way::Down => "down",
+        }
+    }
+
+    /// Whether a chunk going `flow` is this way.
+    pub fn takes(self, flow: crate::net::Flow) -> bool {
+        match self {
+            Way::Both => true,
+            Way::Up => flow == crate::net::Flow::Up,
+            Way::Down => flow == crate::net::Flow::Down,
+        }
+    }
+}
+
+/// One auto-reply rule, as the user edits it and the file stores it. In a
+/// relay, the same rule rewrites what it matches instead of answering (see
+/// [`super::rewrite`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Rule {
     /// A label for the user (may be empty).
@@ -134,6 +172,8 @@ pub struct Rule {
     pub delay_ms: u64,
     /// Close the connection after replying (TCP; ignored for UDP).
     pub close: bool,
+    /// In a relay: the way it rewrites.
+    pub direction: Way,
 }
 
 impl Default for Rule {
@@ -150,6 +190,7 @@ impl Default for Rule {
             escapes: true,
             delay_ms: 0,
             close: false,
+            direction: Way::Both,
         }
     }
 }
@@ -251,6 +292,10 @@ pub enum RuleField {
     Echo,
     /// The delay.
     Delay,
+    /// The close after replying.
+    Close,
+    /// The trigger.
+    When,
 }
 
 impl fmt::Display for RuleField {
@@ -260,6 +305,8 @@ impl fmt::Display for RuleField {
             RuleField::Reply(n) => write!(f, "reply part {}", n + 1),
             RuleField::Echo => f.write_str("echo"),
             RuleField::Delay => f.write_str("delay_ms"),
+            RuleField::Close => f.write_str("close"),
+            RuleField::When => f.write_str("when"),
         }
     }
 }
@@ -288,6 +335,18 @@ pub enum RuleErrorKind {
         /// The limit.
         max_ms: u64,
     },
+    /// A relay rule rewrites bytes on their way: a connection carries
+    /// none to rewrite.
+    #[error("in a relay a rule rewrites data, and a connect has none")]
+    ConnectInRelay,
+    /// A relay rule rewrites bytes on their way: it cannot hold them back.
+    #[error(
+        "in a relay a rule rewrites data on its way and cannot delay it (use the relay's delay fault)"
+    )]
+    DelayInRelay,
+    /// A relay rule rewrites bytes on their way: it does not close.
+    #[error("in a relay a rule rewrites data and cannot close (use the relay's close-after fault)")]
+    CloseInRelay,
     /// Too many reply parts.
     #[error("a rule may have at most {max} reply parts")]
     TooManyParts {

@@ -259,6 +259,64 @@ impl Template {
     }
 }
 
+impl Template {
+    /// Appends the bytes made with `values` to `out`, where regex group
+    /// `n` is `groups[n - 1]` as matched (its bytes go in as they are,
+    /// never decoded and encoded again). Fails rather than let `out` grow
+    /// over `limit` bytes.
+    pub fn render_bytes(
+        &self,
+        groups: &[Option<&[u8]>],
+        values: &Values<'_>,
+        out: &mut Vec<u8>,
+        limit: usize,
+    ) -> Result<(), RenderError> {
+        let too_long = RenderError::TooLong { max: limit };
+        for part in &self.parts {
+            match part {
+                Part::Literal(bytes) => {
+                    if out.len() + bytes.len() > limit {
+                        return Err(too_long);
+                    }
+                    out.extend_from_slice(bytes);
+                }
+                Part::Slot(Placeholder::Group(n)) => {
+                    let group = usize::from(*n)
+                        .checked_sub(1)
+                        .and_then(|i| groups.get(i).copied().flatten())
+                        .unwrap_or_default();
+                    if out.len() + group.len() > limit {
+                        return Err(too_long);
+                    }
+                    out.extend_from_slice(group);
+                }
+                Part::Slot(slot) => {
+                    let counter;
+                    let value = match slot {
+                        Placeholder::Counter => {
+                            counter = values.counter.to_string();
+                            &counter
+                        }
+                        Placeholder::Time => values.time,
+                        Placeholder::Peer | Placeholder::Group(_) => values.peer,
+                    };
+                    if out.len() + value.len() > limit {
+                        return Err(too_long);
+                    }
+                    encode_into(value, self.encoding, out).map_err(|e| match e {
+                        EncodeError::Unmappable { ch, encoding, .. } => RenderError::Unmappable {
+                            ch,
+                            encoding,
+                            placeholder: *slot,
+                        },
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Encodes one literal part; error positions are moved to the template's.
 fn push_literal(
     parts: &mut Vec<Part>,

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::automation::{AnswerMode, Parsed, Rule, SequenceRun, load_strict};
-use crate::codec::DisplayEncoding;
+use crate::codec::{DisplayEncoding, TextEncoding};
 
 /// Loads `--rules FILE` strictly.
 pub(super) fn load_rules(path: &Path) -> Result<(AnswerMode, Vec<Rule>), String> {
@@ -15,6 +15,25 @@ pub(super) fn load_rules(path: &Path) -> Result<(AnswerMode, Vec<Rule>), String>
         parsed.answer.unwrap_or_default(),
         parsed.rules.unwrap_or_default(),
     ))
+}
+
+/// A relay's rules rewrite: the first one that cannot (a connect rule, a
+/// delay, a close) is an error naming it.
+pub(super) fn check_relay_rules(
+    path: &Path,
+    rules: &[Rule],
+    send_encoding: TextEncoding,
+) -> Result<(), String> {
+    let (_, errors) =
+        crate::automation::RelayRewrite::new(rules, AnswerMode::default(), send_encoding);
+    match errors
+        .iter()
+        .enumerate()
+        .find_map(|(i, e)| e.as_ref().map(|e| (i + 1, e)))
+    {
+        Some((n, e)) => Err(format!("--rules {}: rule {n}: {e}", path.display())),
+        None => Ok(()),
+    }
 }
 
 /// Loads `--presets FILE` and prepares `--sequence NAME` from it.

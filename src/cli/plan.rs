@@ -130,9 +130,6 @@ impl Plan {
                 if opts.echo {
                     return Err("relay: --echo does not apply (a relay forwards what it reads; it answers nothing)".into());
                 }
-                if opts.rules.is_some() {
-                    return Err("relay: --rules does not apply to a relay (its rules would answer clients instead of the server)".into());
-                }
                 if opts.presets.is_some() || opts.sequence.is_some() {
                     return Err("relay: --presets and --sequence do not apply to a relay".into());
                 }
@@ -150,6 +147,7 @@ impl Plan {
                         udp_idle: udp_idle.unwrap_or(DEFAULT_UDP_IDLE),
                         tls_listen,
                         tls_upstream,
+                        rewrite: None,
                     })),
                     opts,
                 )
@@ -197,6 +195,9 @@ impl Plan {
         let rules = match &opts.rules {
             Some(path) => {
                 let (answer, rules) = load::load_rules(path)?;
+                if matches!(config, SessionConfig::Relay(_)) {
+                    load::check_relay_rules(path, &rules, opts.send_encoding)?;
+                }
                 Some(rules_with(answer, rules, opts.encoding, opts.send_encoding))
             }
             None => None,

@@ -354,7 +354,10 @@ impl<W: Write> Printer<W> {
                 eprintln!("client {shown}: {note}");
                 eprintln!("  what to do: {fix}");
             }
-            Note::RelayFinished(_) | Note::Fault { .. } => eprintln!("{shown}: {note}"),
+            Note::RelayFinished(_)
+            | Note::Fault { .. }
+            | Note::Rewritten { .. }
+            | Note::RewriteFailed { .. } => eprintln!("{shown}: {note}"),
             Note::RelayReset(_) => {
                 if let Some(a) = addr {
                     self.flush_decoders(a)?;

@@ -210,6 +210,45 @@ pub enum Event {
         time: SystemTime,
         /// The exact bytes.
         data: Bytes,
+        /// The rewrite rules changed them: an [`Event::Rewritten`] with
+        /// the bytes forwarded instead follows at once.
+        rewritten: bool,
+    },
+    /// The rewrite rules changed a chunk a relay read (reported by the
+    /// [`Event::Relayed`] just before): these bytes are forwarded instead.
+    Rewritten {
+        /// The pair.
+        peer: PeerId,
+        /// Which way they go.
+        flow: Flow,
+        /// The pair's client.
+        client: SocketAddr,
+        /// When the chunk was read.
+        time: SystemTime,
+        /// The bytes forwarded.
+        data: Bytes,
+        /// The rules that changed it, numbered from 1.
+        rules: Vec<u32>,
+        /// How many matches were replaced.
+        matches: u32,
+        /// How long the chunk was as read.
+        original_len: usize,
+    },
+    /// A rewrite rule matched a relayed chunk but could not make its
+    /// replacement; the chunk was forwarded as read.
+    RewriteFailed {
+        /// The pair.
+        peer: PeerId,
+        /// Which way the chunk went.
+        flow: Flow,
+        /// The pair's client.
+        client: SocketAddr,
+        /// The rule's number, from 1.
+        rule: u32,
+        /// The rule's name.
+        name: String,
+        /// Why.
+        reason: String,
     },
     /// A relay's fault acted on a pair.
     FaultFired {

@@ -126,6 +126,13 @@ impl SessionHandle {
         self.command(WorkerCmd::SetFaults(faults))
     }
 
+    /// Relay: switches the rewrite rules (every pair, both directions) for
+    /// data read from now on; `None` forwards everything as read. Other
+    /// modes answer with an error event.
+    pub fn set_rewrite(&self, rewrite: Option<super::Rewriter>) -> Result<(), NetError> {
+        self.command(WorkerCmd::SetRewrite(rewrite))
+    }
+
     /// Bytes accepted for sending but not yet written to the OS; a file
     /// sender waits while this is high.
     pub fn pending_tx_bytes(&self) -> usize {

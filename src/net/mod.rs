@@ -44,7 +44,10 @@ pub use handle::SessionHandle;
 pub use multicast::{Iface, Membership, MulticastConfig, MulticastOptions, parse_membership};
 pub use periodic::{Periodic, PeriodicEnd, PeriodicId, PeriodicProgress};
 pub use queue::{EventQueue, Next};
-pub use relay::{Delay, EndAfter, EndHow, FaultEvent, FaultSet, Faults, Flow, RelayConfig, Slice};
+pub use relay::{
+    ChunkIn, Delay, EndAfter, EndHow, FaultEvent, FaultSet, Faults, Flow, RelayConfig, Rewrite,
+    Rewriter, Rewritten, Slice,
+};
 pub use resolve::{Resolver, SystemResolver};
 pub use tls::{TlsClientConfig, TlsServerConfig};
 

@@ -46,7 +46,9 @@ pub(crate) fn channel(wake: Wake, limit: usize) -> (EventSink, EventQueue) {
 /// relayed): these count against the limit.
 fn read_bytes(event: &Event) -> usize {
     match event {
-        Event::Received { data, .. } | Event::Relayed { data, .. } => data.len(),
+        Event::Received { data, .. }
+        | Event::Relayed { data, .. }
+        | Event::Rewritten { data, .. } => data.len(),
         _ => 0,
     }
 }

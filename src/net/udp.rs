@@ -445,7 +445,8 @@ impl Driver for Udp {
                 what: "finishing a connection",
                 mode: Mode::Udp.name(),
             }),
-            WorkerCmd::SetFaults(_) => not_relay(ctx, Mode::Udp),
+            WorkerCmd::SetFaults(_) => not_relay(ctx, Mode::Udp, "faults"),
+            WorkerCmd::SetRewrite(_) => not_relay(ctx, Mode::Udp, "rewrite rules"),
             WorkerCmd::Send { .. }
             | WorkerCmd::StartPeriodic { .. }
             | WorkerCmd::StopPeriodic(_)

@@ -52,6 +52,8 @@ pub(crate) enum WorkerCmd {
     RefreshNames,
     /// A relay's faults from now on (for data read after the switch).
     SetFaults(Faults),
+    /// A relay's rewrite rules from now on (none: forward as read).
+    SetRewrite(Option<super::Rewriter>),
 }
 
 /// State shared between a worker and the handles that command it.
@@ -172,15 +174,17 @@ pub(crate) fn no_multicast(ctx: &mut Ctx, cmd: WorkerCmd, mode: Mode) {
             error,
         }),
         WorkerCmd::SetMulticast(_) => ctx.error(error),
-        WorkerCmd::SetFaults(_) => not_relay(ctx, mode),
+        WorkerCmd::SetFaults(_) => not_relay(ctx, mode, "faults"),
+        WorkerCmd::SetRewrite(_) => not_relay(ctx, mode, "rewrite rules"),
         _ => {}
     }
 }
 
-/// Answers a change of faults in a mode that relays nothing.
-pub(crate) fn not_relay(ctx: &mut Ctx, mode: Mode) {
+/// Answers a change of faults or rewrite rules in a mode that relays
+/// nothing.
+pub(crate) fn not_relay(ctx: &mut Ctx, mode: Mode, what: &'static str) {
     ctx.error(NetError::Unsupported {
-        what: "faults",
+        what,
         mode: mode.name(),
     });
 }

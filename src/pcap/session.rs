@@ -56,11 +56,14 @@ enum Fact<'a> {
         server: SocketAddr,
         local: SocketAddr,
     },
-    /// A relay forwarded `bytes` of `client`'s pair `flow`.
+    /// A relay read `bytes` of `client`'s pair `flow` (on the leg it
+    /// came in by) and forwarded them (on the other leg): `legs` says
+    /// which of the two this is (a rewritten chunk goes out changed).
     Relayed {
         client: SocketAddr,
         flow: Flow,
         bytes: &'a [u8],
+        legs: Legs,
     },
     /// One end of `client`'s pair finished or reset; the relay passed it on.
     RelayEnded {
@@ -68,6 +71,17 @@ enum Fact<'a> {
         from: records::Side,
         reset: bool,
     },
+}
+
+/// Which legs of a relayed pair a chunk is written on.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Legs {
+    /// As read, on the leg it came in by.
+    In,
+    /// As forwarded, on the other leg.
+    Out,
+    /// Both: it went on as read.
+    Both,
 }
 
 /// A relayed pair's upstream leg: the server, and our side towards it.
@@ -174,7 +188,8 @@ impl<W: Write> SessionCapture<W> {
                 client,
                 flow,
                 bytes,
-            } => self.relayed(time, client, flow, bytes)?,
+                legs,
+            } => self.relayed(time, client, flow, bytes, legs)?,
             Fact::RelayEnded {
                 client,
                 from,
@@ -236,6 +251,7 @@ impl<W: Write> SessionCapture<W> {
         client: SocketAddr,
         flow: Flow,
         bytes: &[u8],
+        legs: Legs,
     ) -> Result<(), PcapError> {
         let up = self.pairs.get(&client).copied();
         let udp = self.is_udp();
@@ -255,16 +271,27 @@ impl<W: Write> SessionCapture<W> {
             Some(_) if bytes.is_empty() => Ok(()),
             Some(up) => cap.tcp_data(time, up.local, from, bytes),
         };
+        let first = legs != Legs::Out;
+        let second = legs != Legs::In;
         match flow {
             Flow::Up => {
-                client_leg(cap, Side::Remote)?;
-                server_leg(cap, Side::Remote)
+                if first {
+                    client_leg(cap, Side::Remote)?;
+                }
+                if second {
+                    server_leg(cap, Side::Remote)?;
+                }
             }
             Flow::Down => {
-                server_leg(cap, Side::Local)?;
-                client_leg(cap, Side::Local)
+                if first {
+                    server_leg(cap, Side::Local)?;
+                }
+                if second {
+                    client_leg(cap, Side::Local)?;
+                }
             }
         }
+        Ok(())
     }
 
     /// A pair closed: its upstream leg closes the same way, the server
@@ -375,6 +402,7 @@ impl<W: Write> EventCapture<W> {
                 flow,
                 time,
                 data,
+                rewritten,
                 ..
             } => (
                 *time,
@@ -382,6 +410,22 @@ impl<W: Write> EventCapture<W> {
                     client: *client,
                     flow: *flow,
                     bytes: data,
+                    legs: if *rewritten { Legs::In } else { Legs::Both },
+                },
+            ),
+            Event::Rewritten {
+                client,
+                flow,
+                time,
+                data,
+                ..
+            } => (
+                *time,
+                Fact::Relayed {
+                    client: *client,
+                    flow: *flow,
+                    bytes: data,
+                    legs: Legs::Out,
                 },
             ),
             Event::HalfClosed { peer, addr } if self.relaying() => {
@@ -465,7 +509,8 @@ impl<W: Write> EventCapture<W> {
             | Event::TlsEstablished { .. }
             | Event::ReceiveBuffer { .. }
             | Event::SystemDropped { .. }
-            | Event::FaultFired { .. } => return Ok(()),
+            | Event::FaultFired { .. }
+            | Event::RewriteFailed { .. } => return Ok(()),
         };
         self.inner.apply(time, fact)
     }
@@ -525,6 +570,17 @@ impl RecordStore {
 /// at the start, then [`StoreCapture::write_from`] until done.
 pub struct StoreCapture<W: Write> {
     cap: SessionCapture<W>,
+    /// The last read of the relayed record just written, not yet written
+    /// as forwarded: the record after it may say it was rewritten.
+    held: Option<HeldRead>,
+}
+
+/// A relayed read waiting to be written as forwarded.
+struct HeldRead {
+    time: SystemTime,
+    client: SocketAddr,
+    flow: Flow,
+    bytes: bytes::Bytes,
 }
 
 impl<W: Write> StoreCapture<W> {
@@ -540,7 +596,7 @@ impl<W: Write> StoreCapture<W> {
         for (peer, conn) in live {
             cap.cap.tcp_known(conn.local, *peer);
         }
-        Ok(StoreCapture { cap })
+        Ok(StoreCapture { cap, held: None })
     }
 
     /// Writes at most `max` records from seq `from` on (records dropped
@@ -564,6 +620,30 @@ impl<W: Write> StoreCapture<W> {
     /// without holding the store).
     pub fn write_record(&mut self, record: &Record) -> Result<(), PcapError> {
         let time = record.time;
+        if let Some(held) = self.held.take() {
+            let rewritten = match (record.dir, record.note.as_deref(), record.peer) {
+                (Direction::Event, Some(Note::Rewritten { flow, .. }), Some(client)) => {
+                    *flow == held.flow && client == held.client
+                }
+                _ => false,
+            };
+            // A rewrite's row holds what went out instead.
+            let out = if rewritten {
+                &record.bytes
+            } else {
+                &held.bytes
+            };
+            let fact = Fact::Relayed {
+                client: held.client,
+                flow: held.flow,
+                bytes: out,
+                legs: Legs::Out,
+            };
+            self.cap.apply(held.time, fact)?;
+            if rewritten {
+                return Ok(());
+            }
+        }
         let cap = &mut self.cap;
         match (record.dir, record.peer) {
             (Direction::Rx, Some(remote)) => {
@@ -580,13 +660,26 @@ impl<W: Write> StoreCapture<W> {
                 } else {
                     Flow::Down
                 };
-                for bytes in record.read_slices() {
+                let mut slices = record.read_slices().peekable();
+                while let Some(bytes) = slices.next() {
+                    let last = slices.peek().is_none();
+                    let legs = if last { Legs::In } else { Legs::Both };
                     let fact = Fact::Relayed {
                         client,
                         flow,
                         bytes,
+                        legs,
                     };
                     cap.apply(time, fact)?;
+                    if last {
+                        let start = record.bytes.len() - bytes.len();
+                        self.held = Some(HeldRead {
+                            time,
+                            client,
+                            flow,
+                            bytes: record.bytes.slice(start..),
+                        });
+                    }
                 }
             }
             (Direction::Event, peer) => {
@@ -600,7 +693,16 @@ impl<W: Write> StoreCapture<W> {
     }
 
     /// Flushes the file.
-    pub fn finish(self) -> Result<CaptureSummary, PcapError> {
+    pub fn finish(mut self) -> Result<CaptureSummary, PcapError> {
+        if let Some(held) = self.held.take() {
+            let fact = Fact::Relayed {
+                client: held.client,
+                flow: held.flow,
+                bytes: &held.bytes,
+                legs: Legs::Out,
+            };
+            self.cap.apply(held.time, fact)?;
+        }
         let (_, summary) = self.cap.cap.finish()?;
         Ok(summary)
     }
@@ -654,6 +756,8 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         | Note::TlsEstablished(_)
         | Note::TlsHelloOnPlain
         | Note::ReceiveBuffer { .. }
-        | Note::Fault { .. } => None,
+        | Note::Fault { .. }
+        | Note::Rewritten { .. }
+        | Note::RewriteFailed { .. } => None,
     }
 }

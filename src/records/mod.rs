@@ -21,7 +21,10 @@ pub use framing::{
     Cut, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_MESSAGES, Endian, Framer, Framing, FramingError,
     LengthPrefix, MAX_DELIMITER, Message, Pending, PrefixWidth,
 };
-pub use record::{Direction, DropWhy, Entry, Note, Opener, Record, Side, utc_time};
+pub use record::{
+    Direction, DropWhy, Entry, Note, Opener, PREVIEW_CHARS, Record, Side, preview, rule_list,
+    utc_time,
+};
 pub use round_trips::{RoundTrips, short_duration};
 pub use rows::{RENDER_WHOLE, RowIndex, RowStyle, View, added_marker, split_weighted};
 pub use store::{MAX_MERGED_BYTES, RECORD_OVERHEAD, RecordStore, StoreConfig};

@@ -209,6 +209,58 @@ pub enum Note {
         /// What it did.
         fault: FaultEvent,
     },
+    /// A relay's rules rewrote the chunk logged just before (as read); the
+    /// record's bytes are what was forwarded instead.
+    Rewritten {
+        /// Which way the chunk went.
+        flow: Flow,
+        /// The rules that changed it, numbered from 1.
+        rules: Vec<u32>,
+        /// How many matches were replaced.
+        matches: u32,
+        /// The chunk's length as read.
+        original: usize,
+        /// The length forwarded.
+        forwarded: usize,
+        /// The forwarded bytes, short and readable: escaped text when they
+        /// are UTF-8, else hex (cut at [`PREVIEW_CHARS`] characters).
+        preview: String,
+    },
+    /// A relay's rule matched a chunk but could not rewrite it; the chunk
+    /// was forwarded as read.
+    RewriteFailed {
+        /// Which way the chunk went.
+        flow: Flow,
+        /// The rule's number in the list, from 1.
+        rule: u32,
+        /// The rule's name, if it has one.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The most characters of forwarded bytes a rewrite's row shows.
+pub const PREVIEW_CHARS: usize = 200;
+
+/// `bytes` short and readable for a row: escaped text in quotes when they
+/// are UTF-8, else hex; cut at `max` characters with `…`.
+pub fn preview(bytes: &[u8], max: usize) -> String {
+    let mut out = match std::str::from_utf8(bytes) {
+        Ok(text) => format!("\"{}\"", crate::codec::escape_text(text)),
+        Err(_) => crate::codec::to_hex(&bytes[..bytes.len().min(max)]),
+    };
+    if out.chars().count() > max {
+        out = out.chars().take(max).collect();
+        out.push('…');
+    }
+    out
+}
+
+/// Rule numbers as `1, 3`.
+pub fn rule_list(rules: &[u32]) -> String {
+    let names: Vec<String> = rules.iter().map(u32::to_string).collect();
+    names.join(", ")
 }
 
 /// A time as its UTC date and time, for certificates' validity.
@@ -347,6 +399,36 @@ impl fmt::Display for Note {
                 f.write_str("the server reset the connection (RST); the client's was reset too")
             }
             Note::Fault { flow, fault } => write!(f, "{}: {}", flow.arrow(), FaultText(fault)),
+            Note::Rewritten {
+                flow,
+                rules,
+                matches,
+                original,
+                forwarded,
+                preview,
+            } => write!(
+                f,
+                "{}: rewritten by rule {} ({matches} matches, {original} → {forwarded} bytes): {preview}",
+                flow.arrow(),
+                rule_list(rules),
+            ),
+            Note::RewriteFailed {
+                flow,
+                rule,
+                name,
+                reason,
+            } => {
+                let named = if name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({name})")
+                };
+                write!(
+                    f,
+                    "{}: rule {rule}{named} could not rewrite: {reason}; forwarded as read",
+                    flow.arrow()
+                )
+            }
             Note::TlsServerReady { cert, self_signed } => {
                 write!(
                     f,

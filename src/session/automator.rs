@@ -6,15 +6,16 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 
 use crate::automation::{
-    Progress, Responder, ResponderSettings, Response, Rule, RuleError, RunState, SequenceFailure,
-    SequenceOutput, SequenceRun,
+    Progress, RelayRewrite, Responder, ResponderSettings, Response, Rule, RuleError, RunState,
+    SequenceFailure, SequenceOutput, SequenceRun,
 };
-use crate::net::{Event, Mode, NetError, PeerId, SendMeta, SessionHandle, Target};
+use crate::net::{Event, Mode, NetError, PeerId, Rewriter, SendMeta, SessionHandle, Target};
 use crate::records::{DropWhy, Entry, Note};
 
 use super::scheduler::{DropReason, Job, Scheduler};
@@ -115,6 +116,13 @@ pub(crate) enum Report {
 pub(crate) struct Automator {
     mode: Option<Mode>,
     responder: Option<Responder>,
+    /// The rules as given, for a relay to rewrite with.
+    rules: Vec<Rule>,
+    settings: Option<ResponderSettings>,
+    /// A relay is open: the rules rewrite (here, with each rule's error)
+    /// instead of answering.
+    rewrite: Option<(Arc<RelayRewrite>, Vec<Option<RuleError>>)>,
+    relay: bool,
     /// Every received chunk goes back to its sender.
     echo: bool,
     /// After a peer finishes sending, finish ours too, once the replies
@@ -151,6 +159,10 @@ impl Default for Automator {
         Automator {
             mode: None,
             responder: None,
+            rules: Vec::new(),
+            settings: None,
+            rewrite: None,
+            relay: false,
             echo: false,
             finish_on_peer_fin: true,
             sequence: None,
@@ -173,7 +185,33 @@ impl Default for Automator {
 impl Automator {
     /// Replaces the rules (none: no auto-replies).
     pub(crate) fn set_rules(&mut self, rules: Vec<Rule>, settings: ResponderSettings) {
+        self.rules = rules.clone();
+        self.settings = Some(settings);
         self.responder = (!rules.is_empty()).then(|| Responder::new(rules, settings));
+    }
+
+    /// Whether the link opened is a relay; for one, the rewrite its rules
+    /// make (none when no rule can rewrite).
+    pub(crate) fn set_relay(&mut self, relay: bool) -> Option<Rewriter> {
+        self.relay = relay;
+        if relay { self.relay_rewrite() } else { None }
+    }
+
+    /// A relay is open.
+    pub(crate) fn is_relay(&self) -> bool {
+        self.relay
+    }
+
+    /// The rewrite the rules make for a relay (none when no rule can
+    /// rewrite); the status shows its hits from now on.
+    pub(crate) fn relay_rewrite(&mut self) -> Option<Rewriter> {
+        let settings = self.settings?;
+        let (rewrite, errors) =
+            RelayRewrite::new(&self.rules, settings.answer, settings.send_encoding);
+        let rewrite = Arc::new(rewrite);
+        let usable = !rewrite.is_empty();
+        self.rewrite = Some((Arc::clone(&rewrite), errors));
+        usable.then(|| Rewriter(rewrite))
     }
 
     /// Turns the built-in echo on or off.
@@ -207,6 +245,20 @@ impl Automator {
     }
 
     fn rule_status(&self) -> Vec<RuleStatus> {
+        if let Some((rewrite, errors)) = self.rewrite.as_ref().filter(|_| self.relay) {
+            let hits: std::collections::HashMap<u32, u64> = rewrite.hits().into_iter().collect();
+            return errors
+                .iter()
+                .enumerate()
+                .map(|(i, error)| RuleStatus {
+                    hits: u32::try_from(i + 1)
+                        .ok()
+                        .and_then(|n| hits.get(&n).copied())
+                        .unwrap_or(0),
+                    error: error.clone(),
+                })
+                .collect();
+        }
         self.responder.as_ref().map_or_else(Vec::new, |r| {
             r.rules()
                 .iter()
@@ -269,7 +321,7 @@ impl Automator {
     /// Takes in one engine event (before the log does).
     pub(crate) fn on_event(&mut self, event: &Event, now: Instant) -> Vec<Report> {
         let mut reports = Vec::new();
-        if let Some(responder) = &mut self.responder {
+        if let Some(responder) = self.responder.as_mut().filter(|_| !self.relay) {
             for response in responder.on_event(event, SystemTime::now()) {
                 self.on_response(response, now, &mut reports);
             }

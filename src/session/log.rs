@@ -12,7 +12,8 @@ use crate::i18n::T;
 use crate::messages::Msg;
 use crate::net::{CloseReason, Event, Flow, Membership, Mode, NetError, PeerId, PeriodicEnd};
 use crate::records::{
-    Direction, Entry, Framer, Framing, Note, Opener, RecordStore, Side, StoreConfig,
+    Direction, Entry, Framer, Framing, Note, Opener, PREVIEW_CHARS, RecordStore, Side, StoreConfig,
+    preview,
 };
 
 use super::automator::AutomationStatus;
@@ -628,6 +629,7 @@ impl SessionLog {
                 client,
                 time,
                 data,
+                ..
             } => {
                 let n = data.len() as u64;
                 // The counters' first pair is client to server, the second
@@ -661,6 +663,48 @@ impl SessionLog {
                     note: None,
                 })
             }
+            Event::Rewritten {
+                flow,
+                client,
+                time,
+                data,
+                rules,
+                matches,
+                original_len,
+                ..
+            } => {
+                let note = Note::Rewritten {
+                    flow,
+                    rules,
+                    matches,
+                    original: original_len,
+                    forwarded: data.len(),
+                    preview: preview(&data, PREVIEW_CHARS),
+                };
+                // The row keeps the bytes forwarded (a capture saved from
+                // the log puts them on the server's leg).
+                Some(Entry {
+                    bytes: data,
+                    ..Entry::event(time, Some(client), note)
+                })
+            }
+            Event::RewriteFailed {
+                flow,
+                client,
+                rule,
+                name,
+                reason,
+                ..
+            } => Some(Entry::event(
+                wall(),
+                Some(client),
+                Note::RewriteFailed {
+                    flow,
+                    rule,
+                    name,
+                    reason,
+                },
+            )),
             Event::FaultFired {
                 flow,
                 client,

@@ -242,7 +242,12 @@ impl Runtime {
     /// Carries out one command.
     pub fn command(&mut self, cmd: Command, observer: &mut dyn Observer) -> Flow {
         match cmd {
-            Command::Open(config) => {
+            Command::Open(mut config) => {
+                let relay = matches!(config, SessionConfig::Relay(_));
+                let rewrite = self.auto.set_relay(relay);
+                if let SessionConfig::Relay(relay) = &mut config {
+                    relay.rewrite = rewrite;
+                }
                 self.opened = false;
                 self.failure = None;
                 self.greeted = false;
@@ -286,7 +291,21 @@ impl Runtime {
                     self.push(&mut log, entry, observer.wants_rows());
                 }
             }
-            Command::Rules(rules, settings) => self.auto.set_rules(rules, settings),
+            Command::Rules(rules, settings) => {
+                self.auto.set_rules(rules, settings);
+                if self.auto.is_relay() {
+                    // An open relay rewrites with them from now on.
+                    let rewrite = self.auto.relay_rewrite();
+                    if let Ok(h) = self.engine.handle()
+                        && let Err(e) = h.set_rewrite(rewrite)
+                    {
+                        let member = Arc::clone(&self.member);
+                        let mut log = member.lock();
+                        let entry = log.error(e);
+                        self.push(&mut log, entry, observer.wants_rows());
+                    }
+                }
+            }
             Command::Echo(on) => self.auto.set_echo(on),
             Command::FinishOnPeerFin(on) => self.auto.set_finish_on_peer_fin(on),
             Command::Encodings { display, send } => {

@@ -154,6 +154,7 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
                 udp_idle: idle,
                 tls_listen,
                 tls_upstream,
+                rewrite: None,
             }))
         }
     })

@@ -99,6 +99,8 @@ pub fn note(note: &Note) -> Explanation {
                 Explanation::new(ExFaultDatagramsWhy, ExFaultDatagramsFix)
             }
         },
+        Note::Rewritten { .. } => Explanation::new(ExRewrittenWhy, ExRewrittenFix),
+        Note::RewriteFailed { .. } => Explanation::new(ExRewriteFailedWhy, ExRewriteFailedFix),
         Note::Closed => Explanation::new(ExClosedWhy, ExClosedFix),
         Note::TlsServerReady { .. } => Explanation::new(ExTlsReadyWhy, ExTlsReadyFix),
         Note::TlsEstablished(_) => Explanation::new(ExTlsEstablishedWhy, ExTlsEstablishedFix),
@@ -519,6 +521,20 @@ mod tests {
                 .map(|f| Note::TlsFailed(Box::new(f))),
         );
         notes.push(Note::TlsHelloOnPlain);
+        notes.push(Note::Rewritten {
+            flow: crate::net::Flow::Down,
+            rules: vec![1, 3],
+            matches: 2,
+            original: 12,
+            forwarded: 14,
+            preview: "\"HELLO\"".into(),
+        });
+        notes.push(Note::RewriteFailed {
+            flow: crate::net::Flow::Up,
+            rule: 2,
+            name: "name".into(),
+            reason: "the reply would be over 1048576 bytes".into(),
+        });
         notes
     }
 
@@ -549,6 +565,8 @@ mod tests {
             Note::RelayFinished(_) => 22,
             Note::RelayReset(_) => 23,
             Note::Fault { .. } => 24,
+            Note::Rewritten { .. } => 25,
+            Note::RewriteFailed { .. } => 26,
         }
     }
 

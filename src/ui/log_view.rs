@@ -445,6 +445,37 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
         Note::RelayFinished(Side::Server) => t(T::EvRelayFinServer).to_string(),
         Note::RelayReset(Side::Client) => t(T::EvRelayResetClient).to_string(),
         Note::RelayReset(Side::Server) => t(T::EvRelayResetServer).to_string(),
+        Note::Rewritten {
+            flow,
+            rules,
+            matches,
+            original,
+            forwarded,
+            preview,
+        } => fill(
+            t(T::EvRewritten),
+            &[
+                &flow.arrow(),
+                &crate::records::rule_list(rules),
+                matches,
+                original,
+                forwarded,
+                preview,
+            ],
+        ),
+        Note::RewriteFailed {
+            flow,
+            rule,
+            name,
+            reason,
+        } => {
+            let rule = if name.is_empty() {
+                rule.to_string()
+            } else {
+                format!("{rule} ({name})")
+            };
+            fill(t(T::EvRewriteFailed), &[&flow.arrow(), &rule, reason])
+        }
         Note::Fault { flow, fault } => {
             let arrow = flow.arrow();
             match fault {

@@ -30,6 +30,7 @@ fn config(target: SocketAddr, udp: bool, faults: Faults) -> RelayConfig {
         udp_idle: Duration::from_secs(60),
         tls_listen: None,
         tls_upstream: None,
+        rewrite: None,
     }
 }
 

@@ -300,6 +300,7 @@ proptest! {
         reply in proptest::collection::vec(".{0,12}", 0..3),
         delay_ms in 0u64..10_000,
         flags in any::<(bool, bool, bool)>(),
+        way in 0usize..3,
     ) {
         let rule = Rule {
             name,
@@ -313,6 +314,7 @@ proptest! {
             escapes: flags.1,
             delay_ms,
             close: flags.2,
+            direction: Way::ALL[way],
         };
         let a = AutomationFile { rules: vec![rule], ..AutomationFile::default() };
         let back = parse(&a.to_toml().unwrap()).unwrap().into_automation();

@@ -12,6 +12,10 @@
 //!   side is then closed);
 //! - [`Event::Relayed`](super::Event::Relayed) for each chunk one side sent,
 //!   as it was read (before any fault);
+//! - [`Event::Rewritten`](super::Event::Rewritten) right after it when the
+//!   rewrite rules changed the chunk, or
+//!   [`Event::RewriteFailed`](super::Event::RewriteFailed) when one could
+//!   not;
 //! - [`Event::FaultFired`](super::Event::FaultFired) when a fault acts;
 //! - [`Event::HalfClosed`](super::Event::HalfClosed) and
 //!   [`Event::PeerClosed`](super::Event::PeerClosed) for each leg: their
@@ -24,8 +28,11 @@ use std::time::Duration;
 
 use super::{HostPort, TlsClientConfig, TlsServerConfig};
 
+pub use rewrite::{ChunkIn, Rewrite, Rewriter, Rewritten};
+
 mod arena;
 mod faults;
+mod rewrite;
 mod sched;
 mod target;
 mod tcp;
@@ -72,6 +79,9 @@ pub struct RelayConfig {
     /// TCP: speak TLS to the target (its certificate checked against the
     /// target's host as typed, as the TCP client does).
     pub tls_upstream: Option<TlsClientConfig>,
+    /// Rules that rewrite chunks before they are forwarded (and before the
+    /// faults act on them).
+    pub rewrite: Option<Rewriter>,
 }
 
 /// Faults for each direction.

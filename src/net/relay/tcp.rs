@@ -57,7 +57,7 @@ use super::arena::Arena;
 use super::faults::{Bucket, EndCount, later, piece_len, release_at};
 use super::sched::Timers;
 use super::target::{Lookup, TargetAddrs};
-use super::{EndHow, FaultEvent, FaultSet, Faults, Flow, RelayConfig, Slice};
+use super::{EndHow, FaultEvent, FaultSet, Faults, Flow, RelayConfig, Rewriter, Slice};
 use crate::net::addr::canonical;
 use crate::net::conn::{MAX_QUEUE, ReadBuf, close_reason};
 use crate::net::tcp_client::{CONNECT_TIMEOUT, connect_progress, start_connect};
@@ -273,6 +273,8 @@ struct Cx<'a> {
     buf: &'a mut Arena,
     rng: &'a mut fastrand::Rng,
     faults: &'a Faults,
+    /// The rewrite rules, if any.
+    rewrite: Option<&'a Rewriter>,
     now: Instant,
     /// Ciphertext is read here (it is consumed at once).
     cipher: &'a mut ReadBuf,
@@ -696,13 +698,18 @@ impl Pair {
     /// One chunk read in `flow`: reported, put through the faults, queued
     /// and written as far as it may go now.
     fn take(&mut self, flow: Flow, data: Bytes, cx: &mut Cx) -> Result<(), Ending> {
-        cx.ctx.emit(Event::Relayed {
-            peer: self.ids.peer,
+        let from = match (flow, &self.upstream) {
+            (Flow::Down, Upstream::Up(leg)) => leg.addr,
+            _ => self.ids.client,
+        };
+        let data = super::rewrite::relay_chunk(
+            cx.ctx,
+            cx.rewrite,
+            (self.ids.peer, self.ids.client),
             flow,
-            client: self.ids.client,
-            time: SystemTime::now(),
-            data: data.clone(),
-        });
+            from,
+            data,
+        );
         if flow == Flow::Up {
             self.client_sent = true;
         }
@@ -854,6 +861,7 @@ impl Pair {
                             client: ids.client,
                             time: SystemTime::now(),
                             data: Bytes::from(input.plain),
+                            rewritten: false,
                         });
                     }
                     if input.peer_closed {
@@ -870,6 +878,7 @@ impl Pair {
                             client: self.ids.client,
                             time: SystemTime::now(),
                             data,
+                            rewritten: false,
                         });
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -1059,6 +1068,7 @@ pub(crate) struct TcpRelay {
     cipher: ReadBuf,
     rng: fastrand::Rng,
     faults: Faults,
+    rewrite: Option<Rewriter>,
     /// TLS towards the clients, if the relay speaks it.
     tls_listen: Option<ServerTls>,
     /// TLS towards the target, if the relay speaks it.
@@ -1118,6 +1128,7 @@ impl TcpRelay {
             cipher: ReadBuf::new(),
             rng: fastrand::Rng::new(),
             faults: config.faults,
+            rewrite: config.rewrite,
             tls_listen,
             tls_upstream,
         })
@@ -1220,6 +1231,7 @@ impl TcpRelay {
             buf: &mut self.buf,
             rng: &mut self.rng,
             faults: &self.faults,
+            rewrite: self.rewrite.as_ref(),
             now: Instant::now(),
             cipher: &mut self.cipher,
             upstream_tls: self.tls_upstream.as_ref(),
@@ -1330,6 +1342,7 @@ impl TcpRelay {
                 buf: &mut self.buf,
                 rng: &mut self.rng,
                 faults: &self.faults,
+                rewrite: None,
                 now: Instant::now(),
                 cipher: &mut self.cipher,
                 upstream_tls: self.tls_upstream.as_ref(),
@@ -1538,6 +1551,7 @@ impl Driver for TcpRelay {
                     self.with_pair(ctx, id, Pair::run);
                 }
             }
+            WorkerCmd::SetRewrite(rewrite) => self.rewrite = rewrite,
             WorkerCmd::RefreshNames => self.target.forget(),
             other => no_multicast(ctx, other, Mode::Relay),
         }

@@ -34,7 +34,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use super::faults::{Bucket, EndCount, Tally, chance, release_at};
 use super::sched::Timers;
 use super::target::{Lookup, TargetAddrs};
-use super::{EndHow, FaultEvent, FaultSet, Faults, Flow, RelayConfig};
+use super::{EndHow, FaultEvent, FaultSet, Faults, Flow, RelayConfig, Rewriter};
 use crate::net::addr::canonical;
 use crate::net::conn::MAX_QUEUE;
 use crate::net::datagrams::{self, Datagram, DatagramReader, RECV_BUFFER};
@@ -143,6 +143,7 @@ struct Cx<'a> {
     ctx: &'a mut Ctx,
     rng: &'a mut fastrand::Rng,
     faults: &'a Faults,
+    rewrite: Option<&'a Rewriter>,
     listener: &'a UdpSocket,
     now: Instant,
 }
@@ -154,6 +155,8 @@ struct Mapping {
     /// The client's address as the socket gives it (for sending back).
     client_raw: SocketAddr,
     upstream: Option<UdpSocket>,
+    /// The target's address the upstream socket is connected to.
+    server: Option<SocketAddr>,
     readable: bool,
     last_active: Instant,
     up: Dir,
@@ -184,13 +187,18 @@ impl Mapping {
     /// queued, and sent as far as it may go now.
     fn take(&mut self, flow: Flow, data: Bytes, cx: &mut Cx) {
         self.last_active = cx.now;
-        cx.ctx.emit(Event::Relayed {
-            peer: self.ids.peer,
+        let from = match (flow, self.server) {
+            (Flow::Down, Some(server)) => server,
+            _ => self.ids.client,
+        };
+        let data = super::rewrite::relay_chunk(
+            cx.ctx,
+            cx.rewrite,
+            (self.ids.peer, self.ids.client),
             flow,
-            client: self.ids.client,
-            time: SystemTime::now(),
-            data: data.clone(),
-        });
+            from,
+            data,
+        );
         if flow == Flow::Up && self.upstream.is_none() {
             return;
         }
@@ -436,6 +444,7 @@ pub(crate) struct UdpRelay {
     last_sender: Option<u64>,
     rng: fastrand::Rng,
     faults: Faults,
+    rewrite: Option<Rewriter>,
     reader: DatagramReader,
     /// One reader for every upstream socket (read one after another).
     up_reader: DatagramReader,
@@ -493,6 +502,7 @@ impl UdpRelay {
             last_sender: None,
             rng: fastrand::Rng::new(),
             faults: config.faults,
+            rewrite: config.rewrite,
             reader: DatagramReader::new(),
             up_reader: DatagramReader::new(),
             batch: Vec::with_capacity(datagrams::BATCH),
@@ -542,7 +552,7 @@ impl UdpRelay {
                 let addr = canonical(to);
                 let local = socket.local_addr().map(canonical).unwrap_or(addr);
                 ctx.emit(Event::UpstreamConnected { peer, addr, local });
-                Some(socket)
+                Some((socket, addr))
             }
             Err(error) => {
                 ctx.emit(Event::UpstreamFailed {
@@ -560,7 +570,8 @@ impl UdpRelay {
                 id,
                 ids: Ids { peer, client },
                 client_raw: from,
-                upstream,
+                server: upstream.as_ref().map(|u| u.1),
+                upstream: upstream.map(|u| u.0),
                 readable: true,
                 last_active: now,
                 up: Dir::new(&self.faults.up, now),
@@ -605,6 +616,7 @@ impl UdpRelay {
             ctx,
             rng: &mut self.rng,
             faults: &self.faults,
+            rewrite: self.rewrite.as_ref(),
             listener: &self.socket,
             now,
         };
@@ -844,6 +856,7 @@ impl Driver for UdpRelay {
                     self.with_mapping(ctx, id, Mapping::run);
                 }
             }
+            WorkerCmd::SetRewrite(rewrite) => self.rewrite = rewrite,
             WorkerCmd::RefreshNames => self.target.forget(),
             other => no_multicast(ctx, other, Mode::UdpRelay),
         }
