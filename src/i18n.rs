@@ -220,7 +220,7 @@ table! {
     EvFaultDropped: "{}：按设置丢弃了 {} 个数据报", "{}: dropped {} datagrams, as asked";
     EvFaultDuplicated: "{}：按设置把 {} 个数据报发了两次", "{}: sent {} datagrams twice, as asked";
     EvFaultReordered: "{}：按设置把 {} 个数据报压后到下一个之后", "{}: held {} datagrams back behind the next, as asked";
-    EvRewritten: "{}：被规则 {} 改写（{} 处，{} → {} 字节）：{}", "{}: rewritten by rule {} ({} matches, {} → {} bytes): {}";
+    EvRewritten: "{}：被规则 {} 改写（{} 处，{} → {} 字节）：{}", "{}: rewritten by rule {} ({} replaced, {} → {} bytes): {}";
     EvRewriteFailed: "{}：规则 {} 没能改写：{}；已原样转发", "{}: rule {} could not rewrite: {}; forwarded as read";
     EvError: "错误：{}", "error: {}";
     // Automation
@@ -276,6 +276,12 @@ table! {
     RuleReplyHex: "十六进制回复", "Reply is hex";
     RuleDelay: "延迟（毫秒）", "Delay (ms)";
     RuleClose: "然后关闭连接", "Then close";
+    RelayRulesNote: "中转里的规则不回复：它把匹配到的字节替换成“回复”的内容再转发（回显 = 保留或转大写）。", "In a relay, rules do not answer: each one replaces the bytes it matches with its reply before forwarding (echo keeps or upper-cases them).";
+    RuleWay: "方向", "Direction";
+    RuleWayBoth: "双向", "Both ways";
+    RuleWayUp: "C→S 客户端到服务器", "C→S client to server";
+    RuleWayDown: "S→C 服务器到客户端", "S→C server to client";
+    RuleReplaceWith: "替换为", "Replace with";
     RuleHits: "命中 {} 次", "{} hits";
     RuleEcho: "回显", "Echo";
     RuleEchoNone: "不回显", "No echo";

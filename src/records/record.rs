@@ -408,7 +408,7 @@ impl fmt::Display for Note {
                 preview,
             } => write!(
                 f,
-                "{}: rewritten by rule {} ({matches} matches, {original} → {forwarded} bytes): {preview}",
+                "{}: rewritten by rule {} ({matches} replaced, {original} → {forwarded} bytes): {preview}",
                 flow.arrow(),
                 rule_list(rules),
             ),

@@ -496,3 +496,120 @@ print("ENDED", flush=True)
     assert!(na.is_running(), "the relay keeps listening");
     na.kill();
 }
+
+/// Rewrite rules: the client's name is changed on its way to the server,
+/// and the server's greeting on its way back; both are logged as read and
+/// as forwarded.
+const REWRITE_RULES: &str = r#"
+answer = "all"
+
+[[rule]]
+name = "rename"
+when = "contains"
+pattern = "Alice"
+reply = "Bob"
+direction = "up"
+
+[[rule]]
+when = "regex"
+pattern = 'Hello (\w+)!'
+reply = "Hi {{1}}, welcome!"
+direction = "down"
+"#;
+
+#[test]
+fn rewrite_rules_change_each_way_and_the_log_shows_both_forms() {
+    let dir = crate::pcap::temp_dir("relay-rewrite");
+    let rules = dir.join("rules.toml");
+    std::fs::write(&rules, REWRITE_RULES).expect("rules");
+    let capture = dir.join("rewrite.pcapng");
+    let (mut srv, target) = server("name_server.py", &[]);
+    let (mut na, port) = relay(&[
+        "--to",
+        &target,
+        "--rules",
+        rules.to_str().expect("path"),
+        "--pcap",
+        capture.to_str().expect("path"),
+    ]);
+    let mut client = peer(
+        "name_chat_client.py",
+        &["127.0.0.1", &port.to_string(), "Alice", "exit"],
+    );
+    peer_done(&mut client);
+    let got = String::from_utf8_lossy(&peer_rx_all(&client)).into_owned();
+    assert!(got.contains("Hi Bob, welcome!\n"), "{got:?}");
+    assert!(!got.contains("Hello"), "{got:?}");
+    // The server read the rewritten name, exactly.
+    let srv_out = srv.out_until("the server read a name", |out| {
+        String::from_utf8_lossy(out).contains("TEXT exit")
+    });
+    let server_rx: Vec<String> = complete_lines(&srv_out)
+        .into_iter()
+        .filter_map(|l| l.strip_prefix("RX ").map(str::to_string))
+        .collect();
+    assert_eq!(server_rx, ["426f62", "65786974"], "Bob, then exit");
+    // Printed as read: the client's own name, the server's own greeting.
+    let out = na.out_until("both directions printed", |out| {
+        joined(out, "S->C").contains("Good bye!") && joined(out, "C->S").contains("exit")
+    });
+    assert_eq!(joined(&out, "C->S"), "Aliceexit");
+    assert!(joined(&out, "S->C").contains("Hello Bob!"));
+    // And as forwarded, explained.
+    na.err_line("the name rewritten", |l| {
+        l.contains("C→S: rewritten by rule 1 (1 replaced, 5 → 3 bytes): \"Bob\"")
+    });
+    na.err_line("the greeting rewritten", |l| {
+        l.contains("S→C: rewritten by rule 2") && l.contains("\"Hi Bob, welcome!\\n")
+    });
+    srv.kill();
+    na.kill();
+    // The capture: the client's leg carries what the client sent and got,
+    // the server's leg what the server got and sent.
+    let payloads = crate::pcap::tshark_run(
+        &capture,
+        &["-Y", "tcp.len > 0", "-T", "fields", "-e", "tcp.payload"],
+    );
+    let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+    assert_eq!(payloads.matches(&hex("Alice")).count(), 1, "{payloads}");
+    assert_eq!(
+        payloads.matches(&hex("Bob")).count(),
+        3,
+        "Bob sent once, named twice in the greeting: {payloads}"
+    );
+    assert_eq!(
+        payloads.matches(&hex("Hello Bob!")).count(),
+        1,
+        "{payloads}"
+    );
+    assert_eq!(
+        payloads.matches(&hex("Hi Bob, welcome!")).count(),
+        1,
+        "{payloads}"
+    );
+}
+
+#[test]
+fn a_rule_a_relay_cannot_run_is_refused_with_its_number() {
+    let dir = crate::pcap::temp_dir("relay-bad-rule");
+    let rules = dir.join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nwhen = \"contains\"\npattern = \"a\"\nreply = \"b\"\n\n[[rule]]\nwhen = \"contains\"\npattern = \"x\"\nreply = \"y\"\ndelay_ms = 100\n",
+    )
+    .expect("rules");
+    let mut na = netassist(&[
+        "relay",
+        "--listen",
+        "127.0.0.1:0",
+        "--to",
+        "127.0.0.1:9",
+        "--rules",
+        rules.to_str().expect("path"),
+    ]);
+    na.close_stdin();
+    assert_eq!(na.wait_exit().code(), Some(2), "{}", na.describe());
+    let err = na.err.text();
+    assert!(err.contains("rule 2: delay_ms"), "{err}");
+    assert!(err.contains("cannot delay"), "{err}");
+}

@@ -1145,3 +1145,63 @@ fn an_idle_udp_mapping_expires() {
     let (again, _) = r.connected();
     assert_ne!(again, peer);
 }
+
+/// A rewrite switched on while a UDP relay runs: each datagram is changed
+/// whole, boundaries kept, and both forms reported.
+#[test]
+fn udp_rewrite_switched_on_changes_each_datagram_whole() {
+    use netassist::automation::{AnswerMode, RelayRewrite, Rule, Trigger, Way};
+    use netassist::codec::TextEncoding;
+    use netassist::net::Rewriter;
+
+    let server = udp_socket();
+    let target = server.local_addr().unwrap();
+    let mut r = Relay::open(config(target, true, Faults::default()));
+    let client = udp_socket();
+    client.send_to(b"abc", r.addr).unwrap();
+    let (first, upstream) = recv(&server);
+    assert_eq!(first, b"abc");
+
+    let mut rule = Rule::reply_to(Trigger::Contains, "b", "XX");
+    rule.direction = Way::Up;
+    let (rewrite, errors) = RelayRewrite::new(&[rule], AnswerMode::First, TextEncoding::Utf8);
+    assert!(errors.iter().all(Option::is_none));
+    let handle = r.engine.handle().unwrap();
+    handle
+        .set_rewrite(Some(Rewriter(Arc::new(rewrite))))
+        .unwrap();
+    // Commands are carried out in order: once this send to the client has
+    // arrived, the rewrite is in place.
+    handle.send(Target::All, Bytes::from_static(b"!")).unwrap();
+    assert_eq!(recv(&client).0, b"!");
+    client.send_to(b"abcb", r.addr).unwrap();
+    client.send_to(b"zzz", r.addr).unwrap();
+    assert_eq!(recv(&server).0, b"aXXcXX");
+    assert_eq!(recv(&server).0, b"zzz");
+    // The answer goes back as it was (the rule is one way).
+    server.send_to(b"b", upstream).unwrap();
+    assert_eq!(recv(&client).0, b"b");
+    r.until("the rewrite reported", |seen| {
+        seen.iter().any(|ev| matches!(ev, Event::Rewritten { .. }))
+    });
+    let rewritten: Vec<_> = r
+        .seen
+        .iter()
+        .filter_map(|ev| match ev {
+            Event::Rewritten {
+                data,
+                rules,
+                matches,
+                original_len,
+                ..
+            } => Some((data.clone(), rules.clone(), *matches, *original_len)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rewritten, [(Bytes::from_static(b"aXXcXX"), vec![1], 2, 4)]);
+    // The read is reported as read, and marked.
+    assert!(r.seen.iter().any(|ev| matches!(
+        ev,
+        Event::Relayed { data, rewritten: true, .. } if data.as_ref() == b"abcb"
+    )));
+}

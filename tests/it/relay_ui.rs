@@ -159,3 +159,42 @@ fn a_relay_tab_speaking_tls_to_the_server_shows_the_conversation_in_clear() {
     });
     close_link(&mut h);
 }
+
+#[test]
+fn a_rule_typed_in_a_relay_tab_rewrites_one_way_and_the_log_shows_both_forms() {
+    let (mut srv, target) = server("name_server.py");
+    let mut h = app();
+    choose(&mut h, en(T::Protocol), en(T::RelayMode));
+    // The rule is typed while the relay runs: it applies from then on.
+    let port = open_relay(&mut h, target);
+    click(&mut h, en(T::AutomationBtn));
+    click(&mut h, en(T::TabRules));
+    wait_text(&mut h, en(T::RelayRulesNote));
+    click(&mut h, en(T::AddRule));
+    set_field(&mut h, en(T::RulePattern), "Alice");
+    set_field(&mut h, en(T::RuleReplaceWith), "Bob");
+    choose(&mut h, en(T::RuleWay), en(T::RuleWayUp));
+    // A relay rule neither waits nor closes: those fields are not offered.
+    assert!(!has_text(&h, en(T::RuleClose)));
+    h.run();
+    let mut client = peer(
+        "name_chat_client.py",
+        &["127.0.0.1", &port.to_string(), "Alice", "exit"],
+    );
+    peer_done(&mut client);
+    let got = String::from_utf8_lossy(&peer_rx_all(&client)).into_owned();
+    assert!(got.contains("Hello Bob!"), "the server read Bob: {got:?}");
+    // The row as read, then the rewrite with what went on.
+    step_until(&mut h, "the name as read", |h| {
+        log_rows(h)
+            .iter()
+            .any(|r| r.contains("C→S") && r.contains("Alice"))
+            .then_some(())
+    });
+    wait_text(
+        &mut h,
+        "C→S: rewritten by rule 1 (1 replaced, 5 → 3 bytes): \"Bob\"",
+    );
+    wait_text(&mut h, &fill(en(T::RuleHits), &[&1]));
+    srv.kill();
+}

@@ -1,8 +1,8 @@
-//! This tab's auto-reply rules.
+//! This tab's auto-reply rules (in a relay tab, its rewrite rules).
 
 use egui::Ui;
 
-use crate::automation::{AnswerMode, Echo, Rule, Trigger};
+use crate::automation::{AnswerMode, Echo, Rule, Trigger, Way};
 use crate::codec::TextEncoding;
 use crate::i18n::{T, fill};
 use crate::settings::SessionSettings;
@@ -11,6 +11,10 @@ use crate::ui::widgets::{labelled_field, labelled_field_max};
 
 /// Draws the rules page.
 pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
+    let relay = s.mode.is_relay();
+    if relay {
+        ui.label(v.t(T::RelayRulesNote));
+    }
     let a = &mut s.rules;
     ui.horizontal(|ui| {
         ui.radio_value(&mut a.answer, AnswerMode::First, v.t(T::AnswerFirst));
@@ -24,7 +28,9 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
             a.rules.push(Rule::echo());
         }
     });
-    ui.checkbox(&mut s.finish_on_peer_fin, v.t(T::PeerFinPolicy));
+    if !relay {
+        ui.checkbox(&mut s.finish_on_peer_fin, v.t(T::PeerFinPolicy));
+    }
     let a = &mut s.rules;
     if a.rules.is_empty() {
         ui.weak(v.t(T::NoRules));
@@ -48,6 +54,9 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
                     .labelled_by(l.id);
                 if !matches!(r.when, Trigger::Any | Trigger::Connect) {
                     labelled_field(ui, v.t(T::RulePattern), &mut r.pattern, 160.0);
+                }
+                if relay {
+                    way(ui, v, r, i);
                 }
                 if let Some(status) = v.log.automation.rules.get(i) {
                     ui.weak(fill(v.t(T::RuleHits), &[&status.hits]));
@@ -76,17 +85,21 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
                     .response
                     .labelled_by(l.id);
                 if r.echo.is_none() {
-                    reply_parts(ui, v, r);
+                    reply_parts(ui, v, r, relay);
                     ui.checkbox(&mut r.reply_hex, v.t(T::RuleReplyHex));
                     if !r.reply_hex {
                         reply_encoding(ui, v, r, i);
                     }
                 }
-                let mut delay = r.delay_ms.to_string();
-                if labelled_field(ui, v.t(T::RuleDelay), &mut delay, 50.0).changed() {
-                    r.delay_ms = delay.trim().parse().unwrap_or(0);
+                // A relay's rule rewrites on the way: it neither waits nor
+                // closes (a rule that does is shown with its error).
+                if !relay || r.delay_ms > 0 || r.close {
+                    let mut delay = r.delay_ms.to_string();
+                    if labelled_field(ui, v.t(T::RuleDelay), &mut delay, 50.0).changed() {
+                        r.delay_ms = delay.trim().parse().unwrap_or(0);
+                    }
+                    ui.checkbox(&mut r.close, v.t(T::RuleClose));
                 }
-                ui.checkbox(&mut r.close, v.t(T::RuleClose));
             });
             if let Some(e) = v
                 .log
@@ -106,12 +119,16 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
 
 /// The reply, one field per part (each part is its own send, after the
 /// rule's delay), with buttons to add and remove parts.
-fn reply_parts(ui: &mut Ui, v: &TabView, r: &mut Rule) {
+fn reply_parts(ui: &mut Ui, v: &TabView, r: &mut Rule, relay: bool) {
     let parts = r.reply.len().max(1);
     let mut remove = None;
     for k in 0..parts {
         let mut text = r.reply.get(k).cloned().unwrap_or_default();
-        let label = if k == 0 { T::RuleReply } else { T::RuleThen };
+        let label = match (k, relay) {
+            (0, true) => T::RuleReplaceWith,
+            (0, false) => T::RuleReply,
+            _ => T::RuleThen,
+        };
         let max = 4 * crate::automation::template::MAX_TEMPLATE_CHARS;
         if labelled_field_max(ui, v.t(label), &mut text, 200.0, max).changed() {
             match r.reply.get_mut(k) {
@@ -143,6 +160,25 @@ fn reply_parts(ui: &mut Ui, v: &TabView, r: &mut Rule) {
     {
         r.reply.push(String::new());
     }
+}
+
+/// In a relay: the way the rule rewrites.
+fn way(ui: &mut Ui, v: &TabView, r: &mut Rule, i: usize) {
+    let l = ui.label(v.t(T::RuleWay));
+    let name = |w: Way| match w {
+        Way::Both => v.t(T::RuleWayBoth),
+        Way::Up => v.t(T::RuleWayUp),
+        Way::Down => v.t(T::RuleWayDown),
+    };
+    egui::ComboBox::from_id_salt(("rule_way", i))
+        .selected_text(name(r.direction))
+        .show_ui(ui, |ui| {
+            for w in Way::ALL {
+                ui.selectable_value(&mut r.direction, w, name(w));
+            }
+        })
+        .response
+        .labelled_by(l.id);
 }
 
 /// The encoding of the reply text: the session's send encoding, or fixed.
