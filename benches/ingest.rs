@@ -31,7 +31,14 @@ fn main() {
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let want = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
     if want("ingest") {
-        flood(GIB, "1 GiB burst");
+        // NETASSIST_INGEST_MIB=N sends N MiB instead (for a profiler's run).
+        match std::env::var("NETASSIST_INGEST_MIB")
+            .ok()
+            .and_then(|m| m.parse::<u64>().ok())
+        {
+            Some(mib) => flood(mib << 20, &format!("{mib} MiB burst")),
+            None => flood(GIB, "1 GiB burst"),
+        }
     }
     if want("burst") {
         flood(10_000_000, "10 MB burst");

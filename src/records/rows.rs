@@ -161,12 +161,25 @@ impl RowStyle {
             if row >= to {
                 break;
             }
+            let own = span.clip(typed, start..offset);
+            let carried = start == 0 && !span.carry.is_empty();
+            if !carried && own.len() == line.len() && plain_ascii(line) {
+                // Printable ASCII reads the same in every encoding: cut the
+                // rows that are asked for out of the bytes, decoding nothing.
+                for r in from.max(row)..to.min(row.saturating_add(k)) {
+                    let (a, b) = ascii_piece(line.len(), k as usize, (r - row) as usize);
+                    let piece = std::str::from_utf8(&line[a..b]).unwrap_or_default();
+                    out.push(self.visible(piece));
+                }
+                row = row.saturating_add(k);
+                continue;
+            }
             let mut decoder = StreamDecoder::new(span.encoding.into());
             let mut text = String::new();
             if start == 0 {
                 decoder.decode_into(&span.carry, &mut text);
             }
-            decoder.decode_into(span.clip(typed, start..offset), &mut text);
+            decoder.decode_into(own, &mut text);
             if offset == typed.len() {
                 text.push_str(&decoder.finish());
             }
@@ -354,7 +367,7 @@ impl RowStyle {
 
 /// Records of up to this many bytes are rendered whole; larger ones only in
 /// the rows a view asks for ([`RowStyle::render_range`]).
-pub const RENDER_WHOLE: usize = 64 * 1024;
+pub const RENDER_WHOLE: usize = 4 * 1024;
 
 /// How the bytes NetAssist added to a send (line ending, checksum) end its
 /// last row: `  «+0D 0A»`. A view can colour this suffix apart.
@@ -411,11 +424,47 @@ fn is_control_byte(b: u8) -> bool {
     (b < 0x20 && b != b'\n') || b == 0x7F
 }
 
+/// True when every byte is printable ASCII or a line feed (such text has
+/// width 1 a byte, and decodes to itself in UTF-8 and GBK). Written to
+/// vectorise: it looks at every byte.
+fn plain_ascii(bytes: &[u8]) -> bool {
+    bytes.iter().fold(0u8, |bad, &b| {
+        bad | u8::from(!(0x20..0x7F).contains(&b) && b != b'\n')
+    }) == 0
+}
+
+/// The byte range of piece `j` of `k` when [`split_weighted`] cuts `len`
+/// bytes of plain ASCII.
+fn ascii_piece(len: usize, k: usize, j: usize) -> (usize, usize) {
+    let total = len.max(1);
+    let cut = |j: usize| (j * total).div_ceil(k).min(len);
+    let start = if j == 0 { 0 } else { cut(j) };
+    let end = if j + 1 >= k { len } else { cut(j + 1) };
+    (start, end.max(start))
+}
+
 /// Splits `text` into exactly `k` pieces of about equal display width,
 /// cutting only between characters.
+///
+/// A character of width `w` that starts at width `acc` (the widths before
+/// it summed) goes into piece `acc * k / total`. The window splits the
+/// rows it shows during a flood with this, so plain ASCII (every width 1)
+/// is cut by arithmetic alone, and other text in one pass without a
+/// division per character.
 pub fn split_weighted(text: &str, k: usize) -> Vec<&str> {
     if k <= 1 {
         return vec![text];
+    }
+    let bytes = text.as_bytes();
+    let mut pieces = Vec::with_capacity(k);
+    if plain_ascii(bytes) {
+        // Width 1 each: piece `j` starts at the first `i` with
+        // `i * k / total >= j`, that is at `ceil(j * total / k)`.
+        for j in 0..k {
+            let (a, b) = ascii_piece(bytes.len(), k, j);
+            pieces.push(&text[a..b]);
+        }
+        return pieces;
     }
     let weight = |c: char| match c {
         // Shown as `\xHH`.
@@ -424,15 +473,17 @@ pub fn split_weighted(text: &str, k: usize) -> Vec<&str> {
         _ => 2,
     };
     let total: usize = text.chars().map(weight).sum::<usize>().max(1);
-    let mut pieces = Vec::with_capacity(k);
     let mut start = 0;
     let mut acc = 0;
+    // The width at which the next piece starts, times `k`: a character
+    // opens piece `pieces.len() + 1` once `acc * k` reaches it.
+    let mut next = total;
     for (i, c) in text.char_indices() {
-        // The piece this character starts in.
-        let piece = acc * k / total;
-        while pieces.len() < piece {
+        let at = acc * k;
+        while at >= next && pieces.len() < k - 1 {
             pieces.push(&text[start..i]);
             start = i;
+            next += total;
         }
         acc += weight(c);
     }
@@ -610,6 +661,55 @@ mod tests {
         assert_eq!(lines(b"").count(), 0);
         let same: Vec<&[u8]> = b"ab\ncd\n\nx".split_inclusive(|&c| c == b'\n').collect();
         assert_eq!(split, same);
+    }
+
+    /// The split as it was first written (a division per character).
+    fn split_weighted_reference(text: &str, k: usize) -> Vec<&str> {
+        if k <= 1 {
+            return vec![text];
+        }
+        let weight = |c: char| match c {
+            _ if c.is_ascii_control() && c != '\n' => 4,
+            _ if c.is_ascii() => 1,
+            _ => 2,
+        };
+        let total: usize = text.chars().map(weight).sum::<usize>().max(1);
+        let mut pieces = Vec::with_capacity(k);
+        let mut start = 0;
+        let mut acc = 0;
+        for (i, c) in text.char_indices() {
+            let piece = acc * k / total;
+            while pieces.len() < piece {
+                pieces.push(&text[start..i]);
+                start = i;
+            }
+            acc += weight(c);
+        }
+        pieces.push(&text[start..]);
+        while pieces.len() < k {
+            pieces.push("");
+        }
+        pieces
+    }
+
+    proptest::proptest! {
+        /// The quick split cuts exactly where the reference does.
+        #[test]
+        fn split_weighted_cuts_where_the_reference_does(
+            text in "(\\PC|[ -~]|\n|\t|\r|\x01|你好){0,300}",
+            k in 1usize..40,
+        ) {
+            proptest::prop_assert_eq!(split_weighted(&text, k), split_weighted_reference(&text, k));
+        }
+
+        /// Plain ASCII too (its path is arithmetic).
+        #[test]
+        fn ascii_split_cuts_where_the_reference_does(
+            text in "[ -~\n]{0,500}",
+            k in 1usize..200,
+        ) {
+            proptest::prop_assert_eq!(split_weighted(&text, k), split_weighted_reference(&text, k));
+        }
     }
 
     #[test]
@@ -901,6 +1001,10 @@ mod tests {
         second.extend_from_slice(&utf8[..2]);
         let seq = store.push_rx(SystemTime::now(), peer(), Bytes::from(second));
         let tx = store.push_tx_added(SystemTime::now(), peer(), Bytes::from(big.clone()), 2);
+        // One long line of plain ASCII (a flood of one byte), then a short one.
+        let mut flood = vec![b'Z'; RENDER_WHOLE * 3 + 17];
+        flood.extend_from_slice(b"\nend");
+        let plain = store.push_tx(SystemTime::now(), peer(), Bytes::from(flood));
         for view in [View::Text, View::Both, View::Hex] {
             for b in [7, 8, 16, 64] {
                 for show_control in [false, true] {
@@ -908,7 +1012,7 @@ mod tests {
                         show_control,
                         ..style(view, b)
                     };
-                    for s in [seq, tx] {
+                    for s in [seq, tx, plain] {
                         let whole = st.render(&store, s);
                         let n = whole.len() as u32;
                         assert_eq!(n, st.rows_of(store.get(s).unwrap()));
