@@ -11,8 +11,8 @@ use bytes::Bytes;
 use mio::net::TcpStream;
 use mio::{Interest, Token};
 
+use super::driver::Ctx;
 use super::tls::layer::TlsLayer;
-use super::worker::Ctx;
 use super::{CloseReason, Event, NetError, PeerId, SendMeta};
 
 /// Size of one read.

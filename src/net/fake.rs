@@ -13,7 +13,7 @@ use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 
-use super::worker::{Ctx, Driver, SendOutcome, WorkerCmd, WorkerShared};
+use super::driver::{Ctx, Driver, SendOutcome, WorkerCmd, WorkerShared};
 use super::{CloseReason, Event, Mode, PeerId, SendMeta, SessionConfig, Target};
 
 /// The port a fake session reports when port 0 (any) was asked for.

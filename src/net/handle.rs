@@ -7,8 +7,8 @@ use std::time::Instant;
 use bytes::Bytes;
 use crossbeam_channel::Sender;
 
+use super::driver::{WorkerCmd, WorkerShared};
 use super::periodic::PeriodicState;
-use super::worker::{WorkerCmd, WorkerShared};
 use super::{
     Faults, Membership, MulticastOptions, NetError, PeerId, Periodic, PeriodicId, PeriodicProgress,
     SendMeta, Target,

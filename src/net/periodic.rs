@@ -1,24 +1,21 @@
 //! Timed sends: the same bytes to the same target every `every`, `count`
 //! times or until stopped. The session's timer thread ([`super::timer`])
-//! says when; the worker sends, counts and decides when a run ends.
+//! says when; the worker's jobs ([`super::jobs`]) send, count and decide
+//! when a run ends.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::timer::Timer;
-use super::worker::{Ctx, Driver, SendOutcome};
-use super::{Event, NetError, SendMeta, Target};
+use super::{NetError, SendMeta, Target};
 
 /// The shortest interval between timed sends.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(1);
 /// The longest interval between timed sends, and the longest first delay.
 pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
 /// Failed sends in a row after which a timed send stops.
-const MAX_ERRORS_IN_ROW: u32 = 3;
+pub(crate) const MAX_ERRORS_IN_ROW: u32 = 3;
 
 /// Identifies one timed send within a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -85,7 +82,7 @@ impl Periodic {
     }
 
     /// True for a single delayed send.
-    fn one_shot(&self) -> bool {
+    pub(crate) fn one_shot(&self) -> bool {
         self.count == Some(1)
     }
 
@@ -134,7 +131,7 @@ pub enum PeriodicEnd {
 /// What a handle and the worker share about one timed send.
 #[derive(Debug)]
 pub(crate) struct PeriodicState {
-    sent: AtomicU64,
+    pub(crate) sent: AtomicU64,
     total: Option<u64>,
     stop: AtomicBool,
 }
@@ -161,138 +158,8 @@ impl PeriodicState {
         self.stop.store(true, Ordering::Release);
     }
 
-    fn stopped(&self) -> bool {
+    pub(crate) fn stopped(&self) -> bool {
         self.stop.load(Ordering::Acquire)
-    }
-}
-
-/// A timed send as the worker runs it.
-struct Job {
-    periodic: Periodic,
-    state: Arc<PeriodicState>,
-    errors_in_row: u32,
-    /// The last error reported, so one that repeats is reported once.
-    reported: Option<NetError>,
-}
-
-/// The worker's timed sends and the timer thread that clocks them (started
-/// with the first one, ended with the session).
-#[derive(Default)]
-pub(crate) struct Jobs {
-    timer: Option<Timer>,
-    jobs: HashMap<PeriodicId, Job>,
-}
-
-impl Jobs {
-    /// Starts clocking a timed send whose first send is due at `first`.
-    pub(crate) fn start(
-        &mut self,
-        ctx: &mut Ctx,
-        id: PeriodicId,
-        periodic: Periodic,
-        state: Arc<PeriodicState>,
-        first: Instant,
-    ) {
-        if state.stopped() {
-            return self.finish(ctx, id, &state, PeriodicEnd::Stopped);
-        }
-        if self.timer.is_none() {
-            match Timer::spawn(ctx.cmd_tx.clone(), Arc::clone(&ctx.shared)) {
-                Ok(timer) => self.timer = Some(timer),
-                Err(e) => {
-                    let err = NetError::io("cannot start the send timer", &e);
-                    return self.finish(ctx, id, &state, PeriodicEnd::Failed(err));
-                }
-            }
-        }
-        let every = if periodic.one_shot() {
-            Duration::ZERO
-        } else {
-            periodic.every
-        };
-        if let Some(timer) = &self.timer {
-            timer.add(id, first, every);
-        }
-        self.jobs.insert(
-            id,
-            Job {
-                periodic,
-                state,
-                errors_in_row: 0,
-                reported: None,
-            },
-        );
-    }
-
-    /// One send of `id` is due.
-    pub(crate) fn tick(&mut self, ctx: &mut Ctx, driver: &mut dyn Driver, id: PeriodicId) {
-        let Some(job) = self.jobs.get_mut(&id) else {
-            return; // ended; the timer had already handed this tick over
-        };
-        if job.state.stopped() {
-            return self.end(ctx, id, PeriodicEnd::Stopped);
-        }
-        let p = &job.periodic;
-        let outcome = driver.send(ctx, &p.target, p.data.clone(), p.meta);
-        let end = match outcome {
-            SendOutcome::Sent | SendOutcome::Pending => {
-                job.errors_in_row = 0;
-                let sent = job.state.sent.fetch_add(1, Ordering::AcqRel) + 1;
-                p.count
-                    .is_some_and(|n| sent >= n)
-                    .then_some(PeriodicEnd::Done)
-            }
-            SendOutcome::NoPeers if p.one_shot() => Some(PeriodicEnd::Failed(NetError::NoClients)),
-            SendOutcome::NoPeers => None,
-            SendOutcome::Gone(_) | SendOutcome::Closed => Some(PeriodicEnd::ConnectionClosed),
-            SendOutcome::Failed(err) => {
-                job.errors_in_row += 1;
-                if job.reported.as_ref() != Some(&err) {
-                    ctx.error(err.clone());
-                    job.reported = Some(err.clone());
-                }
-                (job.errors_in_row >= MAX_ERRORS_IN_ROW || p.one_shot())
-                    .then_some(PeriodicEnd::Failed(err))
-            }
-        };
-        if let Some(why) = end {
-            self.end(ctx, id, why);
-        }
-    }
-
-    /// Ends `id` because it was asked to stop.
-    pub(crate) fn stop(&mut self, ctx: &mut Ctx, id: PeriodicId) {
-        if self.jobs.contains_key(&id) {
-            self.end(ctx, id, PeriodicEnd::Stopped);
-        }
-    }
-
-    /// Ends every timed send (the session is closing) and the timer thread.
-    pub(crate) fn end_all(&mut self, ctx: &mut Ctx) {
-        let mut ids: Vec<PeriodicId> = self.jobs.keys().copied().collect();
-        ids.sort_unstable();
-        for id in ids {
-            self.end(ctx, id, PeriodicEnd::ConnectionClosed);
-        }
-        self.timer = None;
-    }
-
-    fn end(&mut self, ctx: &mut Ctx, id: PeriodicId, why: PeriodicEnd) {
-        if let Some(job) = self.jobs.remove(&id) {
-            if let Some(timer) = &self.timer {
-                timer.remove(id);
-            }
-            self.finish(ctx, id, &job.state, why);
-        }
-    }
-
-    fn finish(&mut self, ctx: &mut Ctx, id: PeriodicId, state: &PeriodicState, why: PeriodicEnd) {
-        ctx.shared.forget_periodic(id);
-        ctx.emit(Event::PeriodicEnded {
-            id,
-            sent: state.sent.load(Ordering::Acquire),
-            why,
-        });
     }
 }
 

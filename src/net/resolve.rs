@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError};
 
-use super::worker::Ctx;
+use super::driver::Ctx;
 use super::{HostPort, NetError};
 
 /// Looks host names up. The engine calls it on a thread of its own, never on

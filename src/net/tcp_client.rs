@@ -14,10 +14,10 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use super::addr::canonical;
 use super::conn::{Conn, ConnSend, ReadBuf, ReadOutcome};
+use super::driver::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
 use super::resolve::{LookupResult, literal, spawn_lookup};
 use super::tls::layer::TlsLayer;
 use super::tls::setup::{self, ClientTls};
-use super::worker::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
 use super::{
     CloseReason, Event, HostPort, Mode, NetError, PeerId, SendMeta, Target, TlsClientConfig,
 };

@@ -12,9 +12,9 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use super::addr::canonical;
 use super::conn::{Conn, ConnSend, ReadBuf, ReadOutcome};
+use super::driver::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
 use super::tls::layer::TlsLayer;
 use super::tls::setup::{self, ServerTls};
-use super::worker::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
 use super::{CloseReason, Event, Mode, NetError, PeerId, SendMeta, Target, TlsServerConfig};
 
 const LISTENER: Token = Token(1);

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 
 use super::PeriodicId;
-use super::worker::{WorkerCmd, WorkerShared};
+use super::driver::{WorkerCmd, WorkerShared};
 
 /// After a stall longer than this (a suspended machine), a schedule starts
 /// again from now instead of sending every tick it missed at once.

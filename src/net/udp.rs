@@ -16,9 +16,9 @@ use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use super::addr::canonical;
 use super::conn::MAX_QUEUE;
 use super::datagrams::{self, Datagram, DatagramReader, RECV_BUFFER};
+use super::driver::{Ctx, Driver, SendOutcome, WorkerCmd, not_relay};
 use super::multicast::{self, MulticastConfig};
 use super::resolve::{Cached, Finished, HostCache};
-use super::worker::{Ctx, Driver, SendOutcome, WorkerCmd, not_relay};
 use super::{Event, GroupOp, HostPort, Membership, Mode, NetError, SendMeta, Target};
 
 const SOCKET: Token = Token(1);

@@ -228,12 +228,12 @@ pub type ClientAddr = SocketAddr;
 /// Opens a relay session's driver: binds `config.listen` and starts
 /// forwarding.
 pub(crate) fn open(
-    ctx: &mut super::worker::Ctx,
+    ctx: &mut super::driver::Ctx,
     config: RelayConfig,
-) -> Result<Box<dyn super::worker::Driver>, super::NetError> {
+) -> Result<Box<dyn super::driver::Driver>, super::NetError> {
     if config.udp {
-        udp::UdpRelay::open(ctx, config).map(|d| Box::new(d) as Box<dyn super::worker::Driver>)
+        udp::UdpRelay::open(ctx, config).map(|d| Box::new(d) as Box<dyn super::driver::Driver>)
     } else {
-        tcp::TcpRelay::open(ctx, config).map(|d| Box::new(d) as Box<dyn super::worker::Driver>)
+        tcp::TcpRelay::open(ctx, config).map(|d| Box::new(d) as Box<dyn super::driver::Driver>)
     }
 }

@@ -91,7 +91,7 @@ impl Eq for Rewriter {}
 /// Reports a chunk a relay read (`pair` is its peer id and client) and
 /// puts it through the rewrite rules: returns the bytes to forward.
 pub(super) fn relay_chunk(
-    ctx: &mut crate::net::worker::Ctx,
+    ctx: &mut crate::net::driver::Ctx,
     rewrite: Option<&Rewriter>,
     pair: (crate::net::PeerId, SocketAddr),
     flow: Flow,

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError};
 
+use super::super::driver::Ctx;
 use super::super::resolve::{LookupResult, literal, spawn_lookup};
-use super::super::worker::Ctx;
 use super::super::{HostPort, NetError};
 
 /// How long looked-up addresses are used before the next client looks again.

@@ -60,12 +60,12 @@ use super::target::{Lookup, TargetAddrs};
 use super::{EndHow, FaultEvent, FaultSet, Faults, Flow, RelayConfig, Rewriter, Slice};
 use crate::net::addr::canonical;
 use crate::net::conn::{MAX_QUEUE, ReadBuf, close_reason};
+use crate::net::driver::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
 use crate::net::tcp_client::{CONNECT_TIMEOUT, connect_progress, start_connect};
 use crate::net::tcp_server::{accept_next, listen};
 use crate::net::tls::layer::TlsLayer;
 use crate::net::tls::setup::{self, ClientTls, ServerTls};
 use crate::net::tls::{TlsFailure, TlsFailureKind};
-use crate::net::worker::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
 use crate::net::{CloseReason, Event, Mode, NetError, PeerId, SendMeta, Target};
 
 const LISTENER: Token = Token(1);

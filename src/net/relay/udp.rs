@@ -38,7 +38,7 @@ use super::{EndHow, FaultEvent, FaultSet, Faults, Flow, RelayConfig, Rewriter};
 use crate::net::addr::canonical;
 use crate::net::conn::MAX_QUEUE;
 use crate::net::datagrams::{self, Datagram, DatagramReader, RECV_BUFFER};
-use crate::net::worker::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
+use crate::net::driver::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
 use crate::net::{CloseReason, Event, Mode, NetError, PeerId, SendMeta, Target};
 
 const LISTENER: Token = Token(1);
