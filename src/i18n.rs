@@ -616,6 +616,7 @@ table! {
     EvTlsNoPeerCert: "对方没有出示证书", "the peer showed no certificate";
     EvTlsPeerCert: "对方证书 {}（颁发者 {}，有效期至 {}，SHA-256 {}）", "peer certificate {} (issuer {}, valid until {}, SHA-256 {})";
     EvTlsFailed: "TLS 失败：{}", "TLS failed: {}";
+    EvServerTlsFailed: "与服务器 {} 的 TLS 失败：{}", "TLS with the server {} failed: {}";
     EvTlsByPeer: "对方报告：{}", "the peer says: {}";
     EvTlsHelloOnPlain: "这看起来是 TLS 握手（ClientHello）：对方在用 TLS，请打开 TLS", "this looks like a TLS handshake (ClientHello): the peer speaks TLS, turn TLS on";
     TlsKindUnknownIssuer: "证书是自签名的，或者由不受信任的 CA 签发", "the certificate is self-signed or from a CA that is not trusted";

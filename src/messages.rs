@@ -134,6 +134,10 @@ pub fn tls_note_text(note: &Note, lang: Lang) -> String {
             text
         }
         Note::TlsFailed(failure) => tls_failure_text(failure, lang),
+        Note::ServerTlsFailed { server, failure } => fill(
+            t(T::EvServerTlsFailed),
+            &[server, &tls_failure_text(failure, lang)],
+        ),
         Note::TlsHelloOnPlain => t(T::EvTlsHelloOnPlain).to_string(),
         other => other.to_string(),
     }

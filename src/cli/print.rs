@@ -341,6 +341,17 @@ impl<W: Write> Printer<W> {
                     self.tls_failed = Some(format!("TLS failed: {note}; what to do: {fix}"));
                 }
             }
+            Note::ServerTlsFailed { .. } => {
+                if let Some(a) = addr {
+                    self.flush_decoders(a)?;
+                    self.peer_finished.remove(&a);
+                }
+                let fix = crate::teach::explain::note(note)
+                    .fix
+                    .get(crate::i18n::Lang::En);
+                eprintln!("client {shown}: {note}");
+                eprintln!("  what to do: {fix}");
+            }
             Note::ReceiveBuffer { asked, granted } => {
                 eprintln!("receive buffer: {granted} bytes (asked for {asked})");
             }

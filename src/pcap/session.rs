@@ -725,7 +725,9 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         Note::ClosedByPeer => ended(Ending::Orderly),
         Note::Reset => ended(Ending::Reset),
         Note::Disconnected => ended(Ending::Local),
-        Note::Error { .. } | Note::TlsFailed(_) => ended(Ending::Error),
+        Note::Error { .. } | Note::TlsFailed(_) | Note::ServerTlsFailed { .. } => {
+            ended(Ending::Error)
+        }
         Note::Closed => Some(Fact::SessionClosed),
         Note::ServerConnected { server, local } => peer.map(|client| Fact::ServerConnected {
             client,

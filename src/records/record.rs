@@ -202,6 +202,14 @@ pub enum Note {
     /// One end of a relayed pair reset its connection (RST); the relay reset
     /// the other end too.
     RelayReset(Side),
+    /// TLS with the target server failed for the record's client (the
+    /// relay's upstream leg); the pair ended.
+    ServerTlsFailed {
+        /// The server.
+        server: SocketAddr,
+        /// What went wrong.
+        failure: Box<TlsFailure>,
+    },
     /// A relay's fault acted on the record's pair.
     Fault {
         /// The direction it acted on.
@@ -478,6 +486,9 @@ impl fmt::Display for Note {
                 Ok(())
             }
             Note::TlsFailed(failure) => write!(f, "{failure}"),
+            Note::ServerTlsFailed { server, failure } => {
+                write!(f, "TLS with the server {server} failed: {failure}")
+            }
             Note::TlsHelloOnPlain => f.write_str(
                 "this looks like a TLS handshake (ClientHello): the peer speaks TLS, turn TLS on",
             ),

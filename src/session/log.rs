@@ -516,6 +516,10 @@ impl SessionLog {
                     CloseReason::Reset => Note::RelayReset(side),
                     CloseReason::Local => Note::Disconnected,
                     CloseReason::Error(message) => Note::Error { message },
+                    CloseReason::Tls(failure) if side == Side::Server => Note::ServerTlsFailed {
+                        server: addr,
+                        failure: Box::new(failure),
+                    },
                     CloseReason::Tls(failure) => Note::TlsFailed(Box::new(failure)),
                 };
                 Some(Entry::event(wall(), Some(client), note))

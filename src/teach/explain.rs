@@ -104,7 +104,7 @@ pub fn note(note: &Note) -> Explanation {
         Note::Closed => Explanation::new(ExClosedWhy, ExClosedFix),
         Note::TlsServerReady { .. } => Explanation::new(ExTlsReadyWhy, ExTlsReadyFix),
         Note::TlsEstablished(_) => Explanation::new(ExTlsEstablishedWhy, ExTlsEstablishedFix),
-        Note::TlsFailed(failure) => tls_failure(failure),
+        Note::TlsFailed(failure) | Note::ServerTlsFailed { failure, .. } => tls_failure(failure),
         Note::TlsHelloOnPlain => tls_hello_on_plain(),
     }
 }
@@ -529,6 +529,10 @@ mod tests {
             forwarded: 14,
             preview: "\"HELLO\"".into(),
         });
+        notes.push(Note::ServerTlsFailed {
+            server: "127.0.0.1:8443".parse().expect("addr"),
+            failure: Box::new(TlsFailure::local(TlsFailureKind::UnknownIssuer, "")),
+        });
         notes.push(Note::RewriteFailed {
             flow: crate::net::Flow::Up,
             rule: 2,
@@ -558,6 +562,7 @@ mod tests {
             Note::TlsServerReady { .. } => 15,
             Note::TlsEstablished(_) => 16,
             Note::TlsFailed(_) => 17,
+            Note::ServerTlsFailed { .. } => 27,
             Note::TlsHelloOnPlain => 18,
             Note::ReceiveBuffer { .. } => 19,
             Note::ServerConnected { .. } => 20,
@@ -599,7 +604,7 @@ mod tests {
         let mut seen: Vec<usize> = notes.iter().map(note_variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..27).collect::<Vec<_>>(), "one of each event");
+        assert_eq!(seen, (0..28).collect::<Vec<_>>(), "one of each event");
         for n in &notes {
             check(&format!("{n:?}"), note(n));
         }

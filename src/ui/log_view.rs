@@ -435,6 +435,7 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
         Note::TlsServerReady { .. }
         | Note::TlsEstablished(_)
         | Note::TlsFailed(_)
+        | Note::ServerTlsFailed { .. }
         | Note::TlsHelloOnPlain => crate::messages::tls_note_text(note, lang),
         Note::ServerConnected { server, local } => fill(t(T::EvServerConnected), &[server, local]),
         Note::ServerUnreachable(err) => fill(

@@ -474,8 +474,12 @@ print("ENDED", flush=True)
     let mut client = run_python(&code, "untrusted_client.py");
     client.out_line("the client's end", |l| l == "ENDED");
     client.wait_exit();
+    // Named by the server's address, not the client's.
+    let server_failed = format!("TLS with the server {target} failed");
     na.err_line("the TLS failure", |l| {
-        l.contains("TLS failed") && l.contains("not trusted")
+        l.starts_with("client 127.0.0.1:")
+            && l.contains(&server_failed)
+            && l.contains("not trusted")
     });
     na.err_line("what to do", |l| l.trim_start().starts_with("what to do:"));
     // The server saw our alert.
