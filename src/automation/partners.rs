@@ -163,6 +163,8 @@ impl Partner {
             }
             SessionConfig::Udp { bind, .. } => ("udp", "--bind", bind.to_string()),
             SessionConfig::Relay(r) => ("relay", "--listen", r.listen.to_string()),
+            SessionConfig::WsServer(w) => ("ws-server", "--bind", w.bind.to_string()),
+            SessionConfig::WsClient(w) => ("ws-client", "", w.url.to_string()),
         };
         let to = match self.role {
             PartnerRole::Udp {
@@ -465,6 +467,7 @@ mod tests {
             addr: SocketAddr::from(([127, 0, 0, 1], 40000)),
             time: SystemTime::now(),
             data: Bytes::copy_from_slice(data),
+            message: None,
         }
     }
 
@@ -530,6 +533,8 @@ mod tests {
             SessionConfig::TcpClient { remote, .. } => remote.port,
             SessionConfig::Udp { bind, .. } => bind.port(),
             SessionConfig::Relay(r) => r.listen.port(),
+            SessionConfig::WsServer(w) => w.bind.port(),
+            SessionConfig::WsClient(w) => w.url.port,
         };
         assert_eq!(port_of("000-greeting-server"), 8888);
         assert_eq!(port_of("001-thank-you-server"), 7788);

@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::codec::{DisplayEncoding, StreamDecoder, push_hex};
+use crate::net::ws::WsEvent;
 use crate::net::{GroupOp, Mode, PeriodicEnd};
 use crate::records::{Direction, Entry, Note, Opener};
 use crate::session::{Flow, Observer, SequenceNews, Signal};
@@ -159,6 +160,7 @@ impl<W: Write> Printer<W> {
                     bytes: bytes::Bytes::new(),
                     added: 0,
                     note: None,
+                    message: None,
                 };
                 self.json_line(&entry, Some((rest, dec.last_used().label())))?;
             } else if !matches!(self.display, Display::Raw) {
@@ -268,6 +270,8 @@ impl<W: Write> Printer<W> {
                 self.opened = true;
                 match self.mode {
                     Mode::TcpServer => eprintln!("listening on {local}"),
+                    Mode::WsServer => eprintln!("WebSocket server listening on {local}"),
+                    Mode::WsClient => {}
                     Mode::Udp => eprintln!("bound to {local}"),
                     Mode::Relay => eprintln!("relaying: listening on {local}"),
                     Mode::UdpRelay => eprintln!("relaying: bound to {local}"),
@@ -326,7 +330,25 @@ impl<W: Write> Printer<W> {
             Note::RepliesDropped { .. } => eprintln!("{note}"),
             Note::TlsServerReady { .. } => eprintln!("{note}"),
             Note::TlsEstablished(_) => eprintln!("{shown}: {note}"),
-            Note::TlsHelloOnPlain => eprintln!("hint: {shown}: {note}"),
+            Note::TlsHelloOnPlain | Note::WsKnocking => eprintln!("hint: {shown}: {note}"),
+            Note::Ws(event) => {
+                eprintln!("{shown}: {note}");
+                let failed = matches!(
+                    event.as_ref(),
+                    WsEvent::Refused(_) | WsEvent::Violation { .. } | WsEvent::Dropped
+                );
+                if failed {
+                    let fix = crate::teach::explain::note(note)
+                        .fix
+                        .get(crate::i18n::Lang::En);
+                    eprintln!("  what to do: {fix}");
+                    if let WsEvent::Refused(r) = event.as_ref()
+                        && !r.by_us
+                    {
+                        self.tls_failed = Some(format!("{note}; what to do: {fix}"));
+                    }
+                }
+            }
             Note::TlsFailed(_) => {
                 if let Some(a) = addr {
                     self.flush_decoders(a)?;
@@ -488,7 +510,7 @@ impl<W: Write> Observer for Printer<W> {
                     (None, _) if self.tls_failed.is_some() => {
                         Err(self.tls_failed.take().unwrap_or_default())
                     }
-                    (None, Mode::TcpClient) if *opened => Ok(()),
+                    (None, Mode::TcpClient | Mode::WsClient) if *opened => Ok(()),
                     (None, _) => Err("the session ended unexpectedly".to_string()),
                 };
                 return self.end(result);

@@ -333,6 +333,7 @@ impl Udp {
             let from = canonical(from);
             self.last_sender = Some(from);
             ctx.emit(Event::Received {
+                message: None,
                 peer: None,
                 addr: from,
                 time,
@@ -446,6 +447,8 @@ impl Driver for Udp {
                 mode: Mode::Udp.name(),
             }),
             WorkerCmd::SetFaults(_) => not_relay(ctx, Mode::Udp),
+            WorkerCmd::Ping { .. } | WorkerCmd::WsClose { .. } => ctx.error(NetError::NotWebSocket),
+            WorkerCmd::SetMessageKind(_) => {}
             WorkerCmd::Send { .. }
             | WorkerCmd::StartPeriodic { .. }
             | WorkerCmd::StopPeriodic(_)

@@ -16,6 +16,7 @@ use mio::{Events, Poll, Token, Waker};
 use super::multicast::MulticastOptions;
 use super::periodic::{Jobs, PeriodicState};
 use super::queue::EventSink;
+use super::ws::MessageKind;
 use super::{
     Event, Faults, GroupOp, Membership, Mode, NetError, PeerId, Periodic, PeriodicEnd, PeriodicId,
     Resolver, SendMeta, SessionConfig, Target, tcp_client, tcp_server, udp,
@@ -52,6 +53,19 @@ pub(crate) enum WorkerCmd {
     RefreshNames,
     /// A relay's faults from now on (for data read after the switch).
     SetFaults(Faults),
+    /// WebSocket: a ping with this payload.
+    Ping {
+        target: Target,
+        payload: Bytes,
+    },
+    /// WebSocket: a close frame with this code and reason.
+    WsClose {
+        target: Target,
+        code: u16,
+        reason: String,
+    },
+    /// WebSocket: the kind of message a send without one goes as.
+    SetMessageKind(MessageKind),
 }
 
 /// State shared between a worker and the handles that command it.
@@ -145,7 +159,7 @@ pub(crate) enum SendOutcome {
 
 impl SendOutcome {
     /// Reports what went wrong with a one-off send.
-    fn report(self, ctx: &mut Ctx) {
+    pub(crate) fn report(self, ctx: &mut Ctx) {
         match self {
             SendOutcome::Sent | SendOutcome::Pending | SendOutcome::Closed => {}
             SendOutcome::NoPeers => ctx.error(NetError::NoClients),
@@ -173,6 +187,7 @@ pub(crate) fn no_multicast(ctx: &mut Ctx, cmd: WorkerCmd, mode: Mode) {
         }),
         WorkerCmd::SetMulticast(_) => ctx.error(error),
         WorkerCmd::SetFaults(_) => not_relay(ctx, mode),
+        WorkerCmd::Ping { .. } | WorkerCmd::WsClose { .. } => ctx.error(NetError::NotWebSocket),
         _ => {}
     }
 }
@@ -306,6 +321,12 @@ fn open_driver(ctx: &mut Ctx, config: SessionConfig) -> Result<Box<dyn Driver>, 
             multicast,
         } => udp::Udp::open(ctx, bind, remote, multicast).map(|d| Box::new(d) as Box<dyn Driver>),
         SessionConfig::Relay(relay) => super::relay::open(ctx, *relay),
+        SessionConfig::WsServer(ws) => {
+            tcp_server::Server::open_ws(ctx, *ws).map(|d| Box::new(d) as Box<dyn Driver>)
+        }
+        SessionConfig::WsClient(ws) => {
+            tcp_client::Client::start_ws(ctx, *ws).map(|d| Box::new(d) as Box<dyn Driver>)
+        }
     }
 }
 

@@ -465,7 +465,11 @@ impl<W: Write> EventCapture<W> {
             | Event::TlsEstablished { .. }
             | Event::ReceiveBuffer { .. }
             | Event::SystemDropped { .. }
-            | Event::FaultFired { .. } => return Ok(()),
+            | Event::FaultFired { .. }
+            // WebSocket control frames are not events of the byte stream:
+            // a capture of a WebSocket session carries each message's
+            // payload as the TCP data, not its frames.
+            | Event::Ws { .. } => return Ok(()),
         };
         self.inner.apply(time, fact)
     }
@@ -653,6 +657,8 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         | Note::TlsServerReady { .. }
         | Note::TlsEstablished(_)
         | Note::TlsHelloOnPlain
+        | Note::Ws(_)
+        | Note::WsKnocking
         | Note::ReceiveBuffer { .. }
         | Note::Fault { .. } => None,
     }

@@ -289,14 +289,23 @@ impl Automator {
                 }
             }
             Event::Received {
-                peer, addr, data, ..
+                peer,
+                addr,
+                data,
+                message,
+                ..
             } => {
                 if self.echo {
                     let target = match peer {
                         Some(p) => Target::Peers(vec![*p]),
                         None => Target::Addr(*addr),
                     };
-                    self.push(now, target, data.clone(), SendMeta::default());
+                    // A WebSocket message echoes as the kind it came as.
+                    let meta = SendMeta {
+                        message: message.map(|m| m.kind),
+                        ..SendMeta::default()
+                    };
+                    self.push(now, target, data.clone(), meta);
                 }
                 if let Some(run) = &mut self.sequence {
                     let out = run.on_received(data, now);
@@ -414,6 +423,7 @@ impl Automator {
                     };
                     let meta = SendMeta {
                         added_tail: u32::try_from(added_tail).unwrap_or(0),
+                        message: None,
                     };
                     self.last_sent = Some(data.clone());
                     self.last_written = false;

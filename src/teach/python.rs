@@ -100,6 +100,11 @@ impl PythonSession {
             ),
             SessionConfig::Udp { bind, remote, .. } => (*bind, remote.clone()),
             SessionConfig::Relay(r) => (r.listen, Some(r.target.clone())),
+            SessionConfig::WsServer(w) => (w.bind, None),
+            SessionConfig::WsClient(w) => (
+                w.bind.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
+                Some(w.url.host_port()),
+            ),
         };
         let tls = match config {
             SessionConfig::TcpServer { tls: Some(t), .. } => {
@@ -199,6 +204,7 @@ pub fn python_snippets(
                 tcp_client(session, lang)?,
             ),
         ],
+        Mode::WsServer | Mode::WsClient => Vec::new(),
         Mode::Udp | Mode::UdpRelay => vec![
             snippet(
                 SnippetRole::UdpSender,

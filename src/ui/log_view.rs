@@ -395,6 +395,8 @@ fn meta(
 pub fn note_text(note: &Note, lang: Lang) -> String {
     let t = |k: T| k.get(lang);
     match note {
+        Note::Ws(event) => crate::records::ws_event_text(event, lang),
+        Note::WsKnocking => t(T::EvWsKnocking).to_string(),
         Note::Opened { local, .. } => fill(t(T::EvOpened), &[local]),
         Note::Connected { .. } => t(T::EvConnected).to_string(),
         Note::PeerFinished => t(T::EvPeerFinished).to_string(),

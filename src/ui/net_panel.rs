@@ -42,8 +42,8 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     }
     if let LinkState::Open(mode, local) = v.log.link {
         let key = match mode {
-            Mode::TcpServer => T::ListeningOn,
-            Mode::TcpClient => T::ConnectedFrom,
+            Mode::TcpServer | Mode::WsServer => T::ListeningOn,
+            Mode::TcpClient | Mode::WsClient => T::ConnectedFrom,
             Mode::Udp => T::BoundTo,
             Mode::Relay | Mode::UdpRelay => T::RelayingOn,
         };
@@ -145,6 +145,8 @@ pub fn mode_name(m: ModeChoice, lang: Lang) -> &'static str {
         ModeChoice::Udp => T::Udp.get(lang),
         ModeChoice::Relay => T::RelayMode.get(lang),
         ModeChoice::UdpRelay => T::UdpRelayMode.get(lang),
+        ModeChoice::WsServer => T::WsServerMode.get(lang),
+        ModeChoice::WsClient => T::WsClientMode.get(lang),
     }
 }
 
