@@ -113,7 +113,9 @@ pub(crate) fn close_reason(err: &io::Error) -> CloseReason {
     match err.kind() {
         io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::BrokenPipe => CloseReason::Reset,
+        | io::ErrorKind::BrokenPipe
+        // A socket the peer reset, seen by shutdown (Linux: ENOTCONN).
+        | io::ErrorKind::NotConnected => CloseReason::Reset,
         _ => CloseReason::Error(err.to_string()),
     }
 }
@@ -142,6 +144,11 @@ pub(crate) struct Conn {
     /// The WebSocket layer, on a WebSocket session's connections (over
     /// TLS for `wss://`).
     ws: Option<Box<WsLayer>>,
+    /// WebSocket: messages sent before the upgrade finished; they go once
+    /// it has (at most [`MAX_QUEUE`] bytes wait).
+    ws_waiting: VecDeque<(Bytes, SendMeta)>,
+    /// Bytes in `ws_waiting`.
+    ws_waiting_bytes: usize,
 }
 
 impl Conn {
@@ -183,6 +190,8 @@ impl Conn {
             tls: None,
             tls_peer_closed: false,
             ws: None,
+            ws_waiting: VecDeque::new(),
+            ws_waiting_bytes: 0,
         }
     }
 
@@ -226,13 +235,17 @@ impl Conn {
     /// Carries out what the WebSocket layer asked for.
     fn ws_steps(&mut self, ctx: &mut Ctx, steps: Vec<Step>) -> Result<(), CloseReason> {
         let mut end = None;
+        let mut opened = false;
         for step in steps {
             match step {
-                Step::Connected(local) => ctx.emit(Event::Connected {
-                    peer: self.id,
-                    addr: self.addr,
-                    local,
-                }),
+                Step::Connected(local) => {
+                    opened = true;
+                    ctx.emit(Event::Connected {
+                        peer: self.id,
+                        addr: self.addr,
+                        local,
+                    });
+                }
                 Step::Emit(event) => ctx.emit(Event::Ws {
                     peer: self.id,
                     addr: self.addr,
@@ -260,6 +273,17 @@ impl Conn {
             // What was queued (a refusal's answer) goes first, if it can.
             let _ = self.flush(ctx);
             return Err(how);
+        }
+        if opened {
+            // Sends that came while the upgrade ran go now, in order.
+            self.ws_waiting_bytes = 0;
+            for (data, meta) in std::mem::take(&mut self.ws_waiting) {
+                match self.send(ctx, data, meta) {
+                    ConnSend::Broken(how) => return Err(how),
+                    ConnSend::QueueFull(err) | ConnSend::Refused(err) => ctx.error(err),
+                    ConnSend::Queued | ConnSend::Finished(_) => {}
+                }
+            }
         }
         self.flush(ctx)
     }
@@ -497,6 +521,18 @@ impl Conn {
             return ConnSend::Finished(NetError::SendingFinished { addr: self.addr });
         }
         let (data, report) = match self.ws.as_deref_mut() {
+            Some(ws) if ws.handshaking() => {
+                // Held until the upgrade is done (a refused one drops them).
+                if self.ws_waiting_bytes + data.len() > MAX_QUEUE {
+                    return ConnSend::QueueFull(NetError::SendQueueFull {
+                        addr: self.addr,
+                        dropped: data.len(),
+                    });
+                }
+                self.ws_waiting_bytes += data.len();
+                self.ws_waiting.push_back((data, meta));
+                return ConnSend::Queued;
+            }
             Some(ws) => {
                 let kind = meta.message.unwrap_or(MessageKind::Text);
                 match ws.message(&data, kind) {

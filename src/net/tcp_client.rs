@@ -358,8 +358,9 @@ impl Driver for Client {
         let State::Up(conn) = &mut self.state else {
             return SendOutcome::Failed(NetError::NotOpen);
         };
+        // WebSocket: a send that does not say goes as the session's kind.
         let meta = SendMeta {
-            message: meta.message.or(Some(self.kind)),
+            message: self.ws.as_ref().and(meta.message.or(Some(self.kind))),
             ..meta
         };
         match conn.send(ctx, data, meta) {

@@ -407,8 +407,9 @@ impl Driver for Server {
         let mut broken = false;
         let mut full: Option<NetError> = None;
         let mut gone: Option<NetError> = None;
+        // WebSocket: a send that does not say goes as the session's kind.
         let meta = SendMeta {
-            message: meta.message.or(Some(self.kind)),
+            message: self.ws.as_ref().and(meta.message.or(Some(self.kind))),
             ..meta
         };
         for token in tokens {

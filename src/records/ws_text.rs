@@ -110,7 +110,7 @@ pub fn ws_event_text(event: &WsEvent, lang: Lang) -> String {
             };
             if !r.by_us && !r.body.trim().is_empty() {
                 text.push_str("; ");
-                let body = r.body.trim().replace(['\r', '\n'], " ⏎ ");
+                let body = r.body.trim().replace(['\r', '\n'], " | ");
                 text.push_str(&fill(t(T::EvWsBody), &[&body]));
             }
             text

@@ -199,6 +199,14 @@ impl WsLayer {
         self.request.take()
     }
 
+    /// True while the upgrade is under way.
+    pub(crate) fn handshaking(&self) -> bool {
+        matches!(
+            self.state,
+            State::ServerHead { .. } | State::ClientHead { .. }
+        )
+    }
+
     /// True once frames flow.
     pub(crate) fn is_open(&self) -> bool {
         matches!(self.state, State::Open(_))
