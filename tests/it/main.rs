@@ -70,3 +70,5 @@ mod tls_ui;
 mod udp_intake;
 #[cfg(feature = "gui")]
 mod ui;
+#[cfg(feature = "gui")]
+mod ws_ui;
