@@ -555,6 +555,8 @@ table! {
     PyRoleServer: "TCP 服务器（本客户端连接它）", "TCP server (this client connects to it)";
     PyRoleSender: "UDP 发送方（发给本会话）", "UDP sender (sends to this session)";
     PyRoleReceiver: "UDP 接收方（收本会话发出的数据）", "UDP receiver (gets what this session sends)";
+    PyRoleWsClient: "WebSocket 客户端（连接本服务器，需要 websockets 包）", "WebSocket client (connects to this server; needs the websockets package)";
+    PyRoleWsServer: "WebSocket 服务器（本客户端连接它，需要 websockets 包）", "WebSocket server (this client connects to it; needs the websockets package)";
     FramingLabel: "分帧", "Framing";
     FramingLabelHint: "把收到的字节按规则分成一条条消息来显示；只改变显示，原始数据照常保存", "Show received bytes grouped into messages by a rule; only the view changes, the raw data is kept and saved as it came";
     FramingOff: "不分帧：每次读取一行", "Off: one row per read";

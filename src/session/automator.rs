@@ -14,6 +14,7 @@ use crate::automation::{
     Progress, Responder, ResponderSettings, Response, Rule, RuleError, RunState, SequenceFailure,
     SequenceOutput, SequenceRun,
 };
+use crate::net::ws::MessageKind;
 use crate::net::{Event, Mode, NetError, PeerId, SendMeta, SessionHandle, Target};
 use crate::records::{DropWhy, Entry, Note};
 
@@ -269,9 +270,17 @@ impl Automator {
     /// Takes in one engine event (before the log does).
     pub(crate) fn on_event(&mut self, event: &Event, now: Instant) -> Vec<Report> {
         let mut reports = Vec::new();
+        // A rule answers a WebSocket message in kind: text with text,
+        // binary with binary.
+        let kind = match event {
+            Event::Received {
+                message: Some(m), ..
+            } => Some(m.kind),
+            _ => None,
+        };
         if let Some(responder) = &mut self.responder {
             for response in responder.on_event(event, SystemTime::now()) {
-                self.on_response(response, now, &mut reports);
+                self.on_response(response, now, kind, &mut reports);
             }
         }
         match event {
@@ -365,14 +374,26 @@ impl Automator {
         raced
     }
 
-    fn on_response(&mut self, response: Response, now: Instant, reports: &mut Vec<Report>) {
+    fn on_response(
+        &mut self,
+        response: Response,
+        now: Instant,
+        kind: Option<MessageKind>,
+        reports: &mut Vec<Report>,
+    ) {
         match response {
             Response::Send {
                 target,
                 data,
                 delay,
                 ..
-            } => self.push(now + delay, target, data, SendMeta::default()),
+            } => {
+                let meta = SendMeta {
+                    message: kind,
+                    ..SendMeta::default()
+                };
+                self.push(now + delay, target, data, meta);
+            }
             Response::Close { peer, delay, .. } => {
                 self.scheduler.push(now + delay, Job::Finish(peer));
             }

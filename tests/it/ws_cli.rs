@@ -7,7 +7,12 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::peer_support::{Proc, netassist, peer, port_of};
+use netassist::codec::{DisplayEncoding, TextEncoding};
+use netassist::net::SessionConfig;
+use netassist::net::ws::{DEFAULT_MAX_MESSAGE, MessageKind, WsClientConfig, WsServerConfig, WsUrl};
+use netassist::teach::{CommentLanguage, PythonSession, python_snippets};
+
+use crate::peer_support::{Proc, netassist, peer, port_of, run_python};
 use crate::tls::{TempDir, pki};
 use crate::wine;
 
@@ -329,4 +334,110 @@ fn wss_with_a_self_signed_certificate_both_ways() {
         "{}",
         na.describe()
     );
+}
+
+/// The program "Copy as Python" makes for a WebSocket session.
+fn snippet(config: &SessionConfig, opened: Option<std::net::SocketAddr>) -> String {
+    let session =
+        PythonSession::from_config(config, opened, TextEncoding::Utf8, DisplayEncoding::Auto);
+    let snippets = python_snippets(&session, CommentLanguage::English).expect("a program");
+    assert_eq!(snippets.len(), 1);
+    let code = snippets[0].code.clone();
+    assert!(code.contains("pip install websockets"), "{code}");
+    code
+}
+
+#[test]
+fn copy_as_python_programs_talk_to_websocket_sessions() {
+    // The client program, against our server (which echoes).
+    let (na, port) = server(&["--path", "/py", "--echo", "--timeout", "8"]);
+    let config = SessionConfig::WsServer(Box::new(WsServerConfig {
+        bind: format!("127.0.0.1:{port}").parse().unwrap(),
+        tls: None,
+        path: Some("/py".into()),
+        max_message: DEFAULT_MAX_MESSAGE,
+        kind: MessageKind::Text,
+    }));
+    let mut py = run_python(&snippet(&config, None), "ws_client.py");
+    py.type_line("你好 from Python");
+    py.out_line("the echo", |l| l.ends_with("NetAssist: 你好 from Python"));
+    py.type_line("quit");
+    py.expect_success();
+    na.out_line("the message", |l| l.ends_with(" text] 你好 from Python"));
+    na.err_line("the close", |l| {
+        l.contains("the peer closes: 1000 normal closure")
+    });
+
+    // The server program, for our client.
+    let port = crate::tls::free_port();
+    let url = format!("ws://127.0.0.1:{port}/up");
+    let config = SessionConfig::WsClient(Box::new(WsClientConfig {
+        url: WsUrl::parse(&url).unwrap(),
+        headers: Vec::new(),
+        protocols: Vec::new(),
+        tls: None,
+        bind: None,
+        max_message: DEFAULT_MAX_MESSAGE,
+        kind: MessageKind::Text,
+    }));
+    let py = run_python(&snippet(&config, None), "ws_server.py");
+    // It listens once asyncio has started: try until it answers.
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let mut na = netassist(&["ws-client", &url, "--send", "shout", "--timeout", "2"]);
+        na.wait_exit();
+        if na.out.text().contains(" text] SHOUT") {
+            break;
+        }
+        assert!(std::time::Instant::now() < end, "{}", na.describe());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(
+        py.out.text().contains("NetAssist: shout"),
+        "{}",
+        py.describe()
+    );
+}
+
+#[test]
+fn a_plain_tcp_server_says_a_websocket_client_is_knocking() {
+    let (na, port) = crate::peer_support::tcp_server(&["--timeout", "5"]);
+    let mut py = py_client(&format!("ws://127.0.0.1:{port}/"), &[]);
+    na.err_line("the hint", |l| {
+        l.starts_with("hint: ") && l.contains("a WebSocket client is knocking")
+    });
+    py.kill();
+}
+
+#[test]
+fn the_websocket_echo_partner_answers_in_kind() {
+    let na = netassist(&[
+        "partner",
+        "ws-echo-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--timeout",
+        "6",
+    ]);
+    let line = na.err_line("'WebSocket server listening on …'", |l| {
+        l.starts_with("WebSocket server listening on ")
+    });
+    let mut py = py_client(
+        &format!("ws://127.0.0.1:{}/any/path", port_of(&line)),
+        &[
+            "text:回声",
+            "recv",
+            "hex:61ff",
+            "recv",
+            "hex:6162",
+            "recv",
+            "close:1000:",
+        ],
+    );
+    py.expect_success();
+    let out = py.out.text();
+    assert!(out.contains(&format!("RX text {}", hex("回声"))), "{out}");
+    assert!(out.contains("RX binary 61ff"), "{out}");
+    // Binary that happens to be UTF-8 still comes back binary.
+    assert!(out.contains("RX binary 6162"), "{out}");
 }
