@@ -29,6 +29,7 @@ fn event(data: &Bytes) -> Event {
         addr: SocketAddr::from(([127, 0, 0, 1], 5000)),
         time: SystemTime::now(),
         data: data.clone(),
+        message: None,
     }
 }
 

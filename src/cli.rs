@@ -15,6 +15,7 @@ mod relay;
 mod run;
 mod terminal;
 mod tls;
+mod ws;
 
 use plan::{Display, Plan};
 
@@ -119,6 +120,35 @@ pub enum Command {
         /// TLS on either leg.
         #[command(flatten)]
         tls: tls::RelayTlsArgs,
+        /// Options every mode shares.
+        #[command(flatten)]
+        opts: Options,
+    },
+    /// Listen for WebSocket clients (ws://, or wss:// with --tls); each
+    /// message is one row, pings, pongs and closes are events on stderr.
+    WsServer {
+        /// Local address to listen on, e.g. 127.0.0.1:8080.
+        #[arg(long, value_name = "ADDR:PORT", value_parser = parse_bind_addr)]
+        bind: SocketAddr,
+        /// Serve this path only (others get HTTP 404); default: any path.
+        #[arg(long, value_name = "/P")]
+        path: Option<String>,
+        /// TLS (wss://).
+        #[command(flatten)]
+        tls: tls::TlsArgs,
+        /// Message options.
+        #[command(flatten)]
+        ws: ws::WsArgs,
+        /// Options every mode shares.
+        #[command(flatten)]
+        opts: Options,
+    },
+    /// Connect to a WebSocket server by URL; a refused upgrade exits 1
+    /// with the server's HTTP status.
+    WsClient {
+        /// URL, headers, subprotocols, TLS checks.
+        #[command(flatten)]
+        args: ws::WsClientArgs,
         /// Options every mode shares.
         #[command(flatten)]
         opts: Options,

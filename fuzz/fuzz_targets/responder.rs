@@ -80,6 +80,7 @@ fuzz_target!(|data: &[u8]| {
                     addr,
                     time: now,
                     data: chunk.clone(),
+                    message: None,
                 };
                 (event, Some(text))
             }
@@ -92,6 +93,7 @@ fuzz_target!(|data: &[u8]| {
                     addr,
                     time: now,
                     data: chunk.clone(),
+                    message: None,
                 };
                 (event, Some(text))
             }

@@ -175,6 +175,9 @@ impl Tab {
             }
             Action::StartLoop => self.start_loop(),
             Action::JoinGroup => self.join_group(),
+            Action::WsKind(kind) => self.ws_kind(kind),
+            Action::WsPing => self.ws_ping(),
+            Action::WsClose => self.ws_close(),
             Action::ApplyFaults => self.apply_faults(),
             Action::LeaveGroup(m) => {
                 if let Ok(h) = self.session.handle()

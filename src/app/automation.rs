@@ -31,6 +31,7 @@ impl NetAssistApp {
         };
         let meta = SendMeta {
             added_tail: u32::try_from(payload.added_tail).unwrap_or(0),
+            message: None,
         };
         let (handle, target) = match tab.send_target() {
             Ok(ht) => ht,

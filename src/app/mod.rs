@@ -10,6 +10,7 @@ mod jobs;
 mod sending;
 mod tab;
 pub mod window;
+mod ws;
 
 pub use tab::Tab;
 

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use crate::codec::{InputMode, build_payload};
 use crate::i18n::T;
 use crate::messages::Msg;
+use crate::net::ws::MessageKind;
 use crate::net::{Periodic, PeriodicProgress, SendMeta, SessionHandle, Target};
 use crate::session::LinkState;
 use crate::settings::{
@@ -61,13 +62,19 @@ impl Tab {
         };
         self.refresh_clients();
         let target = match self.settings.mode {
-            ModeChoice::TcpClient => Target::Default,
-            ModeChoice::TcpServer | ModeChoice::Relay | ModeChoice::UdpRelay
+            ModeChoice::TcpClient | ModeChoice::WsClient => Target::Default,
+            ModeChoice::TcpServer
+            | ModeChoice::WsServer
+            | ModeChoice::Relay
+            | ModeChoice::UdpRelay
                 if self.clients.is_empty() =>
             {
                 return Err(Msg::key(T::ErrNoClients));
             }
-            ModeChoice::TcpServer | ModeChoice::Relay | ModeChoice::UdpRelay
+            ModeChoice::TcpServer
+            | ModeChoice::WsServer
+            | ModeChoice::Relay
+            | ModeChoice::UdpRelay
                 if self.settings.to_selected =>
             {
                 if self.ui.selected.is_empty() {
@@ -75,7 +82,10 @@ impl Tab {
                 }
                 Target::Peers(self.ui.selected.iter().copied().collect())
             }
-            ModeChoice::TcpServer | ModeChoice::Relay | ModeChoice::UdpRelay => Target::All,
+            ModeChoice::TcpServer
+            | ModeChoice::WsServer
+            | ModeChoice::Relay
+            | ModeChoice::UdpRelay => Target::All,
             ModeChoice::Udp => match remote_target(&self.settings) {
                 Ok(Some(hp)) => Target::Host(hp),
                 Err(msg) => {
@@ -101,8 +111,14 @@ impl Tab {
         match build_payload(&s.send_text, &s.send) {
             Ok(p) if p.bytes.is_empty() => Err(Msg::key(T::ErrEmpty)),
             Ok(p) => {
+                // WebSocket: the tab's text/binary choice; hex input is binary.
+                let message = s.mode.is_ws().then_some(match s.send.mode {
+                    InputMode::Hex => MessageKind::Binary,
+                    _ => s.ws.kind,
+                });
                 let meta = SendMeta {
                     added_tail: u32::try_from(p.added_tail).unwrap_or(0),
+                    message,
                 };
                 Ok((Bytes::from(p.bytes), meta))
             }

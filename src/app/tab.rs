@@ -9,7 +9,7 @@ use crossbeam_channel::{Receiver, Sender};
 use crate::files::{FileSend, JobMsg};
 use crate::i18n::Lang;
 use crate::messages::Msg;
-use crate::net::{Mode, PeerId, PeriodicId, SessionHandle, Wake};
+use crate::net::{PeerId, PeriodicId, SessionHandle, Wake};
 use crate::session::search::{Query, Search};
 use crate::session::{ClientInfo, Counters, LinkState, Session};
 use crate::settings::{FieldErrors, SessionSettings};
@@ -104,7 +104,12 @@ impl Tab {
             return name.clone();
         }
         let port = match self.link() {
-            LinkState::Open(mode, local) if mode != Mode::TcpClient => local.port().to_string(),
+            LinkState::Open(mode, local) if !mode.connects() => local.port().to_string(),
+            _ if self.settings.mode == crate::settings::ModeChoice::WsClient => {
+                crate::net::ws::WsUrl::parse(&self.settings.ws.url)
+                    .map(|u| u.port.to_string())
+                    .unwrap_or_default()
+            }
             _ => self.settings.port_shown().to_string(),
         };
         format!("{} :{port}", mode_name(self.settings.mode, lang))

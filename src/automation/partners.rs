@@ -14,6 +14,7 @@ use super::responder::ResponderSettings;
 use super::rule::{AnswerMode, Echo, Rule, Trigger};
 use crate::codec::{DisplayEncoding, TextEncoding};
 use crate::net::relay::DEFAULT_UDP_IDLE;
+use crate::net::ws::{DEFAULT_MAX_MESSAGE, MessageKind, WsServerConfig};
 use crate::net::{FaultSet, Faults, HostPort, Mode, RelayConfig, SessionConfig, Slice};
 
 /// Which side a partner plays, and on which port.
@@ -44,6 +45,11 @@ pub enum PartnerRole {
         listen: u16,
         /// Where the reader's server listens.
         target: u16,
+    },
+    /// A WebSocket server on this port (any path).
+    WsServer {
+        /// The port.
+        port: u16,
     },
 }
 
@@ -85,6 +91,7 @@ impl Partner {
             PartnerRole::TcpClient { .. } => Mode::TcpClient,
             PartnerRole::Udp { .. } => Mode::Udp,
             PartnerRole::Relay { .. } => Mode::Relay,
+            PartnerRole::WsServer { .. } => Mode::WsServer,
         }
     }
 
@@ -108,6 +115,13 @@ impl Partner {
                 tls: None,
             },
             PartnerRole::Udp { port, remote } => SessionConfig::udp(any(port), remote.map(here)),
+            PartnerRole::WsServer { port } => SessionConfig::WsServer(Box::new(WsServerConfig {
+                bind: any(port),
+                tls: None,
+                path: None,
+                max_message: DEFAULT_MAX_MESSAGE,
+                kind: MessageKind::Text,
+            })),
             PartnerRole::Relay { listen, target } => {
                 // A pause between pieces, so each one reaches a recv() of
                 // its own (pieces written back to back may be read together).
@@ -164,6 +178,8 @@ impl Partner {
             }
             SessionConfig::Udp { bind, .. } => ("udp", "--bind", bind.to_string()),
             SessionConfig::Relay(r) => ("relay", "--listen", r.listen.to_string()),
+            SessionConfig::WsServer(w) => ("ws-server", "--bind", w.bind.to_string()),
+            SessionConfig::WsClient(w) => ("ws-client", "", w.url.to_string()),
         };
         let to = match self.role {
             PartnerRole::Udp {
@@ -413,6 +429,21 @@ pub fn partners() -> Vec<Partner> {
             },
             Vec::new(),
         ),
+        plain(
+            "ws-echo-server",
+            "ws-echo",
+            "WebSocket:原样回显每条消息的服务器",
+            "WebSocket: a server that echoes every message",
+            "让你的 WebSocket 客户端连接 ws://127.0.0.1:8765/(任意路径):每条消息原样发回,Ping、关闭帧和握手都显示在日志里。",
+            "Connect your WebSocket client to ws://127.0.0.1:8765/ (any path): each message comes back as it was; pings, closes and the handshake show in the log.",
+            WsServer { port: 8765 },
+            vec![Rule {
+                name: "echo".to_string(),
+                when: Trigger::Any,
+                echo: Some(Echo::Same),
+                ..Rule::default()
+            }],
+        ),
     ]
 }
 
@@ -434,7 +465,7 @@ mod tests {
     #[test]
     fn every_partner_is_well_formed() {
         let all = partners();
-        assert_eq!(all.len(), 12);
+        assert_eq!(all.len(), 13);
         let ids: HashSet<&str> = all.iter().map(|p| p.id).collect();
         assert_eq!(ids.len(), all.len(), "ids are unique");
         for p in &all {
@@ -466,6 +497,7 @@ mod tests {
             addr: SocketAddr::from(([127, 0, 0, 1], 40000)),
             time: SystemTime::now(),
             data: Bytes::copy_from_slice(data),
+            message: None,
         }
     }
 
@@ -531,6 +563,8 @@ mod tests {
             SessionConfig::TcpClient { remote, .. } => remote.port,
             SessionConfig::Udp { bind, .. } => bind.port(),
             SessionConfig::Relay(r) => r.listen.port(),
+            SessionConfig::WsServer(w) => w.bind.port(),
+            SessionConfig::WsClient(w) => w.url.port,
         };
         assert_eq!(port_of("000-greeting-server"), 8888);
         assert_eq!(port_of("001-thank-you-server"), 7788);

@@ -163,6 +163,7 @@ impl Responder {
                 addr,
                 time,
                 data,
+                ..
             } => self.on_chunk(*peer, *addr, *time, data),
             Event::PeerClosed { peer, .. } => {
                 self.decoders.remove(peer);
@@ -359,6 +360,7 @@ mod tests {
             addr: addr(5000 + peer as u16),
             time: SystemTime::now(),
             data: Bytes::copy_from_slice(data),
+            message: None,
         }
     }
 
@@ -368,6 +370,7 @@ mod tests {
             addr: addr(port),
             time: SystemTime::now(),
             data: Bytes::copy_from_slice(data),
+            message: None,
         }
     }
 
@@ -449,6 +452,7 @@ mod tests {
             addr: addr(1),
             time: at,
             data: Bytes::from_static(b"x"),
+            message: None,
         };
         let a = r.on_event(&event, SystemTime::now());
         let text = String::from_utf8(sent(&a)[0].1.clone()).unwrap();

@@ -173,5 +173,23 @@ fn session(p: &Partner, args: &PartnerArgs) -> Result<SessionConfig, String> {
             }
             Ok(SessionConfig::Relay(r))
         }
+        SessionConfig::WsServer(mut w) => {
+            if args.connect.is_some() {
+                return wrong("--connect", "--bind");
+            }
+            if args.to.is_some() {
+                return wrong("--to", "--bind");
+            }
+            if let Some(bind) = args.bind {
+                w.bind = bind;
+            }
+            Ok(SessionConfig::WsServer(w))
+        }
+        SessionConfig::WsClient(w) => {
+            if args.bind.is_some() || args.connect.is_some() || args.to.is_some() {
+                return wrong("--bind, --connect and --to", "the partner's own URL");
+            }
+            Ok(SessionConfig::WsClient(w))
+        }
     }
 }

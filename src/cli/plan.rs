@@ -152,6 +152,14 @@ impl Plan {
                     opts,
                 )
             }
+            Command::WsServer {
+                bind,
+                path,
+                tls,
+                ws,
+                opts,
+            } => (super::ws::server(bind, path, &tls, &ws)?, opts),
+            Command::WsClient { args, opts } => (super::ws::client(args)?, opts),
             Command::Partner(_) => return Err("a partner is planned by its own command".into()),
         };
         let repeat = match (opts.every, opts.count) {

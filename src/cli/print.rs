@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::codec::{DisplayEncoding, StreamDecoder, push_hex};
+use crate::net::ws::{MessageKind, WsEvent, WsMessage};
 use crate::net::{GroupOp, Mode, PeriodicEnd};
 use crate::records::{Direction, Entry, Note, Opener};
 use crate::session::{Flow, Observer, SequenceNews, Signal};
@@ -123,8 +124,25 @@ impl<W: Write> Printer<W> {
 
     /// Decodes one chunk: a datagram on its own, a TCP chunk as the next
     /// piece of its stream. Gives the text and the encoding used.
-    fn decode(&mut self, peer: SocketAddr, dir: Direction, data: &[u8]) -> (String, &'static str) {
+    fn decode(
+        &mut self,
+        peer: SocketAddr,
+        dir: Direction,
+        data: &[u8],
+        message: Option<WsMessage>,
+    ) -> (String, &'static str) {
         let enc = self.display_encoding();
+        if let Some(m) = message {
+            // A WebSocket message is whole: decoded alone, text as UTF-8.
+            let enc = match m.kind {
+                MessageKind::Text => DisplayEncoding::Utf8,
+                MessageKind::Binary => enc,
+            };
+            let mut dec = StreamDecoder::new(enc);
+            let mut text = dec.decode(data);
+            text.push_str(&dec.finish());
+            return (text, dec.last_used().label());
+        }
         if self.mode == Mode::Udp {
             // A datagram is a whole message: no state is kept per sender
             // (senders are unbounded).
@@ -159,6 +177,7 @@ impl<W: Write> Printer<W> {
                     bytes: bytes::Bytes::new(),
                     added: 0,
                     note: None,
+                    message: None,
                 };
                 self.json_line(&entry, Some((rest, dec.last_used().label())))?;
             } else if !matches!(self.display, Display::Raw) {
@@ -176,7 +195,7 @@ impl<W: Write> Printer<W> {
         if self.json {
             let text = match self.display {
                 Display::Hex => None,
-                _ => Some(self.decode(peer, entry.dir, &entry.bytes)),
+                _ => Some(self.decode(peer, entry.dir, &entry.bytes, entry.message)),
             };
             return self.json_line(entry, text);
         }
@@ -196,6 +215,10 @@ impl<W: Write> Printer<W> {
                 {
                     self.rx_prefix = Some((peer, dir, format!("[{} {peer}] ", tag(dir))));
                 }
+                if entry.message.is_some() {
+                    let tag = format!("[{} {peer}{}] ", tag(dir), message_tag(entry.message));
+                    self.rx_prefix = Some((peer, dir, tag));
+                }
                 let prefix = self.rx_prefix.as_ref().map_or("", |(_, _, p)| p.as_str());
                 self.line.clear();
                 self.line.push_str(prefix);
@@ -204,9 +227,14 @@ impl<W: Write> Printer<W> {
                 self.out.write_all(self.line.as_bytes())
             }
             Display::Text(_) => {
-                let (text, _) = self.decode(peer, dir, &entry.bytes);
+                let (text, _) = self.decode(peer, dir, &entry.bytes, entry.message);
                 let text = terminal::safe_text(trim_line_end(&text));
-                writeln!(self.out, "[{} {peer}] {text}", tag(dir))
+                writeln!(
+                    self.out,
+                    "[{} {peer}{}] {text}",
+                    tag(dir),
+                    message_tag(entry.message)
+                )
             }
         }
     }
@@ -234,6 +262,8 @@ impl<W: Write> Printer<W> {
             text: None,
             hex: None,
             added: (entry.added > 0).then_some(entry.added),
+            message: entry.message.map(|m| m.kind.name()),
+            frames: entry.message.map(|m| m.frames),
         };
         let event;
         let hex;
@@ -268,6 +298,8 @@ impl<W: Write> Printer<W> {
                 self.opened = true;
                 match self.mode {
                     Mode::TcpServer => eprintln!("listening on {local}"),
+                    Mode::WsServer => eprintln!("WebSocket server listening on {local}"),
+                    Mode::WsClient => {}
                     Mode::Udp => eprintln!("bound to {local}"),
                     Mode::Relay => eprintln!("relaying: listening on {local}"),
                     Mode::UdpRelay => eprintln!("relaying: bound to {local}"),
@@ -326,7 +358,25 @@ impl<W: Write> Printer<W> {
             Note::RepliesDropped { .. } => eprintln!("{note}"),
             Note::TlsServerReady { .. } => eprintln!("{note}"),
             Note::TlsEstablished(_) => eprintln!("{shown}: {note}"),
-            Note::TlsHelloOnPlain => eprintln!("hint: {shown}: {note}"),
+            Note::TlsHelloOnPlain | Note::WsKnocking => eprintln!("hint: {shown}: {note}"),
+            Note::Ws(event) => {
+                eprintln!("{shown}: {note}");
+                let failed = matches!(
+                    event.as_ref(),
+                    WsEvent::Refused(_) | WsEvent::Violation { .. } | WsEvent::Dropped
+                );
+                if failed {
+                    let fix = crate::teach::explain::note(note)
+                        .fix
+                        .get(crate::i18n::Lang::En);
+                    eprintln!("  what to do: {fix}");
+                    if let WsEvent::Refused(r) = event.as_ref()
+                        && !r.by_us
+                    {
+                        self.tls_failed = Some(format!("{note}; what to do: {fix}"));
+                    }
+                }
+            }
             Note::TlsFailed(_) => {
                 if let Some(a) = addr {
                     self.flush_decoders(a)?;
@@ -502,7 +552,7 @@ impl<W: Write> Observer for Printer<W> {
                     (None, _) if self.tls_failed.is_some() => {
                         Err(self.tls_failed.take().unwrap_or_default())
                     }
-                    (None, Mode::TcpClient) if *opened => Ok(()),
+                    (None, Mode::TcpClient | Mode::WsClient) if *opened => Ok(()),
                     (None, _) => Err("the session ended unexpectedly".to_string()),
                 };
                 return self.end(result);
@@ -556,6 +606,22 @@ struct JsonRow<'a> {
     hex: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     added: Option<u32>,
+    /// WebSocket: `text` or `binary`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    /// WebSocket: how many frames the message came in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    frames: Option<u16>,
+}
+
+/// A WebSocket message's kind, and its frames when more than one, for the
+/// row's tag (` text`, ` binary, 3 frames`).
+fn message_tag(message: Option<WsMessage>) -> String {
+    match message {
+        None => String::new(),
+        Some(m) if m.frames > 1 => format!(" {}, {} frames", m.kind.name(), m.frames),
+        Some(m) => format!(" {}", m.kind.name()),
+    }
 }
 
 /// The text without one trailing line break (the record line adds its own).

@@ -153,6 +153,7 @@ fn spawn_stdin_reader(tx: Sender<Command>, send: SendOptions) {
                                 // The line ending and checksum are ours, not typed.
                                 let meta = SendMeta {
                                     added_tail: u32::try_from(payload.added_tail).unwrap_or(0),
+                                    message: None,
                                 };
                                 let cmd = Command::Send {
                                     target: Target::Default,

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use super::tls::{TlsClientConfig, TlsServerConfig};
+use super::ws::{MessageKind, WsClientConfig, WsServerConfig};
 use super::{HostPort, Mode, MulticastConfig, PeerId, RelayConfig};
 
 /// Everything needed to open a session.
@@ -37,6 +38,10 @@ pub enum SessionConfig {
     },
     /// Listen, connect each client to a target, forward both ways.
     Relay(Box<RelayConfig>),
+    /// Listen for WebSocket clients (`ws://` or, with TLS, `wss://`).
+    WsServer(Box<WsServerConfig>),
+    /// Connect to a WebSocket server by URL.
+    WsClient(Box<WsClientConfig>),
 }
 
 impl SessionConfig {
@@ -48,6 +53,8 @@ impl SessionConfig {
             SessionConfig::Udp { .. } => Mode::Udp,
             SessionConfig::Relay(r) if r.udp => Mode::UdpRelay,
             SessionConfig::Relay(_) => Mode::Relay,
+            SessionConfig::WsServer(_) => Mode::WsServer,
+            SessionConfig::WsClient(_) => Mode::WsClient,
         }
     }
 
@@ -102,4 +109,8 @@ pub struct SendMeta {
     /// How many bytes at the end of the data NetAssist added (a line ending,
     /// a checksum) rather than the user typing them.
     pub added_tail: u32,
+    /// WebSocket: the kind of message to send (`None`: the session's
+    /// default). In a `Sent` event: the kind that went (text that is not
+    /// UTF-8 goes as binary).
+    pub message: Option<MessageKind>,
 }

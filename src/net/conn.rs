@@ -13,6 +13,8 @@ use mio::{Interest, Token};
 
 use super::driver::Ctx;
 use super::tls::layer::TlsLayer;
+use super::ws::layer::{Report, Step, WsLayer};
+use super::ws::{MessageKind, WsEvent};
 use super::{CloseReason, Event, NetError, PeerId, SendMeta};
 
 /// Size of one read.
@@ -47,6 +49,8 @@ pub(crate) enum ConnSend {
     Finished(NetError),
     /// Writing showed the connection is over.
     Broken(CloseReason),
+    /// Refused by the WebSocket layer (not open yet, closing).
+    Refused(NetError),
 }
 
 /// The read buffer. A read that fills most of it is handed over as is (no
@@ -109,7 +113,9 @@ pub(crate) fn close_reason(err: &io::Error) -> CloseReason {
     match err.kind() {
         io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::BrokenPipe => CloseReason::Reset,
+        | io::ErrorKind::BrokenPipe
+        // A socket the peer reset, seen by shutdown (Linux: ENOTCONN).
+        | io::ErrorKind::NotConnected => CloseReason::Reset,
         _ => CloseReason::Error(err.to_string()),
     }
 }
@@ -135,6 +141,14 @@ pub(crate) struct Conn {
     tls: Option<Box<TlsLayer>>,
     /// TLS: the peer's close_notify came with data; it is reported next read.
     tls_peer_closed: bool,
+    /// The WebSocket layer, on a WebSocket session's connections (over
+    /// TLS for `wss://`).
+    ws: Option<Box<WsLayer>>,
+    /// WebSocket: messages sent before the upgrade finished; they go once
+    /// it has (at most [`MAX_QUEUE`] bytes wait).
+    ws_waiting: VecDeque<(Bytes, SendMeta)>,
+    /// Bytes in `ws_waiting`.
+    ws_waiting_bytes: usize,
 }
 
 impl Conn {
@@ -175,6 +189,9 @@ impl Conn {
             we_done: false,
             tls: None,
             tls_peer_closed: false,
+            ws: None,
+            ws_waiting: VecDeque::new(),
+            ws_waiting_bytes: 0,
         }
     }
 
@@ -185,13 +202,195 @@ impl Conn {
         self
     }
 
+    /// Runs WebSocket over this connection from now on (over TLS, if it
+    /// has TLS). A client's request is queued at once; it goes on the next
+    /// flush (after the TLS handshake).
+    pub(crate) fn with_ws(mut self, ctx: &Ctx, mut layer: WsLayer) -> Conn {
+        let request = layer.take_request();
+        self.ws = Some(Box::new(layer));
+        if let Some(request) = request {
+            self.queue_quiet(ctx, request);
+        }
+        self
+    }
+
+    /// True for a WebSocket connection.
+    pub(crate) fn is_ws(&self) -> bool {
+        self.ws.is_some()
+    }
+
+    /// Queues bytes of the WebSocket layer's own (no `Sent` for them).
+    fn queue_quiet(&mut self, ctx: &Ctx, data: Bytes) {
+        if data.is_empty() {
+            return;
+        }
+        ctx.shared.add_pending(data.len());
+        if let Some(ws) = self.ws.as_deref_mut() {
+            ws.reports.push_back(Report::Quiet);
+        }
+        self.queued += data.len();
+        self.queue.push_back((data, SendMeta::default()));
+    }
+
+    /// Carries out what the WebSocket layer asked for.
+    fn ws_steps(&mut self, ctx: &mut Ctx, steps: Vec<Step>) -> Result<(), CloseReason> {
+        let mut end = None;
+        let mut opened = false;
+        for step in steps {
+            match step {
+                Step::Connected(local) => {
+                    opened = true;
+                    ctx.emit(Event::Connected {
+                        peer: self.id,
+                        addr: self.addr,
+                        local,
+                    });
+                }
+                Step::Emit(event) => ctx.emit(Event::Ws {
+                    peer: self.id,
+                    addr: self.addr,
+                    event,
+                }),
+                Step::Message(data, message) => ctx.emit(Event::Received {
+                    peer: Some(self.id),
+                    addr: self.addr,
+                    time: SystemTime::now(),
+                    data,
+                    message: Some(message),
+                }),
+                Step::Write(bytes) => {
+                    // A peer that floods pings but does not read gets no
+                    // more pongs than the queue holds.
+                    if self.queued <= MAX_QUEUE {
+                        self.queue_quiet(ctx, bytes);
+                    }
+                }
+                Step::Finish => self.finishing = true,
+                Step::End(how) => end = Some(how),
+            }
+        }
+        if let Some(how) = end {
+            // What was queued (a refusal's answer) goes first, if it can.
+            let _ = self.flush(ctx);
+            return Err(how);
+        }
+        if opened {
+            // Sends that came while the upgrade ran go now, in order.
+            self.ws_waiting_bytes = 0;
+            for (data, meta) in std::mem::take(&mut self.ws_waiting) {
+                match self.send(ctx, data, meta) {
+                    ConnSend::Broken(how) => return Err(how),
+                    ConnSend::QueueFull(err) | ConnSend::Refused(err) => ctx.error(err),
+                    ConnSend::Queued | ConnSend::Finished(_) => {}
+                }
+            }
+        }
+        self.flush(ctx)
+    }
+
+    /// A WebSocket ping (a session command): its payload goes in a ping frame.
+    pub(crate) fn ws_ping(&mut self, ctx: &mut Ctx, payload: Bytes) -> Result<ConnSend, NetError> {
+        let ws = self.ws.as_deref_mut().ok_or(NetError::NotWebSocket)?;
+        let bytes = ws.ping(payload.clone())?;
+        self.ws_control(
+            ctx,
+            bytes,
+            WsEvent::Ping {
+                payload,
+                by_us: true,
+            },
+        )
+    }
+
+    /// A WebSocket close frame of ours with `code` and `reason`.
+    pub(crate) fn ws_close(
+        &mut self,
+        ctx: &mut Ctx,
+        code: u16,
+        reason: &str,
+    ) -> Result<ConnSend, NetError> {
+        let ws = self.ws.as_deref_mut().ok_or(NetError::NotWebSocket)?;
+        let bytes = ws.close(code, reason)?;
+        let event = WsEvent::Close {
+            close: super::ws::CloseInfo {
+                code: Some(code),
+                reason: reason.to_string(),
+            },
+            by_peer: false,
+            reply: false,
+        };
+        self.ws_control(ctx, bytes, event)
+    }
+
+    fn ws_control(
+        &mut self,
+        ctx: &mut Ctx,
+        bytes: Bytes,
+        event: WsEvent,
+    ) -> Result<ConnSend, NetError> {
+        if self.finishing {
+            return Err(NetError::SendingFinished { addr: self.addr });
+        }
+        ctx.emit(Event::Ws {
+            peer: self.id,
+            addr: self.addr,
+            event,
+        });
+        self.queue_quiet(ctx, bytes);
+        Ok(match self.flush(ctx) {
+            Ok(()) => ConnSend::Queued,
+            Err(how) => ConnSend::Broken(how),
+        })
+    }
+
+    /// Maps a written item to the `Sent` it reports: a WebSocket message
+    /// reports its payload, the layer's own bytes nothing.
+    fn sent_report(
+        ws: &mut Option<Box<WsLayer>>,
+        data: Bytes,
+        meta: SendMeta,
+    ) -> Option<(Bytes, SendMeta)> {
+        let Some(ws) = ws.as_deref_mut() else {
+            return Some((data, meta));
+        };
+        match ws.reports.pop_front() {
+            Some(Report::Message(payload)) => Some((payload, meta)),
+            Some(Report::Quiet) | None => None,
+        }
+    }
+
     /// True once we have been asked to finish sending (no more sends).
     pub(crate) fn finishing(&self) -> bool {
         self.finishing
     }
 
-    /// Reads one chunk.
+    /// Reads one chunk. On a WebSocket connection, the chunk goes through
+    /// the layer, which reports messages and events itself.
     pub(crate) fn read(&mut self, ctx: &mut Ctx, buf: &mut ReadBuf) -> ReadOutcome {
+        let outcome = self.read_stream(ctx, buf);
+        let Some(ws) = self.ws.as_deref_mut() else {
+            return outcome;
+        };
+        let steps = match &outcome {
+            ReadOutcome::Data(data) => ws.input(data),
+            ReadOutcome::PeerFinished | ReadOutcome::Closed(_) => ws.eof(),
+            ReadOutcome::Progress | ReadOutcome::WouldBlock => return outcome,
+        };
+        let done = self.ws_steps(ctx, steps);
+        match (outcome, done) {
+            (ReadOutcome::Data(_), Ok(())) => ReadOutcome::Progress,
+            (ReadOutcome::Data(_), Err(how)) => ReadOutcome::Closed(how),
+            // A refused client's own reason says more than the FIN.
+            (
+                ReadOutcome::PeerFinished | ReadOutcome::Closed(_),
+                Err(how @ CloseReason::Error(_)),
+            ) => ReadOutcome::Closed(how),
+            (outcome, _) => outcome,
+        }
+    }
+
+    /// Reads one chunk of the byte stream (plaintext, over TLS).
+    fn read_stream(&mut self, ctx: &mut Ctx, buf: &mut ReadBuf) -> ReadOutcome {
         if self.peer_done {
             return ReadOutcome::WouldBlock;
         }
@@ -317,10 +516,35 @@ impl Conn {
     }
 
     /// Queues bytes and writes what the OS takes now.
-    pub(crate) fn send(&mut self, ctx: &mut Ctx, data: Bytes, meta: SendMeta) -> ConnSend {
+    pub(crate) fn send(&mut self, ctx: &mut Ctx, data: Bytes, mut meta: SendMeta) -> ConnSend {
         if self.finishing {
             return ConnSend::Finished(NetError::SendingFinished { addr: self.addr });
         }
+        let (data, report) = match self.ws.as_deref_mut() {
+            Some(ws) if ws.handshaking() => {
+                // Held until the upgrade is done (a refused one drops them).
+                if self.ws_waiting_bytes + data.len() > MAX_QUEUE {
+                    return ConnSend::QueueFull(NetError::SendQueueFull {
+                        addr: self.addr,
+                        dropped: data.len(),
+                    });
+                }
+                self.ws_waiting_bytes += data.len();
+                self.ws_waiting.push_back((data, meta));
+                return ConnSend::Queued;
+            }
+            Some(ws) => {
+                let kind = meta.message.unwrap_or(MessageKind::Text);
+                match ws.message(&data, kind) {
+                    Ok((frame, kind)) => {
+                        meta.message = Some(kind);
+                        (frame, Some(data))
+                    }
+                    Err(err) => return ConnSend::Refused(err),
+                }
+            }
+            None => (data, None),
+        };
         if data.is_empty() {
             return ConnSend::Queued;
         }
@@ -332,6 +556,9 @@ impl Conn {
         }
         self.queued += data.len();
         ctx.shared.add_pending(data.len());
+        if let (Some(ws), Some(payload)) = (self.ws.as_deref_mut(), report) {
+            ws.reports.push_back(Report::Message(payload));
+        }
         self.queue.push_back((data, meta));
         match self.flush(ctx) {
             Ok(()) => ConnSend::Queued,
@@ -364,13 +591,15 @@ impl Conn {
                         let (data, meta) = (head.clone(), *meta);
                         self.queue.pop_front();
                         self.head_written = 0;
-                        ctx.emit(Event::Sent {
-                            peer: Some(self.id),
-                            addr: self.addr,
-                            time: SystemTime::now(),
-                            data,
-                            meta,
-                        });
+                        if let Some((data, meta)) = Conn::sent_report(&mut self.ws, data, meta) {
+                            ctx.emit(Event::Sent {
+                                peer: Some(self.id),
+                                addr: self.addr,
+                                time: SystemTime::now(),
+                                data,
+                                meta,
+                            });
+                        }
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
@@ -405,9 +634,11 @@ impl Conn {
                     Ok(n) => {
                         let (id, addr) = (self.id, self.addr);
                         let queued = &mut self.queued;
+                        let ws = &mut self.ws;
                         tls.wrote(n, |plain, done| {
                             *queued -= plain;
                             ctx.shared.sub_pending(plain);
+                            let done = done.and_then(|(d, m)| Conn::sent_report(ws, d, m));
                             if let Some((data, meta)) = done {
                                 ctx.emit(Event::Sent {
                                     peer: Some(id),
@@ -470,6 +701,21 @@ impl Conn {
 
     /// Closes the socket and forgets what was not written.
     pub(crate) fn close(mut self, ctx: &mut Ctx) {
+        // Best effort: a WebSocket peer hears 1001 going away, not a cut.
+        if self.queue.is_empty()
+            && let Some(frame) = self.ws.as_deref_mut().and_then(WsLayer::going_away)
+        {
+            match self.tls.as_deref_mut() {
+                // Encrypted now, written with the close_notify below.
+                Some(tls) if !tls.handshaking() && !tls.close_notify_sent => {
+                    tls.encrypt(&frame);
+                }
+                Some(_) => {}
+                None => {
+                    let _ = self.stream.write(&frame);
+                }
+            }
+        }
         if let Some(tls) = self.tls.as_deref_mut()
             && !tls.handshaking()
             && !tls.close_notify_sent

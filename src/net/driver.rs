@@ -15,6 +15,7 @@ use mio::{Poll, Token, Waker};
 use super::multicast::MulticastOptions;
 use super::periodic::PeriodicState;
 use super::queue::EventSink;
+use super::ws::MessageKind;
 use super::{
     Event, Faults, GroupOp, Membership, Mode, NetError, PeerId, Periodic, PeriodicId, Resolver,
     SendMeta, Target,
@@ -50,6 +51,19 @@ pub(crate) enum WorkerCmd {
     SetFaults(Faults),
     /// A relay's rewrite rules from now on (none: forward as read).
     SetRewrite(Option<super::Rewriter>),
+    /// WebSocket: a ping with this payload.
+    Ping {
+        target: Target,
+        payload: Bytes,
+    },
+    /// WebSocket: a close frame with this code and reason.
+    WsClose {
+        target: Target,
+        code: u16,
+        reason: String,
+    },
+    /// WebSocket: the kind of message a send without one goes as.
+    SetMessageKind(MessageKind),
 }
 
 /// State shared between a worker and the handles that command it.
@@ -184,6 +198,7 @@ pub(crate) fn no_multicast(ctx: &mut Ctx, cmd: WorkerCmd, mode: Mode) {
         WorkerCmd::SetMulticast(_) => ctx.error(error),
         WorkerCmd::SetFaults(_) => not_relay(ctx, mode, "faults"),
         WorkerCmd::SetRewrite(_) => not_relay(ctx, mode, "rewrite rules"),
+        WorkerCmd::Ping { .. } | WorkerCmd::WsClose { .. } => ctx.error(NetError::NotWebSocket),
         _ => {}
     }
 }

@@ -189,6 +189,28 @@ pub enum NetError {
         /// The OS error text.
         message: String,
     },
+    /// A WebSocket send, ping or close before the upgrade finished.
+    #[error("the WebSocket is not open yet: the upgrade has not finished")]
+    WsNotOpen,
+    /// A WebSocket send after a close frame went or came: the connection
+    /// is closing.
+    #[error("the WebSocket is closing: no more messages can be sent on it")]
+    WsClosing,
+    /// A ping payload or close reason over the 125 bytes a control frame holds.
+    #[error("a WebSocket control frame holds at most 125 bytes (this one would be {len})")]
+    WsControlTooLong {
+        /// The payload's length.
+        len: usize,
+    },
+    /// A WebSocket command in a mode that has none (ping over plain TCP).
+    #[error("this is not a WebSocket session")]
+    NotWebSocket,
+    /// The WebSocket library refused a send (its words).
+    #[error("WebSocket error: {message}")]
+    WsOther {
+        /// What it said.
+        message: String,
+    },
     /// Any other operating-system error, with what was being done.
     #[error("{context}: {message}")]
     Io {
@@ -260,6 +282,16 @@ pub enum ErrorKind {
     TlsSetup,
     /// See [`NetError::KeyLog`].
     KeyLog,
+    /// See [`NetError::WsNotOpen`].
+    WsNotOpen,
+    /// See [`NetError::WsClosing`].
+    WsClosing,
+    /// See [`NetError::WsControlTooLong`].
+    WsControlTooLong,
+    /// See [`NetError::NotWebSocket`].
+    NotWebSocket,
+    /// See [`NetError::WsOther`].
+    WsOther,
     /// See [`NetError::Io`].
     Io,
 }
@@ -296,6 +328,11 @@ impl NetError {
             NetError::TlsNoRoots { .. } => ErrorKind::TlsNoRoots,
             NetError::TlsSetup { .. } => ErrorKind::TlsSetup,
             NetError::KeyLog { .. } => ErrorKind::KeyLog,
+            NetError::WsNotOpen => ErrorKind::WsNotOpen,
+            NetError::WsClosing => ErrorKind::WsClosing,
+            NetError::WsControlTooLong { .. } => ErrorKind::WsControlTooLong,
+            NetError::NotWebSocket => ErrorKind::NotWebSocket,
+            NetError::WsOther { .. } => ErrorKind::WsOther,
             NetError::Io { .. } => ErrorKind::Io,
         }
     }

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 
 use super::tls::{CertInfo, SelfSignedStore, TlsFailure, TlsInfo};
+use super::ws::{WsEvent, WsMessage};
 use super::{
     FaultEvent, Flow, HostPort, Membership, Mode, NetError, PeerId, PeriodicEnd, PeriodicId,
     SendMeta,
@@ -91,8 +92,11 @@ pub enum Event {
         addr: SocketAddr,
         /// When they were read.
         time: SystemTime,
-        /// The exact bytes of this read.
+        /// The exact bytes of this read (WebSocket: of one whole message).
         data: Bytes,
+        /// WebSocket: the message's kind and frame count (`None` for TCP
+        /// and UDP reads).
+        message: Option<WsMessage>,
     },
     /// Bytes handed to the operating system for one peer. Over TLS: the
     /// plaintext, once the ciphertext that ends it has been handed over.
@@ -260,6 +264,15 @@ pub enum Event {
         client: SocketAddr,
         /// What it did.
         fault: FaultEvent,
+    },
+    /// A WebSocket connection's handshake, control frame or failure.
+    Ws {
+        /// The connection's id.
+        peer: PeerId,
+        /// The remote address.
+        addr: SocketAddr,
+        /// What happened.
+        event: WsEvent,
     },
     /// Something failed; the session may still be open (see [`Event::Closed`]).
     Error(NetError),

@@ -63,6 +63,7 @@ impl FakeNet {
             addr,
             time: SystemTime::now(),
             data: Bytes::copy_from_slice(data),
+            message: None,
         });
     }
 
@@ -98,6 +99,15 @@ impl FakeDriver {
         let (local, remote) = match &config {
             SessionConfig::TcpServer { bind, .. } => (any_port(*bind), loopback),
             SessionConfig::Relay(r) => (any_port(r.listen), loopback),
+            SessionConfig::WsServer(w) => (any_port(w.bind), loopback),
+            SessionConfig::WsClient(w) => {
+                let hp = w.url.host_port();
+                let ip = hp.ip().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+                (
+                    w.bind.map_or(loopback, any_port),
+                    SocketAddr::new(ip, hp.port),
+                )
+            }
             SessionConfig::TcpClient { remote, bind, .. } => {
                 let ip = remote.ip().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
                 (
@@ -120,7 +130,7 @@ impl FakeDriver {
             peers: Vec::new(),
             remote,
         };
-        if mode == Mode::TcpClient {
+        if mode.connects() {
             driver.peers.push((PeerId(1), remote));
             ctx.emit(Event::Connected {
                 peer: PeerId(1),

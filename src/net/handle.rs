@@ -9,6 +9,7 @@ use crossbeam_channel::Sender;
 
 use super::driver::{WorkerCmd, WorkerShared};
 use super::periodic::PeriodicState;
+use super::ws::MessageKind;
 use super::{
     Faults, Membership, MulticastOptions, NetError, PeerId, Periodic, PeriodicId, PeriodicProgress,
     SendMeta, Target,
@@ -131,6 +132,28 @@ impl SessionHandle {
     /// modes answer with an error event.
     pub fn set_rewrite(&self, rewrite: Option<super::Rewriter>) -> Result<(), NetError> {
         self.command(WorkerCmd::SetRewrite(rewrite))
+    }
+
+    /// WebSocket: sends a ping with `payload` (at most 125 bytes) to
+    /// `target`; its pong is reported with the round-trip time.
+    pub fn ping(&self, target: Target, payload: Bytes) -> Result<(), NetError> {
+        self.command(WorkerCmd::Ping { target, payload })
+    }
+
+    /// WebSocket: sends a close frame with `code` and `reason` to
+    /// `target`; the connection ends once the peer answers with its own.
+    pub fn ws_close(&self, target: Target, code: u16, reason: String) -> Result<(), NetError> {
+        self.command(WorkerCmd::WsClose {
+            target,
+            code,
+            reason,
+        })
+    }
+
+    /// WebSocket: the kind of message sends go as when they do not say
+    /// ([`SendMeta::message`]); text at open.
+    pub fn set_message_kind(&self, kind: MessageKind) -> Result<(), NetError> {
+        self.command(WorkerCmd::SetMessageKind(kind))
     }
 
     /// Bytes accepted for sending but not yet written to the OS; a file

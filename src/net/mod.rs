@@ -36,6 +36,7 @@ mod timer;
 pub mod tls;
 mod udp;
 mod worker;
+pub mod ws;
 
 pub use addr::{AddrError, HostPort, parse_bind_addr, parse_host_port, parse_port};
 pub use config::{SendMeta, SessionConfig, Target};
@@ -81,6 +82,10 @@ pub enum Mode {
     Relay,
     /// The same for UDP: one upstream socket per client address.
     UdpRelay,
+    /// Listen and serve WebSocket clients.
+    WsServer,
+    /// Connect to one WebSocket server.
+    WsClient,
 }
 
 impl Mode {
@@ -92,6 +97,27 @@ impl Mode {
             Mode::Udp => "UDP",
             Mode::Relay => "TCP relay",
             Mode::UdpRelay => "UDP relay",
+            Mode::WsServer => "WebSocket server",
+            Mode::WsClient => "WebSocket client",
         }
+    }
+
+    /// True for the WebSocket modes.
+    pub fn is_ws(self) -> bool {
+        matches!(self, Mode::WsServer | Mode::WsClient)
+    }
+
+    /// True for modes that serve clients of their own (a server, a relay):
+    /// they list them and send to one, some or all.
+    pub fn serves(self) -> bool {
+        matches!(
+            self,
+            Mode::TcpServer | Mode::WsServer | Mode::Relay | Mode::UdpRelay
+        )
+    }
+
+    /// True for modes that connect to one server (its one connection).
+    pub fn connects(self) -> bool {
+        matches!(self, Mode::TcpClient | Mode::WsClient)
     }
 }

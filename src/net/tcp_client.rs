@@ -18,6 +18,8 @@ use super::driver::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
 use super::resolve::{LookupResult, literal, spawn_lookup};
 use super::tls::layer::TlsLayer;
 use super::tls::setup::{self, ClientTls};
+use super::ws::layer::WsLayer;
+use super::ws::{MessageKind, WsClientConfig};
 use super::{
     CloseReason, Event, HostPort, Mode, NetError, PeerId, SendMeta, Target, TlsClientConfig,
 };
@@ -54,6 +56,10 @@ pub(crate) struct Client {
     buf: ReadBuf,
     /// TLS over the connection, if the session talks TLS.
     tls: Option<ClientTls>,
+    /// WebSocket over the connection, if the session talks WebSocket.
+    ws: Option<Box<WsClientConfig>>,
+    /// WebSocket: the kind of message a send goes as when it does not say.
+    kind: MessageKind,
 }
 
 impl Client {
@@ -64,6 +70,26 @@ impl Client {
         remote: HostPort,
         bind: Option<SocketAddr>,
         tls: Option<TlsClientConfig>,
+    ) -> Result<Client, NetError> {
+        Client::start_as(ctx, remote, bind, tls, None)
+    }
+
+    /// A WebSocket client: the TCP client to the URL's host and port, its
+    /// connection upgraded (over TLS for `wss://`).
+    pub(crate) fn start_ws(ctx: &mut Ctx, mut config: WsClientConfig) -> Result<Client, NetError> {
+        let remote = config.url.host_port();
+        let (bind, tls, kind) = (config.bind, config.tls.take(), config.kind);
+        let mut client = Client::start_as(ctx, remote, bind, tls, Some(Box::new(config)))?;
+        client.kind = kind;
+        Ok(client)
+    }
+
+    fn start_as(
+        ctx: &mut Ctx,
+        remote: HostPort,
+        bind: Option<SocketAddr>,
+        tls: Option<TlsClientConfig>,
+        ws: Option<Box<WsClientConfig>>,
     ) -> Result<Client, NetError> {
         let tls = match tls {
             Some(cfg) => Some(setup::client(&cfg, &remote.host)?),
@@ -79,6 +105,8 @@ impl Client {
             last_error: None,
             buf: ReadBuf::new(),
             tls,
+            ws,
+            kind: MessageKind::Text,
         };
         match literal(&remote) {
             Some(addr) => client.connect_first(ctx, vec![addr])?,
@@ -177,15 +205,20 @@ impl Client {
         let _ = stream.set_nodelay(true);
         let local = stream.local_addr().map(canonical).unwrap_or(addr);
         let addr = canonical(addr);
-        ctx.emit(Event::Opened {
-            mode: Mode::TcpClient,
-            local,
-        });
-        ctx.emit(Event::Connected {
-            peer: PEER,
-            addr,
-            local,
-        });
+        let mode = if self.ws.is_some() {
+            Mode::WsClient
+        } else {
+            Mode::TcpClient
+        };
+        ctx.emit(Event::Opened { mode, local });
+        // A WebSocket client is connected once its upgrade is done.
+        if self.ws.is_none() {
+            ctx.emit(Event::Connected {
+                peer: PEER,
+                addr,
+                local,
+            });
+        }
         let conn = Conn::registered(PEER, addr, stream, STREAM);
         let conn = match self.tls.as_ref().map(TlsLayer::client).transpose() {
             Ok(Some(layer)) => conn.with_tls(layer),
@@ -199,12 +232,36 @@ impl Client {
                 return self.end(ctx, CloseReason::Tls(failure));
             }
         };
+        let conn = match &self.ws {
+            Some(ws) => conn.with_ws(ctx, WsLayer::client(ws, local)),
+            None => conn,
+        };
         self.state = State::Up(conn);
-        // A TLS client speaks first: its ClientHello goes now.
+        // A TLS client speaks first: its ClientHello goes now (a WebSocket
+        // client's request follows, or goes now over plain TCP).
         if let State::Up(conn) = &mut self.state
             && let Err(how) = conn.flush(ctx)
         {
             self.end(ctx, how);
+        }
+    }
+
+    /// A WebSocket control frame (ping, close) on the connection.
+    fn control(
+        &mut self,
+        ctx: &mut Ctx,
+        send: impl FnOnce(&mut Conn, &mut Ctx) -> Result<ConnSend, NetError>,
+    ) {
+        if self.ws.is_none() {
+            return ctx.error(NetError::NotWebSocket);
+        }
+        let State::Up(conn) = &mut self.state else {
+            return ctx.error(NetError::NotOpen);
+        };
+        match send(conn, ctx) {
+            Ok(ConnSend::Broken(how)) => self.end(ctx, how),
+            Ok(_) => {}
+            Err(err) => ctx.error(err),
         }
     }
 
@@ -301,9 +358,14 @@ impl Driver for Client {
         let State::Up(conn) = &mut self.state else {
             return SendOutcome::Failed(NetError::NotOpen);
         };
+        // WebSocket: a send that does not say goes as the session's kind.
+        let meta = SendMeta {
+            message: self.ws.as_ref().and(meta.message.or(Some(self.kind))),
+            ..meta
+        };
         match conn.send(ctx, data, meta) {
             ConnSend::Queued => SendOutcome::Sent,
-            ConnSend::QueueFull(err) => SendOutcome::Failed(err),
+            ConnSend::QueueFull(err) | ConnSend::Refused(err) => SendOutcome::Failed(err),
             ConnSend::Finished(err) => SendOutcome::Gone(err),
             ConnSend::Broken(how) => {
                 self.end(ctx, how);
@@ -328,6 +390,13 @@ impl Driver for Client {
             }
             // The one name was looked up to connect; a new connection looks again.
             WorkerCmd::RefreshNames => {}
+            WorkerCmd::SetMessageKind(kind) => self.kind = kind,
+            WorkerCmd::Ping { payload, .. } => {
+                self.control(ctx, |conn, ctx| conn.ws_ping(ctx, payload))
+            }
+            WorkerCmd::WsClose { code, reason, .. } => {
+                self.control(ctx, |conn, ctx| conn.ws_close(ctx, code, &reason))
+            }
             other => no_multicast(ctx, other, Mode::TcpClient),
         }
     }
@@ -361,6 +430,7 @@ impl Driver for Client {
                     addr: conn.addr,
                     time: SystemTime::now(),
                     data,
+                    message: None,
                 }),
                 ReadOutcome::Progress => {}
                 ReadOutcome::WouldBlock => conn.in_ready = false,

@@ -15,6 +15,8 @@ use super::conn::{Conn, ConnSend, ReadBuf, ReadOutcome};
 use super::driver::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
 use super::tls::layer::TlsLayer;
 use super::tls::setup::{self, ServerTls};
+use super::ws::layer::WsLayer;
+use super::ws::{MessageKind, WsServerConfig};
 use super::{CloseReason, Event, Mode, NetError, PeerId, SendMeta, Target, TlsServerConfig};
 
 const LISTENER: Token = Token(1);
@@ -93,6 +95,16 @@ pub(crate) struct Server {
     buf: ReadBuf,
     /// TLS for every connection, if the session serves TLS.
     tls: Option<ServerTls>,
+    /// WebSocket on every connection, if the session serves WebSocket.
+    ws: Option<WsServe>,
+    /// WebSocket: the kind of message a send goes as when it does not say.
+    kind: MessageKind,
+}
+
+/// What a WebSocket server serves.
+struct WsServe {
+    path: Option<String>,
+    max_message: usize,
 }
 
 fn token_of(id: PeerId) -> usize {
@@ -108,6 +120,27 @@ impl Server {
         bind: SocketAddr,
         tls: Option<TlsServerConfig>,
     ) -> Result<Server, NetError> {
+        Server::open_as(ctx, bind, tls, None)
+    }
+
+    /// A WebSocket server: the TCP server with the WebSocket layer on each
+    /// connection (over TLS for `wss://`).
+    pub(crate) fn open_ws(ctx: &mut Ctx, config: WsServerConfig) -> Result<Server, NetError> {
+        let serve = WsServe {
+            path: config.path,
+            max_message: config.max_message,
+        };
+        let mut server = Server::open_as(ctx, config.bind, config.tls, Some(serve))?;
+        server.kind = config.kind;
+        Ok(server)
+    }
+
+    fn open_as(
+        ctx: &mut Ctx,
+        bind: SocketAddr,
+        tls: Option<TlsServerConfig>,
+        ws: Option<WsServe>,
+    ) -> Result<Server, NetError> {
         let tls = match tls {
             Some(cfg) => Some(setup::server(&cfg, bind)?),
             None => None,
@@ -121,8 +154,13 @@ impl Server {
             .registry()
             .register(&mut listener, LISTENER, Interest::READABLE)
             .map_err(|e| NetError::io("cannot watch the listener", &e))?;
+        let mode = if ws.is_some() {
+            Mode::WsServer
+        } else {
+            Mode::TcpServer
+        };
         ctx.emit(Event::Opened {
-            mode: Mode::TcpServer,
+            mode,
             local: canonical(local),
         });
         if let Some(tls) = &tls {
@@ -143,6 +181,8 @@ impl Server {
             accept_retry_at: None,
             buf: ReadBuf::new(),
             tls,
+            ws,
+            kind: MessageKind::Text,
         })
     }
 
@@ -176,11 +216,21 @@ impl Server {
             Some(layer) => conn.with_tls(layer),
             None => conn,
         };
-        ctx.emit(Event::Connected {
-            peer: id,
-            addr,
-            local,
-        });
+        let conn = match &self.ws {
+            // A WebSocket client is connected once its upgrade is done.
+            Some(ws) => conn.with_ws(
+                ctx,
+                WsLayer::server(ws.path.clone(), Vec::new(), ws.max_message, local),
+            ),
+            None => {
+                ctx.emit(Event::Connected {
+                    peer: id,
+                    addr,
+                    local,
+                });
+                conn
+            }
+        };
         self.ready.push_back(token);
         self.conns.insert(token, conn);
     }
@@ -245,13 +295,43 @@ impl Server {
             },
             Target::Host(_) => {
                 return Err(SendOutcome::Failed(NetError::BadTarget {
-                    mode: Mode::TcpServer.name(),
+                    mode: if self.ws.is_some() {
+                        Mode::WsServer.name()
+                    } else {
+                        Mode::TcpServer.name()
+                    },
                 }));
             }
         };
         tokens.sort_unstable();
         tokens.dedup();
         Ok(tokens)
+    }
+
+    /// A WebSocket control frame (ping, close) to the connections `target` names.
+    fn control(
+        &mut self,
+        ctx: &mut Ctx,
+        target: &Target,
+        mut send: impl FnMut(&mut Conn, &mut Ctx) -> Result<ConnSend, NetError>,
+    ) {
+        if self.ws.is_none() {
+            return ctx.error(NetError::NotWebSocket);
+        }
+        let tokens = match self.targets(target) {
+            Ok(t) => t,
+            Err(outcome) => return outcome.report(ctx),
+        };
+        for token in tokens {
+            let Some(conn) = self.conns.get_mut(&token) else {
+                continue;
+            };
+            match send(conn, ctx) {
+                Ok(ConnSend::Broken(how)) => self.drop_conn(ctx, token, how),
+                Ok(_) => {}
+                Err(err) => ctx.error(err),
+            }
+        }
     }
 
     /// Reads up to a few chunks from one ready connection.
@@ -268,9 +348,14 @@ impl Server {
                         addr: conn.addr,
                         time: SystemTime::now(),
                         data,
+                        message: None,
                     });
                 }
-                ReadOutcome::Progress => {}
+                ReadOutcome::Progress => {
+                    if conn.is_ws() {
+                        self.last_sender = Some(token);
+                    }
+                }
                 ReadOutcome::WouldBlock => {
                     conn.in_ready = false;
                     return;
@@ -322,6 +407,11 @@ impl Driver for Server {
         let mut broken = false;
         let mut full: Option<NetError> = None;
         let mut gone: Option<NetError> = None;
+        // WebSocket: a send that does not say goes as the session's kind.
+        let meta = SendMeta {
+            message: self.ws.as_ref().and(meta.message.or(Some(self.kind))),
+            ..meta
+        };
         for token in tokens {
             let Some(conn) = self.conns.get_mut(&token) else {
                 continue;
@@ -333,7 +423,7 @@ impl Driver for Server {
                     Some(_) => ctx.error(err),
                     None => full = Some(err),
                 },
-                ConnSend::Finished(err) => gone = Some(err),
+                ConnSend::Finished(err) | ConnSend::Refused(err) => gone = Some(err),
                 ConnSend::Broken(how) => {
                     broken = true;
                     self.drop_conn(ctx, token, how);
@@ -373,6 +463,15 @@ impl Driver for Server {
             }
             // No names are looked up in this mode.
             WorkerCmd::RefreshNames => {}
+            WorkerCmd::SetMessageKind(kind) => self.kind = kind,
+            WorkerCmd::Ping { target, payload } => {
+                self.control(ctx, &target, |conn, ctx| conn.ws_ping(ctx, payload.clone()));
+            }
+            WorkerCmd::WsClose {
+                target,
+                code,
+                reason,
+            } => self.control(ctx, &target, |conn, ctx| conn.ws_close(ctx, code, &reason)),
             other => no_multicast(ctx, other, Mode::TcpServer),
         }
     }

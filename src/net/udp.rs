@@ -333,6 +333,7 @@ impl Udp {
             let from = canonical(from);
             self.last_sender = Some(from);
             ctx.emit(Event::Received {
+                message: None,
                 peer: None,
                 addr: from,
                 time,
@@ -447,6 +448,8 @@ impl Driver for Udp {
             }),
             WorkerCmd::SetFaults(_) => not_relay(ctx, Mode::Udp, "faults"),
             WorkerCmd::SetRewrite(_) => not_relay(ctx, Mode::Udp, "rewrite rules"),
+            WorkerCmd::Ping { .. } | WorkerCmd::WsClose { .. } => ctx.error(NetError::NotWebSocket),
+            WorkerCmd::SetMessageKind(_) => {}
             WorkerCmd::Send { .. }
             | WorkerCmd::StartPeriodic { .. }
             | WorkerCmd::StopPeriodic(_)

@@ -113,6 +113,12 @@ fn open_driver(ctx: &mut Ctx, config: SessionConfig) -> Result<Box<dyn Driver>, 
             multicast,
         } => udp::Udp::open(ctx, bind, remote, multicast).map(|d| Box::new(d) as Box<dyn Driver>),
         SessionConfig::Relay(relay) => super::relay::open(ctx, *relay),
+        SessionConfig::WsServer(ws) => {
+            tcp_server::Server::open_ws(ctx, *ws).map(|d| Box::new(d) as Box<dyn Driver>)
+        }
+        SessionConfig::WsClient(ws) => {
+            tcp_client::Client::start_ws(ctx, *ws).map(|d| Box::new(d) as Box<dyn Driver>)
+        }
     }
 }
 

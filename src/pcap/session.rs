@@ -510,7 +510,11 @@ impl<W: Write> EventCapture<W> {
             | Event::ReceiveBuffer { .. }
             | Event::SystemDropped { .. }
             | Event::FaultFired { .. }
-            | Event::RewriteFailed { .. } => return Ok(()),
+            | Event::RewriteFailed { .. }
+            // WebSocket control frames are not events of the byte stream:
+            // a capture of a WebSocket session carries each message's
+            // payload as the TCP data, not its frames.
+            | Event::Ws { .. } => return Ok(()),
         };
         self.inner.apply(time, fact)
     }
@@ -757,6 +761,8 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         | Note::TlsServerReady { .. }
         | Note::TlsEstablished(_)
         | Note::TlsHelloOnPlain
+        | Note::Ws(_)
+        | Note::WsKnocking
         | Note::ReceiveBuffer { .. }
         | Note::Fault { .. }
         | Note::Rewritten { .. }

@@ -14,6 +14,7 @@ mod render;
 mod round_trips;
 mod rows;
 mod store;
+mod ws_text;
 
 pub use export::TextExportOptions;
 pub use filter::{RowFilter, compile_pattern};
@@ -28,3 +29,4 @@ pub use record::{
 pub use round_trips::{RoundTrips, short_duration};
 pub use rows::{RENDER_WHOLE, RowIndex, RowStyle, View, added_marker, split_weighted};
 pub use store::{MAX_MERGED_BYTES, RECORD_OVERHEAD, RecordStore, StoreConfig};
+pub use ws_text::{close_code_text, ws_event_text};

@@ -9,6 +9,7 @@ use bytes::Bytes;
 
 use crate::codec::TextEncoding;
 use crate::net::tls::{CertInfo, SelfSignedStore, TlsFailure, TlsInfo};
+use crate::net::ws::{WsEvent, WsMessage};
 use crate::net::{FaultEvent, Flow, Mode, NetError};
 
 /// Which way the bytes of a record went.
@@ -88,8 +89,10 @@ impl Opener {
     /// is given as [`Opener::Peer`]).
     pub fn for_mode(mode: Mode) -> Opener {
         match mode {
-            Mode::TcpClient => Opener::Us,
-            Mode::TcpServer | Mode::Udp | Mode::Relay | Mode::UdpRelay => Opener::Peer,
+            Mode::TcpClient | Mode::WsClient => Opener::Us,
+            Mode::TcpServer | Mode::WsServer | Mode::Udp | Mode::Relay | Mode::UdpRelay => {
+                Opener::Peer
+            }
         }
     }
 }
@@ -210,6 +213,11 @@ pub enum Note {
         /// What went wrong.
         failure: Box<TlsFailure>,
     },
+    /// A WebSocket connection's handshake, control frame or failure.
+    Ws(Box<WsEvent>),
+    /// A plain TCP server's client sent an HTTP request asking for a
+    /// WebSocket: a WebSocket client is knocking.
+    WsKnocking,
     /// A relay's fault acted on the record's pair.
     Fault {
         /// The direction it acted on.
@@ -308,6 +316,9 @@ pub struct Entry {
     pub added: u32,
     /// What an event reports.
     pub note: Option<Note>,
+    /// WebSocket: the message's kind and frame count (the record is one
+    /// whole message).
+    pub message: Option<WsMessage>,
 }
 
 impl Entry {
@@ -320,6 +331,7 @@ impl Entry {
             bytes,
             added: 0,
             note: None,
+            message: None,
         }
     }
 
@@ -332,6 +344,7 @@ impl Entry {
             bytes,
             added,
             note: None,
+            message: None,
         }
     }
 
@@ -344,6 +357,7 @@ impl Entry {
             bytes: Bytes::new(),
             added: 0,
             note: Some(note),
+            message: None,
         }
     }
 }
@@ -489,6 +503,10 @@ impl fmt::Display for Note {
             Note::ServerTlsFailed { server, failure } => {
                 write!(f, "TLS with the server {server} failed: {failure}")
             }
+            Note::Ws(event) => write!(f, "{}", super::ws_text::WsText(event)),
+            Note::WsKnocking => f.write_str(
+                "this is an HTTP request to upgrade to WebSocket: a WebSocket client is knocking on a plain TCP server",
+            ),
             Note::TlsHelloOnPlain => f.write_str(
                 "this looks like a TLS handshake (ClientHello): the peer speaks TLS, turn TLS on",
             ),
@@ -577,6 +595,10 @@ pub struct Record {
     /// Memoized choice of Auto: 0 not made yet, 1 UTF-8, 2 GBK. It depends
     /// on the bytes, so a record that grows (merged reads) forgets it.
     pub(crate) auto: Cell<u8>,
+    /// WebSocket: one whole message, its kind and frame count. Such a
+    /// record is never merged and shows alone (no character carried over
+    /// from the record before); text messages always show as UTF-8.
+    pub message: Option<WsMessage>,
 }
 
 impl Record {
@@ -602,6 +624,7 @@ impl Record {
             added: 0,
             carry: [Cell::new(Carry::UNKNOWN), Cell::new(Carry::UNKNOWN)],
             auto: Cell::new(0),
+            message: None,
         }
     }
 

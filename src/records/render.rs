@@ -165,6 +165,15 @@ impl RecordStore {
     /// send, the typed part) is valid UTF-8 apart from an incomplete tail,
     /// otherwise GBK.
     fn choose(&self, idx: usize, enc: DisplayEncoding) -> (TextEncoding, Carry) {
+        // A WebSocket text message is UTF-8 by definition.
+        if self
+            .records
+            .get(idx)
+            .and_then(|r| r.message)
+            .is_some_and(|m| m.kind == crate::net::ws::MessageKind::Text)
+        {
+            return (TextEncoding::Utf8, Carry::EMPTY);
+        }
         if let Some(fixed) = enc.concrete() {
             return (fixed, self.carry_in(idx, fixed));
         }

@@ -163,6 +163,23 @@ impl RecordStore {
 
     /// Records an [`Entry`] and returns the seq of the record holding it.
     pub fn push_entry(&mut self, entry: Entry) -> u64 {
+        if let (Some(message), Some(peer)) = (entry.message, entry.peer) {
+            // A WebSocket message: a record of its own, never merged.
+            self.last_read = None;
+            let mut record = Record::new(
+                self.end_seq(),
+                entry.time,
+                entry.dir,
+                Some(peer),
+                entry.bytes,
+                None,
+            );
+            record.message = Some(message);
+            record.added = entry
+                .added
+                .min(u32::try_from(record.bytes.len()).unwrap_or(u32::MAX));
+            return self.push(record);
+        }
         match (entry.dir, entry.peer, entry.note) {
             (dir @ (Direction::Rx | Direction::Up | Direction::Down), Some(peer), _) => {
                 self.push_read(entry.time, dir, peer, entry.bytes)
@@ -271,6 +288,9 @@ impl RecordStore {
     /// Whether `record` is the newest record of its stream, i.e. whether a
     /// later record may still continue its last character.
     pub(crate) fn is_stream_head(&self, record: &Record) -> bool {
+        if record.message.is_some() {
+            return true;
+        }
         match (record.dir, record.peer) {
             (Direction::Event, _) | (_, None) => true,
             (dir, Some(peer)) => self.streams.get(&(dir, peer)) == Some(&record.seq),
@@ -280,7 +300,9 @@ impl RecordStore {
     /// Appends a record, linking it to its stream, and enforces the caps.
     fn push(&mut self, mut record: Record) -> u64 {
         let seq = record.seq;
+        // A WebSocket message stands alone: no stream to carry text across.
         if record.dir != Direction::Event
+            && record.message.is_none()
             && let Some(peer) = record.peer
         {
             // One lookup: the stream's newest seq becomes this one.
@@ -700,9 +722,10 @@ mod tests {
     #[test]
     fn record_stays_compact() {
         // Payload bytes live elsewhere; the per-record overhead is what a
-        // million records multiply.
+        // million records multiply (a WebSocket message's kind and frame
+        // count took it from 144 to 152).
         assert!(
-            std::mem::size_of::<Record>() <= 144,
+            std::mem::size_of::<Record>() <= 152,
             "{}",
             std::mem::size_of::<Record>()
         );

@@ -15,6 +15,7 @@ use crate::automation::{
     Progress, RelayRewrite, Responder, ResponderSettings, Response, Rule, RuleError, RunState,
     SequenceFailure, SequenceOutput, SequenceRun,
 };
+use crate::net::ws::MessageKind;
 use crate::net::{Event, Mode, NetError, PeerId, Rewriter, SendMeta, SessionHandle, Target};
 use crate::records::{DropWhy, Entry, Note};
 
@@ -321,9 +322,17 @@ impl Automator {
     /// Takes in one engine event (before the log does).
     pub(crate) fn on_event(&mut self, event: &Event, now: Instant) -> Vec<Report> {
         let mut reports = Vec::new();
+        // A rule answers a WebSocket message in kind: text with text,
+        // binary with binary.
+        let kind = match event {
+            Event::Received {
+                message: Some(m), ..
+            } => Some(m.kind),
+            _ => None,
+        };
         if let Some(responder) = self.responder.as_mut().filter(|_| !self.relay) {
             for response in responder.on_event(event, SystemTime::now()) {
-                self.on_response(response, now, &mut reports);
+                self.on_response(response, now, kind, &mut reports);
             }
         }
         match event {
@@ -341,14 +350,23 @@ impl Automator {
                 }
             }
             Event::Received {
-                peer, addr, data, ..
+                peer,
+                addr,
+                data,
+                message,
+                ..
             } => {
                 if self.echo {
                     let target = match peer {
                         Some(p) => Target::Peers(vec![*p]),
                         None => Target::Addr(*addr),
                     };
-                    self.push(now, target, data.clone(), SendMeta::default());
+                    // A WebSocket message echoes as the kind it came as.
+                    let meta = SendMeta {
+                        message: message.map(|m| m.kind),
+                        ..SendMeta::default()
+                    };
+                    self.push(now, target, data.clone(), meta);
                 }
                 if let Some(run) = &mut self.sequence {
                     let out = run.on_received(data, now);
@@ -408,14 +426,26 @@ impl Automator {
         raced
     }
 
-    fn on_response(&mut self, response: Response, now: Instant, reports: &mut Vec<Report>) {
+    fn on_response(
+        &mut self,
+        response: Response,
+        now: Instant,
+        kind: Option<MessageKind>,
+        reports: &mut Vec<Report>,
+    ) {
         match response {
             Response::Send {
                 target,
                 data,
                 delay,
                 ..
-            } => self.push(now + delay, target, data, SendMeta::default()),
+            } => {
+                let meta = SendMeta {
+                    message: kind,
+                    ..SendMeta::default()
+                };
+                self.push(now + delay, target, data, meta);
+            }
             Response::Close { peer, delay, .. } => {
                 self.scheduler.push(now + delay, Job::Finish(peer));
             }
@@ -466,6 +496,7 @@ impl Automator {
                     };
                     let meta = SendMeta {
                         added_tail: u32::try_from(added_tail).unwrap_or(0),
+                        message: None,
                     };
                     self.last_sent = Some(data.clone());
                     self.last_written = false;

@@ -10,6 +10,7 @@ use std::time::{Instant, SystemTime};
 use crate::files::Recorder;
 use crate::i18n::T;
 use crate::messages::Msg;
+use crate::net::ws::WsMessage;
 use crate::net::{CloseReason, Event, Flow, Membership, Mode, NetError, PeerId, PeriodicEnd};
 use crate::records::{
     Direction, Entry, Framer, Framing, Note, Opener, PREVIEW_CHARS, RecordStore, Side, StoreConfig,
@@ -442,11 +443,11 @@ impl SessionLog {
             Event::Connected { peer, addr, local } => {
                 let by = self.link.mode().map_or(Opener::Peer, Opener::for_mode);
                 match self.link.mode() {
-                    Some(Mode::TcpServer | Mode::Relay | Mode::UdpRelay) => {
+                    Some(m) if m.serves() => {
                         self.clients.insert(peer, ClientInfo::new(addr, wall()));
                         self.clients_version += 1;
                     }
-                    Some(Mode::TcpClient) => {
+                    Some(m) if m.connects() => {
                         self.connection = Some((peer, ClientInfo::new(addr, wall())));
                     }
                     _ => {}
@@ -462,6 +463,7 @@ impl SessionLog {
                 addr,
                 time,
                 data,
+                message,
             } => {
                 let n = data.len() as u64;
                 self.counters.rx_bytes += n;
@@ -482,7 +484,10 @@ impl SessionLog {
                         self.set_status(msg, true);
                     }
                 }
-                Some(Entry::rx(time, addr, data))
+                Some(Entry {
+                    message,
+                    ..Entry::rx(time, addr, data)
+                })
             }
             Event::Sent {
                 peer,
@@ -499,7 +504,11 @@ impl SessionLog {
                     c.tx += n;
                     self.clients_version += 1;
                 }
-                Some(Entry::tx(time, addr, data, meta.added_tail))
+                let message = meta.message.map(|kind| WsMessage { kind, frames: 1 });
+                Some(Entry {
+                    message,
+                    ..Entry::tx(time, addr, data, meta.added_tail)
+                })
             }
             Event::PeerClosed { peer, addr, how } if self.relaying() => {
                 // Each leg of a pair reports its end: the pair's first one
@@ -665,6 +674,7 @@ impl SessionLog {
                     bytes: data,
                     added: 0,
                     note: None,
+                    message: None,
                 })
             }
             Event::Rewritten {
@@ -719,6 +729,9 @@ impl SessionLog {
                 Some(client),
                 Note::Fault { flow, fault },
             )),
+            Event::Ws { addr, event, .. } => {
+                Some(Entry::event(wall(), Some(addr), Note::Ws(Box::new(event))))
+            }
             Event::Error(err) => Some(self.error(err)),
             Event::Closed => {
                 self.link = LinkState::Closed;
@@ -783,6 +796,7 @@ mod tests {
                 addr: addr(5000),
                 time: SystemTime::now(),
                 data: Bytes::from_static(b"hello"),
+                message: None,
             },
         );
         assert_eq!(log.clients[&PeerId(1)].rx, 5);

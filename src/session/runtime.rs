@@ -340,10 +340,8 @@ impl Runtime {
     fn link_up(&self) -> bool {
         let log = self.member.lock();
         match log.link() {
-            super::LinkState::Open(Mode::TcpClient, _) => log.connection().is_some(),
-            super::LinkState::Open(Mode::TcpServer | Mode::Relay | Mode::UdpRelay, _) => {
-                !log.clients().is_empty()
-            }
+            super::LinkState::Open(m, _) if m.connects() => log.connection().is_some(),
+            super::LinkState::Open(m, _) if m.serves() => !log.clients().is_empty(),
             super::LinkState::Open(Mode::Udp, _) => true,
             _ => false,
         }
@@ -455,9 +453,7 @@ impl Runtime {
         match greeting.repeat {
             None => {
                 let target = match (mode, peer) {
-                    (Mode::TcpServer | Mode::Relay | Mode::UdpRelay, Some(p)) => {
-                        Target::Peers(vec![p])
-                    }
+                    (m, Some(p)) if m.serves() => Target::Peers(vec![p]),
                     _ => Target::Default,
                 };
                 handle.send(target, greeting.data.clone()).err()
@@ -465,9 +461,10 @@ impl Runtime {
             Some(_) if self.greeted => None,
             Some((every, count)) => {
                 self.greeted = true;
-                let target = match mode {
-                    Mode::TcpServer | Mode::Relay | Mode::UdpRelay => Target::All,
-                    _ => Target::Default,
+                let target = if mode.serves() {
+                    Target::All
+                } else {
+                    Target::Default
                 };
                 let periodic = Periodic {
                     count,
@@ -542,6 +539,20 @@ impl Runtime {
                     peer: Some(peer),
                     addr,
                     data,
+                    message: None,
+                    ..
+                } if self.mode == Some(Mode::TcpServer)
+                    && self.plain_tcp
+                    && crate::net::ws::looks_like_upgrade(data)
+                    && self.first_seen.insert(*peer) =>
+                {
+                    let row = Entry::event(SystemTime::now(), Some(*addr), Note::WsKnocking);
+                    reports.push(Report::Entry(row));
+                }
+                Event::Received {
+                    peer: Some(peer),
+                    addr,
+                    data,
                     ..
                 } if self.plain_tcp
                     && self.first_seen.insert(*peer)
@@ -551,6 +562,7 @@ impl Runtime {
                     let row = Entry::event(SystemTime::now(), Some(*addr), note);
                     reports.push(Report::Entry(row));
                 }
+
                 Event::PeerClosed { peer, .. } => {
                     self.first_seen.remove(peer);
                 }

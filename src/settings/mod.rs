@@ -11,9 +11,9 @@ mod validate;
 pub use framing::{FramingKind, FramingSettings, MAX_GAP_MS};
 pub use session::{
     EndChoice, FaultDirection, ModeChoice, RelaySettings, SessionSettings, TlsSettings,
-    TlsVersionChoice,
+    TlsVersionChoice, WsSettings,
 };
-pub use validate::{FieldErrors, faults, multicast, remote_target, session_config};
+pub use validate::{FieldErrors, faults, multicast, remote_target, session_config, ws_headers};
 
 use serde::{Deserialize, Serialize};
 

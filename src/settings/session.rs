@@ -6,6 +6,7 @@ use crate::automation::{AutomationFile, Partner};
 use crate::codec::summary::is_big;
 use crate::codec::{DisplayEncoding, SendOptions};
 use crate::net::SessionConfig;
+use crate::net::ws::MessageKind;
 use crate::records::View;
 
 /// The protocol choice, stored by name.
@@ -21,17 +22,33 @@ pub enum ModeChoice {
     Relay,
     /// Sit between UDP clients and a server.
     UdpRelay,
+    /// Listen for WebSocket clients.
+    WsServer,
+    /// Connect to a WebSocket server by URL.
+    WsClient,
 }
 
 impl ModeChoice {
     /// Every choice, in the order the selector shows them.
-    pub const ALL: [ModeChoice; 5] = [
+    pub const ALL: [ModeChoice; 7] = [
         ModeChoice::TcpServer,
         ModeChoice::TcpClient,
         ModeChoice::Udp,
         ModeChoice::Relay,
         ModeChoice::UdpRelay,
+        ModeChoice::WsServer,
+        ModeChoice::WsClient,
     ];
+
+    /// Whether it connects to a server (its local port is optional).
+    pub fn is_client(self) -> bool {
+        matches!(self, ModeChoice::TcpClient | ModeChoice::WsClient)
+    }
+
+    /// Whether it is one of the WebSocket modes.
+    pub fn is_ws(self) -> bool {
+        matches!(self, ModeChoice::WsServer | ModeChoice::WsClient)
+    }
 
     /// Whether it is one of the relays.
     pub fn is_relay(self) -> bool {
@@ -118,6 +135,46 @@ impl Default for RelaySettings {
             udp_idle_s: "60".to_string(),
             tls_listen: false,
             tls_upstream: false,
+        }
+    }
+}
+
+/// A WebSocket tab's settings, as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WsSettings {
+    /// Client: the URL (`ws://` or `wss://`).
+    pub url: String,
+    /// Server: the one path served (empty: any path).
+    pub path: String,
+    /// Client: extra request headers, one `Name: value` a line.
+    pub headers: String,
+    /// Client: subprotocols to ask for, comma-separated.
+    pub protocols: String,
+    /// The largest incoming message, in KiB.
+    pub max_message_kib: String,
+    /// Sends go as text or binary messages (hex input always as binary).
+    pub kind: MessageKind,
+    /// The close code the Close button sends.
+    pub close_code: String,
+    /// The close reason the Close button sends.
+    pub close_reason: String,
+    /// The payload of a ping.
+    pub ping_payload: String,
+}
+
+impl Default for WsSettings {
+    fn default() -> Self {
+        WsSettings {
+            url: "ws://127.0.0.1:8888/".to_string(),
+            path: String::new(),
+            headers: String::new(),
+            protocols: String::new(),
+            max_message_kib: (crate::net::ws::DEFAULT_MAX_MESSAGE / 1024).to_string(),
+            kind: MessageKind::Text,
+            close_code: "1000".to_string(),
+            close_reason: String::new(),
+            ping_payload: String::new(),
         }
     }
 }
@@ -239,6 +296,8 @@ pub struct SessionSettings {
     pub relay: RelaySettings,
     /// TCP: TLS.
     pub tls: TlsSettings,
+    /// WebSocket: URL, path, headers, limits and what Send sends.
+    pub ws: WsSettings,
 }
 
 /// Writes the send box's text only when it is small enough for the
@@ -282,6 +341,7 @@ impl Default for SessionSettings {
             multicast_if: String::new(),
             relay: RelaySettings::default(),
             tls: TlsSettings::default(),
+            ws: WsSettings::default(),
         }
     }
 }
@@ -298,6 +358,8 @@ impl SessionSettings {
             SessionConfig::Udp { .. } => ModeChoice::Udp,
             SessionConfig::Relay(r) if r.udp => ModeChoice::UdpRelay,
             SessionConfig::Relay(_) => ModeChoice::Relay,
+            SessionConfig::WsServer(_) => ModeChoice::WsServer,
+            SessionConfig::WsClient(_) => ModeChoice::WsClient,
         };
         match p.session_config() {
             SessionConfig::TcpServer { bind, .. } => {
@@ -338,6 +400,15 @@ impl SessionSettings {
                     ..RelaySettings::default()
                 };
             }
+            SessionConfig::WsServer(w) => {
+                self.local_ip = w.bind.ip().to_string();
+                self.local_port = w.bind.port().to_string();
+                self.ws.path = w.path.unwrap_or_default();
+            }
+            SessionConfig::WsClient(w) => {
+                self.client_local_port = String::new();
+                self.ws.url = w.url.to_string();
+            }
         }
         self.encoding = p.display;
         self.send.encoding = p.send_encoding;
@@ -350,6 +421,7 @@ impl SessionSettings {
     pub fn port_shown(&self) -> &str {
         match self.mode {
             ModeChoice::TcpClient => self.remote_port.trim(),
+            ModeChoice::WsClient => self.ws.url.trim(),
             _ => self.local_port.trim(),
         }
     }
@@ -365,7 +437,7 @@ impl SessionSettings {
             partner: None,
             ..self.clone()
         };
-        if self.mode != ModeChoice::TcpClient
+        if !self.mode.is_client()
             && let Ok(port) = self.local_port.trim().parse::<u16>()
             && port > 0
             && let Some(free) = (port.saturating_add(1)..=u16::MAX)
@@ -399,6 +471,8 @@ mod tests {
                 ModeChoice::Udp => crate::net::Mode::Udp,
                 ModeChoice::Relay => crate::net::Mode::Relay,
                 ModeChoice::UdpRelay => crate::net::Mode::UdpRelay,
+                ModeChoice::WsServer => crate::net::Mode::WsServer,
+                ModeChoice::WsClient => crate::net::Mode::WsClient,
             };
             assert_eq!(mode, p.mode(), "{}", p.id);
             assert_eq!(s.encoding, p.display, "{}", p.id);
@@ -412,6 +486,8 @@ mod tests {
                 SessionConfig::TcpClient { remote, bind, .. } => (bind, Some(remote)),
                 SessionConfig::Udp { bind, remote, .. } => (Some(bind), remote),
                 SessionConfig::Relay(r) => (Some(r.listen), Some(r.target.clone())),
+                SessionConfig::WsServer(w) => (Some(w.bind), None),
+                SessionConfig::WsClient(w) => (w.bind, Some(w.url.host_port())),
             };
             let tab = crate::settings::session_config(&s).expect("the fields open");
             assert_eq!(ends(tab), ends(p.session_config()), "{}", p.id);

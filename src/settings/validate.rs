@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::i18n::T;
 use crate::messages::Msg;
 use crate::net::relay::DEFAULT_UDP_IDLE;
+use crate::net::ws::{MAX_MAX_MESSAGE, WsClientConfig, WsServerConfig, WsUrl};
 use crate::net::{
     Delay, EndAfter, EndHow, FaultSet, Faults, Flow, HostPort, Iface, MulticastConfig,
     MulticastOptions, RelayConfig, SessionConfig, Slice, parse_membership, parse_port,
@@ -41,6 +42,8 @@ pub struct FieldErrors {
     pub faults: Option<Msg>,
     /// TLS.
     pub tls: Option<Msg>,
+    /// WebSocket: URL, path, headers or the message limit.
+    pub ws: Option<Msg>,
 }
 
 /// The configuration the network fields describe, or the messages for the
@@ -60,10 +63,10 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
         }
     };
     let port_text = match s.mode {
-        ModeChoice::TcpClient => s.client_local_port.trim(),
+        ModeChoice::TcpClient | ModeChoice::WsClient => s.client_local_port.trim(),
         _ => s.local_port.trim(),
     };
-    let port = if port_text.is_empty() && s.mode == ModeChoice::TcpClient {
+    let port = if port_text.is_empty() && s.mode.is_client() {
         Some(0)
     } else {
         match parse_port(port_text, 0) {
@@ -75,7 +78,7 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
         }
     };
     let remote = match s.mode {
-        ModeChoice::TcpServer => Ok(None),
+        ModeChoice::TcpServer | ModeChoice::WsServer | ModeChoice::WsClient => Ok(None),
         ModeChoice::TcpClient => remote(s, true),
         ModeChoice::Udp => remote(s, false),
         ModeChoice::Relay | ModeChoice::UdpRelay => remote(s, true),
@@ -157,7 +160,122 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
                 rewrite: None,
             }))
         }
+        ModeChoice::WsServer => {
+            let tls = match tls_server(s) {
+                Ok(t) => t,
+                Err(msg) => return tls_error(&mut e, msg),
+            };
+            match ws_server(s, bind, tls) {
+                Ok(c) => SessionConfig::WsServer(Box::new(c)),
+                Err(msg) => {
+                    e.ws = Some(msg);
+                    return Err(Box::new(e));
+                }
+            }
+        }
+        ModeChoice::WsClient => {
+            let bind = (bind.port() != 0).then_some(bind);
+            match ws_client(s, bind) {
+                Ok(Ok(c)) => SessionConfig::WsClient(Box::new(c)),
+                Ok(Err(msg)) => return tls_error(&mut e, msg),
+                Err(msg) => {
+                    e.ws = Some(msg);
+                    return Err(Box::new(e));
+                }
+            }
+        }
     })
+}
+
+/// The message limit, in KiB as typed.
+fn ws_max_message(s: &SessionSettings) -> Result<usize, Msg> {
+    let text = s.ws.max_message_kib.trim();
+    let max_kib = MAX_MAX_MESSAGE / 1024;
+    match text.parse::<usize>() {
+        Ok(kib) if (1..=max_kib).contains(&kib) => Ok(kib * 1024),
+        _ => Err(Msg::with(T::ErrWsMaxMessage, &[&1, &max_kib])),
+    }
+}
+
+/// A WebSocket server tab's settings.
+fn ws_server(
+    s: &SessionSettings,
+    bind: SocketAddr,
+    tls: Option<TlsServerConfig>,
+) -> Result<WsServerConfig, Msg> {
+    let path = s.ws.path.trim();
+    let path = match path {
+        "" => None,
+        p if p.starts_with('/') && !p.contains(char::is_whitespace) => Some(p.to_string()),
+        p => return Err(Msg::with(T::ErrWsPath, &[&p])),
+    };
+    Ok(WsServerConfig {
+        bind,
+        tls,
+        path,
+        max_message: ws_max_message(s)?,
+        kind: s.ws.kind,
+    })
+}
+
+/// `Name: value` request headers, one a line.
+pub fn ws_headers(text: &str) -> Result<Vec<(String, String)>, Msg> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| match line.split_once(':') {
+            Some((name, value))
+                if !name.trim().is_empty()
+                    && name
+                        .trim()
+                        .bytes()
+                        .all(|b| b.is_ascii_graphic() && b != b':') =>
+            {
+                Ok((name.trim().to_string(), value.trim().to_string()))
+            }
+            _ => Err(Msg::with(T::ErrWsHeader, &[&line])),
+        })
+        .collect()
+}
+
+/// A WebSocket client tab's settings: the configuration, or the message
+/// for the TLS section (inside `Ok`), or for the WebSocket fields.
+fn ws_client(
+    s: &SessionSettings,
+    bind: Option<SocketAddr>,
+) -> Result<Result<WsClientConfig, Msg>, Msg> {
+    let url =
+        WsUrl::parse(&s.ws.url).map_err(|err| Msg::with(T::ErrWsUrl, &[&s.ws.url.trim(), &err]))?;
+    let headers = ws_headers(&s.ws.headers)?;
+    let protocols =
+        s.ws.protocols
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect();
+    let max_message = ws_max_message(s)?;
+    let tls = if url.secure {
+        let own = match tls_pair(&s.tls) {
+            Ok(own) => own.map(|(chain, key)| ClientIdentity { chain, key }),
+            Err(msg) => return Ok(Err(msg)),
+        };
+        match client_side(&s.tls, own) {
+            Ok(t) => Some(t),
+            Err(msg) => return Ok(Err(msg)),
+        }
+    } else {
+        None
+    };
+    Ok(Ok(WsClientConfig {
+        url,
+        headers,
+        protocols,
+        tls,
+        bind,
+        max_message,
+        kind: s.ws.kind,
+    }))
 }
 
 /// A relay tab's faults, or the message for the first field that is wrong.

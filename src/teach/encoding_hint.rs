@@ -79,6 +79,10 @@ impl EncodingWatch {
             if let (Direction::Rx, Some(peer), DisplayEncoding::Auto) =
                 (record.dir, record.peer, display)
                 && !record.bytes.is_ascii()
+                // A binary WebSocket message is not text in any encoding.
+                && record
+                    .message
+                    .is_none_or(|m| m.kind == crate::net::ws::MessageKind::Text)
                 && self.told.len() < MAX_PEERS
                 && !self.told.contains(&peer)
                 && let Some(shown) = store.chosen_encoding(record.seq, display)

@@ -12,6 +12,7 @@ use crate::codec::{EncodeError, PayloadError};
 use crate::i18n::{Lang, T};
 use crate::messages::Msg;
 use crate::net::tls::{TlsFailure, TlsFailureKind, TlsFileProblem};
+use crate::net::ws::{RefusalHint, WsEvent};
 use crate::net::{EndHow, FaultEvent, Mode, NetError};
 use crate::records::{DropWhy, Note, Opener};
 
@@ -56,6 +57,8 @@ pub fn note(note: &Note) -> Explanation {
             Mode::Udp => Explanation::new(ExOpenedUdpWhy, ExOpenedUdpFix),
             Mode::Relay => Explanation::new(ExOpenedRelayWhy, ExOpenedRelayFix),
             Mode::UdpRelay => Explanation::new(ExOpenedUdpRelayWhy, ExOpenedUdpRelayFix),
+            Mode::WsServer => Explanation::new(ExOpenedWsServerWhy, ExOpenedWsServerFix),
+            Mode::WsClient => Explanation::new(ExOpenedWsClientWhy, ExOpenedWsClientFix),
         },
         Note::Connected { by, .. } => match by {
             Opener::Peer => Explanation::new(ExAcceptedWhy, ExAcceptedFix),
@@ -106,6 +109,31 @@ pub fn note(note: &Note) -> Explanation {
         Note::TlsEstablished(_) => Explanation::new(ExTlsEstablishedWhy, ExTlsEstablishedFix),
         Note::TlsFailed(failure) | Note::ServerTlsFailed { failure, .. } => tls_failure(failure),
         Note::TlsHelloOnPlain => tls_hello_on_plain(),
+        Note::Ws(event) => ws_event(event),
+        Note::WsKnocking => Explanation::new(ExWsKnockingWhy, ExWsKnockingFix),
+    }
+}
+
+/// The explanation of a WebSocket event row.
+pub fn ws_event(event: &WsEvent) -> Explanation {
+    let e = Explanation::new;
+    match event {
+        WsEvent::Handshake(_) => e(ExWsHandshakeWhy, ExWsHandshakeFix),
+        WsEvent::Refused(r) if r.by_us => e(ExWsWeRefusedWhy, ExWsWeRefusedFix),
+        WsEvent::Refused(r) => match r.hint {
+            RefusalHint::PlainHttp => e(ExWsRefusedHttpWhy, ExWsRefusedHttpFix),
+            RefusalHint::WrongPath => e(ExWsRefusedPathWhy, ExWsRefusedPathFix),
+            RefusalHint::BadUpgrade | RefusalHint::Other => {
+                e(ExWsRefusedOtherWhy, ExWsRefusedOtherFix)
+            }
+        },
+        WsEvent::Ping { .. } => e(ExWsPingWhy, ExWsPingFix),
+        WsEvent::Pong { .. } => e(ExWsPongWhy, ExWsPongFix),
+        WsEvent::Close { .. } => e(ExWsCloseWhy, ExWsCloseFix),
+        WsEvent::Violation { code: 1007, .. } => e(ExWsViolation1007Why, ExWsViolation1007Fix),
+        WsEvent::Violation { code: 1009, .. } => e(ExWsViolation1009Why, ExWsViolation1009Fix),
+        WsEvent::Violation { .. } => e(ExWsViolationWhy, ExWsViolationFix),
+        WsEvent::Dropped => e(ExWsDroppedWhy, ExWsDroppedFix),
     }
 }
 
@@ -197,6 +225,11 @@ pub fn net_error(err: &NetError) -> Explanation {
         NetError::TlsNoRoots { .. } => e(ExTlsNoRootsWhy, ExTlsNoRootsFix),
         NetError::TlsSetup { .. } => e(ExTlsSetupWhy, ExTlsSetupFix),
         NetError::KeyLog { .. } => e(ExKeyLogWhy, ExKeyLogFix),
+        NetError::WsNotOpen => e(ExWsNotOpenWhy, ExWsNotOpenFix),
+        NetError::WsClosing => e(ExWsClosingWhy, ExWsClosingFix),
+        NetError::WsControlTooLong { .. } => e(ExWsControlWhy, ExWsControlFix),
+        NetError::NotWebSocket => e(ExNotWsWhy, ExNotWsFix),
+        NetError::WsOther { .. } => e(ExWsOtherWhy, ExWsOtherFix),
         NetError::Io { kind, .. } => io_error(*kind),
     }
 }
@@ -328,6 +361,13 @@ mod tests {
                 path: "keys.log".into(),
                 message: "denied".into(),
             },
+            NetError::WsNotOpen,
+            NetError::WsClosing,
+            NetError::WsControlTooLong { len: 200 },
+            NetError::NotWebSocket,
+            NetError::WsOther {
+                message: "x".into(),
+            },
         ]
     }
 
@@ -417,6 +457,11 @@ mod tests {
             NetError::TlsNoRoots { .. } => 26,
             NetError::TlsSetup { .. } => 27,
             NetError::KeyLog { .. } => 28,
+            NetError::WsNotOpen => 29,
+            NetError::WsClosing => 30,
+            NetError::WsControlTooLong { .. } => 31,
+            NetError::NotWebSocket => 32,
+            NetError::WsOther { .. } => 33,
         }
     }
 
@@ -428,6 +473,8 @@ mod tests {
             Mode::Udp,
             Mode::Relay,
             Mode::UdpRelay,
+            Mode::WsServer,
+            Mode::WsClient,
         ]
         .into_iter()
         .map(|mode| Note::Opened {
@@ -539,7 +586,77 @@ mod tests {
             name: "name".into(),
             reason: "the reply would be over 1048576 bytes".into(),
         });
+        notes.push(Note::WsKnocking);
+        notes.extend(every_ws_event().into_iter().map(|e| Note::Ws(Box::new(e))));
         notes
+    }
+
+    /// One of each WebSocket event, refusal hint and explained close code.
+    fn every_ws_event() -> Vec<WsEvent> {
+        use crate::net::ws::{CloseInfo, Handshake, Refusal};
+        let handshake = Handshake {
+            request_line: "GET / HTTP/1.1".into(),
+            host: Some("h".into()),
+            origin: None,
+            protocols: Vec::new(),
+            extensions: Vec::new(),
+            status_line: "HTTP/1.1 101 Switching Protocols".into(),
+            protocol: None,
+        };
+        let mut all = vec![
+            WsEvent::Handshake(Box::new(handshake)),
+            WsEvent::Ping {
+                payload: bytes::Bytes::from_static(b"p"),
+                by_us: true,
+            },
+            WsEvent::Pong {
+                payload: bytes::Bytes::new(),
+                rtt: None,
+            },
+            WsEvent::Dropped,
+        ];
+        for hint in [
+            RefusalHint::PlainHttp,
+            RefusalHint::WrongPath,
+            RefusalHint::BadUpgrade,
+            RefusalHint::Other,
+        ] {
+            for by_us in [false, true] {
+                all.push(WsEvent::Refused(Box::new(Refusal {
+                    status: 404,
+                    status_line: "HTTP/1.1 404 Not Found".into(),
+                    body: String::new(),
+                    hint,
+                    detail: String::new(),
+                    by_us,
+                })));
+            }
+        }
+        for code in crate::net::ws::EXPLAINED_CODES {
+            all.push(WsEvent::Close {
+                close: CloseInfo {
+                    code: Some(code),
+                    reason: String::new(),
+                },
+                by_peer: true,
+                reply: false,
+            });
+            all.push(WsEvent::Violation {
+                code,
+                detail: String::new(),
+            });
+        }
+        all
+    }
+
+    #[test]
+    fn each_explained_close_code_has_words_in_both_languages() {
+        for code in crate::net::ws::EXPLAINED_CODES {
+            let zh = crate::records::close_code_text(Some(code), Lang::Zh);
+            let en = crate::records::close_code_text(Some(code), Lang::En);
+            assert!(has_chinese(&zh), "{code}: {zh}");
+            assert!(!has_chinese(&en) && en.len() > 6, "{code}: {en}");
+        }
     }
 
     fn note_variant(n: &Note) -> usize {
@@ -562,7 +679,6 @@ mod tests {
             Note::TlsServerReady { .. } => 15,
             Note::TlsEstablished(_) => 16,
             Note::TlsFailed(_) => 17,
-            Note::ServerTlsFailed { .. } => 27,
             Note::TlsHelloOnPlain => 18,
             Note::ReceiveBuffer { .. } => 19,
             Note::ServerConnected { .. } => 20,
@@ -572,6 +688,9 @@ mod tests {
             Note::Fault { .. } => 24,
             Note::Rewritten { .. } => 25,
             Note::RewriteFailed { .. } => 26,
+            Note::Ws(_) => 27,
+            Note::WsKnocking => 28,
+            Note::ServerTlsFailed { .. } => 29,
         }
     }
 
@@ -596,7 +715,7 @@ mod tests {
         let mut seen: Vec<usize> = errors.iter().map(variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..29).collect::<Vec<_>>(), "one of each error");
+        assert_eq!(seen, (0..34).collect::<Vec<_>>(), "one of each error");
         for e in &errors {
             check(&format!("{e:?}"), net_error(e));
         }
@@ -604,7 +723,7 @@ mod tests {
         let mut seen: Vec<usize> = notes.iter().map(note_variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..28).collect::<Vec<_>>(), "one of each event");
+        assert_eq!(seen, (0..30).collect::<Vec<_>>(), "one of each event");
         for n in &notes {
             check(&format!("{n:?}"), note(n));
         }

@@ -10,6 +10,7 @@
 pub mod encoding_hint;
 pub mod explain;
 pub mod python;
+mod python_ws;
 
 pub use python::{
     CommentLanguage, PyTls, PythonError, PythonSession, Snippet, SnippetRole, python_snippets,

@@ -80,6 +80,8 @@ pub struct PythonSession {
     pub display_encoding: DisplayEncoding,
     /// TLS, when the session speaks it.
     pub tls: Option<PyTls>,
+    /// WebSocket: the path (a server's, or the one a client's URL asks for).
+    pub ws_path: Option<String>,
 }
 
 impl PythonSession {
@@ -100,22 +102,36 @@ impl PythonSession {
             ),
             SessionConfig::Udp { bind, remote, .. } => (*bind, remote.clone()),
             SessionConfig::Relay(r) => (r.listen, Some(r.target.clone())),
+            SessionConfig::WsServer(w) => (w.bind, None),
+            SessionConfig::WsClient(w) => (
+                w.bind.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
+                Some(w.url.host_port()),
+            ),
+        };
+        let trust = |t: &crate::net::TlsServerConfig| {
+            PyTls::Trust(match &t.identity {
+                ServerIdentity::SelfSigned { dir } => dir.join(SELF_SIGNED_CERT_FILE),
+                ServerIdentity::Pem { chain, .. } => chain.clone(),
+            })
+        };
+        let present = || {
+            default_cert_dir().map(|dir| PyTls::Present {
+                cert: dir.join(SELF_SIGNED_CERT_FILE),
+                key: dir.join(SELF_SIGNED_KEY_FILE),
+            })
         };
         let tls = match config {
-            SessionConfig::TcpServer { tls: Some(t), .. } => {
-                Some(PyTls::Trust(match &t.identity {
-                    ServerIdentity::SelfSigned { dir } => dir.join(SELF_SIGNED_CERT_FILE),
-                    ServerIdentity::Pem { chain, .. } => chain.clone(),
-                }))
-            }
+            SessionConfig::TcpServer { tls: Some(t), .. } => Some(trust(t)),
+            SessionConfig::WsServer(w) => w.tls.as_ref().map(trust),
             // The Python server presents the certificate NetAssist's own TLS
             // server made (NetAssist trusts it with its CA file set to it).
-            SessionConfig::TcpClient { tls: Some(_), .. } => {
-                default_cert_dir().map(|dir| PyTls::Present {
-                    cert: dir.join(SELF_SIGNED_CERT_FILE),
-                    key: dir.join(SELF_SIGNED_KEY_FILE),
-                })
-            }
+            SessionConfig::TcpClient { tls: Some(_), .. } => present(),
+            SessionConfig::WsClient(w) if w.tls.is_some() => present(),
+            _ => None,
+        };
+        let ws_path = match config {
+            SessionConfig::WsServer(w) => Some(w.path.clone().unwrap_or_else(|| "/".into())),
+            SessionConfig::WsClient(w) => Some(w.url.path.clone()),
             _ => None,
         };
         PythonSession {
@@ -125,6 +141,7 @@ impl PythonSession {
             send_encoding,
             display_encoding,
             tls,
+            ws_path,
         }
     }
 }
@@ -151,6 +168,10 @@ pub enum SnippetRole {
     UdpSender,
     /// Receives NetAssist's datagrams.
     UdpReceiver,
+    /// Connects to NetAssist's WebSocket server.
+    WsClient,
+    /// Accepts NetAssist's WebSocket client.
+    WsServer,
 }
 
 /// One ready-to-run program.
@@ -199,6 +220,16 @@ pub fn python_snippets(
                 tcp_client(session, lang)?,
             ),
         ],
+        Mode::WsServer => vec![snippet(
+            SnippetRole::WsClient,
+            "ws_client.py",
+            super::python_ws::ws_client(session, lang)?,
+        )],
+        Mode::WsClient => vec![snippet(
+            SnippetRole::WsServer,
+            "ws_server.py",
+            super::python_ws::ws_server(session, lang)?,
+        )],
         Mode::Udp | Mode::UdpRelay => vec![
             snippet(
                 SnippetRole::UdpSender,
@@ -372,7 +403,7 @@ impl Program {
 }
 
 /// Replaces each `{}` in `template` by the next of `args`.
-fn fill(template: &str, args: &[&str]) -> String {
+pub(super) fn fill(template: &str, args: &[&str]) -> String {
     let mut out = String::new();
     let mut args = args.iter();
     let mut parts = template.split("{}").peekable();
@@ -386,7 +417,7 @@ fn fill(template: &str, args: &[&str]) -> String {
 }
 
 /// A Python string literal.
-fn py_str(text: &str) -> String {
+pub(super) fn py_str(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('\'', "\\'");
     format!("'{escaped}'")
 }
@@ -417,7 +448,7 @@ fn family(ip: Option<IpAddr>) -> &'static str {
 
 /// The host a program on this machine reaches a local address by: the
 /// loopback address for a wildcard one.
-fn reach(local: SocketAddr) -> (String, Option<IpAddr>, bool) {
+pub(super) fn reach(local: SocketAddr) -> (String, Option<IpAddr>, bool) {
     let ip = local.ip().to_canonical();
     if ip.is_unspecified() {
         let loopback = IpAddr::from([127, 0, 0, 1]);
@@ -689,6 +720,7 @@ mod tests {
             send_encoding: TextEncoding::Gbk,
             display_encoding: DisplayEncoding::Auto,
             tls: None,
+            ws_path: None,
         }
     }
 

@@ -85,4 +85,10 @@ pub enum Action {
     JoinGroup,
     /// UDP: leave a joined group.
     LeaveGroup(Membership),
+    /// WebSocket: sends go as this kind of message from now on.
+    WsKind(crate::net::ws::MessageKind),
+    /// WebSocket: send a ping with the payload typed.
+    WsPing,
+    /// WebSocket: send a close frame with the code and reason typed.
+    WsClose,
 }

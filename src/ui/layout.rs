@@ -98,7 +98,7 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
                 tx_panel::show(ui, s, v, tab.ui);
             });
         });
-    if s.mode == ModeChoice::TcpServer || s.mode.is_relay() {
+    if matches!(s.mode, ModeChoice::TcpServer | ModeChoice::WsServer) || s.mode.is_relay() {
         egui::Panel::right("clients")
             .resizable(true)
             .default_size(250.0)

@@ -316,7 +316,30 @@ pub fn meta_cols(s: &SessionSettings) -> usize {
     if shows_chosen_encoding(s) {
         n += ENCODING_COLS;
     }
+    if s.mode.is_ws() {
+        n += WS_COLS;
+    }
     n
+}
+
+/// Width of a WebSocket tab's column: the message's kind and, when it
+/// came in several frames, how many (`binary 3 frames`).
+const WS_COLS: usize = 16;
+
+/// A WebSocket message's kind and frames, for its row.
+fn ws_column(record: &Record, lang: Lang) -> String {
+    let Some(m) = record.message else {
+        return String::new();
+    };
+    let kind = match m.kind {
+        crate::net::ws::MessageKind::Text => T::WsText.get(lang),
+        crate::net::ws::MessageKind::Binary => T::WsBinary.get(lang),
+    };
+    if m.frames > 1 {
+        format!("{kind} {}", fill(T::WsFrames.get(lang), &[&m.frames]))
+    } else {
+        kind.to_string()
+    }
 }
 
 /// Width of the Δt column (`+999.999ms`).
@@ -388,6 +411,13 @@ fn meta(
         };
         m.push_str(&format!("{chosen:<width$}", width = ENCODING_COLS));
     }
+    if s.mode.is_ws() {
+        let ws = ws_column(record, lang);
+        // CJK characters take two columns each.
+        let used: usize = ws.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+        m.push_str(&ws);
+        m.push_str(&" ".repeat(WS_COLS.saturating_sub(used)));
+    }
     m
 }
 
@@ -395,6 +425,8 @@ fn meta(
 pub fn note_text(note: &Note, lang: Lang) -> String {
     let t = |k: T| k.get(lang);
     match note {
+        Note::Ws(event) => crate::records::ws_event_text(event, lang),
+        Note::WsKnocking => t(T::EvWsKnocking).to_string(),
         Note::Opened { local, .. } => fill(t(T::EvOpened), &[local]),
         Note::Connected { .. } => t(T::EvConnected).to_string(),
         Note::PeerFinished => t(T::EvPeerFinished).to_string(),

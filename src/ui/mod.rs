@@ -28,3 +28,4 @@ pub mod tls_panel;
 pub mod tx_panel;
 pub mod view;
 pub mod widgets;
+pub mod ws_panel;

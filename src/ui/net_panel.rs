@@ -18,10 +18,14 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     ui.add_enabled_ui(closed, |ui| {
         protocol(ui, s, v.lang);
         local(ui, s, v, actions);
-        if s.mode != ModeChoice::TcpServer {
+        if !matches!(
+            s.mode,
+            ModeChoice::TcpServer | ModeChoice::WsServer | ModeChoice::WsClient
+        ) {
             remote(ui, s, v, actions);
         }
     });
+    crate::ui::ws_panel::settings(ui, s, v);
     ui.add_space(4.0);
     let label = open_label(s, v);
     let button =
@@ -42,8 +46,8 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     }
     if let LinkState::Open(mode, local) = v.log.link {
         let key = match mode {
-            Mode::TcpServer => T::ListeningOn,
-            Mode::TcpClient => T::ConnectedFrom,
+            Mode::TcpServer | Mode::WsServer => T::ListeningOn,
+            Mode::TcpClient | Mode::WsClient => T::ConnectedFrom,
             Mode::Udp => T::BoundTo,
             Mode::Relay | Mode::UdpRelay => T::RelayingOn,
         };
@@ -57,7 +61,11 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     }
     if matches!(
         s.mode,
-        ModeChoice::TcpServer | ModeChoice::TcpClient | ModeChoice::Relay
+        ModeChoice::TcpServer
+            | ModeChoice::TcpClient
+            | ModeChoice::Relay
+            | ModeChoice::WsServer
+            | ModeChoice::WsClient
     ) {
         crate::ui::tls_panel::show(ui, s, v);
     }
@@ -145,6 +153,8 @@ pub fn mode_name(m: ModeChoice, lang: Lang) -> &'static str {
         ModeChoice::Udp => T::Udp.get(lang),
         ModeChoice::Relay => T::RelayMode.get(lang),
         ModeChoice::UdpRelay => T::UdpRelayMode.get(lang),
+        ModeChoice::WsServer => T::WsServerMode.get(lang),
+        ModeChoice::WsClient => T::WsClientMode.get(lang),
     }
 }
 
@@ -189,7 +199,7 @@ fn local(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<Ac
     // socket needs one. Each keeps its own, so switching modes never makes
     // a client bind the port its server is about to use.
     let (key, port) = match s.mode {
-        ModeChoice::TcpClient => (T::LocalPortAny, &mut s.client_local_port),
+        ModeChoice::TcpClient | ModeChoice::WsClient => (T::LocalPortAny, &mut s.client_local_port),
         ModeChoice::Relay | ModeChoice::UdpRelay => (T::ListenPort, &mut s.local_port),
         _ => (T::LocalPort, &mut s.local_port),
     };
@@ -230,7 +240,7 @@ fn remote(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<A
 }
 
 fn open_label(s: &SessionSettings, v: &TabView) -> &'static str {
-    let client = s.mode == ModeChoice::TcpClient;
+    let client = s.mode.is_client();
     let key = match (v.log.link, client) {
         (LinkState::Closed, false) => T::Open,
         (LinkState::Closed, true) => T::Connect,

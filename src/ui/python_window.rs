@@ -46,6 +46,8 @@ fn role_name(role: SnippetRole) -> T {
         SnippetRole::TcpServer => T::PyRoleServer,
         SnippetRole::UdpSender => T::PyRoleSender,
         SnippetRole::UdpReceiver => T::PyRoleReceiver,
+        SnippetRole::WsClient => T::PyRoleWsClient,
+        SnippetRole::WsServer => T::PyRoleWsServer,
     }
 }
 

@@ -81,6 +81,7 @@ pub fn show(
         preview(ui, s, v, tab);
     }
     field_error(ui, &v.errors.send, v.lang);
+    crate::ui::ws_panel::send_bar(ui, s, v, actions);
     crate::ui::repeat_bar::show(ui, s, v, actions);
     ui.add_space(2.0);
 }

@@ -33,11 +33,14 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
                     ui.checkbox(&mut s.relay.tls_listen, v.t(T::TlsRelayListen));
                     ui.checkbox(&mut s.relay.tls_upstream, v.t(T::TlsRelayUpstream));
                     (s.relay.tls_listen, s.relay.tls_upstream)
+                } else if s.mode == ModeChoice::WsClient {
+                    // A wss:// URL speaks TLS; these are its checks.
+                    (false, true)
                 } else {
                     ui.checkbox(&mut s.tls.enabled, v.t(T::TlsUse));
                     let on = s.tls.enabled;
                     (
-                        on && s.mode == ModeChoice::TcpServer,
+                        on && matches!(s.mode, ModeChoice::TcpServer | ModeChoice::WsServer),
                         on && s.mode == ModeChoice::TcpClient,
                     )
                 };

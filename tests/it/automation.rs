@@ -236,7 +236,7 @@ fn partner_list_print_and_errors() {
         .iter()
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect();
-    assert_eq!(ids.len(), 12, "{}", list.describe());
+    assert_eq!(ids.len(), 13, "{}", list.describe());
     assert!(ids.iter().any(|id| id == "004-name-server"));
 
     // --print gives a rules file that --rules takes.

@@ -788,7 +788,10 @@ fn periodic_sends_the_exact_count_never_early() {
     let every = Duration::from_millis(5);
     let first_after = Duration::from_millis(20);
     let (e, h, sink) = udp_to_sink();
-    let meta = SendMeta { added_tail: 2 };
+    let meta = SendMeta {
+        added_tail: 2,
+        message: None,
+    };
     let start = Instant::now();
     let id = h
         .start_periodic(Periodic {

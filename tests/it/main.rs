@@ -36,6 +36,8 @@ mod relay;
 mod relay_engine;
 mod tls;
 mod tls_cli;
+mod ws_cli;
+mod ws_engine;
 
 // The window, driven with egui_kittest.
 #[cfg(feature = "gui")]
@@ -68,3 +70,5 @@ mod tls_ui;
 mod udp_intake;
 #[cfg(feature = "gui")]
 mod ui;
+#[cfg(feature = "gui")]
+mod ws_ui;

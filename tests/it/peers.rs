@@ -1018,6 +1018,7 @@ fn python_session(
         send_encoding: send,
         display_encoding: display,
         tls: None,
+        ws_path: None,
     }
 }
 
