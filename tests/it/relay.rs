@@ -84,8 +84,9 @@ fn slicing_into_1_byte_pieces_gives_the_server_1_byte_reads() {
         .into_iter()
         .filter_map(|l| l.strip_prefix("SIZE ").map(str::to_string))
         .collect();
-    assert_eq!(sizes.len(), text.len(), "one read per byte: {sizes:?}");
-    assert!(sizes.iter().all(|s| s == "1"), "{sizes:?}");
+    // One read per byte, unless the machine is so loaded that the server
+    // slept through a 10 ms gap (then two pieces wait at once).
+    crate::peer_support::assert_pieces(&sizes, text.len());
     // The answer went back in 1-byte pieces too, and arrived whole.
     assert_eq!(peer_rx_all(&client), b"got 11 bytes");
     na.err_line("the fault told", |l| l.contains("sliced into"));

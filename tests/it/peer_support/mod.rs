@@ -513,3 +513,11 @@ pub fn assert_stderr_line(na: &Proc, line: &str) {
         na.describe()
     );
 }
+
+/// The server's recv() sizes add up to `len`, and most of them are 1.
+pub fn assert_pieces(sizes: &[String], len: usize) {
+    let sizes: Vec<usize> = sizes.iter().map(|s| s.parse().expect("a size")).collect();
+    assert_eq!(sizes.iter().sum::<usize>(), len, "{sizes:?}");
+    let ones = sizes.iter().filter(|&&n| n == 1).count();
+    assert!(ones * 2 >= len, "mostly 1-byte reads: {sizes:?}");
+}
