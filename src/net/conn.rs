@@ -144,6 +144,8 @@ pub(crate) struct Conn {
     /// The WebSocket layer, on a WebSocket session's connections (over
     /// TLS for `wss://`).
     ws: Option<Box<WsLayer>>,
+    /// Our side's address, for a WebSocket connection's wire events.
+    ws_local: SocketAddr,
     /// WebSocket: messages sent before the upgrade finished; they go once
     /// it has (at most [`MAX_QUEUE`] bytes wait).
     ws_waiting: VecDeque<(Bytes, SendMeta)>,
@@ -190,6 +192,7 @@ impl Conn {
             tls: None,
             tls_peer_closed: false,
             ws: None,
+            ws_local: addr,
             ws_waiting: VecDeque::new(),
             ws_waiting_bytes: 0,
         }
@@ -208,6 +211,9 @@ impl Conn {
     pub(crate) fn with_ws(mut self, ctx: &Ctx, mut layer: WsLayer) -> Conn {
         let request = layer.take_request();
         self.ws = Some(Box::new(layer));
+        if let Ok(local) = self.stream.local_addr() {
+            self.ws_local = crate::net::addr::canonical(local);
+        }
         if let Some(request) = request {
             self.queue_quiet(ctx, request);
         }
@@ -346,6 +352,8 @@ impl Conn {
     /// Maps a written item to the `Sent` it reports: a WebSocket message
     /// reports its payload, the layer's own bytes nothing.
     fn sent_report(
+        ctx: &mut Ctx,
+        (peer, addr, local): (PeerId, SocketAddr, SocketAddr),
         ws: &mut Option<Box<WsLayer>>,
         data: Bytes,
         meta: SendMeta,
@@ -353,6 +361,14 @@ impl Conn {
         let Some(ws) = ws.as_deref_mut() else {
             return Some((data, meta));
         };
+        ctx.emit(Event::WsWire {
+            peer,
+            addr,
+            local,
+            incoming: false,
+            time: SystemTime::now(),
+            data,
+        });
         match ws.reports.pop_front() {
             Some(Report::Message(payload)) => Some((payload, meta)),
             Some(Report::Quiet) | None => None,
@@ -372,7 +388,17 @@ impl Conn {
             return outcome;
         };
         let steps = match &outcome {
-            ReadOutcome::Data(data) => ws.input(data),
+            ReadOutcome::Data(data) => {
+                ctx.emit(Event::WsWire {
+                    peer: self.id,
+                    addr: self.addr,
+                    local: self.ws_local,
+                    incoming: true,
+                    time: SystemTime::now(),
+                    data: data.clone(),
+                });
+                ws.input(data)
+            }
             ReadOutcome::PeerFinished | ReadOutcome::Closed(_) => ws.eof(),
             ReadOutcome::Progress | ReadOutcome::WouldBlock => return outcome,
         };
@@ -591,7 +617,13 @@ impl Conn {
                         let (data, meta) = (head.clone(), *meta);
                         self.queue.pop_front();
                         self.head_written = 0;
-                        if let Some((data, meta)) = Conn::sent_report(&mut self.ws, data, meta) {
+                        if let Some((data, meta)) = Conn::sent_report(
+                            ctx,
+                            (self.id, self.addr, self.ws_local),
+                            &mut self.ws,
+                            data,
+                            meta,
+                        ) {
                             ctx.emit(Event::Sent {
                                 peer: Some(self.id),
                                 addr: self.addr,
@@ -632,13 +664,15 @@ impl Conn {
                 // mio's own `write` (see the plain flush).
                 match self.stream.write(&tls.out[tls.out_written..]) {
                     Ok(n) => {
-                        let (id, addr) = (self.id, self.addr);
+                        let (id, addr, local) = (self.id, self.addr, self.ws_local);
                         let queued = &mut self.queued;
                         let ws = &mut self.ws;
                         tls.wrote(n, |plain, done| {
                             *queued -= plain;
                             ctx.shared.sub_pending(plain);
-                            let done = done.and_then(|(d, m)| Conn::sent_report(ws, d, m));
+                            let done = done.and_then(|(d, m)| {
+                                Conn::sent_report(ctx, (id, addr, local), ws, d, m)
+                            });
                             if let Some((data, meta)) = done {
                                 ctx.emit(Event::Sent {
                                     peer: Some(id),

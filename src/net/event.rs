@@ -274,6 +274,24 @@ pub enum Event {
         /// What happened.
         event: WsEvent,
     },
+    /// The bytes a WebSocket connection carried, as they were on the wire
+    /// (the upgrade and the frames; plaintext under TLS), for a capture:
+    /// the messages themselves come as [`Event::Received`] and
+    /// [`Event::Sent`].
+    WsWire {
+        /// The connection's id.
+        peer: PeerId,
+        /// The remote address.
+        addr: SocketAddr,
+        /// Our side's address of the connection.
+        local: SocketAddr,
+        /// True for bytes read, false for bytes written.
+        incoming: bool,
+        /// When.
+        time: SystemTime,
+        /// The bytes.
+        data: Bytes,
+    },
     /// Something failed; the session may still be open (see [`Event::Closed`]).
     Error(NetError),
     /// The session has ended; no more events will come from it.

@@ -48,7 +48,8 @@ fn read_bytes(event: &Event) -> usize {
     match event {
         Event::Received { data, .. }
         | Event::Relayed { data, .. }
-        | Event::Rewritten { data, .. } => data.len(),
+        | Event::Rewritten { data, .. }
+        | Event::WsWire { data, .. } => data.len(),
         _ => 0,
     }
 }

@@ -468,11 +468,37 @@ impl<W: Write> EventCapture<W> {
                 };
                 (now, fact)
             }
+            // A WebSocket connection's handshake went in with its first
+            // bytes on the wire (it is reported connected after its upgrade).
+            Event::Connected { addr, .. } if self.ws() && self.inner.cap.is_tcp_peer(*addr) => {
+                return Ok(());
+            }
             Event::Connected { addr, local, .. } => {
                 let mode = self.inner.mode.unwrap_or(Mode::TcpServer);
                 let by = Opener::for_mode(mode);
                 let (local, remote) = (*local, *addr);
                 (now, Fact::Connected { local, remote, by })
+            }
+            // A WebSocket connection is captured as it was on the wire
+            // (the upgrade and the frames), not as its messages.
+            Event::Received { .. } | Event::Sent { .. } if self.ws() => return Ok(()),
+            Event::WsWire {
+                addr,
+                local,
+                incoming,
+                time,
+                data,
+                ..
+            } => {
+                if !self.inner.cap.is_tcp_peer(*addr) {
+                    let mode = self.inner.mode.unwrap_or(Mode::WsServer);
+                    let by = Opener::for_mode(mode);
+                    let (local, remote) = (*local, *addr);
+                    self.inner
+                        .apply(*time, Fact::Connected { local, remote, by })?;
+                }
+                let from = if *incoming { Side::Remote } else { Side::Local };
+                (*time, data_fact(*addr, from, data))
             }
             Event::Received {
                 addr, time, data, ..
@@ -526,6 +552,10 @@ impl<W: Write> EventCapture<W> {
 
     fn relaying(&self) -> bool {
         matches!(self.inner.mode, Some(Mode::Relay | Mode::UdpRelay))
+    }
+
+    fn ws(&self) -> bool {
+        self.inner.mode.is_some_and(Mode::is_ws)
     }
 
     /// Hands what was written so far to the underlying writer.

@@ -603,7 +603,8 @@ impl SessionLog {
                 self.groups.retain(|g| *g != membership);
                 Some(Entry::event(wall(), None, Note::Left(membership)))
             }
-            Event::Resolved { .. } => None,
+            // For a capture only: the messages are logged as such.
+            Event::Resolved { .. } | Event::WsWire { .. } => None,
             Event::TlsServerReady { cert, self_signed } => {
                 let note = Note::TlsServerReady { cert, self_signed };
                 Some(Entry::event(wall(), None, note))

@@ -441,3 +441,70 @@ fn the_websocket_echo_partner_answers_in_kind() {
     // Binary that happens to be UTF-8 still comes back binary.
     assert!(out.contains("RX binary 6162"), "{out}");
 }
+
+/// `--pcap` holds the connection as it was on the wire: Wireshark reads
+/// the upgrade as HTTP and each frame as WebSocket (the client's masked,
+/// ours not), with the messages' payloads in them.
+#[test]
+fn a_capture_holds_the_upgrade_and_the_frames() {
+    let dir = crate::pcap::temp_dir("ws-pcap");
+    let file = dir.join("ws.pcapng");
+    let (mut na, port) = server(&["--echo", "--pcap", file.to_str().expect("path")]);
+    let url = format!("ws://127.0.0.1:{port}/chat");
+    let mut py = py_client(
+        &url,
+        &["text:你好", "recv", "hex:0001ff", "recv", "close:1000:bye"],
+    );
+    py.expect_success();
+    na.err_line("the close", |l| l.contains("1000"));
+    na.kill();
+    let decode = format!("tcp.port=={port},http");
+    let upgrade = crate::pcap::tshark_run(
+        &file,
+        &[
+            "-d",
+            &decode,
+            "-Y",
+            "http.upgrade",
+            "-T",
+            "fields",
+            "-e",
+            "http.request.uri",
+        ],
+    );
+    assert!(upgrade.contains("/chat"), "the upgrade request: {upgrade}");
+    let frames = crate::pcap::tshark_run(
+        &file,
+        &[
+            "-d",
+            &decode,
+            "-Y",
+            "websocket",
+            "-T",
+            "fields",
+            "-e",
+            "websocket.opcode",
+            "-e",
+            "websocket.mask",
+            "-e",
+            "websocket.payload",
+        ],
+    );
+    let lines: Vec<&str> = frames.lines().filter(|l| !l.trim().is_empty()).collect();
+    // Text and binary each way, then the closes.
+    let text = lines.iter().filter(|l| l.starts_with("1\t")).count();
+    let binary = lines.iter().filter(|l| l.starts_with("2\t")).count();
+    assert_eq!((text, binary), (2, 2), "{frames}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("1\t1\t")),
+        "a masked client frame: {frames}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("1\t0\t")),
+        "our unmasked frame: {frames}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("8\t")),
+        "a close frame: {frames}"
+    );
+}
