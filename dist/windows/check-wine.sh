@@ -139,8 +139,13 @@ CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
     cargo test "${profile_args[@]}" --target "$target" --test it -- engine:: 2>&1 | tee -a "$log"
 
 step "CLI, automation and tutorial-peer tests against netassist.exe"
+# The WebSocket peers need Python's websockets; ./test.sh lends Debian's
+# module to another python3 through this folder.
+if [[ -d "$NA_ROOT/target/test-python" ]]; then
+    export PYTHONPATH="$NA_ROOT/target/test-python${PYTHONPATH:+:$PYTHONPATH}"
+fi
 NETASSIST_BIN="$NA_ROOT/dist/windows/wine/netassist.sh" NETASSIST_EXE="$exe" \
-    cargo test --test it -- cli_errors:: automation:: peers:: relay:: tls_cli:: 2>&1 | tee -a "$log"
+    cargo test --test it -- cli_errors:: automation:: peers:: relay:: tls_cli:: ws_cli:: 2>&1 | tee -a "$log"
 
 # --- the window -------------------------------------------------------------
 step "window smoke test under Xvfb"

@@ -16,6 +16,13 @@ use crate::records::{Direction, Entry, Note, Opener};
 use crate::session::{Flow, Observer, SequenceNews, Signal};
 
 use super::plan::Display;
+
+/// The size of the output's buffer ([`super::run`] makes it).
+pub(super) const OUT_BUFFER: usize = 256 * 1024;
+
+/// Hex rows are written in batches of at least this many bytes: a write
+/// that large goes past the output's buffer instead of into it.
+const HEX_BATCH: usize = OUT_BUFFER;
 use super::terminal;
 
 /// Prints a run's rows and knows when the run is over.
@@ -43,7 +50,7 @@ pub(super) struct Printer<W: Write> {
     result: Option<Result<(), String>>,
     /// `[RX peer] ` for the peer of the last row printed.
     rx_prefix: Option<(SocketAddr, Direction, String)>,
-    /// The line being printed (kept for its capacity).
+    /// Hex rows not yet written (kept for its capacity).
     line: String,
     /// The system's drop count: as last told, when, and a newer one to tell.
     drops_told: u64,
@@ -95,7 +102,7 @@ impl<W: Write> Printer<W> {
         if self.drops_new.is_some() {
             let _ = self.tell_drops(Instant::now());
         }
-        let _ = self.out.flush();
+        let _ = self.flush_out();
         self.result.take().unwrap_or(Ok(()))
     }
 
@@ -185,6 +192,15 @@ impl<W: Write> Printer<W> {
                 writeln!(self.out, "[{tag} {peer}] {}", terminal::safe_text(&rest))?;
             }
         }
+        self.flush_out()
+    }
+
+    /// Writes the hex rows gathered, then flushes the output.
+    fn flush_out(&mut self) -> io::Result<()> {
+        if !self.line.is_empty() {
+            self.out.write_all(self.line.as_bytes())?;
+            self.line.clear();
+        }
         self.out.flush()
     }
 
@@ -220,11 +236,17 @@ impl<W: Write> Printer<W> {
                     self.rx_prefix = Some((peer, dir, tag));
                 }
                 let prefix = self.rx_prefix.as_ref().map_or("", |(_, _, p)| p.as_str());
-                self.line.clear();
+                // Rows gather here and go out in writes of at least the
+                // output buffer's size, which pass it by: the hex text is
+                // written once, where it is made, and never copied.
                 self.line.push_str(prefix);
                 push_hex(&entry.bytes, &mut self.line);
                 self.line.push('\n');
-                self.out.write_all(self.line.as_bytes())
+                if self.line.len() >= HEX_BATCH {
+                    self.out.write_all(self.line.as_bytes())?;
+                    self.line.clear();
+                }
+                Ok(())
             }
             Display::Text(_) => {
                 let (text, _) = self.decode(peer, dir, &entry.bytes, entry.message);
@@ -574,7 +596,7 @@ impl<W: Write> Observer for Printer<W> {
         {
             return self.stdout_failed(&e);
         }
-        if let Err(e) = self.out.flush() {
+        if let Err(e) = self.flush_out() {
             return self.stdout_failed(&e);
         }
         if self.deadline.is_some_and(|d| now >= d) {

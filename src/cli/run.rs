@@ -84,7 +84,7 @@ pub(super) fn run(plan: Plan) -> Result<(), String> {
 /// so a flood is written at the speed it arrives.
 fn stdout() -> Box<dyn Write> {
     use std::io::IsTerminal;
-    const BUFFER: usize = 256 * 1024;
+    const BUFFER: usize = super::print::OUT_BUFFER;
     let out = io::stdout();
     if !out.is_terminal()
         && let Some(file) = duplicate(&out)
