@@ -8,6 +8,7 @@
 //! a runtime failure (or a sequence that failed), exit 0 a normal end.
 
 mod load;
+mod out;
 mod partner;
 mod plan;
 mod print;

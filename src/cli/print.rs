@@ -20,8 +20,9 @@ use super::plan::Display;
 /// The size of the output's buffer ([`super::run`] makes it).
 pub(super) const OUT_BUFFER: usize = 256 * 1024;
 
-/// Hex rows are written in batches of at least this many bytes: a write
-/// that large goes past the output's buffer instead of into it.
+/// Hex rows and raw chunks are written in batches of at least this many
+/// bytes: a write that large goes past the output's buffer instead of into
+/// it, so the bytes are not copied there first.
 const HEX_BATCH: usize = OUT_BUFFER;
 use super::terminal;
 
@@ -52,6 +53,10 @@ pub(super) struct Printer<W: Write> {
     rx_prefix: Option<(SocketAddr, Direction, String)>,
     /// Hex rows not yet written (kept for its capacity).
     line: String,
+    /// `--raw` chunks not yet written, and their length in all: they go
+    /// out together in one vectored write past the output's buffer.
+    raw: Vec<bytes::Bytes>,
+    raw_len: usize,
     /// The system's drop count: as last told, when, and a newer one to tell.
     drops_told: u64,
     drops_told_at: Option<Instant>,
@@ -90,6 +95,8 @@ impl<W: Write> Printer<W> {
             result: None,
             rx_prefix: None,
             line: String::new(),
+            raw: Vec::new(),
+            raw_len: 0,
             drops_told: 0,
             drops_told_at: None,
             drops_new: None,
@@ -195,8 +202,29 @@ impl<W: Write> Printer<W> {
         self.flush_out()
     }
 
-    /// Writes the hex rows gathered, then flushes the output.
+    /// Writes the raw chunks gathered, in as few calls as the output takes.
+    fn write_raw(&mut self) -> io::Result<()> {
+        let mut slices: Vec<io::IoSlice<'_>> =
+            self.raw.iter().map(|b| io::IoSlice::new(b)).collect();
+        let mut left = &mut slices[..];
+        while !left.is_empty() {
+            match self.out.write_vectored(left) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => io::IoSlice::advance_slices(&mut left, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.raw.clear();
+        self.raw_len = 0;
+        Ok(())
+    }
+
+    /// Writes the rows gathered, then flushes the output.
     fn flush_out(&mut self) -> io::Result<()> {
+        if !self.raw.is_empty() {
+            self.write_raw()?;
+        }
         if !self.line.is_empty() {
             self.out.write_all(self.line.as_bytes())?;
             self.line.clear();
@@ -220,7 +248,14 @@ impl<W: Write> Printer<W> {
         }
         let dir = entry.dir;
         match self.display {
-            Display::Raw => self.out.write_all(&entry.bytes),
+            Display::Raw => {
+                self.raw_len += entry.bytes.len();
+                self.raw.push(entry.bytes.clone());
+                if self.raw_len >= HEX_BATCH {
+                    self.write_raw()?;
+                }
+                Ok(())
+            }
             Display::Hex => {
                 // A burst of datagrams from one peer: its address is
                 // formatted once.

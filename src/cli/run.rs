@@ -89,9 +89,9 @@ fn stdout() -> Box<dyn Write> {
     if !out.is_terminal()
         && let Some(file) = duplicate(&out)
     {
-        return Box::new(io::BufWriter::with_capacity(BUFFER, file));
+        return Box::new(super::out::Out::new(BUFFER, file));
     }
-    Box::new(io::BufWriter::with_capacity(BUFFER, out.lock()))
+    Box::new(super::out::Out::new(BUFFER, out.lock()))
 }
 
 /// A file handle on the same stream as `out`.

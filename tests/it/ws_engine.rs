@@ -47,8 +47,13 @@ fn client(url: &str) -> Engine {
 }
 
 fn connected(e: &Engine) -> PeerId {
+    connected_at(e).0
+}
+
+/// The next connection's id, its remote address and ours.
+fn connected_at(e: &Engine) -> (PeerId, std::net::SocketAddr, std::net::SocketAddr) {
     wait_for(e, "Connected", |ev| match ev {
-        Event::Connected { peer, .. } => Some(*peer),
+        Event::Connected { peer, addr, local } => Some((*peer, *addr, *local)),
         Event::PeerClosed { how, .. } => panic!("closed: {how:?}"),
         _ => None,
     })
@@ -121,10 +126,16 @@ fn a_server_sends_exact_bytes_to_the_clients_it_is_told_to() {
     });
     let url = format!("ws://{local}/a");
     let (c1, c2) = (client(&url), client(&url));
-    let first = connected(&srv);
-    let second = connected(&srv);
-    connected(&c1);
+    let a = connected_at(&srv);
+    let b = connected_at(&srv);
+    // The two clients connect at once: which is which, by address.
+    let (_, _, c1_addr) = connected_at(&c1);
     connected(&c2);
+    let (first, second) = if a.1 == c1_addr {
+        (a.0, b.0)
+    } else {
+        (b.0, a.0)
+    };
     let h = srv.handle().unwrap();
     // Every size up to past one read, each byte value: kept exactly.
     let big: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
