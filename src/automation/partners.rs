@@ -164,6 +164,7 @@ impl Partner {
             }
             SessionConfig::Udp { bind, .. } => ("udp", "--bind", bind.to_string()),
             SessionConfig::Relay(r) => ("relay", "--listen", r.listen.to_string()),
+            SessionConfig::Load(l) => ("load", "", l.url.to_string()),
         };
         let to = match self.role {
             PartnerRole::Udp {
@@ -531,6 +532,7 @@ mod tests {
             SessionConfig::TcpClient { remote, .. } => remote.port,
             SessionConfig::Udp { bind, .. } => bind.port(),
             SessionConfig::Relay(r) => r.listen.port(),
+            SessionConfig::Load(l) => l.url.host.port,
         };
         assert_eq!(port_of("000-greeting-server"), 8888);
         assert_eq!(port_of("001-thank-you-server"), 7788);

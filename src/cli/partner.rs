@@ -173,5 +173,7 @@ fn session(p: &Partner, args: &PartnerArgs) -> Result<SessionConfig, String> {
             }
             Ok(SessionConfig::Relay(r))
         }
+        // No partner is a load run.
+        load @ SessionConfig::Load(_) => Ok(load),
     }
 }

@@ -153,6 +153,7 @@ impl Plan {
                 )
             }
             Command::Partner(_) => return Err("a partner is planned by its own command".into()),
+            Command::Load(_) => return Err("a load test is planned by its own command".into()),
         };
         let repeat = match (opts.every, opts.count) {
             (None, None) => None,

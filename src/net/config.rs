@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use super::tls::{TlsClientConfig, TlsServerConfig};
-use super::{HostPort, Mode, MulticastConfig, PeerId, RelayConfig};
+use super::{HostPort, LoadConfig, Mode, MulticastConfig, PeerId, RelayConfig};
 
 /// Everything needed to open a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +37,8 @@ pub enum SessionConfig {
     },
     /// Listen, connect each client to a target, forward both ways.
     Relay(Box<RelayConfig>),
+    /// Many clients against one server, each following a script.
+    Load(Box<LoadConfig>),
 }
 
 impl SessionConfig {
@@ -48,6 +50,7 @@ impl SessionConfig {
             SessionConfig::Udp { .. } => Mode::Udp,
             SessionConfig::Relay(r) if r.udp => Mode::UdpRelay,
             SessionConfig::Relay(_) => Mode::Relay,
+            SessionConfig::Load(_) => Mode::Load,
         }
     }
 

@@ -23,6 +23,7 @@ mod event;
 pub mod fake;
 mod handle;
 pub mod interfaces;
+pub mod load;
 mod multicast;
 mod periodic;
 mod queue;
@@ -41,6 +42,7 @@ pub use engine::Engine;
 pub use error::{ErrorKind, NetError};
 pub use event::{CloseReason, Event, GroupOp};
 pub use handle::SessionHandle;
+pub use load::{LoadConfig, LoadProto, LoadUrl, parse_load_url};
 pub use multicast::{Iface, Membership, MulticastConfig, MulticastOptions, parse_membership};
 pub use periodic::{Periodic, PeriodicEnd, PeriodicId, PeriodicProgress};
 pub use queue::{EventQueue, Next};
@@ -79,6 +81,8 @@ pub enum Mode {
     Relay,
     /// The same for UDP: one upstream socket per client address.
     UdpRelay,
+    /// Many clients against one server, with figures ([`load`]).
+    Load,
 }
 
 impl Mode {
@@ -90,6 +94,7 @@ impl Mode {
             Mode::Udp => "UDP",
             Mode::Relay => "TCP relay",
             Mode::UdpRelay => "UDP relay",
+            Mode::Load => "load test",
         }
     }
 }

@@ -310,6 +310,7 @@ fn open_driver(ctx: &mut Ctx, config: SessionConfig) -> Result<Box<dyn Driver>, 
             multicast,
         } => udp::Udp::open(ctx, bind, remote, multicast).map(|d| Box::new(d) as Box<dyn Driver>),
         SessionConfig::Relay(relay) => super::relay::open(ctx, *relay),
+        SessionConfig::Load(load) => super::load::open(ctx, *load),
     }
 }
 

@@ -510,7 +510,11 @@ impl<W: Write> EventCapture<W> {
             | Event::ReceiveBuffer { .. }
             | Event::SystemDropped { .. }
             | Event::FaultFired { .. }
-            | Event::RewriteFailed { .. } => return Ok(()),
+            | Event::RewriteFailed { .. }
+            | Event::LoadStarted(_)
+            | Event::LoadProgress(_)
+            | Event::LoadSample(_)
+            | Event::LoadFinished(_) => return Ok(()),
         };
         self.inner.apply(time, fact)
     }
@@ -745,7 +749,13 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         }),
         // Our FIN is not modelled (the orderly close that follows is), and
         // the encoding hint says nothing about the wire.
+        // A load run's rows are samples: its thousands of connections are
+        // not in the log.
         Note::Failure(_)
+        | Note::LoadStarted(_)
+        | Note::LoadExchange { .. }
+        | Note::LoadFailed { .. }
+        | Note::LoadFinished { .. }
         | Note::WeFinished
         | Note::EncodingHint { .. }
         | Note::Joined(_)

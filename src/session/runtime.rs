@@ -535,6 +535,15 @@ impl Runtime {
                 Event::SystemDropped { total } => {
                     self.signals.push(Signal::SystemDropped { total: *total });
                 }
+                Event::LoadStarted(plan) => {
+                    self.signals.push(Signal::LoadStarted(plan.clone()));
+                }
+                Event::LoadProgress(snapshot) => {
+                    self.signals.push(Signal::LoadProgress(snapshot.clone()));
+                }
+                Event::LoadFinished(summary) => {
+                    self.signals.push(Signal::LoadFinished(summary.clone()));
+                }
                 Event::Error(err) if !self.opened && self.failure.is_none() => {
                     self.failure = Some(err.clone());
                 }
@@ -571,8 +580,18 @@ impl Runtime {
             let member = Arc::clone(&self.member);
             let mut log = member.lock();
             for (ev, reports) in work {
-                if let Some(entry) = ev.and_then(|ev| log.apply(ev, start)) {
-                    self.push(&mut log, entry, rows);
+                match ev {
+                    Some(Event::LoadSample(sample)) => {
+                        for entry in super::load::sample_rows(*sample) {
+                            self.push(&mut log, entry, rows);
+                        }
+                    }
+                    Some(ev) => {
+                        if let Some(entry) = log.apply(ev, start) {
+                            self.push(&mut log, entry, rows);
+                        }
+                    }
+                    None => {}
                 }
                 for report in reports {
                     self.report(&mut log, report, rows);

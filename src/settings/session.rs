@@ -298,6 +298,8 @@ impl SessionSettings {
             SessionConfig::Udp { .. } => ModeChoice::Udp,
             SessionConfig::Relay(r) if r.udp => ModeChoice::UdpRelay,
             SessionConfig::Relay(_) => ModeChoice::Relay,
+            // No partner is a load run.
+            SessionConfig::Load(_) => self.mode,
         };
         match p.session_config() {
             SessionConfig::TcpServer { bind, .. } => {
@@ -338,6 +340,7 @@ impl SessionSettings {
                     ..RelaySettings::default()
                 };
             }
+            SessionConfig::Load(_) => {}
         }
         self.encoding = p.display;
         self.send.encoding = p.send_encoding;
@@ -412,6 +415,7 @@ mod tests {
                 SessionConfig::TcpClient { remote, bind, .. } => (bind, Some(remote)),
                 SessionConfig::Udp { bind, remote, .. } => (Some(bind), remote),
                 SessionConfig::Relay(r) => (Some(r.listen), Some(r.target.clone())),
+                SessionConfig::Load(l) => (None, Some(l.url.host.clone())),
             };
             let tab = crate::settings::session_config(&s).expect("the fields open");
             assert_eq!(ends(tab), ends(p.session_config()), "{}", p.id);

@@ -56,6 +56,7 @@ pub fn note(note: &Note) -> Explanation {
             Mode::Udp => Explanation::new(ExOpenedUdpWhy, ExOpenedUdpFix),
             Mode::Relay => Explanation::new(ExOpenedRelayWhy, ExOpenedRelayFix),
             Mode::UdpRelay => Explanation::new(ExOpenedUdpRelayWhy, ExOpenedUdpRelayFix),
+            Mode::Load => Explanation::new(ExOpenedLoadWhy, ExOpenedLoadFix),
         },
         Note::Connected { by, .. } => match by {
             Opener::Peer => Explanation::new(ExAcceptedWhy, ExAcceptedFix),
@@ -106,6 +107,10 @@ pub fn note(note: &Note) -> Explanation {
         Note::TlsEstablished(_) => Explanation::new(ExTlsEstablishedWhy, ExTlsEstablishedFix),
         Note::TlsFailed(failure) => tls_failure(failure),
         Note::TlsHelloOnPlain => tls_hello_on_plain(),
+        Note::LoadStarted(_) => Explanation::new(ExLoadStartedWhy, ExLoadStartedFix),
+        Note::LoadExchange { .. } => Explanation::new(ExLoadExchangeWhy, ExLoadExchangeFix),
+        Note::LoadFailed { kind, .. } => super::load::fail_kind(*kind),
+        Note::LoadFinished { .. } => Explanation::new(ExLoadFinishedWhy, ExLoadFinishedFix),
     }
 }
 
@@ -197,6 +202,8 @@ pub fn net_error(err: &NetError) -> Explanation {
         NetError::TlsNoRoots { .. } => e(ExTlsNoRootsWhy, ExTlsNoRootsFix),
         NetError::TlsSetup { .. } => e(ExTlsSetupWhy, ExTlsSetupFix),
         NetError::KeyLog { .. } => e(ExKeyLogWhy, ExKeyLogFix),
+        NetError::TooManyConnections { .. } => e(ExTooManyConnsWhy, ExTooManyConnsFix),
+        NetError::TooFewPorts { .. } => e(ExTooFewPortsWhy, ExTooFewPortsFix),
         NetError::Io { kind, .. } => io_error(*kind),
     }
 }
@@ -328,6 +335,16 @@ mod tests {
                 path: "keys.log".into(),
                 message: "denied".into(),
             },
+            NetError::TooManyConnections {
+                asked: 30_000,
+                room: 19_900,
+                limit: 20_000,
+            },
+            NetError::TooFewPorts {
+                per_source: 30_000,
+                ports: 28_232,
+                target: addr(),
+            },
         ]
     }
 
@@ -417,6 +434,8 @@ mod tests {
             NetError::TlsNoRoots { .. } => 26,
             NetError::TlsSetup { .. } => 27,
             NetError::KeyLog { .. } => 28,
+            NetError::TooManyConnections { .. } => 29,
+            NetError::TooFewPorts { .. } => 30,
         }
     }
 
@@ -535,6 +554,43 @@ mod tests {
             name: "name".into(),
             reason: "the reply would be over 1048576 bytes".into(),
         });
+        notes.push(Note::Opened {
+            local: addr(),
+            mode: Mode::Load,
+        });
+        notes.push(Note::LoadStarted(Box::new(crate::net::load::LoadPlan {
+            url: crate::net::parse_load_url("tcp://127.0.0.1:6000").unwrap(),
+            target: addr(),
+            connections: 10,
+            rate: 100,
+            rounds: Some(1),
+            duration: None,
+            sources: vec![],
+            fd_limit: Some(1024),
+            steps: 2,
+        })));
+        notes.push(Note::LoadExchange {
+            client: 1,
+            why: crate::net::load::ExchangeWhy::First,
+            step: 1,
+            round: 1,
+            latency: std::time::Duration::from_millis(2),
+        });
+        for kind in crate::net::load::FailKind::ALL {
+            notes.push(Note::LoadFailed {
+                client: 2,
+                kind,
+                detail: "boom".into(),
+                step: 1,
+            });
+        }
+        notes.push(Note::LoadFinished {
+            end: crate::net::load::LoadEnd::Completed,
+            done: 9,
+            failed: 1,
+            p50_us: 1000,
+            p99_us: 2000,
+        });
         notes
     }
 
@@ -567,6 +623,10 @@ mod tests {
             Note::Fault { .. } => 24,
             Note::Rewritten { .. } => 25,
             Note::RewriteFailed { .. } => 26,
+            Note::LoadStarted(_) => 27,
+            Note::LoadExchange { .. } => 28,
+            Note::LoadFailed { .. } => 29,
+            Note::LoadFinished { .. } => 30,
         }
     }
 
@@ -591,7 +651,7 @@ mod tests {
         let mut seen: Vec<usize> = errors.iter().map(variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..29).collect::<Vec<_>>(), "one of each error");
+        assert_eq!(seen, (0..31).collect::<Vec<_>>(), "one of each error");
         for e in &errors {
             check(&format!("{e:?}"), net_error(e));
         }
@@ -599,7 +659,7 @@ mod tests {
         let mut seen: Vec<usize> = notes.iter().map(note_variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..25).collect::<Vec<_>>(), "one of each event");
+        assert_eq!(seen, (0..31).collect::<Vec<_>>(), "one of each event");
         for n in &notes {
             check(&format!("{n:?}"), note(n));
         }

@@ -100,6 +100,10 @@ impl PythonSession {
             ),
             SessionConfig::Udp { bind, remote, .. } => (*bind, remote.clone()),
             SessionConfig::Relay(r) => (r.listen, Some(r.target.clone())),
+            SessionConfig::Load(l) => (
+                SocketAddr::from(([0, 0, 0, 0], 0)),
+                Some(l.url.host.clone()),
+            ),
         };
         let tls = match config {
             SessionConfig::TcpServer { tls: Some(t), .. } => {
@@ -180,7 +184,8 @@ pub fn python_snippets(
             "tcp_client.py",
             tcp_client(session, lang)?,
         )],
-        Mode::TcpClient => vec![snippet(
+        // A load run tests a server: the tutorial's threaded one.
+        Mode::TcpClient | Mode::Load => vec![snippet(
             SnippetRole::TcpServer,
             "tcp_server.py",
             tcp_server(session, lang)?,

@@ -46,6 +46,7 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
             Mode::TcpClient => T::ConnectedFrom,
             Mode::Udp => T::BoundTo,
             Mode::Relay | Mode::UdpRelay => T::RelayingOn,
+            Mode::Load => T::LoadRunningFrom,
         };
         ui.label(fill(v.t(key), &[&local]));
     }

@@ -29,6 +29,7 @@ mod wine;
 mod automation;
 mod cli_errors;
 mod engine;
+mod load;
 mod packaging;
 mod pcap;
 mod peers;
