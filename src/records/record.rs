@@ -592,8 +592,8 @@ impl fmt::Display for LoadPlanText<'_> {
             p.url, p.target, p.connections, p.rate
         )?;
         match (p.rounds, p.duration) {
-            (Some(r), Some(d)) => write!(f, ", {r} rounds each, for {} s", d.as_secs_f64())?,
-            (Some(r), None) => write!(f, ", {r} rounds each")?,
+            (Some(r), Some(d)) => write!(f, ", {r} round(s) each, for {} s", d.as_secs_f64())?,
+            (Some(r), None) => write!(f, ", {r} round(s) each")?,
             (None, Some(d)) => write!(f, ", for {} s", d.as_secs_f64())?,
             (None, None) => f.write_str(", until stopped")?,
         }

@@ -21,16 +21,19 @@ pub enum ModeChoice {
     Relay,
     /// Sit between UDP clients and a server.
     UdpRelay,
+    /// Many clients against one server, with figures.
+    Load,
 }
 
 impl ModeChoice {
     /// Every choice, in the order the selector shows them.
-    pub const ALL: [ModeChoice; 5] = [
+    pub const ALL: [ModeChoice; 6] = [
         ModeChoice::TcpServer,
         ModeChoice::TcpClient,
         ModeChoice::Udp,
         ModeChoice::Relay,
         ModeChoice::UdpRelay,
+        ModeChoice::Load,
     ];
 
     /// Whether it is one of the relays.
@@ -239,6 +242,8 @@ pub struct SessionSettings {
     pub relay: RelaySettings,
     /// TCP: TLS.
     pub tls: TlsSettings,
+    /// Load test: its run.
+    pub load: super::LoadSettings,
 }
 
 /// Writes the send box's text only when it is small enough for the
@@ -282,6 +287,7 @@ impl Default for SessionSettings {
             multicast_if: String::new(),
             relay: RelaySettings::default(),
             tls: TlsSettings::default(),
+            load: super::LoadSettings::default(),
         }
     }
 }
@@ -299,7 +305,7 @@ impl SessionSettings {
             SessionConfig::Relay(r) if r.udp => ModeChoice::UdpRelay,
             SessionConfig::Relay(_) => ModeChoice::Relay,
             // No partner is a load run.
-            SessionConfig::Load(_) => self.mode,
+            SessionConfig::Load(_) => ModeChoice::Load,
         };
         match p.session_config() {
             SessionConfig::TcpServer { bind, .. } => {
@@ -353,6 +359,10 @@ impl SessionSettings {
     pub fn port_shown(&self) -> &str {
         match self.mode {
             ModeChoice::TcpClient => self.remote_port.trim(),
+            ModeChoice::Load => {
+                let url = self.load.url.trim().trim_end_matches('/');
+                url.rsplit_once(':').map_or("", |(_, port)| port)
+            }
             _ => self.local_port.trim(),
         }
     }
@@ -402,6 +412,7 @@ mod tests {
                 ModeChoice::Udp => crate::net::Mode::Udp,
                 ModeChoice::Relay => crate::net::Mode::Relay,
                 ModeChoice::UdpRelay => crate::net::Mode::UdpRelay,
+                ModeChoice::Load => crate::net::Mode::Load,
             };
             assert_eq!(mode, p.mode(), "{}", p.id);
             assert_eq!(s.encoding, p.display, "{}", p.id);

@@ -85,4 +85,6 @@ pub enum Action {
     JoinGroup,
     /// UDP: leave a joined group.
     LeaveGroup(Membership),
+    /// A load tab: save the per-second figures as CSV (a dialog asks where).
+    SaveLoadCsv,
 }

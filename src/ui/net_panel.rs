@@ -15,13 +15,17 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     ui.heading(v.t(T::NetSettings));
     crate::ui::partner_menu::note(ui, s, v, actions);
     let closed = v.log.link == LinkState::Closed;
-    ui.add_enabled_ui(closed, |ui| {
-        protocol(ui, s, v.lang);
-        local(ui, s, v, actions);
-        if s.mode != ModeChoice::TcpServer {
-            remote(ui, s, v, actions);
-        }
-    });
+    ui.add_enabled_ui(closed, |ui| protocol(ui, s, v.lang));
+    if s.mode == ModeChoice::Load {
+        crate::ui::load::settings::show(ui, s, v);
+    } else {
+        ui.add_enabled_ui(closed, |ui| {
+            local(ui, s, v, actions);
+            if s.mode != ModeChoice::TcpServer {
+                remote(ui, s, v, actions);
+            }
+        });
+    }
     ui.add_space(4.0);
     let label = open_label(s, v);
     let button =
@@ -146,6 +150,7 @@ pub fn mode_name(m: ModeChoice, lang: Lang) -> &'static str {
         ModeChoice::Udp => T::Udp.get(lang),
         ModeChoice::Relay => T::RelayMode.get(lang),
         ModeChoice::UdpRelay => T::UdpRelayMode.get(lang),
+        ModeChoice::Load => T::LoadMode.get(lang),
     }
 }
 
@@ -231,6 +236,12 @@ fn remote(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<A
 }
 
 fn open_label(s: &SessionSettings, v: &TabView) -> &'static str {
+    if s.mode == ModeChoice::Load {
+        return match v.log.link {
+            LinkState::Closed => v.t(T::LoadStart),
+            _ => v.t(T::LoadStop),
+        };
+    }
     let client = s.mode == ModeChoice::TcpClient;
     let key = match (v.log.link, client) {
         (LinkState::Closed, false) => T::Open,

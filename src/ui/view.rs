@@ -51,6 +51,8 @@ pub struct TabView<'a> {
     pub errors: &'a FieldErrors,
     /// The presets (shared by every tab).
     pub presets: &'a [Preset],
+    /// The names of the sequences (shared by every tab).
+    pub sequences: &'a [String],
 }
 
 impl TabView<'_> {

@@ -52,6 +52,8 @@ mod font_coverage;
 #[cfg(feature = "gui")]
 mod framing_ui;
 #[cfg(feature = "gui")]
+mod load_ui;
+#[cfg(feature = "gui")]
 mod multicast_ui;
 #[cfg(feature = "gui")]
 mod partners_ui;

@@ -118,6 +118,8 @@ pub struct LoadTotals {
     pub connected: u64,
     /// Connections open now.
     pub open: u64,
+    /// The most connections open at once so far.
+    pub peak_open: u64,
     /// Clients that finished their rounds (or were still going when a
     /// timed run ended).
     pub done: u64,

@@ -98,6 +98,7 @@ impl Stats {
     pub(super) fn connected(&mut self) {
         self.totals.connected += 1;
         self.totals.open += 1;
+        self.totals.peak_open = self.totals.peak_open.max(self.totals.open);
         self.second.connects += 1;
     }
 

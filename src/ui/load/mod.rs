@@ -1,6 +1,10 @@
 //! The load tab: its settings, live figures and plots, and the words of
 //! its log rows.
 
+pub mod figures;
+pub mod plots;
+pub mod settings;
+
 use crate::i18n::{Lang, T, fill};
 use crate::net::load::ExchangeWhy;
 use crate::records::Note;
