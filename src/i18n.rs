@@ -327,6 +327,9 @@ table! {
     // Clients
     Clients: "客户端", "Clients";
     ClientCount: "{} 个客户端", "{} clients";
+    ClientFilter: "按地址筛选", "Filter by address";
+    ClientFilterHint: "只列出地址里含有这些文字的客户端，例如 127.0.0.3 或 :40", "List only the clients whose address contains this text, e.g. 127.0.0.3 or :40";
+    ClientShown: "显示 {} 个，共 {} 个", "showing {} of {}";
     OneClient: "1 个客户端", "1 client";
     SendTo: "发送到", "Send to";
     AllClients: "所有客户端", "All clients";

@@ -93,3 +93,45 @@ fn websocket_targets_are_refused_next_to_the_fields() {
     wait_text(&mut h, en(T::ErrLoadWebSocket));
     assert!(has_text(&h, en(T::LoadStart)), "nothing started");
 }
+
+/// A client of the app's server from `source` (a loopback address).
+fn client_from(source: [u8; 4], port: u16) -> socket2::Socket {
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    s.bind(&std::net::SocketAddr::from((source, 0)).into())
+        .unwrap();
+    s.connect(&std::net::SocketAddr::from(([127, 0, 0, 1], port)).into())
+        .unwrap();
+    s
+}
+
+#[test]
+fn the_client_list_counts_and_filters_by_address() {
+    let mut h = app();
+    let port = open_server(&mut h);
+    let sources: &[[u8; 4]] = if cfg!(target_os = "linux") {
+        &[
+            [127, 0, 0, 1],
+            [127, 0, 0, 3],
+            [127, 0, 0, 3],
+            [127, 0, 0, 4],
+        ]
+    } else {
+        &[[127, 0, 0, 1]; 4]
+    };
+    let _clients: Vec<_> = sources.iter().map(|s| client_from(*s, port)).collect();
+    wait_text(&mut h, &fill(en(T::ClientCount), &[&4]));
+    if cfg!(target_os = "linux") {
+        set_field(&mut h, en(T::ClientFilter), "127.0.0.3");
+        wait_text(&mut h, &fill(en(T::ClientShown), &[&2, &4]));
+        let shown = texts(&h)
+            .into_iter()
+            .filter(|t| t.starts_with("127.0.0.") && t.contains(':'))
+            .count();
+        assert_eq!(shown, 2, "{:?}", texts(&h));
+        set_field(&mut h, en(T::ClientFilter), "");
+        step_until(&mut h, "every client listed again", |h| {
+            (!has_text(h, "showing ")).then_some(())
+        });
+    }
+    close_link(&mut h);
+}
