@@ -292,3 +292,36 @@ fn websocket_is_refused_for_now_and_too_many_do_not_fit() {
         "{err}"
     );
 }
+
+#[test]
+fn tls_clients_check_the_certificate_or_fail_as_tls() {
+    use crate::tls::{TempDir, pki};
+    let dir = TempDir::new("load");
+    let pki = pki(&dir);
+    let (cert, key, ca) = (
+        pki.server_cert.to_string_lossy().into_owned(),
+        pki.server_key.to_string_lossy().into_owned(),
+        pki.ca.to_string_lossy().into_owned(),
+    );
+    let (_server, port) = tcp_server(&["--tls", "--cert", &cert, "--key", &key, "--echo"]);
+    let url = format!("tls://127.0.0.1:{port}");
+    let (v, _) = run_json(&[
+        &url,
+        "--connections",
+        "20",
+        "--send",
+        "secret",
+        "--expect",
+        "secret",
+        "--ca",
+        &ca,
+    ]);
+    assert_eq!(v["done"], 20, "{v}");
+    assert_eq!(v["latency_ms"]["count"], 20, "{v}");
+    // Checked against another CA, the certificate is not trusted.
+    let other = TempDir::new("load-other");
+    let other_ca = crate::tls::pki(&other).ca.to_string_lossy().into_owned();
+    let (v, err) = run_json(&[&url, "--connections", "5", "--send", "x", "--ca", &other_ca]);
+    assert_eq!(failures(&v, "tls"), 5, "{v}");
+    assert!(err.contains("TLS failed"), "{err}");
+}
