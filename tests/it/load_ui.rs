@@ -135,3 +135,21 @@ fn the_client_list_counts_and_filters_by_address() {
     }
     close_link(&mut h);
 }
+
+#[test]
+fn stop_ends_a_timed_run_at_once_with_its_figures() {
+    let (_srv, port) = server("echo");
+    let mut h = app();
+    set_up(&mut h, &format!("tcp://127.0.0.1:{port}"), "10", "HELLO");
+    set_field(&mut h, en(T::LoadDuration), "60");
+    set_field(&mut h, en(T::LoadRounds), "");
+    set_field(&mut h, en(T::LoadEvery), "100");
+    click(&mut h, en(T::LoadStart));
+    // Running: the figures count the clients in.
+    wait_text(&mut h, "running for ");
+    wait_text(&mut h, "connected 10 of 10");
+    click(&mut h, en(T::LoadStop));
+    wait_text(&mut h, &format!("ended: {}", en(T::LoadEndStopped)));
+    wait_ended(&mut h);
+    assert!(has_text(&h, en(T::LoadStart)));
+}
