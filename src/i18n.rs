@@ -754,7 +754,6 @@ table! {
     EvLoadExchangeSlow: "客户端 {}，第 {} 步，第 {} 轮：{} 毫秒后收到回复（最慢的往返之一）", "client {}, step {}, round {}: reply after {} ms (one of the slowest exchanges)";
     EvLoadFailed: "客户端 {} 失败：{}（{}）", "client {} failed: {} ({})";
     EvLoadFinished: "压力测试结束（{}）：完成 {}，失败 {}，延迟 p50 {} 毫秒，p99 {} 毫秒", "load test over ({}): {} done, {} failed, latency p50 {} ms, p99 {} ms";
-    LoadRunningFrom: "压力测试，从 {} 发起", "load test, from {}";
     LoadMode: "压力测试", "Load test";
     ErrLoadNumber: "“{}” 应是 {} 到 {} 之间的整数", "'{}' must be a whole number from {} to {}";
     ErrLoadUrl: "“{}” 不是压力测试的目标：请写成 tcp://主机:端口、tls://主机:端口 或 udp://主机:端口", "'{}' is not a load test target: write tcp://HOST:PORT, tls://HOST:PORT or udp://HOST:PORT";

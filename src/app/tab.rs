@@ -104,7 +104,9 @@ impl Tab {
             return name.clone();
         }
         let port = match self.link() {
-            LinkState::Open(mode, local) if mode != Mode::TcpClient => local.port().to_string(),
+            LinkState::Open(mode, local) if !matches!(mode, Mode::TcpClient | Mode::Load) => {
+                local.port().to_string()
+            }
             _ => self.settings.port_shown().to_string(),
         };
         format!("{} :{port}", mode_name(self.settings.mode, lang))

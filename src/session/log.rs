@@ -450,7 +450,9 @@ impl SessionLog {
             Event::Opened { mode, local } => {
                 self.link = LinkState::Open(mode, local);
                 self.status = None;
-                Some(Entry::event(wall(), None, Note::Opened { local, mode }))
+                // A load run's first row is its plan (`LoadStarted`).
+                (mode != Mode::Load)
+                    .then(|| Entry::event(wall(), None, Note::Opened { local, mode }))
             }
             Event::Connected { peer, addr, local } => {
                 let by = self.link.mode().map_or(Opener::Peer, Opener::for_mode);
@@ -734,6 +736,10 @@ impl SessionLog {
             }
             Event::LoadProgress(snapshot) => {
                 self.load_counters(&snapshot);
+                // The status bar's rates follow the run's seconds.
+                for r in &snapshot.seconds {
+                    self.throughput.add(now, r.received_bytes, r.sent_bytes);
+                }
                 if let Some(load) = &mut self.load {
                     load.progress(*snapshot);
                 }

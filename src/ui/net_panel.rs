@@ -44,13 +44,16 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
             }
         });
     }
-    if let LinkState::Open(mode, local) = v.log.link {
+    if let LinkState::Open(mode, local) = v.log.link
+        && mode != Mode::Load
+    {
         let key = match mode {
             Mode::TcpServer => T::ListeningOn,
             Mode::TcpClient => T::ConnectedFrom,
             Mode::Udp => T::BoundTo,
             Mode::Relay | Mode::UdpRelay => T::RelayingOn,
-            Mode::Load => T::LoadRunningFrom,
+            // Said by the figures above the log.
+            Mode::Load => T::LoadMode,
         };
         ui.label(fill(v.t(key), &[&local]));
     }

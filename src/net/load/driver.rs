@@ -492,11 +492,13 @@ impl Load {
         self.check_end();
     }
 
+    /// Every client started has finished or failed: a run by rounds is
+    /// over; a timed one is too when no connection is left to hold.
     fn check_end(&mut self) {
         if self.end.is_none()
             && self.live == 0
             && self.next >= self.config.shape.connections
-            && self.end_at.is_none()
+            && (self.end_at.is_none() || self.stats.totals().open == 0)
         {
             self.end = Some(LoadEnd::Completed);
         }
