@@ -9,7 +9,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use clap::Args;
@@ -33,6 +33,8 @@ use super::tls::TlsArgs;
 const LOG_BUDGET: usize = 16 * 1024 * 1024;
 /// Failures of one kind printed as they come; the rest are counted.
 const FAILURES_SHOWN: u64 = 3;
+/// How often Ctrl+C is looked for.
+const INTERRUPT_CHECK: Duration = Duration::from_millis(100);
 
 /// The options of `netassist load`.
 #[derive(Debug, Args)]
@@ -236,8 +238,9 @@ pub fn run(args: &LoadArgs) -> std::process::ExitCode {
     };
     let budget = Budget::new(LOG_BUDGET);
     let (mut runtime, _log) = crate::session::runtime(&budget, Engine::new(Arc::new(|| {})));
-    let mut printer = LoadPrinter::new(args.json);
-    let (_tx, rx) = crossbeam_channel::unbounded();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let mut printer = LoadPrinter::new(args.json, tx);
+    interrupt::catch();
     runtime.command(
         Command::Open(SessionConfig::Load(Box::new(config))),
         &mut printer,
@@ -256,6 +259,9 @@ pub fn run(args: &LoadArgs) -> std::process::ExitCode {
 /// of each kind, the summary at the end.
 pub struct LoadPrinter {
     json: bool,
+    /// The runtime's commands: Ctrl+C closes the run through it.
+    cmds: crossbeam_channel::Sender<Command>,
+    stopping: bool,
     plan: Option<LoadPlan>,
     last: LoadSnapshot,
     end: Option<LoadEnd>,
@@ -265,9 +271,11 @@ pub struct LoadPrinter {
 }
 
 impl LoadPrinter {
-    fn new(json: bool) -> LoadPrinter {
+    fn new(json: bool, cmds: crossbeam_channel::Sender<Command>) -> LoadPrinter {
         LoadPrinter {
             json,
+            cmds,
+            stopping: false,
             plan: None,
             last: LoadSnapshot::default(),
             end: None,
@@ -349,6 +357,21 @@ impl Observer for LoadPrinter {
         true
     }
 
+    fn deadline(&self) -> Option<Instant> {
+        Some(Instant::now() + INTERRUPT_CHECK)
+    }
+
+    fn tick(&mut self, _now: Instant, _pending_tx: usize) -> Flow {
+        if !self.stopping && interrupt::caught() {
+            // Stopped: the run ends as the window's Stop ends it, with its
+            // figures and summary.
+            self.stopping = true;
+            eprintln!("stopping (Ctrl+C)");
+            let _ = self.cmds.send(Command::Close);
+        }
+        Flow::Go
+    }
+
     fn row(&mut self, entry: &Entry) -> Flow {
         match &entry.note {
             Some(note @ Note::LoadFailed { kind, .. }) => self.failed_row(*kind, note),
@@ -409,4 +432,37 @@ impl Observer for LoadPrinter {
         }
         Flow::Go
     }
+}
+
+/// Ctrl+C stops a run and still prints its summary (Linux; elsewhere it
+/// ends the process as usual).
+mod interrupt {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static CAUGHT: AtomicBool = AtomicBool::new(false);
+
+    /// True once Ctrl+C was pressed.
+    pub(super) fn caught() -> bool {
+        CAUGHT.load(Ordering::Relaxed)
+    }
+
+    #[cfg(target_os = "linux")]
+    extern "C" fn on_sigint(_: libc::c_int) {
+        // Only an atomic store: safe in a signal handler.
+        CAUGHT.store(true, Ordering::Relaxed);
+    }
+
+    /// Takes SIGINT from now on.
+    #[cfg(target_os = "linux")]
+    pub(super) fn catch() {
+        let handler: extern "C" fn(libc::c_int) = on_sigint;
+        // SAFETY: the handler only stores to an atomic, which is
+        // async-signal-safe; SIGINT's default action is what it replaces.
+        unsafe {
+            libc::signal(libc::SIGINT, handler as libc::sighandler_t);
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub(super) fn catch() {}
 }

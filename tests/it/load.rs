@@ -325,3 +325,35 @@ fn tls_clients_check_the_certificate_or_fail_as_tls() {
     assert_eq!(failures(&v, "tls"), 5, "{v}");
     assert!(err.contains("TLS failed"), "{err}");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_stops_a_timed_run_and_still_prints_its_summary() {
+    let (_server, port) = tcp_server(&["--echo"]);
+    let url = format!("tcp://127.0.0.1:{port}");
+    let mut na = netassist(&[
+        "load",
+        &url,
+        "--connections",
+        "50",
+        "--duration",
+        "60",
+        "--send",
+        "x",
+        "--every",
+        "200",
+        "--json",
+    ]);
+    na.err_line("a line of figures", |l| l.starts_with("[   1s] open 50"));
+    let pid = na.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    na.expect_success();
+    let v: Value = serde_json::from_str(na.out.text().trim()).unwrap();
+    assert_eq!(v["end"], "stopped", "{v}");
+    assert_eq!(v["connected"], 50, "{v}");
+    assert!(v["elapsed_s"].as_f64().unwrap() < 30.0, "{v}");
+}
