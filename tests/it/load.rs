@@ -12,8 +12,9 @@ use serde_json::Value;
 use crate::peer_support::{netassist, peer_server, tcp_server};
 
 /// The tutorial 004 conversation as a sequence: wait for the question,
-/// give a name and wait for the next question, say exit and wait for the
-/// goodbye.
+/// give a name and wait for the greeting and the next question (so nothing
+/// of this answer is left to be taken for the next one's first byte), say
+/// exit and wait for the goodbye.
 const CHAT: &str = r#"
 [[sequence]]
 name = "chat"
@@ -27,7 +28,7 @@ timeout_ms = 5000
 [[sequence.step]]
 send = { text = "Alice" }
 wait_for = "contains"
-pattern = "Hello Alice!\n"
+pattern = "Hello Alice!\nWhat's your name?"
 timeout_ms = 5000
 
 [[sequence.step]]
