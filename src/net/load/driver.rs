@@ -84,7 +84,6 @@ struct Client {
     armed: Option<Instant>,
     /// What came since the current step's send, while it waits for a reply.
     seen: Vec<u8>,
-    local: Option<SocketAddr>,
     /// In the ready list (more may be waiting to be read).
     queued: bool,
 }
@@ -103,7 +102,6 @@ impl Client {
             deadline: None,
             armed: None,
             seen: Vec::new(),
-            local: None,
             queued: false,
         }
     }
@@ -283,7 +281,6 @@ impl Load {
         match Conn::start(ctx.poll.registry(), token(i), target, source, udp) {
             Ok(conn) => {
                 let c = &mut self.clients[i as usize];
-                c.local = conn.local();
                 c.conn = Some(conn);
                 if udp {
                     self.up(ctx, i, now);
@@ -325,7 +322,7 @@ impl Load {
 
     /// The client is up: its script starts.
     fn up(&mut self, ctx: &mut Ctx, i: u32, now: Instant) {
-        self.stats.connected();
+        self.stats.connected(now);
         let c = &mut self.clients[i as usize];
         c.began = Some(now);
         c.round = 0;
@@ -464,7 +461,8 @@ impl Load {
         } else {
             0
         };
-        let local = c.local;
+        // Asked of the system only for a sample.
+        let local = c.conn.as_ref().and_then(Conn::local);
         self.live = self.live.saturating_sub(1);
         if self.stats.failed(kind)
             && let Some(remote) = self.target
@@ -551,9 +549,10 @@ impl Load {
         };
         let c = &self.clients[i as usize];
         let step = &self.config.script.steps[c.step as usize];
+        let local = c.conn.as_ref().and_then(Conn::local);
         let make = |why| LoadSample {
             client: i + 1,
-            local: c.local,
+            local,
             remote,
             time: SystemTime::now(),
             kind: SampleKind::Exchange {

@@ -120,6 +120,9 @@ pub struct LoadTotals {
     pub open: u64,
     /// The most connections open at once so far.
     pub peak_open: u64,
+    /// When the last connection came up, in microseconds since the start
+    /// (so `connected` over it is the connect rate reached).
+    pub last_connect_us: u64,
     /// Clients that finished their rounds (or were still going when a
     /// timed run ended).
     pub done: u64,

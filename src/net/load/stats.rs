@@ -95,7 +95,9 @@ impl Stats {
     }
 
     /// A connection came up (TCP connected and any TLS handshake done).
-    pub(super) fn connected(&mut self) {
+    pub(super) fn connected(&mut self, now: Instant) {
+        let since = now.saturating_duration_since(self.start);
+        self.totals.last_connect_us = u64::try_from(since.as_micros()).unwrap_or(u64::MAX);
         self.totals.connected += 1;
         self.totals.open += 1;
         self.totals.peak_open = self.totals.peak_open.max(self.totals.open);
@@ -284,7 +286,7 @@ mod tests {
         }
         s.wrote(10);
         s.read(20);
-        s.connected();
+        s.connected(t0);
         let snap = s.snapshot(t0 + Duration::from_millis(500));
         assert!(snap.seconds.is_empty(), "no second has ended");
         assert_eq!(snap.latency.count, 100);
