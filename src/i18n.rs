@@ -770,6 +770,10 @@ table! {
     LoadScript: "每个客户端做什么", "Each client";
     LoadScriptPayload: "发送内容", "Sends a payload";
     LoadScriptSequence: "运行序列", "Runs a sequence";
+    LoadScriptPreset: "发送预设", "Sends a preset";
+    LoadPreset: "预设名", "Preset name";
+    LoadNoPresets: "自动化文件里还没有预设：在“自动化”窗口里添加", "No presets yet: add one in the Automation window";
+    ErrLoadNoPreset: "自动化文件里没有名为 “{}” 的预设", "the automation file has no preset named '{}'";
     LoadSend: "发送的文字", "Payload text";
     LoadEvery: "间隔（毫秒，可不填）", "Every (ms, optional)";
     LoadExpect: "回复须包含（可不填）", "Reply must contain (optional)";

@@ -58,10 +58,10 @@ pub struct LoadArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub rounds: Option<u32>,
     /// The payload each client sends each round.
-    #[arg(long, value_name = "TEXT", conflicts_with_all = ["send_hex", "presets"])]
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["send_hex", "sequence"])]
     pub send: Option<String>,
     /// The same, given as hex.
-    #[arg(long, value_name = "HEX", conflicts_with = "presets")]
+    #[arg(long, value_name = "HEX", conflicts_with = "sequence")]
     pub send_hex: Option<String>,
     /// Interpret \r \n \t \\ \0 \xHH in --send and --expect.
     #[arg(long)]
@@ -75,23 +75,33 @@ pub struct LoadArgs {
     /// Send the payload every MS milliseconds (each round waits for the
     /// previous one's reply when --expect is given).
     #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=86_400_000),
-          conflicts_with = "presets")]
+          conflicts_with = "sequence")]
     pub every: Option<u64>,
     /// Each reply must contain TEXT (else the client fails: reply did not
     /// match, or no reply in time).
-    #[arg(long, value_name = "TEXT", conflicts_with = "presets")]
+    #[arg(long, value_name = "TEXT", conflicts_with = "sequence")]
     pub expect: Option<String>,
     /// How long a reply to --expect may take, in milliseconds.
     #[arg(long, value_name = "MS", default_value = "5000",
           value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
     pub reply_timeout: u64,
-    /// Presets and sequences from this file, for --sequence.
-    #[arg(long, value_name = "FILE", requires = "sequence")]
+    /// Presets and sequences from this file, for --sequence or --preset.
+    #[arg(long, value_name = "FILE")]
     pub presets: Option<PathBuf>,
     /// Each client runs this sequence of the --presets file (its sends and
     /// waits for replies).
-    #[arg(long, value_name = "NAME", requires = "presets")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "presets",
+        conflicts_with = "preset"
+    )]
     pub sequence: Option<String>,
+    /// Each client sends this preset of the --presets file each round (as
+    /// --send would; --every and --expect apply).
+    #[arg(long, value_name = "NAME", requires = "presets",
+          conflicts_with_all = ["send", "send_hex"])]
+    pub preset: Option<String>,
     /// How a sequence's text patterns decode replies: utf8, gbk or auto.
     #[arg(long, default_value = "auto", value_name = "utf8|gbk|auto")]
     pub encoding: DisplayEncoding,
@@ -159,10 +169,14 @@ fn script(args: &LoadArgs) -> Result<LoadScript, String> {
         }
         return Ok(script);
     }
-    let payload = match (&args.send, &args.send_hex) {
-        (Some(text), _) => bytes_of(text, false, args, "--send", true)?,
-        (None, Some(hex)) => bytes_of(hex, true, args, "--send-hex", true)?,
-        (None, None) => Bytes::new(),
+    let payload = match (&args.send, &args.send_hex, &args.presets, &args.preset) {
+        (Some(text), ..) => bytes_of(text, false, args, "--send", true)?,
+        (None, Some(hex), ..) => bytes_of(hex, true, args, "--send-hex", true)?,
+        (None, None, Some(path), Some(name)) => Bytes::from(super::load::load_preset(path, name)?),
+        (None, None, Some(_), None) => {
+            return Err("--presets names the file of --sequence or --preset: give one".into());
+        }
+        (None, None, None, _) => Bytes::new(),
     };
     let expect = match &args.expect {
         Some(text) => Some(Expect::contains(bytes_of(
@@ -171,7 +185,10 @@ fn script(args: &LoadArgs) -> Result<LoadScript, String> {
         None => None,
     };
     if payload.is_empty() && args.every.is_some() {
-        return Err("--every repeats the payload of --send or --send-hex: give one of them".into());
+        return Err(
+            "--every repeats the payload of --send, --send-hex or --preset: give one of them"
+                .into(),
+        );
     }
     let timeout = Duration::from_millis(args.reply_timeout);
     if payload.is_empty() && expect.is_none() {

@@ -586,6 +586,17 @@ impl Runtime {
                             self.push(&mut log, entry, rows);
                         }
                     }
+                    // The slowest exchanges, in full, before the end's row.
+                    Some(Event::LoadFinished(summary)) => {
+                        for sample in summary.slowest.iter().cloned() {
+                            for entry in super::load::sample_rows(sample) {
+                                self.push(&mut log, entry, rows);
+                            }
+                        }
+                        if let Some(entry) = log.apply(Event::LoadFinished(summary), start) {
+                            self.push(&mut log, entry, rows);
+                        }
+                    }
                     Some(ev) => {
                         if let Some(entry) = log.apply(ev, start) {
                             self.push(&mut log, entry, rows);

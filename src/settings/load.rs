@@ -24,6 +24,8 @@ pub enum LoadScriptChoice {
     /// Send one payload each round, and check the reply if asked.
     #[default]
     Payload,
+    /// The same with a preset's bytes.
+    Preset,
     /// Run a sequence of the automation file.
     Sequence,
 }
@@ -55,6 +57,8 @@ pub struct LoadSettings {
     pub reply_timeout_ms: String,
     /// The sequence's name.
     pub sequence: String,
+    /// The preset's name.
+    pub preset: String,
     /// Stop once more than this many connections failed (empty: never).
     pub max_failures: String,
 }
@@ -73,6 +77,7 @@ impl Default for LoadSettings {
             expect: String::new(),
             reply_timeout_ms: "5000".to_string(),
             sequence: String::new(),
+            preset: String::new(),
             max_failures: String::new(),
         }
     }
@@ -115,8 +120,16 @@ fn script(s: &SessionSettings, shared: &AutomationFile) -> Result<LoadScript, Ms
                 .map(|run| run.load_script())
                 .map_err(|e| Msg::with(T::ErrLoadSequence, &[&name, &e]))
         }
-        LoadScriptChoice::Payload => {
-            let payload = text_bytes(&l.send, &s.send)?;
+        LoadScriptChoice::Payload | LoadScriptChoice::Preset => {
+            let payload = if l.script == LoadScriptChoice::Preset {
+                let name = l.preset.trim();
+                let preset = shared
+                    .preset(name)
+                    .ok_or_else(|| Msg::with(T::ErrLoadNoPreset, &[&name]))?;
+                Bytes::from(preset.build().map_err(Msg::Payload)?.bytes)
+            } else {
+                text_bytes(&l.send, &s.send)?
+            };
             let timeout = number(&l.reply_timeout_ms, 1, 86_400_000)?.unwrap_or(5000);
             let timeout = Duration::from_millis(timeout);
             let expect = match l.expect.trim() {
@@ -169,7 +182,7 @@ pub fn load_config(s: &SessionSettings, shared: &AutomationFile) -> Result<LoadC
     config.shape.duration = duration.map(Duration::from_secs);
     // With a duration, rounds left as they are mean "until it ends".
     config.shape.rounds = match (duration, rounds) {
-        (Some(_), Some(1)) if l.script == LoadScriptChoice::Payload => None,
+        (Some(_), Some(1)) if l.script != LoadScriptChoice::Sequence => None,
         (_, r) => r.map(|r| r as u32),
     };
     config.shape.max_failures = max_failures;
@@ -219,6 +232,11 @@ mod tests {
             LoadSettings {
                 script: LoadScriptChoice::Sequence,
                 sequence: "none".into(),
+                ..LoadSettings::default()
+            },
+            LoadSettings {
+                script: LoadScriptChoice::Preset,
+                preset: "none".into(),
                 ..LoadSettings::default()
             },
         ];

@@ -358,3 +358,36 @@ fn ctrl_c_stops_a_timed_run_and_still_prints_its_summary() {
     assert_eq!(v["connected"], 50, "{v}");
     assert!(v["elapsed_s"].as_f64().unwrap() < 30.0, "{v}");
 }
+
+#[test]
+fn a_preset_is_each_round_s_payload() {
+    let presets = presets_file("preset", "[[preset]]\nname = \"hi\"\ntext = \"hello\"\n");
+    let presets = presets.to_string_lossy().into_owned();
+    let (_server, remote) = peer_server("load_server.py", &["echo", "--deadline", "30"]);
+    let url = format!("tcp://{remote}");
+    let (v, _) = run_json(&[
+        &url,
+        "--connections",
+        "10",
+        "--presets",
+        &presets,
+        "--preset",
+        "hi",
+        "--expect",
+        "HELLO",
+        "--rounds",
+        "2",
+    ]);
+    let _ = std::fs::remove_file(&presets);
+    assert_eq!(v["done"], 10, "{v}");
+    assert_eq!(v["sent_bytes"], 10 * 2 * 5, "{v}");
+    let mut na = netassist(&[
+        "load",
+        &url,
+        "--connections",
+        "1",
+        "--presets",
+        "/nonexistent.toml",
+    ]);
+    assert_eq!(na.wait_exit().code(), Some(2), "{}", na.describe());
+}

@@ -55,6 +55,7 @@ fn a_load_tab_runs_against_a_server_and_shows_the_figures() {
     assert!(latency.contains("(60 replies)"), "{latency}");
     // The log holds samples: the first exchanges, each with its bytes.
     wait_text(&mut h, "(one of the first exchanges)");
+    wait_text(&mut h, "(one of the slowest exchanges)");
     assert!(
         log_rows(&h).iter().any(|r| r.contains("HELLO")),
         "{:?}",

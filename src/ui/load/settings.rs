@@ -26,9 +26,10 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
         labelled_field(ui, v.t(T::LoadDuration), &mut l.duration_s, NARROW);
         labelled_field(ui, v.t(T::LoadRounds), &mut l.rounds, NARROW);
         let label = ui.label(v.t(T::LoadScript));
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             for (choice, key) in [
                 (LoadScriptChoice::Payload, T::LoadScriptPayload),
+                (LoadScriptChoice::Preset, T::LoadScriptPreset),
                 (LoadScriptChoice::Sequence, T::LoadScriptSequence),
             ] {
                 ui.radio_value(&mut l.script, choice, v.t(key))
@@ -36,8 +37,25 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView) {
             }
         });
         match l.script {
-            LoadScriptChoice::Payload => {
-                labelled_field(ui, v.t(T::LoadSend), &mut l.send, WIDE);
+            LoadScriptChoice::Payload | LoadScriptChoice::Preset => {
+                if l.script == LoadScriptChoice::Preset {
+                    let label = ui.label(v.t(T::LoadPreset));
+                    if v.presets.is_empty() {
+                        ui.weak(v.t(T::LoadNoPresets));
+                    }
+                    egui::ComboBox::from_id_salt("load_preset")
+                        .selected_text(l.preset.clone())
+                        .width(WIDE)
+                        .show_ui(ui, |ui| {
+                            for p in v.presets {
+                                ui.selectable_value(&mut l.preset, p.name.clone(), &p.name);
+                            }
+                        })
+                        .response
+                        .labelled_by(label.id);
+                } else {
+                    labelled_field(ui, v.t(T::LoadSend), &mut l.send, WIDE);
+                }
                 labelled_field(ui, v.t(T::LoadEvery), &mut l.every_ms, NARROW);
                 labelled_field(ui, v.t(T::LoadExpect), &mut l.expect, WIDE);
                 labelled_field(
