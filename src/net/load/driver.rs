@@ -883,3 +883,16 @@ impl Driver for Load {
         ctx.emit(Event::LoadFinished(Box::new(summary)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_is_small_enough_for_a_hundred_thousand() {
+        // 100,000 clients stay within a few tens of MiB of slots.
+        let size = std::mem::size_of::<Client>();
+        assert!(size <= 256, "{size} bytes a client");
+        eprintln!("a client's slot: {size} bytes");
+    }
+}
