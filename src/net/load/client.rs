@@ -154,9 +154,11 @@ impl Conn {
             Stream::Tcp(tcp_socket(target, source)?)
         };
         let interest = Interest::READABLE | Interest::WRITABLE;
+        // UDP too is watched for room to write: a datagram the system
+        // had no room for goes when it has.
         let registered = match &mut stream {
             Stream::Tcp(s) => registry.register(s, token, interest),
-            Stream::Udp(s) => registry.register(s, token, Interest::READABLE),
+            Stream::Udp(s) => registry.register(s, token, interest),
         };
         registered.map_err(|e| fail(&e, true))?;
         Ok(Conn {
