@@ -8,6 +8,7 @@
 //! a runtime failure (or a sequence that failed), exit 0 a normal end.
 
 mod load;
+pub mod loadtest;
 mod out;
 mod partner;
 mod plan;
@@ -156,6 +157,10 @@ pub enum Command {
     },
     /// Play the other side of a tutorial program (see --list).
     Partner(partner::PartnerArgs),
+    /// Load test: many clients against one server (URL: tcp://HOST:PORT,
+    /// tls://HOST:PORT or udp://HOST:PORT), each following a script; a
+    /// line of figures a second on stderr, latency percentiles at the end.
+    Load(Box<loadtest::LoadArgs>),
 }
 
 /// Options every mode shares.
@@ -292,6 +297,7 @@ fn one_line(text: &str) -> String {
 /// Runs one headless subcommand to its end and returns the exit code.
 pub fn run(command: Command) -> ExitCode {
     let plan = match command {
+        Command::Load(args) => return loadtest::run(&args),
         Command::Partner(args) => match partner::plan(args) {
             Ok(Some(plan)) => Ok(plan),
             Ok(None) => return ExitCode::SUCCESS,

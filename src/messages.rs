@@ -34,6 +34,14 @@ pub fn net_error_text(err: &NetError, lang: Lang) -> String {
         NetError::TlsNoRoots { detail } => fill(t(T::NetTlsNoRoots), &[detail]),
         NetError::TlsSetup { message } => fill(t(T::NetTlsSetup), &[message]),
         NetError::KeyLog { path, message } => fill(t(T::NetKeyLog), &[&path.display(), message]),
+        NetError::TooManyConnections { asked, room, limit } => {
+            fill(t(T::NetTooManyConns), &[asked, room, limit])
+        }
+        NetError::TooFewPorts {
+            per_source,
+            ports,
+            target,
+        } => fill(t(T::NetTooFewPorts), &[target, per_source, ports]),
         other => fill(t(T::NetOther), &[other]),
     }
 }

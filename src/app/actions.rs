@@ -57,6 +57,18 @@ impl NetAssistApp {
                 let wake = Arc::clone(&self.wake);
                 super::dialogs::save_text(file_name, code, tx, move || wake());
             }
+            Action::SaveLoadCsv => {
+                let csv = {
+                    let log = self.tabs[active].session.log();
+                    log.load()
+                        .map(|l| crate::session::load_report::seconds_csv(&l.seconds))
+                };
+                if let Some(csv) = csv {
+                    let tx = self.tabs[active].jobs_tx.clone();
+                    let wake = Arc::clone(&self.wake);
+                    super::dialogs::save_text("load-seconds.csv", csv, tx, move || wake());
+                }
+            }
             Action::ShowRules => {
                 self.automation_ui.open = true;
                 self.automation_ui.page = crate::ui::automation::Page::Rules;
@@ -227,6 +239,7 @@ impl Tab {
             | Action::ShowRules
             | Action::TogglePython
             | Action::SavePython { .. }
+            | Action::SaveLoadCsv
             | Action::Pick(_) => {}
         }
     }

@@ -197,6 +197,13 @@ impl NetAssistApp {
             .map(|(i, t)| t.strip_title(lang, i == active))
             .collect();
         let presets = self.settings.automation.presets.clone();
+        let sequences: Vec<String> = self
+            .settings
+            .automation
+            .sequences
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
         let tab = &mut self.tabs[active];
         tab.refresh_clients();
         tab.keep_search_current(&self.wake);
@@ -222,6 +229,7 @@ impl NetAssistApp {
             file_send,
             errors: &tab.errors,
             presets: &presets,
+            sequences: &sequences,
         };
         let mut lang_choice = lang;
         let actions = layout::show(

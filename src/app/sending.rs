@@ -32,6 +32,15 @@ impl Tab {
             return;
         }
         self.errors = FieldErrors::default();
+        if self.settings.mode == ModeChoice::Load {
+            match crate::settings::load_config(&self.settings, &app.automation) {
+                Ok(config) => self
+                    .session
+                    .open(crate::net::SessionConfig::Load(Box::new(config))),
+                Err(msg) => self.errors.load = Some(msg),
+            }
+            return;
+        }
         match session_config(&self.settings) {
             Ok(config) => {
                 if let crate::net::SessionConfig::TcpClient { remote, .. }
@@ -62,6 +71,8 @@ impl Tab {
         };
         self.refresh_clients();
         let target = match self.settings.mode {
+            // A load run's clients follow their script; nothing is sent by hand.
+            ModeChoice::Load => return Err(Msg::key(T::ErrNotOpen)),
             ModeChoice::TcpClient | ModeChoice::WsClient => Target::Default,
             ModeChoice::TcpServer
             | ModeChoice::WsServer

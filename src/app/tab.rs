@@ -104,7 +104,9 @@ impl Tab {
             return name.clone();
         }
         let port = match self.link() {
-            LinkState::Open(mode, local) if !mode.connects() => local.port().to_string(),
+            LinkState::Open(mode, local) if !mode.connects() && mode != crate::net::Mode::Load => {
+                local.port().to_string()
+            }
             _ if self.settings.mode == crate::settings::ModeChoice::WsClient => {
                 crate::net::ws::WsUrl::parse(&self.settings.ws.url)
                     .map(|u| u.port.to_string())

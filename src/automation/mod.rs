@@ -11,6 +11,7 @@
 
 pub mod file;
 pub mod hex_pattern;
+pub mod load_script;
 pub mod matcher;
 pub mod partners;
 pub mod preset;

@@ -180,6 +180,7 @@ impl Partner {
             SessionConfig::Relay(r) => ("relay", "--listen", r.listen.to_string()),
             SessionConfig::WsServer(w) => ("ws-server", "--bind", w.bind.to_string()),
             SessionConfig::WsClient(w) => ("ws-client", "", w.url.to_string()),
+            SessionConfig::Load(l) => ("load", "", l.url.to_string()),
         };
         let to = match self.role {
             PartnerRole::Udp {
@@ -565,6 +566,7 @@ mod tests {
             SessionConfig::Relay(r) => r.listen.port(),
             SessionConfig::WsServer(w) => w.bind.port(),
             SessionConfig::WsClient(w) => w.url.port,
+            SessionConfig::Load(l) => l.url.host.port,
         };
         assert_eq!(port_of("000-greeting-server"), 8888);
         assert_eq!(port_of("001-thank-you-server"), 7788);

@@ -329,6 +329,45 @@ impl SequenceRun {
         self.state == RunState::Running
     }
 
+    /// The sequence as the script of a load test's clients: each step's
+    /// bytes and wait, and its rounds (`None` for forever).
+    pub fn load_script(&self) -> crate::net::load::LoadScript {
+        use crate::net::load::{LoadScript, LoadStep, LoadWait};
+        let steps = self
+            .steps
+            .iter()
+            .map(|s| LoadStep {
+                send: s.data.clone(),
+                wait: match &s.wait {
+                    ReadyWait::Pause(d) => LoadWait::Pause(*d),
+                    ReadyWait::Reply {
+                        matcher,
+                        when,
+                        pattern,
+                        timeout,
+                    } => LoadWait::Reply {
+                        expect: super::load_script::ReplyMatcher::expect(
+                            matcher.clone(),
+                            *when,
+                            pattern,
+                            self.display,
+                        ),
+                        timeout: *timeout,
+                    },
+                },
+                label: s.label.clone(),
+            })
+            .collect();
+        LoadScript {
+            steps,
+            every: None,
+            rounds: match self.repeat {
+                Repeat::Times(n) => Some(n),
+                Repeat::Forever => None,
+            },
+        }
+    }
+
     /// The current step and round.
     pub fn progress(&self) -> Progress {
         Progress {

@@ -36,6 +36,28 @@ pub(super) fn check_relay_rules(
     }
 }
 
+/// Loads `--presets FILE` and builds the bytes of `--preset NAME` from it.
+pub(super) fn load_preset(path: &Path, name: &str) -> Result<Vec<u8>, String> {
+    let parsed = load_strict(path).map_err(|e| format!("--presets {e}"))?;
+    let file = parsed.into_automation();
+    let Some(preset) = file.preset(name) else {
+        let names: Vec<&str> = file.presets.iter().map(|p| p.name.as_str()).collect();
+        return Err(format!(
+            "--preset: {} has no preset named \"{name}\" (it has: {})",
+            path.display(),
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        ));
+    };
+    preset
+        .build()
+        .map(|p| p.bytes)
+        .map_err(|e| format!("--preset {name}: {e}"))
+}
+
 /// Loads `--presets FILE` and prepares `--sequence NAME` from it.
 pub(super) fn load_sequence(
     path: &Path,

@@ -191,5 +191,7 @@ fn session(p: &Partner, args: &PartnerArgs) -> Result<SessionConfig, String> {
             }
             Ok(SessionConfig::WsClient(w))
         }
+        // No partner is a load run.
+        load @ SessionConfig::Load(_) => Ok(load),
     }
 }

@@ -161,6 +161,7 @@ impl Plan {
             } => (super::ws::server(bind, path, &tls, &ws)?, opts),
             Command::WsClient { args, opts } => (super::ws::client(args)?, opts),
             Command::Partner(_) => return Err("a partner is planned by its own command".into()),
+            Command::Load(_) => return Err("a load test is planned by its own command".into()),
         };
         let repeat = match (opts.every, opts.count) {
             (None, None) => None,

@@ -360,7 +360,7 @@ impl<W: Write> Printer<W> {
                     Mode::Udp => eprintln!("bound to {local}"),
                     Mode::Relay => eprintln!("relaying: listening on {local}"),
                     Mode::UdpRelay => eprintln!("relaying: bound to {local}"),
-                    Mode::TcpClient => {}
+                    Mode::TcpClient | Mode::Load => {}
                 }
             }
             Note::Connected { local, by } => match by {
@@ -482,6 +482,10 @@ impl<W: Write> Printer<W> {
                 }
                 eprintln!("{shown}: {note}");
             }
+            Note::LoadStarted(_)
+            | Note::LoadExchange { .. }
+            | Note::LoadFailed { .. }
+            | Note::LoadFinished { .. } => eprintln!("{note}"),
             Note::WeFinished | Note::Closed => {}
         }
         Ok(())
@@ -587,6 +591,8 @@ impl<W: Write> Observer for Printer<W> {
                 }
             },
             Signal::CaptureFailed(msg) => return self.end(Err(format!("--pcap {msg}"))),
+            // A load run is printed by its own observer (cli/loadtest.rs).
+            Signal::LoadStarted(_) | Signal::LoadProgress(_) | Signal::LoadFinished(_) => {}
             Signal::SystemDropped { total } => {
                 if let Err(e) = self.dropped(*total, Instant::now()) {
                     return self.stdout_failed(&e);

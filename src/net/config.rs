@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use super::tls::{TlsClientConfig, TlsServerConfig};
 use super::ws::{MessageKind, WsClientConfig, WsServerConfig};
-use super::{HostPort, Mode, MulticastConfig, PeerId, RelayConfig};
+use super::{HostPort, LoadConfig, Mode, MulticastConfig, PeerId, RelayConfig};
 
 /// Everything needed to open a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +42,8 @@ pub enum SessionConfig {
     WsServer(Box<WsServerConfig>),
     /// Connect to a WebSocket server by URL.
     WsClient(Box<WsClientConfig>),
+    /// Many clients against one server, each following a script.
+    Load(Box<LoadConfig>),
 }
 
 impl SessionConfig {
@@ -55,6 +57,7 @@ impl SessionConfig {
             SessionConfig::Relay(_) => Mode::Relay,
             SessionConfig::WsServer(_) => Mode::WsServer,
             SessionConfig::WsClient(_) => Mode::WsClient,
+            SessionConfig::Load(_) => Mode::Load,
         }
     }
 

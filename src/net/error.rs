@@ -211,6 +211,32 @@ pub enum NetError {
         /// What it said.
         message: String,
     },
+    /// A load run asked for more connections than this process may hold
+    /// open files (every connection is one).
+    #[error(
+        "{asked} connections do not fit: this process may open {room} more files (its limit is {limit}; `ulimit -Hn` is the most it can be raised to): ask for fewer, or raise the hard limit"
+    )]
+    TooManyConnections {
+        /// Connections asked for.
+        asked: u32,
+        /// Files this process may still open, less a reserve.
+        room: u64,
+        /// The open-file limit in force.
+        limit: u64,
+    },
+    /// A load run asked for more connections from one source address to
+    /// one target than the system has ephemeral ports.
+    #[error(
+        "{per_source} connections from one source address to {target} need as many local ports, but the system lends only {ports} (ip_local_port_range): spread them over more source addresses, or ask for fewer"
+    )]
+    TooFewPorts {
+        /// Connections per source address.
+        per_source: u64,
+        /// Ephemeral ports in the system's range.
+        ports: u64,
+        /// The target.
+        target: SocketAddr,
+    },
     /// Any other operating-system error, with what was being done.
     #[error("{context}: {message}")]
     Io {
@@ -292,6 +318,10 @@ pub enum ErrorKind {
     NotWebSocket,
     /// See [`NetError::WsOther`].
     WsOther,
+    /// See [`NetError::TooManyConnections`].
+    TooManyConnections,
+    /// See [`NetError::TooFewPorts`].
+    TooFewPorts,
     /// See [`NetError::Io`].
     Io,
 }
@@ -323,6 +353,8 @@ impl NetError {
             NetError::GroupFamily { .. } => ErrorKind::GroupFamily,
             NetError::Unsupported { .. } => ErrorKind::Unsupported,
             NetError::NotJoined { .. } => ErrorKind::NotJoined,
+            NetError::TooManyConnections { .. } => ErrorKind::TooManyConnections,
+            NetError::TooFewPorts { .. } => ErrorKind::TooFewPorts,
             NetError::TlsFile(_) => ErrorKind::TlsFile,
             NetError::TlsName { .. } => ErrorKind::TlsName,
             NetError::TlsNoRoots { .. } => ErrorKind::TlsNoRoots,

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
+use super::load::{LoadPlan, LoadSample, LoadSnapshot, LoadSummary};
 use super::tls::{CertInfo, SelfSignedStore, TlsFailure, TlsInfo};
 use super::ws::{WsEvent, WsMessage};
 use super::{
@@ -292,6 +293,16 @@ pub enum Event {
         /// The bytes.
         data: Bytes,
     },
+    /// A load run starts (after [`Event::Opened`]): what it will do.
+    LoadStarted(Box<LoadPlan>),
+    /// A load run's figures so far, every
+    /// [`SNAPSHOT_EVERY`](super::load::SNAPSHOT_EVERY).
+    LoadProgress(Box<LoadSnapshot>),
+    /// One exchange or failure of a load run, kept in full (the first
+    /// exchanges and, up to a bound per kind, every failure).
+    LoadSample(Box<LoadSample>),
+    /// A load run has ended: its last figures and slowest exchanges.
+    LoadFinished(Box<LoadSummary>),
     /// Something failed; the session may still be open (see [`Event::Closed`]).
     Error(NetError),
     /// The session has ended; no more events will come from it.

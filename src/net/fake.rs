@@ -122,6 +122,8 @@ impl FakeDriver {
                     .unwrap_or(loopback);
                 (any_port(*bind), to)
             }
+            // A load run on the stand-in network opens and does nothing.
+            SessionConfig::Load(_) => (loopback, loopback),
         };
         ctx.emit(Event::Opened { mode, local });
         let mut driver = FakeDriver {

@@ -25,6 +25,7 @@ pub mod fake;
 mod handle;
 pub mod interfaces;
 mod jobs;
+pub mod load;
 mod multicast;
 mod periodic;
 mod queue;
@@ -44,6 +45,7 @@ pub use engine::Engine;
 pub use error::{ErrorKind, NetError};
 pub use event::{CloseReason, Event, GroupOp};
 pub use handle::SessionHandle;
+pub use load::{LoadConfig, LoadProto, LoadUrl, parse_load_url};
 pub use multicast::{Iface, Membership, MulticastConfig, MulticastOptions, parse_membership};
 pub use periodic::{Periodic, PeriodicEnd, PeriodicId, PeriodicProgress};
 pub use queue::{EventQueue, Next};
@@ -86,6 +88,8 @@ pub enum Mode {
     WsServer,
     /// Connect to one WebSocket server.
     WsClient,
+    /// Many clients against one server, with figures ([`load`]).
+    Load,
 }
 
 impl Mode {
@@ -99,6 +103,7 @@ impl Mode {
             Mode::UdpRelay => "UDP relay",
             Mode::WsServer => "WebSocket server",
             Mode::WsClient => "WebSocket client",
+            Mode::Load => "load test",
         }
     }
 

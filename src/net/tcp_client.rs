@@ -320,7 +320,7 @@ pub(crate) fn connect_progress(stream: &TcpStream, addr: SocketAddr) -> Result<b
 }
 
 /// A non-blocking connect that has started but not finished.
-fn in_progress(e: &io::Error) -> bool {
+pub(crate) fn in_progress(e: &io::Error) -> bool {
     // EINPROGRESS: 115 on Linux, 36 on macOS and the BSDs; Windows reports
     // WSAEWOULDBLOCK, which std maps to WouldBlock.
     const EINPROGRESS: i32 = if cfg!(any(

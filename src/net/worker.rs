@@ -119,6 +119,7 @@ fn open_driver(ctx: &mut Ctx, config: SessionConfig) -> Result<Box<dyn Driver>, 
         SessionConfig::WsClient(ws) => {
             tcp_client::Client::start_ws(ctx, *ws).map(|d| Box::new(d) as Box<dyn Driver>)
         }
+        SessionConfig::Load(load) => super::load::open(ctx, *load),
     }
 }
 

@@ -537,10 +537,13 @@ impl<W: Write> EventCapture<W> {
             | Event::SystemDropped { .. }
             | Event::FaultFired { .. }
             | Event::RewriteFailed { .. }
-            // WebSocket control frames are not events of the byte stream:
-            // a capture of a WebSocket session carries each message's
-            // payload as the TCP data, not its frames.
-            | Event::Ws { .. } => return Ok(()),
+            // WebSocket control frames and failures are rows of the log;
+            // the frames themselves come as wire bytes (`Event::WsWire`).
+            | Event::Ws { .. }
+            | Event::LoadStarted(_)
+            | Event::LoadProgress(_)
+            | Event::LoadSample(_)
+            | Event::LoadFinished(_) => return Ok(()),
         };
         self.inner.apply(time, fact)
     }
@@ -781,7 +784,13 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         }),
         // Our FIN is not modelled (the orderly close that follows is), and
         // the encoding hint says nothing about the wire.
+        // A load run's rows are samples: its thousands of connections are
+        // not in the log.
         Note::Failure(_)
+        | Note::LoadStarted(_)
+        | Note::LoadExchange { .. }
+        | Note::LoadFailed { .. }
+        | Note::LoadFinished { .. }
         | Note::WeFinished
         | Note::EncodingHint { .. }
         | Note::Joined(_)

@@ -23,7 +23,7 @@ pub use framing::{
     LengthPrefix, MAX_DELIMITER, Message, Pending, PrefixWidth,
 };
 pub use record::{
-    Direction, DropWhy, Entry, Note, Opener, PREVIEW_CHARS, Record, Side, preview, rule_list,
+    Direction, DropWhy, Entry, Note, Opener, PREVIEW_CHARS, Record, Side, ms, preview, rule_list,
     utc_time,
 };
 pub use round_trips::{RoundTrips, short_duration};

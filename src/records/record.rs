@@ -3,11 +3,12 @@
 use std::cell::Cell;
 use std::fmt;
 use std::net::SocketAddr;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
 use crate::codec::TextEncoding;
+use crate::net::load::{ExchangeWhy, FailKind, LoadEnd, LoadPlan};
 use crate::net::tls::{CertInfo, SelfSignedStore, TlsFailure, TlsInfo};
 use crate::net::ws::{WsEvent, WsMessage};
 use crate::net::{FaultEvent, Flow, Mode, NetError};
@@ -89,7 +90,7 @@ impl Opener {
     /// is given as [`Opener::Peer`]).
     pub fn for_mode(mode: Mode) -> Opener {
         match mode {
-            Mode::TcpClient | Mode::WsClient => Opener::Us,
+            Mode::TcpClient | Mode::WsClient | Mode::Load => Opener::Us,
             Mode::TcpServer | Mode::WsServer | Mode::Udp | Mode::Relay | Mode::UdpRelay => {
                 Opener::Peer
             }
@@ -241,6 +242,47 @@ pub enum Note {
         /// The forwarded bytes, short and readable: escaped text when they
         /// are UTF-8, else hex (cut at [`PREVIEW_CHARS`] characters).
         preview: String,
+    },
+    /// A load run started: what it will do.
+    LoadStarted(Box<LoadPlan>),
+    /// One exchange of a load run, kept in full: the rows after it are
+    /// its send and its reply (the record's peer is the client's address).
+    LoadExchange {
+        /// The client's number, from 1.
+        client: u32,
+        /// Why it was kept.
+        why: ExchangeWhy,
+        /// The step, from 1.
+        step: u32,
+        /// The round, from 1.
+        round: u64,
+        /// From the send to the reply's first byte.
+        latency: Duration,
+    },
+    /// A client of a load run failed (the record's peer is its address;
+    /// what came back during the step, if anything, is the next row).
+    LoadFailed {
+        /// The client's number, from 1.
+        client: u32,
+        /// What kind of failure.
+        kind: FailKind,
+        /// The system's or the check's words.
+        detail: String,
+        /// The step it was at, from 1 (0: before its first).
+        step: u32,
+    },
+    /// A load run ended.
+    LoadFinished {
+        /// How.
+        end: LoadEnd,
+        /// Clients that finished their rounds.
+        done: u64,
+        /// Clients that failed.
+        failed: u64,
+        /// Median and 99th percentile latency, microseconds.
+        p50_us: u64,
+        /// The 99th percentile.
+        p99_us: u64,
     },
     /// A relay's rule matched a chunk but could not rewrite it; the chunk
     /// was forwarded as read.
@@ -510,7 +552,92 @@ impl fmt::Display for Note {
             Note::TlsHelloOnPlain => f.write_str(
                 "this looks like a TLS handshake (ClientHello): the peer speaks TLS, turn TLS on",
             ),
+            Note::LoadStarted(plan) => write!(f, "{}", LoadPlanText(plan)),
+            Note::LoadExchange {
+                client,
+                why,
+                step,
+                round,
+                latency,
+            } => {
+                let why = match why {
+                    ExchangeWhy::First => "one of the first exchanges",
+                    ExchangeWhy::Slowest => "one of the slowest exchanges",
+                };
+                write!(
+                    f,
+                    "client {client}, step {step}, round {round}: reply after {} ({why})",
+                    ms(*latency)
+                )
+            }
+            Note::LoadFailed {
+                client,
+                kind,
+                detail,
+                step,
+            } => {
+                write!(f, "client {client} failed: {kind}")?;
+                if *step > 0 {
+                    write!(f, " at step {step}")?;
+                }
+                write!(f, " ({detail})")
+            }
+            Note::LoadFinished {
+                end,
+                done,
+                failed,
+                p50_us,
+                p99_us,
+            } => write!(
+                f,
+                "load run over ({end}): {done} done, {failed} failed, latency p50 {} p99 {}",
+                ms(Duration::from_micros(*p50_us)),
+                ms(Duration::from_micros(*p99_us))
+            ),
         }
+    }
+}
+
+/// A duration in milliseconds, to three decimals below 10 ms.
+pub fn ms(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 10.0 {
+        format!("{ms:.3} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+/// A load run's plan in plain English.
+struct LoadPlanText<'a>(&'a LoadPlan);
+
+impl fmt::Display for LoadPlanText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = self.0;
+        write!(
+            f,
+            "load test of {} ({}): {} connections, {} a second",
+            p.url, p.target, p.connections, p.rate
+        )?;
+        match (p.rounds, p.duration) {
+            (Some(r), Some(d)) => write!(f, ", {r} round(s) each, for {} s", d.as_secs_f64())?,
+            (Some(r), None) => write!(f, ", {r} round(s) each")?,
+            (None, Some(d)) => write!(f, ", for {} s", d.as_secs_f64())?,
+            (None, None) => f.write_str(", until stopped")?,
+        }
+        match p.sources.as_slice() {
+            [] => {}
+            [one] => write!(f, "; from {one}")?,
+            [first, .., last] => write!(
+                f,
+                "; spread over {} source addresses ({first} to {last})",
+                p.sources.len()
+            )?,
+        }
+        if let Some(limit) = p.fd_limit {
+            write!(f, "; open-file limit {limit}")?;
+        }
+        Ok(())
     }
 }
 

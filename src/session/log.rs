@@ -18,6 +18,7 @@ use crate::records::{
 };
 
 use super::automator::AutomationStatus;
+use super::load::{LoadState, LoadView};
 use super::throughput::Throughput;
 
 /// Most records one session's store keeps, whatever the memory budget.
@@ -130,6 +131,8 @@ pub struct LogView {
     /// UDP: datagrams the system dropped at the socket (its receive buffer
     /// was full) since the counters were reset; 0 where it keeps no count.
     pub system_dropped: u64,
+    /// A load run's figures, in a load session.
+    pub load: Option<LoadView>,
 }
 
 /// Everything a session has logged and counted. Its fields are private:
@@ -160,6 +163,8 @@ pub struct SessionLog {
     system_dropped: Option<u64>,
     /// That count when the counters were last reset.
     system_dropped_base: u64,
+    /// The load run, in a load session.
+    load: Option<LoadState>,
 }
 
 impl Default for SessionLog {
@@ -194,6 +199,7 @@ impl SessionLog {
             framer: None,
             system_dropped: None,
             system_dropped_base: 0,
+            load: None,
         }
     }
 
@@ -312,7 +318,13 @@ impl SessionLog {
             groups: self.groups.clone(),
             rx_records: self.rx_records,
             system_dropped: self.system_dropped(),
+            load: self.load.as_ref().map(LoadState::view),
         }
+    }
+
+    /// The load run of a load session (all its per-second rows).
+    pub fn load(&self) -> Option<&LoadState> {
+        self.load.as_ref()
     }
 
     /// UDP: datagrams the system dropped at the socket because its receive
@@ -398,6 +410,7 @@ impl SessionLog {
         self.system_dropped_base = 0;
         self.last_sender = None;
         self.connection = None;
+        self.load = None;
         self.set_clients(BTreeMap::new());
     }
 
@@ -438,7 +451,9 @@ impl SessionLog {
             Event::Opened { mode, local } => {
                 self.link = LinkState::Open(mode, local);
                 self.status = None;
-                Some(Entry::event(wall(), None, Note::Opened { local, mode }))
+                // A load run's first row is its plan (`LoadStarted`).
+                (mode != Mode::Load)
+                    .then(|| Entry::event(wall(), None, Note::Opened { local, mode }))
             }
             Event::Connected { peer, addr, local } => {
                 let by = self.link.mode().map_or(Opener::Peer, Opener::for_mode);
@@ -733,6 +748,32 @@ impl SessionLog {
             Event::Ws { addr, event, .. } => {
                 Some(Entry::event(wall(), Some(addr), Note::Ws(Box::new(event))))
             }
+            Event::LoadStarted(plan) => {
+                self.load = Some(LoadState::new((*plan).clone()));
+                Some(Entry::event(wall(), None, Note::LoadStarted(plan)))
+            }
+            Event::LoadProgress(snapshot) => {
+                self.load_counters(&snapshot);
+                // The status bar's rates follow the run's seconds.
+                for r in &snapshot.seconds {
+                    self.throughput.add(now, r.received_bytes, r.sent_bytes);
+                }
+                if let Some(load) = &mut self.load {
+                    load.progress(*snapshot);
+                }
+                None
+            }
+            // The runtime logs every row of a sample (`load::sample_rows`);
+            // here, the first.
+            Event::LoadSample(sample) => super::load::sample_rows(*sample).into_iter().next(),
+            Event::LoadFinished(summary) => {
+                self.load_counters(&summary.last);
+                let row = super::load::finished_row(&summary);
+                if let Some(load) = &mut self.load {
+                    load.finished(*summary);
+                }
+                Some(row)
+            }
             Event::Error(err) => Some(self.error(err)),
             Event::Closed => {
                 self.link = LinkState::Closed;
@@ -742,6 +783,17 @@ impl SessionLog {
                 Some(Entry::event(wall(), None, Note::Closed))
             }
         }
+    }
+
+    /// A load run's totals in the status bar's counters.
+    fn load_counters(&mut self, s: &crate::net::load::LoadSnapshot) {
+        let t = &s.totals;
+        self.counters = Counters {
+            rx_bytes: t.received_bytes,
+            tx_bytes: t.sent_bytes,
+            rx_packets: t.received_messages,
+            tx_packets: t.sent_messages,
+        };
     }
 
     /// Shows an error in the status bar and gives its row.

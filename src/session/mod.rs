@@ -10,6 +10,8 @@
 
 mod automator;
 mod budget;
+pub mod load;
+pub mod load_report;
 mod log;
 mod observer;
 mod runtime;

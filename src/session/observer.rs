@@ -5,6 +5,7 @@
 
 use std::time::Instant;
 
+use crate::net::load::{LoadPlan, LoadSnapshot, LoadSummary};
 use crate::net::{GroupOp, Membership, NetError, PeriodicEnd};
 use crate::records::Entry;
 
@@ -49,6 +50,12 @@ pub enum Signal {
         /// Datagrams dropped so far.
         total: u64,
     },
+    /// A load run started: what it will do.
+    LoadStarted(Box<LoadPlan>),
+    /// A load run's figures so far (every quarter second).
+    LoadProgress(Box<LoadSnapshot>),
+    /// A load run ended.
+    LoadFinished(Box<LoadSummary>),
     /// The link has closed (the last row, `closed`, has been given).
     Closed {
         /// Whether it had opened.

@@ -532,6 +532,15 @@ impl Runtime {
                 Event::SystemDropped { total } => {
                     self.signals.push(Signal::SystemDropped { total: *total });
                 }
+                Event::LoadStarted(plan) => {
+                    self.signals.push(Signal::LoadStarted(plan.clone()));
+                }
+                Event::LoadProgress(snapshot) => {
+                    self.signals.push(Signal::LoadProgress(snapshot.clone()));
+                }
+                Event::LoadFinished(summary) => {
+                    self.signals.push(Signal::LoadFinished(summary.clone()));
+                }
                 Event::Error(err) if !self.opened && self.failure.is_none() => {
                     self.failure = Some(err.clone());
                 }
@@ -583,8 +592,29 @@ impl Runtime {
             let member = Arc::clone(&self.member);
             let mut log = member.lock();
             for (ev, reports) in work {
-                if let Some(entry) = ev.and_then(|ev| log.apply(ev, start)) {
-                    self.push(&mut log, entry, rows);
+                match ev {
+                    Some(Event::LoadSample(sample)) => {
+                        for entry in super::load::sample_rows(*sample) {
+                            self.push(&mut log, entry, rows);
+                        }
+                    }
+                    // The slowest exchanges, in full, before the end's row.
+                    Some(Event::LoadFinished(summary)) => {
+                        for sample in summary.slowest.iter().cloned() {
+                            for entry in super::load::sample_rows(sample) {
+                                self.push(&mut log, entry, rows);
+                            }
+                        }
+                        if let Some(entry) = log.apply(Event::LoadFinished(summary), start) {
+                            self.push(&mut log, entry, rows);
+                        }
+                    }
+                    Some(ev) => {
+                        if let Some(entry) = log.apply(ev, start) {
+                            self.push(&mut log, entry, rows);
+                        }
+                    }
+                    None => {}
                 }
                 for report in reports {
                     self.report(&mut log, report, rows);

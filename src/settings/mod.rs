@@ -5,10 +5,12 @@
 
 pub mod automation_text;
 mod framing;
+pub mod load;
 mod session;
 mod validate;
 
 pub use framing::{FramingKind, FramingSettings, MAX_GAP_MS};
+pub use load::{LoadScriptChoice, LoadSettings, load_config};
 pub use session::{
     EndChoice, FaultDirection, ModeChoice, RelaySettings, SessionSettings, TlsSettings,
     TlsVersionChoice, WsSettings,

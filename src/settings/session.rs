@@ -26,11 +26,13 @@ pub enum ModeChoice {
     WsServer,
     /// Connect to a WebSocket server by URL.
     WsClient,
+    /// Many clients against one server, with figures.
+    Load,
 }
 
 impl ModeChoice {
     /// Every choice, in the order the selector shows them.
-    pub const ALL: [ModeChoice; 7] = [
+    pub const ALL: [ModeChoice; 8] = [
         ModeChoice::TcpServer,
         ModeChoice::TcpClient,
         ModeChoice::Udp,
@@ -38,6 +40,7 @@ impl ModeChoice {
         ModeChoice::UdpRelay,
         ModeChoice::WsServer,
         ModeChoice::WsClient,
+        ModeChoice::Load,
     ];
 
     /// Whether it connects to a server (its local port is optional).
@@ -298,6 +301,8 @@ pub struct SessionSettings {
     pub tls: TlsSettings,
     /// WebSocket: URL, path, headers, limits and what Send sends.
     pub ws: WsSettings,
+    /// Load test: its run.
+    pub load: super::LoadSettings,
 }
 
 /// Writes the send box's text only when it is small enough for the
@@ -342,6 +347,7 @@ impl Default for SessionSettings {
             relay: RelaySettings::default(),
             tls: TlsSettings::default(),
             ws: WsSettings::default(),
+            load: super::LoadSettings::default(),
         }
     }
 }
@@ -360,6 +366,8 @@ impl SessionSettings {
             SessionConfig::Relay(_) => ModeChoice::Relay,
             SessionConfig::WsServer(_) => ModeChoice::WsServer,
             SessionConfig::WsClient(_) => ModeChoice::WsClient,
+            // No partner is a load run.
+            SessionConfig::Load(_) => ModeChoice::Load,
         };
         match p.session_config() {
             SessionConfig::TcpServer { bind, .. } => {
@@ -409,6 +417,7 @@ impl SessionSettings {
                 self.client_local_port = String::new();
                 self.ws.url = w.url.to_string();
             }
+            SessionConfig::Load(_) => {}
         }
         self.encoding = p.display;
         self.send.encoding = p.send_encoding;
@@ -422,6 +431,10 @@ impl SessionSettings {
         match self.mode {
             ModeChoice::TcpClient => self.remote_port.trim(),
             ModeChoice::WsClient => self.ws.url.trim(),
+            ModeChoice::Load => {
+                let url = self.load.url.trim().trim_end_matches('/');
+                url.rsplit_once(':').map_or("", |(_, port)| port)
+            }
             _ => self.local_port.trim(),
         }
     }
@@ -473,6 +486,7 @@ mod tests {
                 ModeChoice::UdpRelay => crate::net::Mode::UdpRelay,
                 ModeChoice::WsServer => crate::net::Mode::WsServer,
                 ModeChoice::WsClient => crate::net::Mode::WsClient,
+                ModeChoice::Load => crate::net::Mode::Load,
             };
             assert_eq!(mode, p.mode(), "{}", p.id);
             assert_eq!(s.encoding, p.display, "{}", p.id);
@@ -488,6 +502,7 @@ mod tests {
                 SessionConfig::Relay(r) => (Some(r.listen), Some(r.target.clone())),
                 SessionConfig::WsServer(w) => (Some(w.bind), None),
                 SessionConfig::WsClient(w) => (w.bind, Some(w.url.host_port())),
+                SessionConfig::Load(l) => (None, Some(l.url.host.clone())),
             };
             let tab = crate::settings::session_config(&s).expect("the fields open");
             assert_eq!(ends(tab), ends(p.session_config()), "{}", p.id);

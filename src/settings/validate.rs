@@ -44,11 +44,26 @@ pub struct FieldErrors {
     pub tls: Option<Msg>,
     /// WebSocket: URL, path, headers or the message limit.
     pub ws: Option<Msg>,
+    /// A load test's fields.
+    pub load: Option<Msg>,
 }
 
 /// The configuration the network fields describe, or the messages for the
 /// fields that are wrong.
 pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErrors>> {
+    if s.mode == ModeChoice::Load {
+        // Without the automation file: a payload script (the window gives
+        // the file through `load_config`).
+        let shared = crate::automation::AutomationFile::default();
+        return super::load_config(s, &shared)
+            .map(|c| SessionConfig::Load(Box::new(c)))
+            .map_err(|m| {
+                Box::new(FieldErrors {
+                    load: Some(m),
+                    ..FieldErrors::default()
+                })
+            });
+    }
     let mut e = FieldErrors::default();
     let ip_text = s
         .local_ip
@@ -82,6 +97,7 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
         ModeChoice::TcpClient => remote(s, true),
         ModeChoice::Udp => remote(s, false),
         ModeChoice::Relay | ModeChoice::UdpRelay => remote(s, true),
+        ModeChoice::Load => Ok(None),
     };
     let remote = match remote {
         Ok(r) => r,
@@ -184,6 +200,8 @@ pub fn session_config(s: &SessionSettings) -> Result<SessionConfig, Box<FieldErr
                 }
             }
         }
+        // Handled at the top.
+        ModeChoice::Load => return Err(Box::new(e)),
     })
 }
 
@@ -446,6 +464,13 @@ fn client_side(t: &TlsSettings, own: Option<ClientIdentity>) -> Result<TlsClient
         versions: tls_versions(t),
         key_log: tls_path(&t.keylog),
     })
+}
+
+/// A load tab's TLS towards a `tls://` target: the client checks of the
+/// TLS section (its own certificate too, if one is given).
+pub fn load_tls(t: &TlsSettings) -> Result<TlsClientConfig, Msg> {
+    let own = tls_pair(t)?.map(|(chain, key)| ClientIdentity { chain, key });
+    client_side(t, own)
 }
 
 /// A TCP relay tab's TLS: towards its clients (the certificate and key

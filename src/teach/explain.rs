@@ -59,6 +59,7 @@ pub fn note(note: &Note) -> Explanation {
             Mode::UdpRelay => Explanation::new(ExOpenedUdpRelayWhy, ExOpenedUdpRelayFix),
             Mode::WsServer => Explanation::new(ExOpenedWsServerWhy, ExOpenedWsServerFix),
             Mode::WsClient => Explanation::new(ExOpenedWsClientWhy, ExOpenedWsClientFix),
+            Mode::Load => Explanation::new(ExOpenedLoadWhy, ExOpenedLoadFix),
         },
         Note::Connected { by, .. } => match by {
             Opener::Peer => Explanation::new(ExAcceptedWhy, ExAcceptedFix),
@@ -111,6 +112,10 @@ pub fn note(note: &Note) -> Explanation {
         Note::TlsHelloOnPlain => tls_hello_on_plain(),
         Note::Ws(event) => ws_event(event),
         Note::WsKnocking => Explanation::new(ExWsKnockingWhy, ExWsKnockingFix),
+        Note::LoadStarted(_) => Explanation::new(ExLoadStartedWhy, ExLoadStartedFix),
+        Note::LoadExchange { .. } => Explanation::new(ExLoadExchangeWhy, ExLoadExchangeFix),
+        Note::LoadFailed { kind, .. } => super::load::fail_kind(*kind),
+        Note::LoadFinished { .. } => Explanation::new(ExLoadFinishedWhy, ExLoadFinishedFix),
     }
 }
 
@@ -230,6 +235,8 @@ pub fn net_error(err: &NetError) -> Explanation {
         NetError::WsControlTooLong { .. } => e(ExWsControlWhy, ExWsControlFix),
         NetError::NotWebSocket => e(ExNotWsWhy, ExNotWsFix),
         NetError::WsOther { .. } => e(ExWsOtherWhy, ExWsOtherFix),
+        NetError::TooManyConnections { .. } => e(ExTooManyConnsWhy, ExTooManyConnsFix),
+        NetError::TooFewPorts { .. } => e(ExTooFewPortsWhy, ExTooFewPortsFix),
         NetError::Io { kind, .. } => io_error(*kind),
     }
 }
@@ -368,6 +375,16 @@ mod tests {
             NetError::WsOther {
                 message: "x".into(),
             },
+            NetError::TooManyConnections {
+                asked: 30_000,
+                room: 19_900,
+                limit: 20_000,
+            },
+            NetError::TooFewPorts {
+                per_source: 30_000,
+                ports: 28_232,
+                target: addr(),
+            },
         ]
     }
 
@@ -462,6 +479,8 @@ mod tests {
             NetError::WsControlTooLong { .. } => 31,
             NetError::NotWebSocket => 32,
             NetError::WsOther { .. } => 33,
+            NetError::TooManyConnections { .. } => 34,
+            NetError::TooFewPorts { .. } => 35,
         }
     }
 
@@ -588,6 +607,43 @@ mod tests {
         });
         notes.push(Note::WsKnocking);
         notes.extend(every_ws_event().into_iter().map(|e| Note::Ws(Box::new(e))));
+        notes.push(Note::Opened {
+            local: addr(),
+            mode: Mode::Load,
+        });
+        notes.push(Note::LoadStarted(Box::new(crate::net::load::LoadPlan {
+            url: crate::net::parse_load_url("tcp://127.0.0.1:6000").unwrap(),
+            target: addr(),
+            connections: 10,
+            rate: 100,
+            rounds: Some(1),
+            duration: None,
+            sources: vec![],
+            fd_limit: Some(1024),
+            steps: 2,
+        })));
+        notes.push(Note::LoadExchange {
+            client: 1,
+            why: crate::net::load::ExchangeWhy::First,
+            step: 1,
+            round: 1,
+            latency: std::time::Duration::from_millis(2),
+        });
+        for kind in crate::net::load::FailKind::ALL {
+            notes.push(Note::LoadFailed {
+                client: 2,
+                kind,
+                detail: "boom".into(),
+                step: 1,
+            });
+        }
+        notes.push(Note::LoadFinished {
+            end: crate::net::load::LoadEnd::Completed,
+            done: 9,
+            failed: 1,
+            p50_us: 1000,
+            p99_us: 2000,
+        });
         notes
     }
 
@@ -691,6 +747,10 @@ mod tests {
             Note::Ws(_) => 27,
             Note::WsKnocking => 28,
             Note::ServerTlsFailed { .. } => 29,
+            Note::LoadStarted(_) => 30,
+            Note::LoadExchange { .. } => 31,
+            Note::LoadFailed { .. } => 32,
+            Note::LoadFinished { .. } => 33,
         }
     }
 
@@ -715,7 +775,7 @@ mod tests {
         let mut seen: Vec<usize> = errors.iter().map(variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..34).collect::<Vec<_>>(), "one of each error");
+        assert_eq!(seen, (0..36).collect::<Vec<_>>(), "one of each error");
         for e in &errors {
             check(&format!("{e:?}"), net_error(e));
         }
@@ -723,7 +783,7 @@ mod tests {
         let mut seen: Vec<usize> = notes.iter().map(note_variant).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..30).collect::<Vec<_>>(), "one of each event");
+        assert_eq!(seen, (0..34).collect::<Vec<_>>(), "one of each event");
         for n in &notes {
             check(&format!("{n:?}"), note(n));
         }

@@ -5,10 +5,12 @@
 //! - [`explain`]: why each event and error happens and what to do, in
 //!   中文 and English;
 //! - [`encoding_hint`]: telling once per peer when it uses the other
-//!   encoding than the session sends.
+//!   encoding than the session sends;
+//! - [`load`]: why load-test clients fail, kind by kind.
 
 pub mod encoding_hint;
 pub mod explain;
+pub mod load;
 pub mod python;
 mod python_ws;
 

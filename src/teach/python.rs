@@ -107,6 +107,10 @@ impl PythonSession {
                 w.bind.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
                 Some(w.url.host_port()),
             ),
+            SessionConfig::Load(l) => (
+                SocketAddr::from(([0, 0, 0, 0], 0)),
+                Some(l.url.host.clone()),
+            ),
         };
         let trust = |t: &crate::net::TlsServerConfig| {
             PyTls::Trust(match &t.identity {
@@ -201,7 +205,8 @@ pub fn python_snippets(
             "tcp_client.py",
             tcp_client(session, lang)?,
         )],
-        Mode::TcpClient => vec![snippet(
+        // A load run tests a server: the tutorial's threaded one.
+        Mode::TcpClient | Mode::Load => vec![snippet(
             SnippetRole::TcpServer,
             "tcp_server.py",
             tcp_server(session, lang)?,

@@ -91,4 +91,6 @@ pub enum Action {
     WsPing,
     /// WebSocket: send a close frame with the code and reason typed.
     WsClose,
+    /// A load tab: save the per-second figures as CSV (a dialog asks where).
+    SaveLoadCsv,
 }

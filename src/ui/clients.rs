@@ -50,6 +50,14 @@ pub fn show(
         }
     });
     ui.separator();
+    crate::ui::widgets::labelled_field(ui, t(T::ClientFilter), &mut tab.client_filter.text, 150.0)
+        .on_hover_text(t(T::ClientFilterHint));
+    // Taken out while the rows are drawn (they change the selection).
+    let mut filter = std::mem::take(&mut tab.client_filter);
+    let rows = filter.rows(v.clients);
+    if rows.len() != v.clients.len() {
+        ui.weak(fill(t(T::ClientShown), &[&rows.len(), &v.clients.len()]));
+    }
     ui.horizontal(|ui| {
         ui.strong(t(T::ColAddr));
         ui.add_space(80.0);
@@ -63,8 +71,8 @@ pub fn show(
     let row_height = ui.spacing().interact_size.y;
     egui::ScrollArea::vertical()
         .id_salt("client_list")
-        .show_rows(ui, row_height, v.clients.len(), |ui, range| {
-            for (id, c) in &v.clients[range] {
+        .show_rows(ui, row_height, rows.len(), |ui, range| {
+            for (id, c) in rows[range].iter().filter_map(|&i| v.clients.get(i)) {
                 let mut ticked = tab.selected.contains(id);
                 ui.horizontal(|ui| {
                     if ui.checkbox(&mut ticked, c.addr.to_string()).changed() {
@@ -93,4 +101,5 @@ pub fn show(
                 });
             }
         });
+    tab.client_filter = filter;
 }

@@ -98,16 +98,24 @@ pub fn show(ui: &mut Ui, chrome: Chrome<'_>, tab: Current<'_>) -> Vec<Action> {
                 tx_panel::show(ui, s, v, tab.ui);
             });
         });
+    let load = s.mode == ModeChoice::Load;
     if matches!(s.mode, ModeChoice::TcpServer | ModeChoice::WsServer) || s.mode.is_relay() {
         egui::Panel::right("clients")
             .resizable(true)
             .default_size(250.0)
             .show(ui, |ui| clients::show(ui, s, v, tab.ui, &mut actions));
     }
-    egui::Panel::bottom("send_box")
-        .resizable(true)
-        .show(ui, |ui| send_box::show(ui, s, v, tab.ui, &mut actions));
+    if !load {
+        egui::Panel::bottom("send_box")
+            .resizable(true)
+            .show(ui, |ui| send_box::show(ui, s, v, tab.ui, &mut actions));
+    }
     egui::CentralPanel::default().show(ui, |ui| {
+        if load && let Some(run) = &v.log.load {
+            crate::ui::load::figures::show(ui, v, run, &mut actions);
+            crate::ui::load::plots::show(ui, v, &run.recent);
+            ui.separator();
+        }
         find_bar::show(ui, s, v, tab.ui, &mut actions);
         if let Some(series) = &v.log.plot {
             plot::show(ui, lang, series);

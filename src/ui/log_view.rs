@@ -509,6 +509,10 @@ pub fn note_text(note: &Note, lang: Lang) -> String {
             };
             fill(t(T::EvRewriteFailed), &[&flow.arrow(), &rule, reason])
         }
+        Note::LoadStarted(_)
+        | Note::LoadExchange { .. }
+        | Note::LoadFailed { .. }
+        | Note::LoadFinished { .. } => crate::ui::load::note_text(note, lang),
         Note::Fault { flow, fault } => {
             let arrow = flow.arrow();
             match fault {
@@ -555,6 +559,7 @@ fn row_color(ui: &Ui, record: &Record) -> Color32 {
                 | Note::Failure(_)
                 | Note::Reset
                 | Note::RelayReset(_)
+                | Note::LoadFailed { .. }
                 | Note::ServerUnreachable(_),
             ),
         ) => ui.visuals().error_fg_color,

@@ -13,6 +13,7 @@ pub mod find_bar;
 pub mod fonts;
 pub mod framing_panel;
 pub mod layout;
+pub mod load;
 pub mod log_view;
 pub mod message_view;
 pub mod net_panel;

@@ -15,17 +15,21 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
     ui.heading(v.t(T::NetSettings));
     crate::ui::partner_menu::note(ui, s, v, actions);
     let closed = v.log.link == LinkState::Closed;
-    ui.add_enabled_ui(closed, |ui| {
-        protocol(ui, s, v.lang);
-        local(ui, s, v, actions);
-        if !matches!(
-            s.mode,
-            ModeChoice::TcpServer | ModeChoice::WsServer | ModeChoice::WsClient
-        ) {
-            remote(ui, s, v, actions);
-        }
-    });
-    crate::ui::ws_panel::settings(ui, s, v);
+    ui.add_enabled_ui(closed, |ui| protocol(ui, s, v.lang));
+    if s.mode == ModeChoice::Load {
+        crate::ui::load::settings::show(ui, s, v);
+    } else {
+        ui.add_enabled_ui(closed, |ui| {
+            local(ui, s, v, actions);
+            if !matches!(
+                s.mode,
+                ModeChoice::TcpServer | ModeChoice::WsServer | ModeChoice::WsClient
+            ) {
+                remote(ui, s, v, actions);
+            }
+        });
+        crate::ui::ws_panel::settings(ui, s, v);
+    }
     ui.add_space(4.0);
     let label = open_label(s, v);
     let button =
@@ -44,12 +48,16 @@ pub fn show(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec
             }
         });
     }
-    if let LinkState::Open(mode, local) = v.log.link {
+    if let LinkState::Open(mode, local) = v.log.link
+        && mode != Mode::Load
+    {
         let key = match mode {
             Mode::TcpServer | Mode::WsServer => T::ListeningOn,
             Mode::TcpClient | Mode::WsClient => T::ConnectedFrom,
             Mode::Udp => T::BoundTo,
             Mode::Relay | Mode::UdpRelay => T::RelayingOn,
+            // Said by the figures above the log.
+            Mode::Load => T::LoadMode,
         };
         ui.label(fill(v.t(key), &[&local]));
     }
@@ -155,6 +163,7 @@ pub fn mode_name(m: ModeChoice, lang: Lang) -> &'static str {
         ModeChoice::UdpRelay => T::UdpRelayMode.get(lang),
         ModeChoice::WsServer => T::WsServerMode.get(lang),
         ModeChoice::WsClient => T::WsClientMode.get(lang),
+        ModeChoice::Load => T::LoadMode.get(lang),
     }
 }
 
@@ -240,6 +249,12 @@ fn remote(ui: &mut Ui, s: &mut SessionSettings, v: &TabView, actions: &mut Vec<A
 }
 
 fn open_label(s: &SessionSettings, v: &TabView) -> &'static str {
+    if s.mode == ModeChoice::Load {
+        return match v.log.link {
+            LinkState::Closed => v.t(T::LoadStart),
+            _ => v.t(T::LoadStop),
+        };
+    }
     let client = s.mode.is_client();
     let key = match (v.log.link, client) {
         (LinkState::Closed, false) => T::Open,

@@ -51,6 +51,8 @@ pub struct TabView<'a> {
     pub errors: &'a FieldErrors,
     /// The presets (shared by every tab).
     pub presets: &'a [Preset],
+    /// The names of the sequences (shared by every tab).
+    pub sequences: &'a [String],
 }
 
 impl TabView<'_> {
@@ -182,6 +184,46 @@ pub struct TabUi {
     pub expanded: crate::ui::explained::Expanded,
     /// Round trips for the RTT column.
     pub round_trips: crate::records::RoundTrips,
+    /// The client list's filter as typed, and the rows it let through.
+    pub client_filter: ClientFilter,
+}
+
+/// The client list's filter: text an address must contain, and which rows
+/// of the list pass it, worked out again only when the text or the set of
+/// clients changes (not for every byte a client sends).
+#[derive(Debug, Default)]
+pub struct ClientFilter {
+    /// The text typed.
+    pub text: String,
+    /// What `rows` was worked out for: the text, and the list's length and
+    /// a sum of its ids.
+    key: Option<(String, usize, u64)>,
+    /// Indexes into the client list of the clients that pass.
+    rows: Vec<usize>,
+}
+
+impl ClientFilter {
+    /// The indexes of the clients that pass, in list order.
+    pub fn rows(&mut self, clients: &[(PeerId, ClientInfo)]) -> &[usize] {
+        let text = self.text.trim();
+        let ids = clients
+            .iter()
+            .fold(0u64, |h, (id, _)| h.wrapping_mul(31).wrapping_add(id.0));
+        let key = (text.to_string(), clients.len(), ids);
+        if self.key.as_ref() != Some(&key) {
+            self.rows.clear();
+            let mut addr = String::new();
+            for (i, (_, c)) in clients.iter().enumerate() {
+                addr.clear();
+                let _ = std::fmt::Write::write_fmt(&mut addr, format_args!("{}", c.addr));
+                if addr.contains(text) {
+                    self.rows.push(i);
+                }
+            }
+            self.key = Some(key);
+        }
+        &self.rows
+    }
 }
 
 impl TabUi {
@@ -201,6 +243,7 @@ impl TabUi {
             preview: None,
             expanded: Default::default(),
             round_trips: Default::default(),
+            client_filter: ClientFilter::default(),
         }
     }
 }

@@ -29,6 +29,7 @@ mod wine;
 mod automation;
 mod cli_errors;
 mod engine;
+mod load;
 mod packaging;
 mod pcap;
 mod peers;
@@ -52,6 +53,8 @@ mod fake_ui;
 mod font_coverage;
 #[cfg(feature = "gui")]
 mod framing_ui;
+#[cfg(feature = "gui")]
+mod load_ui;
 #[cfg(feature = "gui")]
 mod multicast_ui;
 #[cfg(feature = "gui")]

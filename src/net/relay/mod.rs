@@ -33,7 +33,7 @@ pub use rewrite::{ChunkIn, Rewrite, Rewriter, Rewritten};
 mod arena;
 mod faults;
 mod rewrite;
-mod sched;
+pub(super) mod sched;
 mod target;
 mod tcp;
 mod udp;
