@@ -158,7 +158,7 @@ pub enum Command {
     /// Play the other side of a tutorial program (see --list).
     Partner(partner::PartnerArgs),
     /// Load test: many clients against one server (URL: tcp://HOST:PORT,
-    /// tls://HOST:PORT or udp://HOST:PORT), each following a script; a
+    /// tls://HOST:PORT, udp://HOST:PORT, ws:// or wss://), each following a script; a
     /// line of figures a second on stderr, latency percentiles at the end.
     Load(Box<loadtest::LoadArgs>),
 }

@@ -759,13 +759,13 @@ table! {
     EvLoadFinished: "压力测试结束（{}）：完成 {}，失败 {}，延迟 p50 {} 毫秒，p99 {} 毫秒", "load test over ({}): {} done, {} failed, latency p50 {} ms, p99 {} ms";
     LoadMode: "压力测试", "Load test";
     ErrLoadNumber: "“{}” 应是 {} 到 {} 之间的整数", "'{}' must be a whole number from {} to {}";
-    ErrLoadUrl: "“{}” 不是压力测试的目标：请写成 tcp://主机:端口、tls://主机:端口 或 udp://主机:端口", "'{}' is not a load test target: write tcp://HOST:PORT, tls://HOST:PORT or udp://HOST:PORT";
-    ErrLoadWebSocket: "ws:// 和 wss://（WebSocket）暂不支持：请用 tcp://、tls:// 或 udp://", "ws:// and wss:// (WebSocket) are not supported yet: use tcp://, tls:// or udp://";
+    ErrLoadUrl: "“{}” 不是压力测试的目标：请写成 tcp://主机:端口、tls://主机:端口、udp://主机:端口、ws://主机:端口/路径 或 wss://主机:端口/路径", "'{}' is not a load test target: write tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT, ws://HOST:PORT/PATH or wss://HOST:PORT/PATH";
+    ErrLoadWsUrl: "“{}” 不是可用的 WebSocket 地址：{}", "'{}' is not a WebSocket URL that can be used: {}";
     ErrLoadNoSequence: "自动化文件里没有名为 “{}” 的序列", "the automation file has no sequence named '{}'";
     ErrLoadSequence: "序列 “{}” 无法运行：{}", "the sequence '{}' cannot run: {}";
     ErrLoadForever: "这个序列会一直重复：请填写时长或轮数", "this sequence repeats forever: give a duration or a number of rounds";
     LoadUrl: "目标（URL）", "Target (URL)";
-    LoadUrlHint: "tcp://主机:端口、tls://主机:端口 或 udp://主机:端口", "tcp://HOST:PORT, tls://HOST:PORT or udp://HOST:PORT";
+    LoadUrlHint: "tcp://主机:端口、tls://主机:端口、udp://主机:端口、ws://主机:端口/路径 或 wss://…", "tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT, ws://HOST:PORT/PATH or wss://…";
     LoadConnections: "连接数", "Connections";
     LoadRate: "每秒新建连接数", "New connections a second";
     LoadDuration: "时长（秒，可不填）", "Duration (s, optional)";

@@ -39,7 +39,8 @@ const INTERRUPT_CHECK: Duration = Duration::from_millis(100);
 /// The options of `netassist load`.
 #[derive(Debug, Args)]
 pub struct LoadArgs {
-    /// The server: tcp://HOST:PORT, tls://HOST:PORT or udp://HOST:PORT.
+    /// The server: tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT,
+    /// ws://HOST:PORT/PATH or wss://HOST:PORT/PATH.
     #[arg(value_name = "URL", value_parser = parse_url)]
     pub url: LoadUrl,
     /// How many clients (connections).
@@ -216,7 +217,7 @@ fn script(args: &LoadArgs) -> Result<LoadScript, String> {
 pub fn plan(args: &LoadArgs) -> Result<LoadConfig, String> {
     let script = script(args)?;
     let tls = match args.url.proto {
-        LoadProto::Tls => TlsArgs {
+        LoadProto::Tls | LoadProto::Wss => TlsArgs {
             tls: true,
             ca: args.ca.clone(),
             insecure: args.insecure,

@@ -12,7 +12,7 @@ use crate::codec::{InputMode, LineEnding, SendOptions, build_payload};
 use crate::i18n::T;
 use crate::messages::Msg;
 use crate::net::load::{
-    Expect, LoadConfig, LoadProto, LoadScript, LoadStep, LoadUrlError, LoadWait, MAX_CONNECTIONS,
+    Expect, LoadConfig, LoadScript, LoadStep, LoadUrlError, LoadWait, MAX_CONNECTIONS,
 };
 use crate::net::parse_load_url;
 
@@ -164,7 +164,7 @@ fn script(s: &SessionSettings, shared: &AutomationFile) -> Result<LoadScript, Ms
 pub fn load_config(s: &SessionSettings, shared: &AutomationFile) -> Result<LoadConfig, Msg> {
     let l = &s.load;
     let url = parse_load_url(&l.url).map_err(|e| match e {
-        LoadUrlError::NotYet { .. } => Msg::key(T::ErrLoadWebSocket),
+        LoadUrlError::Ws(e) => Msg::with(T::ErrLoadWsUrl, &[&l.url.trim(), &e]),
         _ => Msg::with(T::ErrLoadUrl, &[&l.url.trim()]),
     })?;
     let connections = number(&l.connections, 1, u64::from(MAX_CONNECTIONS))?
@@ -186,7 +186,7 @@ pub fn load_config(s: &SessionSettings, shared: &AutomationFile) -> Result<LoadC
         (_, r) => r.map(|r| r as u32),
     };
     config.shape.max_failures = max_failures;
-    if config.url.proto == LoadProto::Tls {
+    if config.url.proto.tls() {
         config.tls = Some(super::validate::load_tls(&s.tls)?);
     }
     Ok(config)
@@ -218,7 +218,7 @@ mod tests {
         let none = AutomationFile::default();
         let cases = [
             LoadSettings {
-                url: "ws://127.0.0.1:80".into(),
+                url: "ws://127.0.0.1:0/".into(),
                 ..LoadSettings::default()
             },
             LoadSettings {
@@ -249,13 +249,17 @@ mod tests {
         }
         let ws = load_config(
             &tab(LoadSettings {
-                url: "wss://h:1".into(),
+                url: "ws://".into(),
                 ..LoadSettings::default()
             }),
             &none,
         )
         .unwrap_err();
-        assert!(ws.render(Lang::En).contains("not supported yet"));
+        assert!(
+            ws.render(Lang::En).contains("WebSocket URL"),
+            "{}",
+            ws.render(Lang::En)
+        );
     }
 
     #[test]

@@ -275,14 +275,7 @@ fn udp_clients_each_get_their_reply() {
 }
 
 #[test]
-fn websocket_is_refused_for_now_and_too_many_do_not_fit() {
-    let mut na = netassist(&["load", "ws://127.0.0.1:80", "--connections", "1"]);
-    assert_eq!(na.wait_exit().code(), Some(2));
-    assert!(
-        na.err.text().contains("not supported yet"),
-        "{}",
-        na.describe()
-    );
+fn too_many_do_not_fit() {
     let (_server, port) = tcp_server(&[]);
     let url = format!("tcp://127.0.0.1:{port}");
     let mut na = netassist(&["load", &url, "--connections", "1000000"]);
@@ -290,6 +283,47 @@ fn websocket_is_refused_for_now_and_too_many_do_not_fit() {
     let err = na.err.text();
     assert!(
         err.contains("do not fit") && err.contains("ulimit -Hn"),
+        "{err}"
+    );
+}
+
+/// `netassist ws-server ARGS` on a port the system picks, and its port.
+fn ws_server(extra: &[&str]) -> (crate::peer_support::Proc, u16) {
+    let mut args = vec!["ws-server", "--bind", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let na = netassist(&args);
+    let line = na.err_line("'WebSocket server listening on …'", |l| {
+        l.starts_with("WebSocket server listening on ")
+    });
+    (na, crate::peer_support::port_of(&line))
+}
+
+#[test]
+fn websocket_clients_talk_in_messages_and_a_wrong_path_is_refused() {
+    let (_server, port) = ws_server(&["--path", "/chat", "--echo"]);
+    let url = format!("ws://127.0.0.1:{port}/chat");
+    let (v, _) = run_json(&[
+        &url,
+        "--connections",
+        "20",
+        "--rounds",
+        "3",
+        "--send",
+        "hello 你好",
+        "--expect",
+        "你好",
+    ]);
+    assert_eq!(v["connected"], 20, "{v}");
+    assert_eq!(v["done"], 20, "{v}");
+    assert_eq!(v["failed"], 0, "{v}");
+    assert_eq!(v["latency_ms"]["count"], 60, "{v}");
+    // The server serves /chat only: every upgrade is refused, and said so.
+    let wrong = format!("ws://127.0.0.1:{port}/other");
+    let (v, err) = run_json(&[&wrong, "--connections", "5", "--send", "x"]);
+    assert_eq!(v["failed"], 5, "{v}");
+    assert_eq!(failures(&v, "other"), 5, "{v}");
+    assert!(
+        err.contains("WebSocket upgrade refused") && err.contains("404"),
         "{err}"
     );
 }
@@ -390,4 +424,42 @@ fn a_preset_is_each_round_s_payload() {
         "/nonexistent.toml",
     ]);
     assert_eq!(na.wait_exit().code(), Some(2), "{}", na.describe());
+}
+
+#[test]
+fn wss_clients_go_through_tls_and_the_upgrade() {
+    if crate::wine::skip_under_wine(
+        "wss_clients_go_through_tls_and_the_upgrade",
+        "the self-signed certificate is kept in wine's own configuration folder",
+    ) {
+        return;
+    }
+    let dir = crate::tls::TempDir::new("load-wss");
+    let mut cmd = std::process::Command::new(crate::wine::netassist_bin());
+    cmd.args(["ws-server", "--bind", "127.0.0.1:0", "--tls", "--echo"])
+        .env("XDG_CONFIG_HOME", dir.path("config"));
+    let server = crate::peer_support::Proc::spawn("netassist ws-server --tls", cmd);
+    let line = server.err_line("listening", |l| {
+        l.starts_with("WebSocket server listening on ")
+    });
+    let port = crate::peer_support::port_of(&line);
+    let url = format!("wss://localhost:{port}/");
+    let (v, _) = run_json(&[
+        &url,
+        "--insecure",
+        "--connections",
+        "10",
+        "--rounds",
+        "2",
+        "--send",
+        "秘密",
+        "--expect",
+        "秘密",
+    ]);
+    assert_eq!(v["done"], 10, "{v}");
+    assert_eq!(v["failed"], 0, "{v}");
+    assert_eq!(v["latency_ms"]["count"], 20, "{v}");
+    // Without --insecure the self-signed certificate is refused as TLS.
+    let (v, _) = run_json(&[&url, "--connections", "3", "--send", "x"]);
+    assert_eq!(failures(&v, "tls"), 3, "{v}");
 }

@@ -1,8 +1,15 @@
 //! One load client's socket: a non-blocking TCP connect from a chosen
-//! source address, an optional TLS layer, or a connected UDP socket; one
-//! send at a time (the script's steps go in order), reads into a buffer the
-//! whole run shares. Errors come back as the [`FailKind`] a learner reads.
+//! source address, an optional TLS layer, an optional WebSocket layer over
+//! it, or a connected UDP socket; one send at a time (the script's steps
+//! go in order), reads into a buffer the whole run shares. Errors come
+//! back as the [`FailKind`] a learner reads.
+//!
+//! Over WebSocket each send goes as a text message (binary when it is not
+//! UTF-8), and what a read gives is the payload of the whole messages that
+//! came; the upgrade and the layer's own frames (pongs, the close answer)
+//! are written before the next send.
 
+use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
 
@@ -12,9 +19,12 @@ use mio::{Interest, Registry, Token};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::report::FailKind;
+use crate::net::CloseReason;
 use crate::net::conn::READ_CHUNK;
 use crate::net::tcp_client::in_progress;
 use crate::net::tls::layer::TlsLayer;
+use crate::net::ws::MessageKind;
+use crate::net::ws::layer::{Step, WsLayer};
 
 /// A failure: its kind and the system's words.
 pub(super) type Fail = (FailKind, String);
@@ -68,6 +78,11 @@ pub(super) enum Read {
 pub(super) struct Conn {
     pub(super) stream: Stream,
     tls: Option<Box<TlsLayer>>,
+    ws: Option<Box<WsLayer>>,
+    /// The WebSocket layer's own bytes, written before the next send, and
+    /// how much of the first has gone.
+    extra: VecDeque<Bytes>,
+    extra_pos: usize,
     /// The send being written and how much of it has gone.
     out: Bytes,
     out_pos: usize,
@@ -164,6 +179,9 @@ impl Conn {
         Ok(Conn {
             stream,
             tls: None,
+            ws: None,
+            extra: VecDeque::new(),
+            extra_pos: 0,
             out: Bytes::new(),
             out_pos: 0,
         })
@@ -199,44 +217,85 @@ impl Conn {
         self.tls = Some(Box::new(layer));
     }
 
-    /// True while a TLS handshake is under way.
+    /// Runs WebSocket over the connection (over TLS, if it has TLS) from
+    /// now on; its upgrade request goes on the next flush.
+    pub(super) fn start_ws(&mut self, mut layer: WsLayer) {
+        if let Some(request) = layer.take_request() {
+            self.extra.push_back(request);
+        }
+        self.ws = Some(Box::new(layer));
+    }
+
+    /// True while a TLS handshake is under way, or a WebSocket is not
+    /// open (its upgrade under way, or refused).
     pub(super) fn handshaking(&self) -> bool {
         self.tls.as_ref().is_some_and(|t| t.handshaking())
+            || self.ws.as_ref().is_some_and(|w| !w.is_open())
     }
 
     /// True while part of the current send is not yet written.
     pub(super) fn sending(&self) -> bool {
-        self.out_pos < self.out.len() || self.tls.as_ref().is_some_and(|t| t.has_output())
+        self.out_pos < self.out.len()
+            || !self.extra.is_empty()
+            || self.tls.as_ref().is_some_and(|t| t.has_output())
     }
 
     /// Starts sending `data` (the previous send is done) and writes what
-    /// the system takes now. Gives the plaintext bytes written.
+    /// the system takes now. Gives the bytes written (plaintext over TLS;
+    /// over WebSocket, the message's frame).
     pub(super) fn send(&mut self, data: Bytes) -> Result<usize, Fail> {
-        self.out = data;
+        self.out = match self.ws.as_deref_mut() {
+            Some(ws) => ws
+                .message(&data, MessageKind::Text)
+                .map(|(frame, _)| frame)
+                .map_err(|e| (FailKind::Other, e.to_string()))?,
+            None => data,
+        };
         self.out_pos = 0;
         self.flush()
     }
 
-    /// Writes what is waiting until the system would block. Gives the
-    /// plaintext bytes written (over TLS: taken by the encryption).
+    /// Writes what is waiting until the system would block: the WebSocket
+    /// layer's own bytes, then the send. Gives the bytes written
+    /// (plaintext over TLS: taken by the encryption).
     pub(super) fn flush(&mut self) -> Result<usize, Fail> {
+        let mut wrote = 0;
+        while let Some(front) = self.extra.front().cloned() {
+            let mut pos = self.extra_pos;
+            wrote += self.write_one(&front, &mut pos)?;
+            self.extra_pos = pos;
+            if pos < front.len() {
+                return Ok(wrote);
+            }
+            self.extra.pop_front();
+            self.extra_pos = 0;
+        }
+        let out = self.out.clone();
+        let mut pos = self.out_pos;
+        wrote += self.write_one(&out, &mut pos)?;
+        self.out_pos = pos;
+        Ok(wrote)
+    }
+
+    /// Writes `out` from `out_pos` on until the system would block.
+    fn write_one(&mut self, out: &Bytes, out_pos: &mut usize) -> Result<usize, Fail> {
         match &mut self.stream {
             Stream::Udp(s) => {
-                if self.out_pos >= self.out.len() {
+                if *out_pos >= out.len() {
                     return Ok(0);
                 }
-                match s.send(&self.out) {
+                match s.send(out) {
                     Ok(_) => {
-                        self.out_pos = self.out.len();
-                        Ok(self.out.len())
+                        *out_pos = out.len();
+                        Ok(out.len())
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
                     Err(e) => Err(fail(&e, false)),
                 }
             }
             Stream::Tcp(s) => match self.tls.as_deref_mut() {
-                None => write_plain(s, &self.out, &mut self.out_pos),
-                Some(tls) => write_tls(s, tls, &self.out, &mut self.out_pos),
+                None => write_plain(s, out, out_pos),
+                Some(tls) => write_tls(s, tls, out, out_pos),
             },
         }
     }
@@ -245,6 +304,52 @@ impl Conn {
     /// of room). Over TLS the ciphertext goes through `scratch` and the
     /// plaintext lands in `buf`.
     pub(super) fn read(&mut self, buf: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Read {
+        match self.read_stream(buf, scratch) {
+            Read::Data if self.ws.is_some() => self.ws_input(buf),
+            other => other,
+        }
+    }
+
+    /// WebSocket: takes in the bytes read (in `buf`) and leaves there the
+    /// payload of the whole messages they completed; writes what the layer
+    /// answers (pongs, the close answer).
+    fn ws_input(&mut self, buf: &mut Vec<u8>) -> Read {
+        let Some(ws) = self.ws.as_deref_mut() else {
+            return Read::Data;
+        };
+        let steps = ws.input(buf);
+        buf.clear();
+        let mut end = None;
+        for step in steps {
+            match step {
+                Step::Message(payload, _) => buf.extend_from_slice(&payload),
+                Step::Write(bytes) => self.extra.push_back(bytes),
+                Step::End(reason) => end = Some(reason),
+                // Our FIN follows when the client ends; events are the
+                // session's rows, not a load run's.
+                Step::Finish | Step::Connected(_) | Step::Emit(_) => {}
+            }
+        }
+        if !self.extra.is_empty()
+            && let Err(f) = self.flush()
+        {
+            return Read::Failed(f);
+        }
+        match end {
+            Some(CloseReason::Error(message)) => Read::Failed((FailKind::Other, message)),
+            Some(CloseReason::Tls(failure)) => Read::Failed((FailKind::Tls, failure.to_string())),
+            Some(CloseReason::Reset) => Read::Failed((
+                FailKind::Reset,
+                "the server reset the connection".to_string(),
+            )),
+            Some(CloseReason::Orderly | CloseReason::Local) if buf.is_empty() => Read::Eof,
+            _ if buf.is_empty() => Read::Progress,
+            _ => Read::Data,
+        }
+    }
+
+    /// Reads once from the socket (plaintext over TLS) into `buf`.
+    fn read_stream(&mut self, buf: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Read {
         buf.clear();
         match &mut self.stream {
             Stream::Udp(s) => match recv_into(buf, |spare| {
@@ -292,14 +397,14 @@ impl Conn {
                         return Read::Failed((FailKind::Tls, f.to_string()));
                     }
                 };
-                // Handshake answers go at once.
-                let mut pos = self.out_pos;
-                if let Err(f) = write_tls(s, tls, &self.out, &mut pos) {
+                // Handshake answers go at once (and, once it is done, what
+                // waited for it: a WebSocket upgrade, the first send).
+                let (plain, peer_closed) = (input.plain, input.peer_closed);
+                if let Err(f) = self.flush() {
                     return Read::Failed(f);
                 }
-                self.out_pos = pos;
-                buf.extend_from_slice(&input.plain);
-                match (input.plain.is_empty(), input.peer_closed) {
+                buf.extend_from_slice(&plain);
+                match (plain.is_empty(), peer_closed) {
                     (false, _) => Read::Data,
                     (true, true) => Read::Eof,
                     (true, false) => Read::Progress,

@@ -31,6 +31,8 @@ use crate::net::resolve::{LookupResult, literal, spawn_lookup};
 use crate::net::tls::layer::TlsLayer;
 use crate::net::tls::setup::{self, ClientTls};
 use crate::net::tls::{ServerVerify, TlsClientConfig};
+use crate::net::ws::layer::WsLayer;
+use crate::net::ws::{DEFAULT_MAX_MESSAGE, MessageKind, WsClientConfig, WsUrl};
 use crate::net::{Event, Mode, NetError, SendMeta, Target};
 
 /// Most connects started in one turn of the loop.
@@ -116,6 +118,8 @@ pub(super) struct Load {
     target: Option<SocketAddr>,
     resolving: Option<Receiver<LookupResult>>,
     tls: Option<ClientTls>,
+    /// `ws://` and `wss://`: what each client's upgrade asks for.
+    ws: Option<WsClientConfig>,
     sources: Vec<IpAddr>,
     clients: Vec<Client>,
     /// The next client to start.
@@ -140,7 +144,7 @@ pub(super) struct Load {
 /// target up (its figures start once it is known).
 pub(crate) fn open(ctx: &mut Ctx, config: LoadConfig) -> Result<Box<dyn Driver>, NetError> {
     let tls = match config.url.proto {
-        LoadProto::Tls => {
+        LoadProto::Tls | LoadProto::Wss => {
             let cfg = config
                 .tls
                 .clone()
@@ -170,6 +174,7 @@ pub(crate) fn open(ctx: &mut Ctx, config: LoadConfig) -> Result<Box<dyn Driver>,
         target: None,
         resolving: None,
         tls,
+        ws: ws_config(&config),
         sources: Vec::new(),
         clients: Vec::new(),
         next: 0,
@@ -191,6 +196,26 @@ pub(crate) fn open(ctx: &mut Ctx, config: LoadConfig) -> Result<Box<dyn Driver>,
         None => load.resolving = Some(spawn_lookup(ctx, load.config.url.host.clone())?),
     }
     Ok(Box::new(load))
+}
+
+/// What a WebSocket target's upgrade asks for (no headers or
+/// subprotocols of its own; messages up to the default limit).
+fn ws_config(config: &LoadConfig) -> Option<WsClientConfig> {
+    let url = &config.url;
+    url.proto.ws().then(|| WsClientConfig {
+        url: WsUrl {
+            secure: url.proto.tls(),
+            host: url.host.host.clone(),
+            port: url.host.port,
+            path: url.path.clone(),
+        },
+        headers: Vec::new(),
+        protocols: Vec::new(),
+        tls: config.tls.clone(),
+        bind: None,
+        max_message: DEFAULT_MAX_MESSAGE,
+        kind: MessageKind::Text,
+    })
 }
 
 fn token(i: u32) -> Token {
@@ -299,22 +324,31 @@ impl Load {
         self.timers.arm(&mut c.armed, u64::from(i), at);
     }
 
-    /// A connect finished (for TLS: the TCP part).
+    /// A connect finished (for TLS and WebSocket: the TCP part).
     fn connected(&mut self, ctx: &mut Ctx, i: u32, now: Instant) {
-        let Some(tls) = &self.tls else {
+        if self.tls.is_none() && self.ws.is_none() {
             return self.up(ctx, i, now);
-        };
-        let layer = match TlsLayer::client(tls) {
-            Ok(layer) => layer,
-            Err(e) => return self.fail(ctx, i, (FailKind::Tls, e.to_string())),
+        }
+        let tls = match self.tls.as_ref().map(TlsLayer::client) {
+            Some(Ok(layer)) => Some(layer),
+            Some(Err(e)) => return self.fail(ctx, i, (FailKind::Tls, e.to_string())),
+            None => None,
         };
         let c = &mut self.clients[i as usize];
         let Some(conn) = c.conn.as_mut() else {
             return;
         };
         c.phase = Phase::Handshake;
-        conn.start_tls(layer);
-        // The ClientHello.
+        if let Some(layer) = tls {
+            conn.start_tls(layer);
+        }
+        if let Some(ws) = &self.ws {
+            let local = conn
+                .local()
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+            conn.start_ws(WsLayer::client(ws, local));
+        }
+        // The ClientHello, or the upgrade request (after the handshake).
         if let Err(f) = conn.flush() {
             self.fail(ctx, i, f);
         }
@@ -582,10 +616,23 @@ impl Load {
         match c.phase {
             Phase::Holding | Phase::Closing => self.close(ctx, i),
             Phase::Handshake => {
-                let f = (
-                    FailKind::Tls,
-                    "the server closed during the TLS handshake".into(),
-                );
+                let f = if self.tls.is_some() && self.ws.is_none() {
+                    (
+                        FailKind::Tls,
+                        "the server closed during the TLS handshake".into(),
+                    )
+                } else if self.tls.is_some() {
+                    (
+                        FailKind::ClosedEarly,
+                        "the server closed during the TLS handshake or the WebSocket upgrade"
+                            .into(),
+                    )
+                } else {
+                    (
+                        FailKind::ClosedEarly,
+                        "the server closed before answering the WebSocket upgrade".into(),
+                    )
+                };
                 self.fail(ctx, i, f);
             }
             Phase::Step => {
@@ -637,7 +684,7 @@ impl Load {
             };
             let handshaking = conn.handshaking();
             let read = conn.read(&mut self.buf, &mut self.scratch);
-            if handshaking && !conn.handshaking() {
+            if handshaking && !conn.handshaking() && !matches!(read, Read::Failed(_) | Read::Eof) {
                 // The handshake finished with this read.
                 self.up(ctx, i, now);
             }
@@ -663,7 +710,9 @@ impl Load {
         let c = &self.clients[i as usize];
         match c.phase {
             Phase::Connecting | Phase::Handshake => {
-                let what = if c.phase == Phase::Handshake {
+                let what = if c.phase == Phase::Handshake && self.ws.is_some() {
+                    "the handshake and the WebSocket upgrade"
+                } else if c.phase == Phase::Handshake {
                     "the TLS handshake"
                 } else {
                     "connecting"

@@ -59,6 +59,11 @@ pub enum LoadProto {
     Tls,
     /// One UDP socket per client, connected to the target (`udp://`).
     Udp,
+    /// WebSocket (`ws://`): each send is a message, each message received
+    /// is what a reply is looked for in.
+    Ws,
+    /// WebSocket over TLS (`wss://`).
+    Wss,
 }
 
 impl LoadProto {
@@ -68,7 +73,19 @@ impl LoadProto {
             LoadProto::Tcp => "tcp",
             LoadProto::Tls => "tls",
             LoadProto::Udp => "udp",
+            LoadProto::Ws => "ws",
+            LoadProto::Wss => "wss",
         }
+    }
+
+    /// Whether the connection speaks TLS.
+    pub fn tls(self) -> bool {
+        matches!(self, LoadProto::Tls | LoadProto::Wss)
+    }
+
+    /// Whether the connection speaks WebSocket.
+    pub fn ws(self) -> bool {
+        matches!(self, LoadProto::Ws | LoadProto::Wss)
     }
 }
 
@@ -80,11 +97,17 @@ pub struct LoadUrl {
     pub proto: LoadProto,
     /// The host (name or IP literal) and port.
     pub host: HostPort,
+    /// WebSocket: the path (and query) asked for, from `/`.
+    pub path: String,
 }
 
 impl fmt::Display for LoadUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}", self.proto.scheme(), self.host)
+        write!(f, "{}://{}", self.proto.scheme(), self.host)?;
+        if self.proto.ws() && self.path != "/" {
+            f.write_str(&self.path)?;
+        }
+        Ok(())
     }
 }
 
@@ -92,19 +115,15 @@ impl fmt::Display for LoadUrl {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoadUrlError {
     /// No `scheme://` in front.
-    #[error("'{text}' has no scheme: write tcp://HOST:PORT, tls://HOST:PORT or udp://HOST:PORT")]
+    #[error(
+        "'{text}' has no scheme: write tcp://HOST:PORT, tls://HOST:PORT, udp://HOST:PORT, ws://HOST:PORT/PATH or wss://HOST:PORT/PATH"
+    )]
     NoScheme {
         /// What was typed.
         text: String,
     },
-    /// WebSocket targets are not supported yet.
-    #[error("{scheme}:// (WebSocket) is not supported yet: use tcp://, tls:// or udp://")]
-    NotYet {
-        /// `ws` or `wss`.
-        scheme: String,
-    },
     /// Another scheme.
-    #[error("unknown scheme '{scheme}://': use tcp://, tls:// or udp://")]
+    #[error("unknown scheme '{scheme}://': use tcp://, tls://, udp://, ws:// or wss://")]
     UnknownScheme {
         /// What was typed before `://`.
         scheme: String,
@@ -112,11 +131,14 @@ pub enum LoadUrlError {
     /// The host or port is wrong.
     #[error("{0}")]
     Addr(#[from] AddrError),
+    /// A WebSocket URL that does not parse.
+    #[error("{0}")]
+    Ws(#[from] crate::net::ws::WsUrlError),
 }
 
 /// Parses `tcp://HOST:PORT`, `tls://HOST:PORT` or `udp://HOST:PORT` (a
-/// trailing `/` is allowed). `ws://` and `wss://` are refused as not
-/// supported yet.
+/// trailing `/` is allowed), or a WebSocket URL, `ws://HOST[:PORT]/PATH`
+/// or `wss://…` (port 80 or 443 unless given).
 pub fn parse_load_url(text: &str) -> Result<LoadUrl, LoadUrlError> {
     let text = text.trim();
     let Some((scheme, rest)) = text.split_once("://") else {
@@ -129,11 +151,28 @@ pub fn parse_load_url(text: &str) -> Result<LoadUrl, LoadUrlError> {
         "tcp" => LoadProto::Tcp,
         "tls" => LoadProto::Tls,
         "udp" => LoadProto::Udp,
-        "ws" | "wss" => return Err(LoadUrlError::NotYet { scheme }),
+        "ws" | "wss" => {
+            let url = crate::net::ws::WsUrl::parse(text)?;
+            let proto = if url.secure {
+                LoadProto::Wss
+            } else {
+                LoadProto::Ws
+            };
+            let host = parse_host_port(&url.host_port().to_string())?;
+            return Ok(LoadUrl {
+                proto,
+                host,
+                path: url.path,
+            });
+        }
         _ => return Err(LoadUrlError::UnknownScheme { scheme }),
     };
     let host = parse_host_port(rest.strip_suffix('/').unwrap_or(rest))?;
-    Ok(LoadUrl { proto, host })
+    Ok(LoadUrl {
+        proto,
+        host,
+        path: "/".to_string(),
+    })
 }
 
 /// Something that tells whether the bytes received since a send are the
@@ -349,12 +388,14 @@ mod tests {
             parse_load_url("udp://[::1]:7").unwrap().to_string(),
             "udp://[::1]:7"
         );
-        let ws = parse_load_url("ws://127.0.0.1:80").unwrap_err();
-        assert!(ws.to_string().contains("not supported yet"), "{ws}");
-        assert!(matches!(
-            parse_load_url("wss://h:1"),
-            Err(LoadUrlError::NotYet { .. })
-        ));
+        let ws = parse_load_url("ws://127.0.0.1:8765/chat?room=1").unwrap();
+        assert_eq!((ws.proto, ws.host.port), (LoadProto::Ws, 8765));
+        assert_eq!(ws.path, "/chat?room=1");
+        assert_eq!(ws.to_string(), "ws://127.0.0.1:8765/chat?room=1");
+        let wss = parse_load_url("wss://localhost").unwrap();
+        assert_eq!((wss.proto, wss.host.port), (LoadProto::Wss, 443));
+        assert_eq!(wss.to_string(), "wss://localhost:443");
+        assert!(matches!(parse_load_url("ws://"), Err(LoadUrlError::Ws(_))));
         assert!(matches!(
             parse_load_url("http://h:1"),
             Err(LoadUrlError::UnknownScheme { .. })
