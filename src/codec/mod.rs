@@ -11,6 +11,7 @@ pub mod escape;
 pub mod hex;
 pub mod newline;
 pub mod payload;
+mod preview;
 pub mod summary;
 
 pub use checksum::{
@@ -29,3 +30,4 @@ pub use newline::{LineEnding, ParseLineEndingError};
 pub use payload::{
     InputMode, ParseInputModeError, Payload, PayloadError, SendOptions, build_payload,
 };
+pub use preview::{PREVIEW_CHARS, preview};

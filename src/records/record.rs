@@ -298,22 +298,7 @@ pub enum Note {
     },
 }
 
-/// The most characters of forwarded bytes a rewrite's row shows.
-pub const PREVIEW_CHARS: usize = 200;
-
-/// `bytes` short and readable for a row: escaped text in quotes when they
-/// are UTF-8, else hex; cut at `max` characters with `…`.
-pub fn preview(bytes: &[u8], max: usize) -> String {
-    let mut out = match std::str::from_utf8(bytes) {
-        Ok(text) => format!("\"{}\"", crate::codec::escape_text(text)),
-        Err(_) => crate::codec::to_hex(&bytes[..bytes.len().min(max)]),
-    };
-    if out.chars().count() > max {
-        out = out.chars().take(max).collect();
-        out.push('…');
-    }
-    out
-}
+pub use crate::codec::{PREVIEW_CHARS, preview};
 
 /// Rule numbers as `1, 3`.
 pub fn rule_list(rules: &[u32]) -> String {

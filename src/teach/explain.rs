@@ -9,42 +9,14 @@
 use std::io;
 
 use crate::codec::{EncodeError, PayloadError};
-use crate::i18n::{Lang, T};
+use crate::i18n::T;
 use crate::messages::Msg;
 use crate::net::tls::{TlsFailure, TlsFailureKind, TlsFileProblem};
 use crate::net::ws::{RefusalHint, WsEvent};
 use crate::net::{EndHow, FaultEvent, Mode, NetError};
 use crate::records::{DropWhy, Note, Opener};
 
-/// Why something happened and what to do about it.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Explanation {
-    /// Why it happens.
-    pub why: T,
-    /// What to do.
-    pub fix: T,
-}
-
-impl Explanation {
-    const fn new(why: T, fix: T) -> Explanation {
-        Explanation { why, fix }
-    }
-
-    /// "Why: …" in `lang`.
-    pub fn why_line(self, lang: Lang) -> String {
-        format!("{}{}", T::ExWhy.get(lang), self.why.get(lang))
-    }
-
-    /// "What to do: …" in `lang`.
-    pub fn fix_line(self, lang: Lang) -> String {
-        format!("{}{}", T::ExFix.get(lang), self.fix.get(lang))
-    }
-
-    /// Both lines, for a tooltip.
-    pub fn text(self, lang: Lang) -> String {
-        format!("{}\n{}", self.why_line(lang), self.fix_line(lang))
-    }
-}
+pub use super::explanation::Explanation;
 
 use T::*;
 
@@ -292,6 +264,7 @@ mod tests {
 
     use super::*;
     use crate::codec::TextEncoding;
+    use crate::i18n::Lang;
     use crate::net::PeerId;
     use crate::net::tls::{CertInfo, TlsFileError, TlsInfo, TlsVersion};
 

@@ -4,7 +4,7 @@
 use crate::i18n::T;
 use crate::net::load::FailKind;
 
-use super::explain::Explanation;
+use super::explanation::Explanation;
 
 /// Why clients fail this way, and what to do.
 pub fn fail_kind(kind: FailKind) -> Explanation {

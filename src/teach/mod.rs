@@ -10,10 +10,11 @@
 
 pub mod encoding_hint;
 pub mod explain;
+pub mod explanation;
 pub mod load;
 pub mod python;
 mod python_ws;
+mod snippets;
 
-pub use python::{
-    CommentLanguage, PyTls, PythonError, PythonSession, Snippet, SnippetRole, python_snippets,
-};
+pub use python::{CommentLanguage, PyTls, PythonError, PythonSession, Snippet, SnippetRole};
+pub use snippets::python_snippets;

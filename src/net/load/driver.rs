@@ -650,7 +650,7 @@ impl Load {
                         let detail = format!(
                             "the server closed after a reply that does not match ({}): {}",
                             expect.0.describe(),
-                            crate::records::preview(&c.seen, 120)
+                            crate::codec::preview(&c.seen, 120)
                         );
                         self.fail(ctx, i, (FailKind::Mismatch, detail));
                     }
@@ -741,7 +741,7 @@ impl Load {
                         let detail = format!(
                             "step {}: no reply that {want} within {ms} ms; got {}",
                             c.step + 1,
-                            crate::records::preview(&c.seen, 120)
+                            crate::codec::preview(&c.seen, 120)
                         );
                         (FailKind::Mismatch, detail)
                     };

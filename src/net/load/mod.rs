@@ -223,7 +223,7 @@ impl ReplyCheck for Contains {
     fn describe(&self) -> String {
         format!(
             "contains {}",
-            crate::records::preview(&self.0, crate::records::PREVIEW_CHARS)
+            crate::codec::preview(&self.0, crate::codec::PREVIEW_CHARS)
         )
     }
 }
@@ -283,7 +283,7 @@ impl LoadScript {
         expect: Option<Expect>,
         timeout: Duration,
     ) -> LoadScript {
-        let label = crate::records::preview(&payload, 40);
+        let label = crate::codec::preview(&payload, 40);
         let wait = match expect {
             Some(expect) => LoadWait::Reply { expect, timeout },
             None => LoadWait::Pause(Duration::ZERO),
