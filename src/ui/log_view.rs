@@ -399,10 +399,16 @@ fn meta(
         }
         m.push_str(&peer);
         if record.dir == Direction::Event {
-            m.push_str("         ");
+            m.push(' ');
         } else {
             m.push_str(&format!(" {:>6}B ", record.bytes.len()));
         }
+    }
+    if record.dir == Direction::Event {
+        // An event's words start here: the byte count, encoding and
+        // message columns are a data row's, and a narrow log would cut
+        // the words off.
+        return m;
     }
     if shows_chosen_encoding(s) {
         let chosen = match store.chosen_encoding(record.seq, s.encoding) {
