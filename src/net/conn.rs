@@ -225,6 +225,11 @@ impl Conn {
         self.ws.is_some()
     }
 
+    /// True for a WebSocket connection whose upgrade is under way.
+    pub(crate) fn ws_handshaking(&self) -> bool {
+        self.ws.as_deref().is_some_and(WsLayer::handshaking)
+    }
+
     /// Queues bytes of the WebSocket layer's own (no `Sent` for them).
     fn queue_quiet(&mut self, ctx: &Ctx, data: Bytes) {
         if data.is_empty() {

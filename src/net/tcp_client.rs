@@ -27,6 +27,9 @@ use super::{
 const STREAM: Token = Token(1);
 /// How long one address may take to answer before the next is tried.
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a WebSocket client waits, once connected, for its upgrade to
+/// be answered (over TLS: the handshake and the upgrade).
+pub(crate) const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
 const READS_PER_TURN: usize = 8;
 /// The one connection's id.
 const PEER: PeerId = PeerId(1);
@@ -58,6 +61,8 @@ pub(crate) struct Client {
     tls: Option<ClientTls>,
     /// WebSocket over the connection, if the session talks WebSocket.
     ws: Option<Box<WsClientConfig>>,
+    /// A WebSocket client's upgrade must be answered by then.
+    upgrade_by: Option<Instant>,
     /// WebSocket: the kind of message a send goes as when it does not say.
     kind: MessageKind,
 }
@@ -106,6 +111,7 @@ impl Client {
             buf: ReadBuf::new(),
             tls,
             ws,
+            upgrade_by: None,
             kind: MessageKind::Text,
         };
         match literal(&remote) {
@@ -233,7 +239,10 @@ impl Client {
             }
         };
         let conn = match &self.ws {
-            Some(ws) => conn.with_ws(ctx, WsLayer::client(ws, local)),
+            Some(ws) => {
+                self.upgrade_by = Some(Instant::now() + UPGRADE_TIMEOUT);
+                conn.with_ws(ctx, WsLayer::client(ws, local))
+            }
             None => conn,
         };
         self.state = State::Up(conn);
@@ -453,11 +462,38 @@ impl Driver for Client {
     fn deadline(&self) -> Option<Instant> {
         match &self.state {
             State::Connecting { deadline, .. } => Some(*deadline),
+            State::Up(conn) if conn.ws_handshaking() => self.upgrade_by,
             _ => None,
         }
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx, now: Instant) {
+        if let State::Up(conn) = &self.state
+            && conn.ws_handshaking()
+            && self.upgrade_by.is_some_and(|by| by <= now)
+        {
+            self.upgrade_by = None;
+            let message = format!(
+                "the server did not answer the WebSocket upgrade within {} s",
+                UPGRADE_TIMEOUT.as_secs()
+            );
+            // Told as a refused upgrade (the client's run fails), then
+            // the connection ends.
+            let refusal = super::ws::Refusal {
+                status: 0,
+                status_line: String::new(),
+                body: String::new(),
+                hint: super::ws::RefusalHint::Other,
+                detail: message.clone(),
+                by_us: false,
+            };
+            ctx.emit(Event::Ws {
+                peer: conn.id,
+                addr: conn.addr,
+                event: super::ws::WsEvent::Refused(Box::new(refusal)),
+            });
+            return self.end(ctx, CloseReason::Error(message));
+        }
         if let State::Connecting { addr, deadline, .. } = &self.state
             && *deadline <= now
         {

@@ -508,3 +508,30 @@ fn a_capture_holds_the_upgrade_and_the_frames() {
         "a close frame: {frames}"
     );
 }
+
+/// A server that takes the connection and never answers the upgrade: the
+/// client gives up after its upgrade timeout, saying why.
+#[test]
+fn an_upgrade_never_answered_times_out() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let silent = std::thread::spawn(move || {
+        let (conn, _) = listener.accept().expect("accept");
+        // Holds the connection open, answering nothing.
+        std::thread::sleep(std::time::Duration::from_secs(15));
+        drop(conn);
+    });
+    let started = std::time::Instant::now();
+    let mut na = netassist(&["ws-client", &format!("ws://127.0.0.1:{port}/")]);
+    na.close_stdin();
+    // Longer than the helpers wait: the timeout itself is 10 s.
+    let said = |t: &str| t.contains("did not answer the WebSocket upgrade within 10 s");
+    while !said(&na.err.text()) && started.elapsed() < std::time::Duration::from_secs(16) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(said(&na.err.text()), "{}", na.describe());
+    let waited = started.elapsed();
+    assert!(waited < std::time::Duration::from_secs(14), "{waited:?}");
+    assert!(!na.wait_exit().success(), "{}", na.describe());
+    let _ = silent.join();
+}
