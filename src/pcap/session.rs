@@ -808,3 +808,78 @@ fn note_fact(note: &Note, peer: Option<SocketAddr>) -> Option<Fact<'static>> {
         | Note::RewriteFailed { .. } => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use bytes::Bytes;
+
+    use crate::net::{Flow, Mode};
+    use crate::records::{Direction, Entry, Note, RecordStore, StoreConfig};
+
+    fn count(hay: &[u8], needle: &[u8]) -> usize {
+        hay.windows(needle.len()).filter(|w| *w == needle).count()
+    }
+
+    /// A relay's log saved as pcapng: a chunk that was rewritten is on its
+    /// own leg as read and on the other as forwarded; one that was not is
+    /// on both as read.
+    #[test]
+    fn a_saved_relay_log_puts_rewritten_bytes_on_the_server_leg() {
+        let client = "127.0.0.1:50000".parse().expect("addr");
+        let server = "127.0.0.1:6000".parse().expect("addr");
+        let local = "127.0.0.1:6001".parse().expect("addr");
+        let up_local = "127.0.0.1:50001".parse().expect("addr");
+        let now = SystemTime::now();
+        let mut store = RecordStore::new(StoreConfig::default());
+        store.push_entry(Entry::event(
+            now,
+            None,
+            Note::Opened {
+                local,
+                mode: Mode::Relay,
+            },
+        ));
+        store.push_entry(Entry::event(
+            now,
+            Some(client),
+            Note::ServerConnected {
+                server,
+                local: up_local,
+            },
+        ));
+        let up = |bytes: &'static [u8]| Entry {
+            time: now,
+            dir: Direction::Up,
+            peer: Some(client),
+            bytes: Bytes::from_static(bytes),
+            added: 0,
+            note: None,
+            message: None,
+        };
+        store.push_entry(up(b"<Alice>"));
+        let rewritten = Note::Rewritten {
+            flow: Flow::Up,
+            rules: vec![1],
+            matches: 1,
+            original: 7,
+            forwarded: 5,
+            preview: "\"<Bob>\"".into(),
+        };
+        store.push_entry(Entry {
+            bytes: Bytes::from_static(b"<Bob>"),
+            ..Entry::event(now, Some(client), rewritten)
+        });
+        store.push_entry(up(b"<plain>"));
+        let mut out = Vec::new();
+        store.save_pcapng(&mut out).expect("pcapng");
+        assert_eq!(count(&out, b"<Alice>"), 1, "as read, on the client's leg");
+        assert_eq!(
+            count(&out, b"<Bob>"),
+            1,
+            "as forwarded, on the server's leg"
+        );
+        assert_eq!(count(&out, b"<plain>"), 2, "unchanged, on both legs");
+    }
+}

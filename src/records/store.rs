@@ -191,7 +191,17 @@ impl RecordStore {
                 let note = note.unwrap_or(Note::Error {
                     message: "data without an address".to_string(),
                 });
-                self.push_event(entry.time, peer, note)
+                // An event's bytes, if it has any (a relay's rewritten
+                // chunk), are kept with it.
+                self.last_read = None;
+                self.push(Record::new(
+                    self.end_seq(),
+                    entry.time,
+                    Direction::Event,
+                    peer,
+                    entry.bytes,
+                    Some(note),
+                ))
             }
         }
     }
