@@ -168,6 +168,27 @@ pub(crate) enum SendOutcome {
 }
 
 impl SendOutcome {
+    /// The outcome of one send to several connections (a server's, a
+    /// relay's clients): `sent` took it, the first that had no room says
+    /// `full`, the first gone says `gone`, and `broken` when one broke.
+    pub(crate) fn of_many(
+        target: &Target,
+        sent: usize,
+        full: Option<NetError>,
+        gone: Option<NetError>,
+        broken: bool,
+    ) -> SendOutcome {
+        let everyone = matches!(target, Target::Default | Target::All);
+        match (full, gone) {
+            (Some(err), _) => SendOutcome::Failed(err),
+            _ if sent > 0 => SendOutcome::Sent,
+            _ if everyone => SendOutcome::NoPeers,
+            (None, Some(err)) => SendOutcome::Gone(err),
+            (None, None) if broken => SendOutcome::Closed,
+            (None, None) => SendOutcome::NoPeers,
+        }
+    }
+
     /// Reports what went wrong with a one-off send.
     pub(crate) fn report(self, ctx: &mut Ctx) {
         match self {

@@ -430,15 +430,7 @@ impl Driver for Server {
                 }
             }
         }
-        let everyone = matches!(target, Target::Default | Target::All);
-        match (full, gone) {
-            (Some(err), _) => SendOutcome::Failed(err),
-            _ if sent > 0 => SendOutcome::Sent,
-            _ if everyone => SendOutcome::NoPeers,
-            (None, Some(err)) => SendOutcome::Gone(err),
-            (None, None) if broken => SendOutcome::Closed,
-            (None, None) => SendOutcome::NoPeers,
-        }
+        SendOutcome::of_many(target, sent, full, gone, broken)
     }
 
     fn on_command(&mut self, ctx: &mut Ctx, cmd: WorkerCmd) {
