@@ -117,9 +117,6 @@ pub(crate) enum Report {
 pub(crate) struct Automator {
     mode: Option<Mode>,
     responder: Option<Responder>,
-    /// The rules as given, for a relay to rewrite with.
-    rules: Vec<Rule>,
-    settings: Option<ResponderSettings>,
     /// A relay is open: the rules rewrite (here, with each rule's error)
     /// instead of answering.
     rewrite: Option<(Arc<RelayRewrite>, Vec<Option<RuleError>>)>,
@@ -160,8 +157,6 @@ impl Default for Automator {
         Automator {
             mode: None,
             responder: None,
-            rules: Vec::new(),
-            settings: None,
             rewrite: None,
             relay: false,
             echo: false,
@@ -186,8 +181,6 @@ impl Default for Automator {
 impl Automator {
     /// Replaces the rules (none: no auto-replies).
     pub(crate) fn set_rules(&mut self, rules: Vec<Rule>, settings: ResponderSettings) {
-        self.rules = rules.clone();
-        self.settings = Some(settings);
         self.responder = (!rules.is_empty()).then(|| Responder::new(rules, settings));
     }
 
@@ -206,9 +199,14 @@ impl Automator {
     /// The rewrite the rules make for a relay (none when no rule can
     /// rewrite); the status shows its hits from now on.
     pub(crate) fn relay_rewrite(&mut self) -> Option<Rewriter> {
-        let settings = self.settings?;
-        let (rewrite, errors) =
-            RelayRewrite::new(&self.rules, settings.answer, settings.send_encoding);
+        // The rules and their settings, as the responder keeps them.
+        let Some(responder) = &self.responder else {
+            self.rewrite = None;
+            return None;
+        };
+        let settings = responder.settings();
+        let rules: Vec<Rule> = responder.rules().iter().map(|s| s.rule().clone()).collect();
+        let (rewrite, errors) = RelayRewrite::new(&rules, settings.answer, settings.send_encoding);
         let rewrite = Arc::new(rewrite);
         let usable = !rewrite.is_empty();
         self.rewrite = Some((Arc::clone(&rewrite), errors));
