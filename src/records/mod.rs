@@ -5,6 +5,7 @@
 //! Records of one direction and peer form a byte stream; text rendering
 //! follows the stream, so a character split across two reads shows whole.
 
+mod census;
 mod earlier;
 mod export;
 mod filter;
@@ -16,6 +17,7 @@ mod rows;
 mod store;
 mod ws_text;
 
+pub use census::Census;
 pub use export::TextExportOptions;
 pub use filter::{RowFilter, compile_pattern};
 pub use framing::{

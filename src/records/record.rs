@@ -7,6 +7,8 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
+use super::census::Census;
+
 use crate::codec::TextEncoding;
 use crate::net::load::{ExchangeWhy, FailKind, LoadEnd, LoadPlan};
 use crate::net::tls::{CertInfo, SelfSignedStore, TlsFailure, TlsInfo};
@@ -707,6 +709,10 @@ pub struct Record {
     /// Memoized choice of Auto: 0 not made yet, 1 UTF-8, 2 GBK. It depends
     /// on the bytes, so a record that grows (merged reads) forgets it.
     pub(crate) auto: Cell<u8>,
+    /// What the rows of the typed bytes depend on, counted by the store
+    /// as it takes the record in (`None` for events, and for a payload too
+    /// long to count).
+    pub(crate) census: Option<Census>,
     /// WebSocket: one whole message, its kind and frame count. Such a
     /// record is never merged and shows alone (no character carried over
     /// from the record before); text messages always show as UTF-8.
@@ -736,8 +742,15 @@ impl Record {
             added: 0,
             carry: [Cell::new(Carry::UNKNOWN), Cell::new(Carry::UNKNOWN)],
             auto: Cell::new(0),
+            census: None,
             message: None,
         }
+    }
+
+    /// What the rows of the typed bytes depend on, when the store counted
+    /// it (see [`Census`]).
+    pub fn census(&self) -> Option<&Census> {
+        self.census.as_ref()
     }
 
     /// The bytes as typed: a send without what NetAssist added to it.

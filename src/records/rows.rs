@@ -51,9 +51,14 @@ impl RowStyle {
         let rows = match self.view {
             View::Text => {
                 let gbk = self.encoding == DisplayEncoding::Gbk;
-                lines(bytes)
-                    .map(|line| thirds(line, gbk).div_ceil(3 * b).max(1))
-                    .sum()
+                // The store's census tells most records' rows without
+                // reading them (a flood is one long line, or short ones).
+                match record.census().and_then(|c| c.text_rows(b, gbk)) {
+                    Some(rows) => rows,
+                    None => lines(bytes)
+                        .map(|line| thirds(line, gbk).div_ceil(3 * b).max(1))
+                        .sum(),
+                }
             }
             View::Hex | View::Both => bytes.len().div_ceil(b),
         };

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 
+use super::census::{Edges, Tally};
 use super::earlier::Earlier;
 use super::record::{Direction, Entry, Note, Record};
 
@@ -64,6 +65,9 @@ pub struct RecordStore {
     last_read: Option<SystemTime>,
     /// What the records no longer held had established.
     pub(crate) earlier: Earlier,
+    /// The newest record's counts in full, with its first and open last
+    /// line, which a read merged into it continues.
+    newest_tally: Option<(Tally, Edges)>,
 }
 
 /// Memory a record costs besides its payload: the record itself, its boxed
@@ -87,6 +91,7 @@ impl RecordStore {
             prune_at: MIN_PRUNE_AT,
             last_read: None,
             earlier: Earlier::default(),
+            newest_tally: None,
         }
     }
 
@@ -287,6 +292,7 @@ impl RecordStore {
         self.streams.clear();
         self.prune_at = MIN_PRUNE_AT;
         self.last_read = None;
+        self.newest_tally = None;
     }
 
     /// Position of `seq` in `records`, if held.
@@ -310,6 +316,14 @@ impl RecordStore {
     /// Appends a record, linking it to its stream, and enforces the caps.
     fn push(&mut self, mut record: Record) -> u64 {
         let seq = record.seq;
+        // Counted here, while the bytes just read are still in the cache,
+        // so the window's row index need not read them again.
+        let counted = match record.dir {
+            Direction::Event => None,
+            _ => Tally::of(record.typed()),
+        };
+        record.census = counted.and_then(|(tally, _)| tally.census());
+        self.newest_tally = counted;
         // A WebSocket message stands alone: no stream to carry text across.
         if record.dir != Direction::Event
             && record.message.is_none()
@@ -368,6 +382,12 @@ impl RecordStore {
             .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
         buf.extend_from_slice(bytes);
         newest.bytes = buf.freeze();
+        // A merged record stops at 64 KiB: the joined counts fit.
+        self.newest_tally = match (self.newest_tally, Tally::of(bytes)) {
+            (Some(counted), Some(added)) => Some(Tally::join(counted, added)),
+            _ => None,
+        };
+        newest.census = self.newest_tally.and_then(|(tally, _)| tally.census());
         newest.reads.push(offset);
         // Auto must look at the grown bytes again.
         newest.auto.set(0);
@@ -733,9 +753,9 @@ mod tests {
     fn record_stays_compact() {
         // Payload bytes live elsewhere; the per-record overhead is what a
         // million records multiply (a WebSocket message's kind and frame
-        // count took it from 144 to 152).
+        // count took it from 144 to 152, the rows' census to 160).
         assert!(
-            std::mem::size_of::<Record>() <= 152,
+            std::mem::size_of::<Record>() <= 160,
             "{}",
             std::mem::size_of::<Record>()
         );

@@ -78,7 +78,9 @@ impl EncodingWatch {
             };
             if let (Direction::Rx, Some(peer), DisplayEncoding::Auto) =
                 (record.dir, record.peer, display)
-                && !record.bytes.is_ascii()
+                && !record
+                    .census()
+                    .map_or_else(|| record.bytes.is_ascii(), |c| c.is_ascii())
                 // A binary WebSocket message is not text in any encoding.
                 && record
                     .message
