@@ -54,8 +54,9 @@ pub(crate) enum ConnSend {
 }
 
 /// The read buffer. A read that fills most of it is handed over as is (no
-/// copy, no zeroing); a smaller one is copied out to a chunk of its exact
-/// size and the buffer is kept for the next read.
+/// copy, no zeroing) and the next buffer comes from the [read
+/// pool](super::read_pool); a smaller one is copied out to a chunk of its
+/// exact size and the buffer is kept for the next read.
 pub(crate) struct ReadBuf(Vec<u8>);
 
 impl ReadBuf {
@@ -100,8 +101,8 @@ impl ReadBuf {
 
     fn take(&mut self) -> Bytes {
         if self.0.len() >= READ_CHUNK / 4 * 3 {
-            let full = std::mem::replace(&mut self.0, Vec::with_capacity(READ_CHUNK));
-            Bytes::from(full)
+            let full = std::mem::replace(&mut self.0, super::read_pool::take());
+            super::read_pool::freeze(full)
         } else {
             Bytes::copy_from_slice(&self.0)
         }

@@ -29,6 +29,7 @@ pub mod load;
 mod multicast;
 mod periodic;
 mod queue;
+mod read_pool;
 pub mod relay;
 mod resolve;
 mod tcp_client;

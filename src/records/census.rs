@@ -289,8 +289,8 @@ fn count(bytes: &[u8]) -> (Tally, Edges) {
 #[cfg(target_arch = "x86_64")]
 mod simd {
     use std::arch::x86_64::{
-        _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
-        _mm256_set1_epi8,
+        __m256i, _mm256_and_si256, _mm256_andnot_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8,
+        _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8,
     };
 
     use super::{Edges, Masks, Tally, walk};
@@ -298,21 +298,43 @@ mod simd {
     #[target_feature(enable = "avx2,popcnt")]
     pub(super) fn count_avx2(bytes: &[u8]) -> (Tally, Edges) {
         walk(bytes, |block| {
-            let half = |at: usize| {
-                // SAFETY: the block has 64 bytes; this loads 32 from `at`
-                // (0 or 32), unaligned.
-                let v = unsafe { _mm256_loadu_si256(block[at..].as_ptr().cast()) };
+            // SAFETY: the block has 64 bytes; these load 32 from 0 and 32,
+            // unaligned.
+            let (lo, hi) = unsafe {
+                (
+                    _mm256_loadu_si256(block.as_ptr().cast()),
+                    _mm256_loadu_si256(block[32..].as_ptr().cast()),
+                )
+            };
+            // Most blocks of text are printable ASCII through and through
+            // (0x20 to 0x7E: above 0x1F signed, and not 0x7F).
+            let del = _mm256_set1_epi8(0x7F);
+            let printable = |v: __m256i| {
+                _mm256_andnot_si256(
+                    _mm256_cmpeq_epi8(v, del),
+                    _mm256_cmpgt_epi8(v, _mm256_set1_epi8(0x1F)),
+                )
+            };
+            let both = _mm256_and_si256(printable(lo), printable(hi));
+            if _mm256_movemask_epi8(both) == -1 {
+                return Masks {
+                    feed: 0,
+                    high: 0,
+                    control: 0,
+                };
+            }
+            let half = |v: __m256i| {
                 let feed =
                     _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\n' as i8)));
                 let high = _mm256_movemask_epi8(v);
                 // Signed: bytes ≥ 0x80 are below 0x20 too, and taken out.
                 let below = _mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v));
-                let del = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7F)));
+                let del = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, del));
                 let (feed, high, below, del) = (feed as u32, high as u32, below as u32, del as u32);
                 (feed, high, (below & !high & !feed) | del)
             };
-            let (f0, h0, c0) = half(0);
-            let (f1, h1, c1) = half(32);
+            let (f0, h0, c0) = half(lo);
+            let (f1, h1, c1) = half(hi);
             Masks {
                 feed: u64::from(f0) | u64::from(f1) << 32,
                 high: u64::from(h0) | u64::from(h1) << 32,
@@ -382,7 +404,21 @@ mod tests {
         )
     }
 
+    /// Long printable runs with now and then any byte: whole blocks of 64
+    /// that take the printable shortcut, and blocks that do not.
+    fn mostly_printable() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![40 => Just(b'x'), 10 => 0x20u8..0x7F, 1 => any::<u8>()],
+            0..2000,
+        )
+    }
+
     proptest! {
+        #[test]
+        fn printable_runs_count_alike(bytes in mostly_printable()) {
+            prop_assert_eq!(count(&bytes), reference(&bytes));
+        }
+
         #[test]
         fn counting_agrees_with_the_lines_one_by_one(bytes in payload()) {
             prop_assert_eq!(count(&bytes), reference(&bytes));
