@@ -111,7 +111,8 @@ fn flood(total: u64, what: &str) {
     let mut frames = Vec::new();
     let mut peak = idle;
     let mut next = Instant::now();
-    while app.tab().counters().rx_bytes < total {
+    // At least one frame, however soon a small burst is in.
+    loop {
         frames.push(frame(&ctx, &mut app));
         peak = peak.max(rss_kib());
         next += FRAME;
@@ -126,6 +127,9 @@ fn flood(total: u64, what: &str) {
             next = now;
         }
         assert!(start.elapsed() < Duration::from_secs(600), "stalled");
+        if app.tab().counters().rx_bytes >= total {
+            break;
+        }
     }
     let elapsed = start.elapsed();
     // Read before the sender's thread ends and takes its figure along.

@@ -30,7 +30,7 @@ pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a WebSocket client waits, once connected, for its upgrade to
 /// be answered (over TLS: the handshake and the upgrade).
 pub(crate) const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
-const READS_PER_TURN: usize = 8;
+const READS_PER_TURN: usize = 16;
 /// The one connection's id.
 const PEER: PeerId = PeerId(1);
 

@@ -22,7 +22,7 @@ use super::{CloseReason, Event, Mode, NetError, PeerId, SendMeta, Target, TlsSer
 const LISTENER: Token = Token(1);
 const FIRST_CONN: usize = 2;
 /// Reads per connection per turn, so one flooding client cannot starve others.
-const READS_PER_TURN: usize = 4;
+const READS_PER_TURN: usize = 16;
 /// How long to wait before accepting again after the OS refused (e.g. out of files).
 const ACCEPT_RETRY: Duration = Duration::from_millis(200);
 
@@ -339,7 +339,12 @@ impl Server {
         let Some(conn) = self.conns.get_mut(&token) else {
             return;
         };
+        // Up to the budget of a turn, and no further than the limit on
+        // bytes waiting for the consumer.
         for _ in 0..READS_PER_TURN {
+            if !ctx.sink.has_room() {
+                break;
+            }
             match conn.read(ctx, &mut self.buf) {
                 ReadOutcome::Data(data) => {
                     self.last_sender = Some(token);
