@@ -634,7 +634,7 @@ impl RowIndex {
 #[cfg(test)]
 mod tests {
     use std::net::SocketAddr;
-    use std::time::SystemTime;
+    use std::time::{Duration, SystemTime};
 
     use bytes::Bytes;
 
@@ -714,6 +714,53 @@ mod tests {
             k in 1usize..200,
         ) {
             proptest::prop_assert_eq!(split_weighted(&text, k), split_weighted_reference(&text, k));
+        }
+    }
+
+    /// Bytes with line feeds, control bytes and bytes beyond ASCII, as
+    /// one or more reads.
+    fn reads() -> impl proptest::strategy::Strategy<Value = Vec<Vec<u8>>> {
+        use proptest::prelude::*;
+        let byte = prop_oneof![
+            8 => Just(b'a'),
+            2 => Just(b'\n'),
+            1 => Just(b'\r'),
+            1 => Just(0x7Fu8),
+            2 => 0x80u8..=0xFF,
+            1 => any::<u8>(),
+        ];
+        prop::collection::vec(prop::collection::vec(byte, 1..200), 1..5)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rows_from_the_census_are_the_rows_the_lines_give(
+            reads in reads(),
+            b in 1usize..40,
+            gbk in proptest::bool::ANY,
+        ) {
+            // The same reads, merged into one record, into a store that
+            // counts and one that does not.
+            let config = |count_rows| StoreConfig {
+                merge_window: Some(Duration::from_secs(60)),
+                count_rows,
+                ..StoreConfig::default()
+            };
+            let (mut counted, mut read) = (RecordStore::new(config(true)), RecordStore::new(config(false)));
+            let now = SystemTime::now();
+            for chunk in &reads {
+                counted.push_rx(now, peer(), Bytes::from(chunk.clone()));
+                read.push_rx(now, peer(), Bytes::from(chunk.clone()));
+            }
+            let st = RowStyle {
+                encoding: if gbk { DisplayEncoding::Gbk } else { DisplayEncoding::Utf8 },
+                ..style(View::Text, b)
+            };
+            let seq = counted.first_seq();
+            let (with, without) = (counted.get(seq).unwrap(), read.get(seq).unwrap());
+            proptest::prop_assert!(with.census().is_some());
+            proptest::prop_assert!(without.census().is_none());
+            proptest::prop_assert_eq!(st.rows_of(with), st.rows_of(without));
         }
     }
 

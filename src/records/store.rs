@@ -27,6 +27,10 @@ pub struct StoreConfig {
     /// (inclusive) of the previous read is appended to the previous record,
     /// provided that record is still the newest one: framing by time gap.
     pub merge_window: Option<Duration>,
+    /// Count each record's [`Census`](super::Census) as it comes in, for
+    /// the window's row index (on by default; the command line, which
+    /// shows no rows from the store, leaves it off).
+    pub count_rows: bool,
 }
 
 impl Default for StoreConfig {
@@ -35,6 +39,7 @@ impl Default for StoreConfig {
             max_payload_bytes: 64 * 1024 * 1024,
             max_records: 1_000_000,
             merge_window: None,
+            count_rows: true,
         }
     }
 }
@@ -98,6 +103,12 @@ impl RecordStore {
     /// The limits in force.
     pub fn config(&self) -> &StoreConfig {
         &self.config
+    }
+
+    /// Counts (or stops counting) each new record's census; see
+    /// [`StoreConfig::count_rows`].
+    pub(crate) fn set_count_rows(&mut self, on: bool) {
+        self.config.count_rows = on;
     }
 
     /// Changes the limits; lowered caps drop the oldest records at once.
@@ -320,6 +331,7 @@ impl RecordStore {
         // so the window's row index need not read them again.
         let counted = match record.dir {
             Direction::Event => None,
+            _ if !self.config.count_rows => None,
             _ => Tally::of(record.typed()),
         };
         record.census = counted.and_then(|(tally, _)| tally.census());

@@ -182,6 +182,7 @@ impl SessionLog {
                 max_payload_bytes: usize::MAX,
                 max_records: MAX_RECORDS,
                 merge_window: None,
+                count_rows: true,
             }),
             link: LinkState::Closed,
             clients: BTreeMap::new(),
@@ -206,6 +207,12 @@ impl SessionLog {
     /// The records.
     pub fn store(&self) -> &RecordStore {
         &self.store
+    }
+
+    /// Stops counting what the window's rows need as records come in: a
+    /// log that only the command line reads shows no rows from the store.
+    pub(crate) fn without_rows(&mut self) {
+        self.store.set_count_rows(false);
     }
 
     /// Where the link is.

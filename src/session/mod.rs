@@ -68,6 +68,8 @@ impl SharedLog {
 /// command line): the runtime, and its log.
 pub fn runtime(budget: &Arc<Budget>, engine: Engine) -> (Runtime, SharedLog) {
     let member = Arc::new(Member::default());
+    // No window draws this log's rows.
+    member.lock().without_rows();
     budget.register(&member);
     let rt = Runtime::new(
         engine,
