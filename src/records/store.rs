@@ -111,6 +111,13 @@ impl RecordStore {
         self.config.count_rows = on;
     }
 
+    /// Keeps at most `bytes` of payload, dropping the oldest records at
+    /// once if it holds more.
+    pub(crate) fn set_max_payload_bytes(&mut self, bytes: usize) {
+        self.config.max_payload_bytes = bytes;
+        self.enforce_caps();
+    }
+
     /// Changes the limits; lowered caps drop the oldest records at once.
     #[cfg(test)]
     pub fn set_config(&mut self, config: StoreConfig) {

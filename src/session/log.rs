@@ -209,10 +209,12 @@ impl SessionLog {
         &self.store
     }
 
-    /// Stops counting what the window's rows need as records come in: a
-    /// log that only the command line reads shows no rows from the store.
-    pub(crate) fn without_rows(&mut self) {
+    /// Makes this a log that no window draws: it counts nothing for rows,
+    /// and keeps only the newest `keep` bytes of records (the front-end
+    /// has its own copy of each row as it comes).
+    pub(crate) fn for_command_line(&mut self, keep: usize) {
         self.store.set_count_rows(false);
+        self.store.set_max_payload_bytes(keep);
     }
 
     /// Where the link is.
@@ -825,6 +827,27 @@ mod tests {
 
     fn addr(port: u16) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    #[test]
+    fn a_command_line_log_keeps_only_the_newest_bytes_and_counts_nothing() {
+        let mut window = SessionLog::new();
+        let mut command_line = SessionLog::new();
+        command_line.for_command_line(1000);
+        for log in [&mut window, &mut command_line] {
+            for _ in 0..3 {
+                log.push(Entry::rx(
+                    SystemTime::now(),
+                    addr(7),
+                    Bytes::from(vec![b'x'; 600]),
+                ));
+            }
+        }
+        assert_eq!(window.store().payload_bytes(), 1800);
+        assert!(window.store().iter().all(|r| r.census().is_some()));
+        // The newest record alone fits in 1000 bytes.
+        assert_eq!(command_line.store().payload_bytes(), 600);
+        assert!(command_line.store().iter().all(|r| r.census().is_none()));
     }
 
     #[test]
