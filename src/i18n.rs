@@ -872,6 +872,7 @@ table! {
     EvWsReason: "原因 “{}”", "reason \"{}\"";
     EvWsViolation: "对方违反了协议：{}；已用 {} 关闭", "the peer broke the protocol: {}; closed with {}";
     EvWsDropped: "连接断了，没有收到关闭帧（1006 异常关闭）", "the connection dropped without a close frame (1006 abnormal closure)";
+    EvWsCloseUnanswered: "对方 {} 秒内没有回应我们的关闭帧，我们断开了连接", "the peer did not answer our close frame within {} s: we ended the connection";
     EvWsKnocking: "这是一个升级到 WebSocket 的 HTTP 请求：有 WebSocket 客户端在敲这个普通 TCP 服务器的门", "this is an HTTP request to upgrade to WebSocket: a WebSocket client is knocking on a plain TCP server";
     WsCode1000: "正常关闭", "normal closure";
     WsCode1001: "离开（页面关闭或服务器下线）", "going away";
@@ -911,6 +912,8 @@ table! {
     ExWsViolationFix: "检查对方的 WebSocket 实现；原因文字说明了哪里不对。", "Check the peer's WebSocket code; the reason says what was wrong.";
     ExWsDroppedWhy: "TCP 连接断了，但之前没有关闭帧：这就是 1006（异常关闭）。常见原因是对方程序崩溃、被强行结束，或者网络中断。", "The TCP connection ended with no close frame before it: that is 1006 (abnormal closure). Often the peer crashed, was killed, or the network failed.";
     ExWsDroppedFix: "让对方程序在退出前发送关闭帧（例如 websocket.close()）。", "Have the peer send a close frame before it exits (websocket.close(), say).";
+    ExWsCloseUnansweredWhy: "WebSocket 的关闭是一问一答：我们发出关闭帧，对方应回一个关闭帧，然后断开 TCP。对方一直没回，多半是它不再读取连接（卡住了、在忙别的），或者它的库不处理关闭帧。RFC 6455 允许先发关闭帧的一方等一会儿后自己断开。", "A WebSocket close is a question and an answer: we sent a close frame, the peer should send one back, then TCP ends. No answer came: most often the peer no longer reads the connection (stuck, or busy elsewhere), or its library ignores close frames. RFC 6455 lets the side that closed first end the connection after a while.";
+    ExWsCloseUnansweredFix: "检查对方程序是否还在读取这个连接（例如 async for 循环是否还在运行）；用正常的库（如 Python websockets）会自动回应关闭帧。", "Check that the peer still reads this connection (is its async for loop still running?); a usual library (Python websockets, say) answers a close frame by itself.";
     ExWsKnockingWhy: "这个 TCP 连接的第一批数据是 HTTP 请求 GET … Upgrade: websocket：对方是 WebSocket 客户端，它在等 101 回答，而普通 TCP 服务器不会回答。", "This connection's first bytes are an HTTP request, GET … Upgrade: websocket: the peer is a WebSocket client waiting for a 101 answer, which a plain TCP server never gives.";
     ExWsKnockingFix: "把协议类型换成 WebSocket 服务器，再打开。", "Switch the protocol to WebSocket Server and open again.";
     ExWsNotOpenWhy: "WebSocket 的升级握手还没完成，还不能发消息。", "The WebSocket upgrade has not finished yet: no message can go.";

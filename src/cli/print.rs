@@ -420,7 +420,10 @@ impl<W: Write> Printer<W> {
                 eprintln!("{shown}: {note}");
                 let failed = matches!(
                     event.as_ref(),
-                    WsEvent::Refused(_) | WsEvent::Violation { .. } | WsEvent::Dropped
+                    WsEvent::Refused(_)
+                        | WsEvent::Violation { .. }
+                        | WsEvent::Dropped
+                        | WsEvent::CloseUnanswered { .. }
                 );
                 if failed {
                     let fix = crate::teach::explain::note(note)

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use mio::net::TcpStream;
@@ -229,6 +229,24 @@ impl Conn {
     /// True for a WebSocket connection whose upgrade is under way.
     pub(crate) fn ws_handshaking(&self) -> bool {
         self.ws.as_deref().is_some_and(WsLayer::handshaking)
+    }
+
+    /// WebSocket: when the peer's answer to our close frame is overdue,
+    /// while it has not come.
+    pub(crate) fn ws_close_due(&self) -> Option<Instant> {
+        self.ws.as_deref().and_then(WsLayer::close_due)
+    }
+
+    /// WebSocket: tells that our close was not answered in time (the
+    /// driver then ends the connection).
+    pub(crate) fn ws_close_unanswered(&self, ctx: &mut Ctx) {
+        ctx.emit(Event::Ws {
+            peer: self.id,
+            addr: self.addr,
+            event: WsEvent::CloseUnanswered {
+                waited: super::ws::CLOSE_TIMEOUT,
+            },
+        });
     }
 
     /// Queues bytes of the WebSocket layer's own (no `Sent` for them).

@@ -463,11 +463,18 @@ impl Driver for Client {
         match &self.state {
             State::Connecting { deadline, .. } => Some(*deadline),
             State::Up(conn) if conn.ws_handshaking() => self.upgrade_by,
+            State::Up(conn) => conn.ws_close_due(),
             _ => None,
         }
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx, now: Instant) {
+        if let State::Up(conn) = &self.state
+            && conn.ws_close_due().is_some_and(|due| due <= now)
+        {
+            conn.ws_close_unanswered(ctx);
+            return self.end(ctx, CloseReason::Local);
+        }
         if let State::Up(conn) = &self.state
             && conn.ws_handshaking()
             && self.upgrade_by.is_some_and(|by| by <= now)

@@ -1,6 +1,6 @@
 //! TCP server mode: one listener and any number of clients in one poll loop.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
@@ -92,6 +92,9 @@ pub(crate) struct Server {
     next_id: u64,
     last_sender: Option<usize>,
     accept_retry_at: Option<Instant>,
+    /// WebSocket: connections whose close frame of ours waits for an
+    /// answer, by when it is overdue.
+    closing: BTreeSet<(Instant, usize)>,
     buf: ReadBuf,
     /// TLS for every connection, if the session serves TLS.
     tls: Option<ServerTls>,
@@ -179,6 +182,7 @@ impl Server {
             next_id: 1,
             last_sender: None,
             accept_retry_at: None,
+            closing: BTreeSet::new(),
             buf: ReadBuf::new(),
             tls,
             ws,
@@ -468,7 +472,16 @@ impl Driver for Server {
                 target,
                 code,
                 reason,
-            } => self.control(ctx, &target, |conn, ctx| conn.ws_close(ctx, code, &reason)),
+            } => {
+                self.control(ctx, &target, |conn, ctx| conn.ws_close(ctx, code, &reason));
+                // Each close that went now waits for its answer (the
+                // ones already waiting are in the set as they were).
+                let waiting = self
+                    .conns
+                    .iter()
+                    .filter_map(|(&token, conn)| Some((conn.ws_close_due()?, token)));
+                self.closing.extend(waiting);
+            }
             other => no_multicast(ctx, other, Mode::TcpServer),
         }
     }
@@ -487,13 +500,27 @@ impl Driver for Server {
     }
 
     fn deadline(&self) -> Option<Instant> {
-        self.accept_retry_at
+        let closing = self.closing.first().map(|&(due, _)| due);
+        [self.accept_retry_at, closing].into_iter().flatten().min()
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx, now: Instant) {
         if self.accept_retry_at.is_some_and(|t| t <= now) {
             self.accept_retry_at = None;
             self.accept_all(ctx);
+        }
+        while let Some(&(due, token)) = self.closing.first()
+            && due <= now
+        {
+            self.closing.pop_first();
+            // Gone already, or answered since: nothing to do.
+            let Some(conn) = self.conns.get(&token) else {
+                continue;
+            };
+            if conn.ws_close_due().is_some_and(|d| d <= now) {
+                conn.ws_close_unanswered(ctx);
+                self.drop_conn(ctx, token, CloseReason::Local);
+            }
         }
     }
 

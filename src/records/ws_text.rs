@@ -151,6 +151,9 @@ pub fn ws_event_text(event: &WsEvent, lang: Lang) -> String {
             &[detail, &close_code_text(Some(*code), lang)],
         ),
         WsEvent::Dropped => t(T::EvWsDropped).to_string(),
+        WsEvent::CloseUnanswered { waited } => {
+            fill(t(T::EvWsCloseUnanswered), &[&waited.as_secs()])
+        }
     }
 }
 

@@ -111,6 +111,7 @@ pub fn ws_event(event: &WsEvent) -> Explanation {
         WsEvent::Violation { code: 1009, .. } => e(ExWsViolation1009Why, ExWsViolation1009Fix),
         WsEvent::Violation { .. } => e(ExWsViolationWhy, ExWsViolationFix),
         WsEvent::Dropped => e(ExWsDroppedWhy, ExWsDroppedFix),
+        WsEvent::CloseUnanswered { .. } => e(ExWsCloseUnansweredWhy, ExWsCloseUnansweredFix),
     }
 }
 
@@ -643,6 +644,9 @@ mod tests {
                 rtt: None,
             },
             WsEvent::Dropped,
+            WsEvent::CloseUnanswered {
+                waited: Duration::from_secs(5),
+            },
         ];
         for hint in [
             RefusalHint::PlainHttp,

@@ -18,7 +18,8 @@ use tungstenite::protocol::{Role, WebSocket, WebSocketConfig};
 use super::handshake::{self, Head, Response};
 use super::tap::FrameTap;
 use super::{
-    CloseInfo, Handshake, MessageKind, Refusal, RefusalHint, WsClientConfig, WsEvent, WsMessage,
+    CLOSE_TIMEOUT, CloseInfo, Handshake, MessageKind, Refusal, RefusalHint, WsClientConfig,
+    WsEvent, WsMessage,
 };
 use crate::net::{CloseReason, NetError};
 
@@ -122,6 +123,8 @@ pub(crate) struct WsLayer {
     close_sent: bool,
     /// A close frame came from the peer.
     close_received: bool,
+    /// When our own close frame (not an answer) went, if it did.
+    closed_at: Option<Instant>,
     /// The client's request, to queue first.
     request: Option<Bytes>,
     /// Our side's address of the connection.
@@ -189,6 +192,7 @@ impl WsLayer {
             reports: VecDeque::new(),
             close_sent: false,
             close_received: false,
+            closed_at: None,
             request,
             local,
         }
@@ -547,7 +551,17 @@ impl WsLayer {
         };
         let bytes = self.write(Message::Close(Some(frame)))?;
         self.close_sent = true;
+        self.closed_at = Some(Instant::now());
         Ok(bytes)
+    }
+
+    /// When the peer's answer to our close frame is overdue, while it has
+    /// not come ([`CLOSE_TIMEOUT`] after ours went).
+    pub(crate) fn close_due(&self) -> Option<Instant> {
+        if self.close_received || !self.is_open() {
+            return None;
+        }
+        self.closed_at.map(|at| at + CLOSE_TIMEOUT)
     }
 
     /// Best effort when the connection is closed under it: a close frame

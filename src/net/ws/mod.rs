@@ -23,6 +23,10 @@ pub use url::{WsUrl, WsUrlError};
 /// The default limit on one incoming message (16 MiB).
 pub const DEFAULT_MAX_MESSAGE: usize = 16 * 1024 * 1024;
 
+/// How long we wait for the peer's close frame after sending ours before
+/// ending the connection ourselves.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The largest limit a session may set (1 GiB).
 pub const MAX_MAX_MESSAGE: usize = 1024 * 1024 * 1024;
 
@@ -197,6 +201,12 @@ pub enum WsEvent {
     },
     /// The connection ended without a close frame (1006).
     Dropped,
+    /// Our close frame was not answered within `waited`: we ended the
+    /// connection (RFC 6455 lets the side that closed do so).
+    CloseUnanswered {
+        /// How long we waited for the peer's close frame.
+        waited: Duration,
+    },
 }
 
 /// The standard close codes NetAssist explains.
