@@ -12,13 +12,11 @@ use mio::net::TcpStream;
 use mio::{Interest, Token};
 
 use super::driver::Ctx;
+use super::read_pool::READ_CHUNK;
 use super::tls::layer::TlsLayer;
 use super::ws::layer::{Report, Step, WsLayer};
 use super::ws::{MessageKind, WsEvent};
 use super::{CloseReason, Event, NetError, PeerId, SendMeta};
-
-/// Size of one read.
-pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
 /// Most bytes that may wait to be written to one peer before sends to it fail.
 pub(crate) const MAX_QUEUE: usize = 16 * 1024 * 1024;

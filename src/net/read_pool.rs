@@ -14,7 +14,8 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use crossbeam_channel::{Receiver, Sender, bounded};
 
-use super::conn::READ_CHUNK;
+/// Size of one read of a TCP stream.
+pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
 /// Buffers kept ready at most (4 MiB of 64 KiB buffers).
 const KEPT: usize = 64;

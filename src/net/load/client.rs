@@ -20,7 +20,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use super::report::FailKind;
 use crate::net::CloseReason;
-use crate::net::conn::READ_CHUNK;
+use crate::net::read_pool::READ_CHUNK;
 use crate::net::tcp_client::in_progress;
 use crate::net::tls::layer::TlsLayer;
 use crate::net::ws::MessageKind;

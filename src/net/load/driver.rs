@@ -24,8 +24,8 @@ use super::{
     DEFAULT_RATE, LOOPBACK_PER_SOURCE, LoadConfig, LoadProto, LoadWait, REPLY_WINDOW,
     SNAPSHOT_EVERY, Sources, limits,
 };
-use crate::net::conn::READ_CHUNK;
 use crate::net::driver::{Ctx, Driver, SendOutcome, WorkerCmd, no_multicast};
+use crate::net::read_pool::READ_CHUNK;
 use crate::net::relay::sched::Timers;
 use crate::net::resolve::{LookupResult, literal, spawn_lookup};
 use crate::net::tls::layer::TlsLayer;

@@ -12,7 +12,7 @@ use std::io;
 use bytes::{Bytes, BytesMut};
 use mio::net::TcpStream;
 
-use crate::net::conn::READ_CHUNK;
+use crate::net::read_pool::READ_CHUNK;
 
 /// Bytes per arena: eight reads of [`READ_CHUNK`].
 const ARENA: usize = 8 * READ_CHUNK;
