@@ -145,7 +145,7 @@ if [[ -d "$NA_ROOT/target/test-python" ]]; then
     export PYTHONPATH="$NA_ROOT/target/test-python${PYTHONPATH:+:$PYTHONPATH}"
 fi
 NETASSIST_BIN="$NA_ROOT/dist/windows/wine/netassist.sh" NETASSIST_EXE="$exe" \
-    cargo test --test it -- cli_errors:: automation:: peers:: relay:: tls_cli:: ws_cli:: 2>&1 | tee -a "$log"
+    cargo test --test it -- cli_errors:: automation:: peers:: relay:: tls_cli:: ws_cli:: load:: 2>&1 | tee -a "$log"
 
 # --- the window -------------------------------------------------------------
 step "window smoke test under Xvfb"

@@ -452,8 +452,9 @@ impl Observer for LoadPrinter {
     }
 }
 
-/// Ctrl+C stops a run and still prints its summary (Linux; elsewhere it
-/// ends the process as usual).
+/// Ctrl+C stops a run and still prints its summary (Linux: SIGINT;
+/// Windows: the console's Ctrl+C and Ctrl+Break; elsewhere it ends the
+/// process as usual).
 mod interrupt {
     use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -481,6 +482,28 @@ mod interrupt {
         }
     }
 
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(windows)]
+    unsafe extern "system" fn on_ctrl(kind: u32) -> windows_sys::core::BOOL {
+        use windows_sys::Win32::System::Console::{CTRL_BREAK_EVENT, CTRL_C_EVENT};
+        if kind == CTRL_C_EVENT || kind == CTRL_BREAK_EVENT {
+            CAUGHT.store(true, Ordering::Relaxed);
+            // Handled: the run ends by itself, with its summary.
+            return 1;
+        }
+        // Closing the console, logging off: the default (the process ends).
+        0
+    }
+
+    /// Takes the console's Ctrl+C from now on.
+    #[cfg(windows)]
+    pub(super) fn catch() {
+        // SAFETY: the handler only stores to an atomic; Windows calls it on
+        // a thread of its own, and it lives as long as the program.
+        unsafe {
+            windows_sys::Win32::System::Console::SetConsoleCtrlHandler(Some(on_ctrl), 1);
+        }
+    }
+
+    #[cfg(not(any(target_os = "linux", windows)))]
     pub(super) fn catch() {}
 }

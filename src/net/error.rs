@@ -227,7 +227,7 @@ pub enum NetError {
     /// A load run asked for more connections from one source address to
     /// one target than the system has ephemeral ports.
     #[error(
-        "{per_source} connections from one source address to {target} need as many local ports, but the system lends only {ports} (ip_local_port_range): spread them over more source addresses, or ask for fewer"
+        "{per_source} connections from one source address to {target} need as many local ports, but the system lends only {ports} ephemeral ports: spread them over more source addresses, or ask for fewer"
     )]
     TooFewPorts {
         /// Connections per source address.

@@ -142,11 +142,18 @@ fn a_refused_port_counts_every_client_as_refused() {
 
 #[test]
 fn a_server_that_resets_answers_else_or_closes_early() {
+    let skip_reset = crate::wine::skip_under_wine(
+        "a_server_that_resets_answers_else_or_closes_early, its reset case",
+        crate::wine::RST_LOOKS_LIKE_FIN,
+    );
     for (mode, kind) in [
         ("reset", "reset"),
         ("other", "reply_mismatch"),
         ("close", "closed_early"),
     ] {
+        if mode == "reset" && skip_reset {
+            continue;
+        }
         let (_server, remote) = peer_server("load_server.py", &[mode, "--deadline", "30"]);
         let url = format!("tcp://{remote}");
         let (v, _) = run_json(&[
@@ -230,7 +237,9 @@ fn two_thousand_clients_from_several_source_addresses() {
     assert_eq!(v["connected"], 2000, "{v}");
     assert_eq!(v["done"], 2000, "{v}");
     assert_eq!(v["failed"], 0, "{v}");
-    if cfg!(target_os = "linux") {
+    // Source addresses are spread on Linux only: netassist.exe (under
+    // wine) connects all 2,000 from 127.0.0.1.
+    if cfg!(target_os = "linux") && !crate::wine::under_wine() {
         let sources: Vec<&str> = v["sources"]
             .as_array()
             .unwrap()
@@ -281,10 +290,18 @@ fn too_many_do_not_fit() {
     let mut na = netassist(&["load", &url, "--connections", "1000000"]);
     assert_eq!(na.wait_exit().code(), Some(1));
     let err = na.err.text();
-    assert!(
-        err.contains("do not fit") && err.contains("ulimit -Hn"),
-        "{err}"
-    );
+    if crate::wine::under_wine() {
+        // Windows has no open-file limit to check; its ports run out first.
+        assert!(
+            err.contains("need as many local ports") && err.contains("16384"),
+            "{err}"
+        );
+    } else {
+        assert!(
+            err.contains("do not fit") && err.contains("ulimit -Hn"),
+            "{err}"
+        );
+    }
 }
 
 /// `netassist ws-server ARGS` on a port the system picks, and its port.
@@ -364,6 +381,12 @@ fn tls_clients_check_the_certificate_or_fail_as_tls() {
 #[cfg(target_os = "linux")]
 #[test]
 fn ctrl_c_stops_a_timed_run_and_still_prints_its_summary() {
+    if crate::wine::skip_under_wine(
+        "ctrl_c_stops_a_timed_run_and_still_prints_its_summary",
+        "the test's SIGINT reaches wine, which does not hand it to a program without a console as Ctrl+C",
+    ) {
+        return;
+    }
     let (_server, port) = tcp_server(&["--echo"]);
     let url = format!("tcp://127.0.0.1:{port}");
     let mut na = netassist(&[

@@ -54,6 +54,14 @@ pub fn loopback_sources(target: IpAddr, connections: u32, per_source: u32) -> Ve
 
 /// The system's range of ephemeral ports (Linux), as (first, last).
 fn port_range() -> Option<(u64, u64)> {
+    // Windows: the default dynamic port range (`netsh int ipv4 show
+    // dynamicport tcp` shows the one in force).
+    if cfg!(windows) {
+        return Some((49_152, 65_535));
+    }
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
     let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
     let mut parts = text.split_whitespace().map(str::parse::<u64>);
     match (parts.next(), parts.next()) {

@@ -24,12 +24,17 @@ pub fn netassist_bin() -> OsString {
     std::env::var_os("NETASSIST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_netassist").into())
 }
 
-/// True, with a note on stderr, when the tests run under wine
-/// (check-wine.sh sets `NETASSIST_UNDER_WINE=1`) and `test` cannot pass
-/// there for the reason `why`. The note is written to stderr directly, so
-/// the test harness does not hide it.
+/// True when the tests run under wine (check-wine.sh sets
+/// `NETASSIST_UNDER_WINE=1`): the netassist under test is the Windows one.
+pub fn under_wine() -> bool {
+    std::env::var_os("NETASSIST_UNDER_WINE").is_some_and(|v| v == "1")
+}
+
+/// True, with a note on stderr, when the tests run under wine and `test`
+/// cannot pass there for the reason `why`. The note is written to stderr
+/// directly, so the test harness does not hide it.
 pub fn skip_under_wine(test: &str, why: &str) -> bool {
-    let wine = std::env::var_os("NETASSIST_UNDER_WINE").is_some_and(|v| v == "1");
+    let wine = under_wine();
     if wine {
         let _ = writeln!(std::io::stderr(), "note: {test} skipped under wine: {why}");
     }
