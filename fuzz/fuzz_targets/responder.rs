@@ -25,7 +25,7 @@ use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use netassist::automation::template::MAX_REPLY_BYTES;
 use netassist::automation::{
-    Response, AnswerMode, Echo, Matcher, Responder, ResponderSettings, Rule, Trigger,
+    Response, AnswerMode, Echo, Matcher, Responder, ResponderSettings, Rule, Trigger, Way,
 };
 use netassist::codec::{DisplayEncoding, StreamDecoder, TextEncoding};
 use netassist::net::{CloseReason, Event, Mode, PeerId, Target};
@@ -217,5 +217,7 @@ fn rule(input: &mut Input<'_>) -> Rule {
         escapes: more & 1 != 0,
         close: more & 2 != 0,
         delay_ms: u64::from(more >> 2) * 17,
+        // Directions matter to a relay's rewrites, not to the responder.
+        direction: Way::default(),
     }
 }
