@@ -7,6 +7,7 @@ use crate::peer_support::{complete_lines, peer, peer_done, peer_port};
 use crate::support::*;
 use crate::tls::{TempDir, pki};
 
+use egui_kittest::kittest::Queryable;
 use netassist::i18n::T;
 
 fn s(p: &std::path::Path) -> &str {
@@ -45,6 +46,34 @@ fn a_tls_server_tab_shows_the_handshake_and_the_text() {
     wait_text(&mut h, "TLS handshake done");
     step_until(&mut h, "the text over TLS", |h| {
         log_rows(h).iter().any(|r| r.contains("你好")).then_some(())
+    });
+    // The handshake's row explains itself below it when clicked, and
+    // folds the explanation when clicked again.
+    let click_row = |h: &mut App| {
+        h.get_by(|n| {
+            n.role() == egui::accesskit::Role::Label
+                && n.value().is_some_and(|v| v.contains("TLS handshake done"))
+        })
+        .click();
+        h.run();
+    };
+    click_row(&mut h);
+    let mut last = String::new();
+    for (prefix, key) in [
+        ("Why: ", T::ExTlsEstablishedWhy),
+        ("What to do: ", T::ExTlsEstablishedFix),
+    ] {
+        // Lines wrap to the log's width: the start of each.
+        let start: String = format!("{prefix}{}", key.get(netassist::i18n::Lang::En))
+            .chars()
+            .take(30)
+            .collect();
+        wait_text(&mut h, &start);
+        last = start;
+    }
+    click_row(&mut h);
+    step_until(&mut h, "the explanation folded", |h| {
+        find_text(h, &last).is_none().then_some(())
     });
     close_link(&mut h);
 }
