@@ -11,6 +11,21 @@
 
 use std::num::NonZeroU32;
 
+/// Display columns a line of `len` bytes takes, in thirds of a column, from
+/// its `high` bytes (≥ 0x80) and its `control` bytes: a control byte shows
+/// as `\xHH` (4 columns); a character beyond ASCII is two columns wide,
+/// which is 2/3 of a column per byte in UTF-8 (3 bytes) and one column per
+/// byte in GBK (2 bytes).
+pub(super) fn width_thirds(len: usize, high: usize, control: usize, gbk: bool) -> usize {
+    let high = if gbk { 0 } else { high };
+    3 * len - high + 9 * control
+}
+
+/// A control byte: shown as `\xHH` (below 0x20 except `\n`, and 0x7F).
+pub(super) fn is_control_byte(b: u8) -> bool {
+    (b < 0x20 && b != b'\n') || b == 0x7F
+}
+
 /// A line's counts: its bytes (with its `\n`), the bytes ≥ 0x80 in it, and
 /// its control bytes (below 0x20 except `\n`, and 0x7F).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -21,13 +36,15 @@ pub(crate) struct Line {
 }
 
 impl Line {
-    /// The line's display width in thirds of a byte's cell: a byte of
-    /// ASCII is 3, each byte of a UTF-8 sequence beyond ASCII takes off one
-    /// (a character of 2 to 4 bytes is about 1 to 3 cells), and a control
-    /// byte shown as `\xHH` adds 9. GBK counts bytes beyond ASCII as ASCII.
-    fn thirds(self, gbk: bool) -> u64 {
-        let high = if gbk { 0 } else { u64::from(self.high) };
-        3 * u64::from(self.len) - high + 9 * u64::from(self.control)
+    /// The line's width as GBK shows it (see [`width_thirds`]); UTF-8
+    /// shows it at most as wide.
+    fn gbk_thirds(self) -> usize {
+        width_thirds(
+            self.len as usize,
+            self.high as usize,
+            self.control as usize,
+            true,
+        )
     }
 
     fn join(self, next: Line) -> Line {
@@ -60,10 +77,9 @@ pub(crate) struct Tally {
     pub(crate) lines: u32,
     /// Bytes ≥ 0x80 (0: the bytes are ASCII).
     pub(crate) high: u32,
-    /// The widest line's thirds as UTF-8 shows it.
-    widest_utf8: u64,
-    /// The widest line's thirds as GBK shows it.
-    widest_gbk: u64,
+    /// The widest line's thirds as GBK shows it (UTF-8 shows each line at
+    /// most as wide).
+    widest_gbk: usize,
 }
 
 /// The first and the last line of a counted payload, which a payload
@@ -113,7 +129,6 @@ impl Tally {
         let mut census = Tally {
             lines: ca.lines + cb.lines,
             high: ca.high + cb.high,
-            widest_utf8: ca.widest_utf8.max(cb.widest_utf8),
             widest_gbk: ca.widest_gbk.max(cb.widest_gbk),
         };
         if ea.open.len == 0 {
@@ -128,8 +143,7 @@ impl Tally {
         // `b`'s first line continues `a`'s open last line.
         let joined = ea.open.join(eb.first);
         census.lines -= 1;
-        census.widest_utf8 = census.widest_utf8.max(joined.thirds(false));
-        census.widest_gbk = census.widest_gbk.max(joined.thirds(true));
+        census.widest_gbk = census.widest_gbk.max(joined.gbk_thirds());
         let (first, first_closed) = if ca.lines == 1 {
             (joined, eb.first_closed)
         } else {
@@ -194,7 +208,7 @@ fn masks_plain(block: &[u8]) -> Masks {
         if b >= 0x80 {
             m.high |= bit;
         }
-        if (b < 0x20 && b != b'\n') || b == 0x7F {
+        if is_control_byte(b) {
             m.control |= bit;
         }
     }
@@ -223,8 +237,7 @@ fn walk(bytes: &[u8], masks: impl Fn(&[u8]) -> Masks) -> (Tally, Edges) {
     let mut end_line = |line: Line, closed: bool, census: &mut Tally| {
         census.lines += 1;
         census.high += line.high;
-        census.widest_utf8 = census.widest_utf8.max(line.thirds(false));
-        census.widest_gbk = census.widest_gbk.max(line.thirds(true));
+        census.widest_gbk = census.widest_gbk.max(line.gbk_thirds());
         if first.is_none() {
             first = Some((line, closed));
         }
@@ -364,14 +377,9 @@ mod tests {
         let census = Tally {
             lines: lines.len() as u32,
             high: bytes.iter().filter(|&&b| b >= 0x80).count() as u32,
-            widest_utf8: lines
-                .iter()
-                .map(|l| line_of(l).thirds(false))
-                .max()
-                .unwrap_or(0),
             widest_gbk: lines
                 .iter()
-                .map(|l| line_of(l).thirds(true))
+                .map(|l| line_of(l).gbk_thirds())
                 .max()
                 .unwrap_or(0),
         };

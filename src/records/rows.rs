@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use crate::codec::{DisplayEncoding, StreamDecoder, TextEncoding, decode_lossy, push_hex};
 
+use super::census::{is_control_byte, width_thirds};
 use super::render::TextSpan;
 use super::{Direction, Record, RecordStore, RowFilter};
 
@@ -384,13 +385,11 @@ pub fn added_marker(added: &[u8]) -> String {
     s
 }
 
-/// Display columns a line of bytes takes, in thirds of a column: a control
-/// byte shows as `\xHH` (4 columns); a character beyond ASCII is two columns
-/// wide, which is 2/3 of a column per byte in UTF-8 (3 bytes) and one column
-/// per byte in GBK (2 bytes).
+/// Display columns a line of bytes takes, in thirds of a column (see
+/// [`width_thirds`]), counted from the bytes.
 ///
-/// The window counts the rows of every record that arrives, so this is
-/// written to vectorise.
+/// The window counts the rows of records the store could not count (see
+/// [`Census`](super::Census)), so this is written to vectorise.
 fn thirds(line: &[u8], gbk: bool) -> usize {
     let (mut high, mut control) = (0usize, 0usize);
     // Byte-wide counters over slices short enough not to overflow: the
@@ -404,10 +403,7 @@ fn thirds(line: &[u8], gbk: bool) -> usize {
         high += usize::from(h);
         control += usize::from(c);
     }
-    if gbk {
-        high = 0;
-    }
-    3 * line.len() - high + 9 * control
+    width_thirds(line.len(), high, control, gbk)
 }
 
 /// The lines of `bytes`, each with its `\n` (as `split_inclusive`), found
@@ -423,10 +419,6 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
         rest = tail;
         Some(line)
     })
-}
-
-fn is_control_byte(b: u8) -> bool {
-    (b < 0x20 && b != b'\n') || b == 0x7F
 }
 
 /// True when every byte is printable ASCII or a line feed (such text has
