@@ -42,9 +42,10 @@ fn pool() -> Option<&'static Pool> {
             .name("netassist-buffers".to_string())
             .spawn(move || {
                 while wanted.recv().is_ok() {
-                    // Until the pool is full: the engine asks again when it
-                    // finds it empty.
-                    while filler.try_send(touched()).is_ok() {}
+                    // Until the pool is full (no buffer made for a full pool
+                    // to refuse): the engine asks again when it finds it
+                    // empty.
+                    while !filler.is_full() && filler.try_send(touched()).is_ok() {}
                 }
             })
             .ok()?;
