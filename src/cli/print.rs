@@ -173,6 +173,17 @@ impl<W: Write> Printer<W> {
         (text, dec.last_used().label())
     }
 
+    /// A connection with `addr` (if any) is over: what is left in its
+    /// decoders is shown and its half-close forgotten; true when the peer
+    /// had finished sending first.
+    fn peer_gone(&mut self, addr: Option<SocketAddr>) -> io::Result<bool> {
+        let Some(a) = addr else {
+            return Ok(false);
+        };
+        self.flush_decoders(a)?;
+        Ok(self.peer_finished.remove(&a))
+    }
+
     /// Shows what is left in a closing connection's decoders.
     fn flush_decoders(&mut self, peer: SocketAddr) -> io::Result<()> {
         for dir in [Direction::Rx, Direction::Tx, Direction::Up, Direction::Down] {
@@ -375,13 +386,7 @@ impl<W: Write> Printer<W> {
                 eprintln!("peer finished sending: {shown}");
             }
             Note::ClosedByPeer | Note::Reset | Note::Disconnected | Note::Error { .. } => {
-                let peer_first = match addr {
-                    Some(a) => {
-                        self.flush_decoders(a)?;
-                        self.peer_finished.remove(&a)
-                    }
-                    None => false,
-                };
+                let peer_first = self.peer_gone(addr)?;
                 match note {
                     Note::ClosedByPeer if peer_first => eprintln!("closed by peer: {shown}"),
                     Note::ClosedByPeer => eprintln!("connection closed: {shown}"),
@@ -426,9 +431,7 @@ impl<W: Write> Printer<W> {
                         | WsEvent::CloseUnanswered { .. }
                 );
                 if failed {
-                    let fix = crate::teach::explain::note(note)
-                        .fix
-                        .get(crate::i18n::Lang::En);
+                    let fix = what_to_do(note);
                     eprintln!("  what to do: {fix}");
                     if let WsEvent::Refused(r) = event.as_ref()
                         && !r.by_us
@@ -438,13 +441,8 @@ impl<W: Write> Printer<W> {
                 }
             }
             Note::TlsFailed(_) => {
-                if let Some(a) = addr {
-                    self.flush_decoders(a)?;
-                    self.peer_finished.remove(&a);
-                }
-                let fix = crate::teach::explain::note(note)
-                    .fix
-                    .get(crate::i18n::Lang::En);
+                self.peer_gone(addr)?;
+                let fix = what_to_do(note);
                 eprintln!("TLS failed with {shown}: {note}");
                 eprintln!("  what to do: {fix}");
                 if self.mode == Mode::TcpClient {
@@ -452,15 +450,9 @@ impl<W: Write> Printer<W> {
                 }
             }
             Note::ServerTlsFailed { .. } => {
-                if let Some(a) = addr {
-                    self.flush_decoders(a)?;
-                    self.peer_finished.remove(&a);
-                }
-                let fix = crate::teach::explain::note(note)
-                    .fix
-                    .get(crate::i18n::Lang::En);
+                self.peer_gone(addr)?;
                 eprintln!("client {shown}: {note}");
-                eprintln!("  what to do: {fix}");
+                eprintln!("  what to do: {}", what_to_do(note));
             }
             Note::ReceiveBuffer { asked, granted } => {
                 eprintln!("receive buffer: {granted} bytes (asked for {asked})");
@@ -469,11 +461,8 @@ impl<W: Write> Printer<W> {
                 eprintln!("client {shown} connected to the server {server} from {local}");
             }
             Note::ServerUnreachable(_) => {
-                let fix = crate::teach::explain::note(note)
-                    .fix
-                    .get(crate::i18n::Lang::En);
                 eprintln!("client {shown}: {note}");
-                eprintln!("  what to do: {fix}");
+                eprintln!("  what to do: {}", what_to_do(note));
             }
             Note::RelayFinished(_)
             | Note::Fault { .. }
@@ -706,6 +695,13 @@ fn tag(dir: Direction) -> &'static str {
         Direction::Tx => "TX",
         _ => "RX",
     }
+}
+
+/// What to do about `note`, as its explained row says it in the window.
+fn what_to_do(note: &Note) -> &'static str {
+    crate::teach::explain::note(note)
+        .fix
+        .get(crate::i18n::Lang::En)
 }
 
 #[cfg(test)]
