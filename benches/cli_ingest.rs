@@ -10,10 +10,14 @@
 //! set, that binary (another build, say the last release) runs each kind
 //! too, in the same rounds.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Instant;
+
+#[path = "support/tcp.rs"]
+mod tcp;
+use tcp::{blast, plain_sink};
 
 const ROUNDS: usize = 5;
 
@@ -73,39 +77,6 @@ fn median(v: &mut [f64]) -> f64 {
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
     s[s.len() / 2]
-}
-
-/// Sends `total` bytes to `addr` as fast as possible.
-fn blast(addr: SocketAddr, total: u64) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        let mut c = TcpStream::connect(addr).expect("connect");
-        let block = vec![b'Z'; 256 * 1024];
-        let mut sent = 0u64;
-        while sent < total {
-            let n = (block.len() as u64).min(total - sent) as usize;
-            c.write_all(&block[..n]).expect("write");
-            sent += n as u64;
-        }
-    })
-}
-
-/// Baseline: a plain blocking read-and-discard sink; bytes per second.
-fn plain_sink(total: u64) -> f64 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let start = Instant::now();
-    let writer = blast(addr, total);
-    let (mut s, _) = listener.accept().unwrap();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut got = 0u64;
-    while got < total {
-        let n = s.read(&mut buf).unwrap();
-        assert!(n > 0, "the sender stopped early");
-        got += n as u64;
-    }
-    let rate = total as f64 / start.elapsed().as_secs_f64();
-    writer.join().unwrap();
-    rate
 }
 
 /// The release binary as a server with `flags`, stdout to /dev/null, until

@@ -20,6 +20,10 @@ use std::time::{Duration, Instant, SystemTime};
 use netassist::net::{Engine, Event, SessionConfig};
 use netassist::records::{RecordStore, StoreConfig};
 
+#[path = "support/tcp.rs"]
+mod tcp;
+use tcp::{blast, plain_sink};
+
 const INGEST_BYTES: usize = 512 << 20;
 const ROUNDS: usize = 9;
 const CLIENTS: usize = 10_000;
@@ -51,41 +55,6 @@ fn raise_fd_limit() {
     }
 }
 
-/// Sends `total` bytes to `addr` as fast as possible.
-fn blast(addr: SocketAddr, total: usize) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        let mut c = TcpStream::connect(addr).expect("connect");
-        let block = vec![0x5Au8; 256 * 1024];
-        let mut sent = 0;
-        while sent < total {
-            let n = block.len().min(total - sent);
-            c.write_all(&block[..n]).expect("write");
-            sent += n;
-        }
-    })
-}
-
-/// Baseline: a plain blocking read-and-discard sink.
-fn plain_sink() -> f64 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let start = Instant::now();
-    let writer = blast(addr, INGEST_BYTES);
-    let (mut s, _) = listener.accept().unwrap();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut got = 0;
-    while got < INGEST_BYTES {
-        match s.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) => panic!("{e}"),
-        }
-    }
-    writer.join().unwrap();
-    assert_eq!(got, INGEST_BYTES);
-    got as f64 / start.elapsed().as_secs_f64()
-}
-
 /// An engine listening on a free loopback port.
 fn open_server() -> (Engine, SocketAddr) {
     let mut engine = Engine::new(Arc::new(|| {}));
@@ -109,7 +78,7 @@ fn engine_ingest(keep: bool) -> f64 {
     let (engine, local) = open_server();
     let mut store = RecordStore::new(StoreConfig::default());
     let start = Instant::now();
-    let writer = blast(local, INGEST_BYTES);
+    let writer = blast(local, INGEST_BYTES as u64);
     let mut got = 0;
     while got < INGEST_BYTES {
         match engine.events().recv_timeout(Duration::from_secs(10)) {
@@ -140,7 +109,7 @@ fn ingest() {
     let mut eng = Vec::new();
     let mut bare = Vec::new();
     for _ in 0..ROUNDS {
-        plain.push(plain_sink());
+        plain.push(plain_sink(INGEST_BYTES as u64));
         eng.push(engine_ingest(true));
         bare.push(engine_ingest(false));
     }

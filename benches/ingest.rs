@@ -11,8 +11,6 @@
 //! Goals: at least 0.5x the sink; every frame under 33 ms; RSS within the
 //! budget plus 64 MiB over idle.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 mod support;
@@ -22,6 +20,7 @@ use netassist::i18n::Lang;
 use netassist::session::LinkState;
 use netassist::settings::AppSettings;
 use netassist::ui::action::Action;
+use support::tcp::{blast, plain_sink};
 use support::{cpu_by_thread, frame, print_cpu_by_thread, rss_kib};
 
 const GIB: u64 = 1 << 30;
@@ -43,43 +42,6 @@ fn main() {
     if want("burst") {
         flood(10_000_000, "10 MB burst");
     }
-}
-
-/// Sends `total` bytes to `addr` as fast as possible.
-fn blast(addr: SocketAddr, total: u64) -> std::thread::JoinHandle<()> {
-    std::thread::Builder::new()
-        .name("sender".into())
-        .spawn(move || {
-            let mut c = TcpStream::connect(addr).expect("connect");
-            let block = vec![b'Z'; 256 * 1024];
-            let mut sent = 0u64;
-            while sent < total {
-                let n = (block.len() as u64).min(total - sent) as usize;
-                c.write_all(&block[..n]).expect("write");
-                sent += n as u64;
-            }
-        })
-        .expect("spawn the sender")
-}
-
-/// Baseline: a plain blocking read-and-discard sink; bytes per second.
-fn plain_sink(total: u64) -> f64 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let start = Instant::now();
-    let writer = blast(addr, total);
-    let (mut s, _) = listener.accept().unwrap();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut got = 0u64;
-    while got < total {
-        match s.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => got += n as u64,
-            Err(e) => panic!("sink read: {e}"),
-        }
-    }
-    writer.join().unwrap();
-    got as f64 / start.elapsed().as_secs_f64()
 }
 
 fn flood(total: u64, what: &str) {

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod tcp;
 pub mod udp;
 
 use std::time::{Duration, Instant};
