@@ -23,23 +23,13 @@ use netassist::net::{GroupOp, Iface, Membership, MulticastConfig, MulticastOptio
 use crate::netns;
 use crate::wine;
 
+use crate::engine_support::{engine, wait_within};
+
 const WAIT: Duration = Duration::from_secs(10);
 
-fn engine() -> Engine {
-    Engine::new(Arc::new(|| {}))
-}
-
-/// Takes events until `pick` returns Some, failing after a timeout.
-fn wait_for<T>(engine: &Engine, what: &str, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
-    let end = Instant::now() + WAIT;
-    while Instant::now() < end {
-        if let Some(ev) = engine.events().recv_timeout(Duration::from_millis(50))
-            && let Some(v) = pick(&ev)
-        {
-            return v;
-        }
-    }
-    panic!("timed out waiting for {what}");
+/// Takes events until `pick` returns Some, failing after [`WAIT`].
+fn wait_for<T>(engine: &Engine, what: &str, pick: impl FnMut(&Event) -> Option<T>) -> T {
+    wait_within(engine, WAIT, what, pick)
 }
 
 /// Every event up to and including the first that `stop` accepts.

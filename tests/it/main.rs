@@ -16,6 +16,7 @@
 //! shared helpers as `crate::support` and so on.
 
 // Helpers shared by the test modules.
+mod engine_support;
 #[cfg(target_os = "linux")]
 mod netns;
 mod pe;

@@ -11,7 +11,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
@@ -24,27 +23,17 @@ use netassist::net::{
     CloseReason, Engine, Event, HostPort, NetError, PeerId, SessionConfig, Target,
 };
 
+use crate::engine_support::{engine, wait_within};
+
 const WAIT: Duration = Duration::from_secs(15);
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
 
-fn engine() -> Engine {
-    Engine::new(Arc::new(|| {}))
-}
-
-/// Takes events until `pick` returns Some, failing after a timeout.
-fn wait_for<T>(engine: &Engine, what: &str, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
-    let end = Instant::now() + WAIT;
-    while Instant::now() < end {
-        if let Some(ev) = engine.events().recv_timeout(Duration::from_millis(50))
-            && let Some(v) = pick(&ev)
-        {
-            return v;
-        }
-    }
-    panic!("timed out waiting for {what}");
+/// Takes events until `pick` returns Some, failing after [`WAIT`].
+fn wait_for<T>(engine: &Engine, what: &str, pick: impl FnMut(&Event) -> Option<T>) -> T {
+    wait_within(engine, WAIT, what, pick)
 }
 
 fn opened(engine: &Engine) -> SocketAddr {

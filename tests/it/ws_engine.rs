@@ -3,7 +3,6 @@
 //! a close with a chosen code, exact message bytes of every size, and a
 //! server that sends to the clients it is told to.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -14,22 +13,13 @@ use netassist::net::{Engine, Event, PeerId, SendMeta, SessionConfig, Target};
 
 use crate::peer_support::{peer, port_of};
 
+use crate::engine_support::{engine, wait_within};
+
 const WAIT: Duration = Duration::from_secs(10);
 
-fn engine() -> Engine {
-    Engine::new(Arc::new(|| {}))
-}
-
-fn wait_for<T>(engine: &Engine, what: &str, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
-    let end = Instant::now() + WAIT;
-    while Instant::now() < end {
-        if let Some(ev) = engine.events().recv_timeout(Duration::from_millis(50))
-            && let Some(v) = pick(&ev)
-        {
-            return v;
-        }
-    }
-    panic!("timed out waiting for {what}");
+/// Takes events until `pick` returns Some, failing after [`WAIT`].
+fn wait_for<T>(engine: &Engine, what: &str, pick: impl FnMut(&Event) -> Option<T>) -> T {
+    wait_within(engine, WAIT, what, pick)
 }
 
 fn client(url: &str) -> Engine {
