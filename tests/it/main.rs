@@ -56,7 +56,8 @@ mod font_coverage;
 mod framing_ui;
 #[cfg(feature = "gui")]
 mod load_ui;
-#[cfg(feature = "gui")]
+// In a private network namespace: Linux only.
+#[cfg(all(feature = "gui", target_os = "linux"))]
 mod multicast_ui;
 #[cfg(feature = "gui")]
 mod partners_ui;

@@ -253,6 +253,7 @@ fn cli_udp(
     (child, addr, rx)
 }
 
+#[cfg(target_os = "linux")]
 fn line_with(rx: &std::sync::mpsc::Receiver<String>, what: &str) -> String {
     let end = Instant::now() + WAIT;
     let mut seen = Vec::new();
