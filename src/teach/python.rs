@@ -302,14 +302,28 @@ impl Say {
     }
 }
 
-/// Builds a program line by line, with comments from the language table.
-struct Program {
+/// The words of a program's comments, in either language (each kind of
+/// program has its table).
+pub(super) trait Wording: Copy {
+    /// The words in `lang`; `{}` marks are filled by the caller's args.
+    fn text(self, lang: CommentLanguage) -> &'static str;
+}
+
+impl Wording for Say {
+    fn text(self, lang: CommentLanguage) -> &'static str {
+        Say::text(self, lang)
+    }
+}
+
+/// Builds a program line by line, with comments from a language table.
+pub(super) struct Program {
     lang: CommentLanguage,
     text: String,
 }
 
 impl Program {
-    fn new(lang: CommentLanguage) -> Program {
+    /// An empty program whose comments are in `lang`.
+    pub(super) fn new(lang: CommentLanguage) -> Program {
         Program {
             lang,
             text: String::new(),
@@ -317,31 +331,39 @@ impl Program {
     }
 
     /// A comment line (`# ...`), with `args` filling the `{}` marks.
-    fn comment(&mut self, indent: usize, say: Say, args: &[&str]) -> &mut Self {
+    pub(super) fn comment(&mut self, indent: usize, say: impl Wording, args: &[&str]) -> &mut Self {
         let text = fill(say.text(self.lang), args);
         let _ = writeln!(self.text, "{:indent$}# {text}", "");
         self
     }
 
     /// A line of code.
-    fn line(&mut self, indent: usize, code: &str) -> &mut Self {
+    pub(super) fn line(&mut self, indent: usize, code: &str) -> &mut Self {
         let _ = writeln!(self.text, "{:indent$}{code}", "");
         self
     }
 
     /// A line of code with a short comment after it.
-    fn noted(&mut self, indent: usize, code: &str, say: Say, args: &[&str]) -> &mut Self {
+    pub(super) fn noted(
+        &mut self,
+        indent: usize,
+        code: &str,
+        say: impl Wording,
+        args: &[&str],
+    ) -> &mut Self {
         let text = fill(say.text(self.lang), args);
         let _ = writeln!(self.text, "{:indent$}{code}  # {text}", "");
         self
     }
 
-    fn blank(&mut self) -> &mut Self {
+    /// An empty line.
+    pub(super) fn blank(&mut self) -> &mut Self {
         self.text.push('\n');
         self
     }
 
-    fn done(&mut self) -> String {
+    /// The program so far, taken.
+    pub(super) fn done(&mut self) -> String {
         std::mem::take(&mut self.text)
     }
 }

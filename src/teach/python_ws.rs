@@ -7,9 +7,9 @@
 //! - WebSocket client session: a server on the URL NetAssist connects to;
 //!   it prints each message and answers text in upper case, binary as is.
 
-use std::fmt::Write as _;
-
-use super::python::{CommentLanguage, PyTls, PythonError, PythonSession, fill, py_str, reach};
+use super::python::{
+    CommentLanguage, Program, PyTls, PythonError, PythonSession, Wording, py_str, reach,
+};
 
 /// Every comment a WebSocket program may carry.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -83,44 +83,23 @@ impl Say {
     }
 }
 
-struct Program {
-    lang: CommentLanguage,
-    text: String,
+impl Wording for Say {
+    fn text(self, lang: CommentLanguage) -> &'static str {
+        Say::text(self, lang)
+    }
 }
 
-impl Program {
-    fn comment(&mut self, indent: usize, say: Say, args: &[&str]) -> &mut Self {
-        let text = fill(say.text(self.lang), args);
-        let _ = writeln!(self.text, "{:indent$}# {text}", "");
-        self
+/// The lines every program starts with: its title, how to install
+/// websockets, and its imports.
+fn opening(p: &mut Program, title: Say, url: &str, tls: bool) {
+    p.comment(0, title, &[url])
+        .comment(0, Say::Install, &[])
+        .comment(0, Say::Text, &[])
+        .line(0, "import asyncio");
+    if tls {
+        p.line(0, "import ssl");
     }
-
-    fn line(&mut self, indent: usize, code: &str) -> &mut Self {
-        let _ = writeln!(self.text, "{:indent$}{code}", "");
-        self
-    }
-
-    fn noted(&mut self, indent: usize, code: &str, say: Say) -> &mut Self {
-        let text = say.text(self.lang);
-        let _ = writeln!(self.text, "{:indent$}{code}  # {text}", "");
-        self
-    }
-
-    fn blank(&mut self) -> &mut Self {
-        self.text.push('\n');
-        self
-    }
-
-    fn opening(&mut self, title: Say, url: &str, tls: bool) {
-        self.comment(0, title, &[url])
-            .comment(0, Say::Install, &[])
-            .comment(0, Say::Text, &[])
-            .line(0, "import asyncio");
-        if tls {
-            self.line(0, "import ssl");
-        }
-        self.line(0, "import websockets").blank();
-    }
+    p.line(0, "import websockets").blank();
 }
 
 /// The client for a WebSocket server session.
@@ -140,11 +119,8 @@ pub(super) fn ws_client(s: &PythonSession, lang: CommentLanguage) -> Result<Stri
     let scheme = if trust.is_some() { "wss" } else { "ws" };
     let path = s.ws_path.as_deref().unwrap_or("/");
     let url = format!("{scheme}://{host}:{}{path}", s.local.port());
-    let mut p = Program {
-        lang,
-        text: String::new(),
-    };
-    p.opening(Say::ClientTitle, &url, trust.is_some());
+    let mut p = Program::new(lang);
+    opening(&mut p, Say::ClientTitle, &url, trust.is_some());
     p.line(0, "async def main():");
     let ssl = match &trust {
         Some(cafile) => {
@@ -155,6 +131,7 @@ pub(super) fn ws_client(s: &PythonSession, lang: CommentLanguage) -> Result<Stri
                     py_str(cafile)
                 ),
                 Say::Trust,
+                &[],
             );
             ", ssl=context"
         }
@@ -167,25 +144,27 @@ pub(super) fn ws_client(s: &PythonSession, lang: CommentLanguage) -> Result<Stri
             py_str(&url)
         ),
         Say::Connect,
+        &[],
     )
     .line(8, "while True:")
     .noted(
         12,
         "msg = (await asyncio.get_running_loop().run_in_executor(None, input, '>>: ')).strip()",
         Say::Prompt,
+        &[],
     )
     .line(12, "if not msg:")
     .line(16, "continue")
     .line(12, "if msg == 'quit':")
     .line(16, "break")
-    .noted(12, "await ws.send(msg)", Say::Send)
-    .noted(12, "reply = await ws.recv()", Say::Recv)
+    .noted(12, "await ws.send(msg)", Say::Send, &[])
+    .noted(12, "reply = await ws.recv()", Say::Recv, &[])
     .line(12, "print('NetAssist:', reply)")
     .comment(4, Say::CloseOnExit, &[])
     .blank()
     .blank()
     .line(0, "asyncio.run(main())");
-    Ok(p.text)
+    Ok(p.done())
 }
 
 /// The server for a WebSocket client session.
@@ -206,19 +185,17 @@ pub(super) fn ws_server(s: &PythonSession, lang: CommentLanguage) -> Result<Stri
     let scheme = if present.is_some() { "wss" } else { "ws" };
     let path = s.ws_path.as_deref().unwrap_or("/");
     let url = format!("{scheme}://{remote}{path}");
-    let mut p = Program {
-        lang,
-        text: String::new(),
-    };
-    p.opening(Say::ServerTitle, &url, present.is_some());
+    let mut p = Program::new(lang);
+    opening(&mut p, Say::ServerTitle, &url, present.is_some());
     p.line(0, "async def handler(ws):")
         .line(4, "print('connected:', ws.remote_address)")
-        .noted(4, "async for msg in ws:", Say::EachMessage)
+        .noted(4, "async for msg in ws:", Say::EachMessage, &[])
         .line(8, "print('NetAssist:', msg)")
         .noted(
             8,
             "await ws.send(msg.upper() if isinstance(msg, str) else msg)",
             Say::Upper,
+            &[],
         )
         .blank()
         .blank()
@@ -230,6 +207,7 @@ pub(super) fn ws_server(s: &PythonSession, lang: CommentLanguage) -> Result<Stri
                     4,
                     &format!("context.load_cert_chain({}, {})", py_str(cert), py_str(key)),
                     Say::Present,
+                    &[],
                 );
             ", ssl=context"
         }
@@ -242,9 +220,9 @@ pub(super) fn ws_server(s: &PythonSession, lang: CommentLanguage) -> Result<Stri
             remote.port
         ),
     )
-    .noted(8, "await asyncio.Future()", Say::Forever)
+    .noted(8, "await asyncio.Future()", Say::Forever, &[])
     .blank()
     .blank()
     .line(0, "asyncio.run(main())");
-    Ok(p.text)
+    Ok(p.done())
 }
